@@ -1,0 +1,8 @@
+module github.com/engagehub/engagehub-native
+
+go 1.26
+
+require (
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
+)
