@@ -1,0 +1,82 @@
+"""Drop-in replacement for the original C++ ``cpp_leaderboard`` extension.
+
+A thin adapter over :class:`engagehub_native.Leaderboard`: the names,
+argument shapes and return shapes of the original, with its bugs fixed
+(NaN points refused, snapshots valid JSON and written atomically, a bad
+snapshot leaving the board untouched). New code should use
+``engagehub_native.Leaderboard`` directly.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import engagehub_native
+from engagehub_native import _args
+
+__all__ = ["Leaderboard", "RankEntry"]
+
+
+class RankEntry:
+    """A user's standing, as the original exported it (read-only)."""
+
+    __slots__ = ("_user_id", "_score", "_rank", "_last_update")
+
+    def __init__(self, user_id: str, score: float, rank: int, last_update: int) -> None:
+        self._user_id, self._score, self._rank, self._last_update = user_id, score, rank, last_update
+
+    user_id = property(lambda self: self._user_id)
+    score = property(lambda self: self._score)
+    rank = property(lambda self: self._rank)
+    last_update = property(lambda self: self._last_update)
+
+    def __repr__(self) -> str:
+        return (f"RankEntry(user_id={self._user_id!r}, score={self._score!r}, "
+                f"rank={self._rank!r}, last_update={self._last_update!r})")
+
+
+def _k(k) -> int:
+    # The original took k as an unsigned size: a negative or non-int k is a TypeError.
+    if isinstance(k, bool) or not isinstance(k, int) or k < 0:
+        raise TypeError(f"k must be a non-negative int, got {k!r}")
+    return k
+
+
+class Leaderboard:
+    """Users ranked by exponentially decayed points (``decay_factor`` per day)."""
+
+    def __init__(self, decay_factor: float = 0.95, max_users: int = 100000) -> None:
+        if isinstance(max_users, int) and not isinstance(max_users, bool) and max_users < 0:
+            raise TypeError(f"max_users must be a non-negative int, got {max_users!r}")
+        self._board = engagehub_native.Leaderboard(decay_factor, max_users)
+
+    def update_user(self, user_id: str, points: float, timestamp: int) -> None:
+        self._board.update(user_id, points, timestamp)
+
+    def get_top_users(self, k: int) -> list:
+        board = self._board
+        ids, scores, ranks, lasts = board._page(0, _k(k))
+        return [{"user_id": u, "score": s, "rank": r, "last_update": t}
+                for u, s, r, t in zip(ids, scores, ranks, lasts)]
+
+    def get_user_rank(self, user_id: str) -> Optional[dict]:
+        entry = self._board.rank(user_id)
+        if entry is None:
+            return None
+        return {"user_id": entry.user_id, "score": entry.score, "rank": entry.rank,
+                "last_update": entry.last_update}
+
+    def save_to_json(self, filepath: str) -> None:
+        self._board.save(filepath)
+
+    def load_from_json(self, filepath: str) -> None:
+        self._board.load(filepath)
+
+    def size(self) -> int:
+        return len(self._board)
+
+    def get_current_time(self) -> float:
+        return float(self._board.now())
+
+    def set_time_source(self, time_source: Optional[Callable[[], int]]) -> None:
+        self._board.clock = time_source

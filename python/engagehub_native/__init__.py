@@ -1,0 +1,33 @@
+"""engagehub_native: event stream analytics and a decaying leaderboard, with a Go engine.
+
+Importing this package loads nothing native; the engine (a Go shared
+library) is opened when the first object is created, and a process forked
+after that gets a clear error instead of a hang. See the README.
+"""
+
+from ._errors import (
+    ClosedError,
+    EngagehubError,
+    ForkedProcessError,
+    InternalError,
+    InvalidValueError,
+    SnapshotError,
+    SnapshotFileError,
+    WaitTimeoutError,
+)
+from .leaderboard import Leaderboard, RankedUser
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ClosedError",
+    "EngagehubError",
+    "ForkedProcessError",
+    "InternalError",
+    "InvalidValueError",
+    "Leaderboard",
+    "RankedUser",
+    "SnapshotError",
+    "SnapshotFileError",
+    "WaitTimeoutError",
+]

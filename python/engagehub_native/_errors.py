@@ -1,0 +1,73 @@
+"""Exceptions of engagehub_native, and the one place status codes become them."""
+
+from __future__ import annotations
+
+
+class EngagehubError(Exception):
+    """Base class of every error this package raises; never raised itself."""
+
+
+class InvalidValueError(EngagehubError, ValueError):
+    """An argument has the right type but a value the engine refuses."""
+
+
+class SnapshotError(EngagehubError, ValueError):
+    """A snapshot file is malformed, truncated or not a leaderboard snapshot.
+
+    The board it was loaded into is unchanged.
+    """
+
+
+class SnapshotFileError(EngagehubError, OSError, RuntimeError):
+    """A snapshot file could not be opened, written or replaced.
+
+    It is an OSError (``errno`` is set where the OS gave one) and, for code
+    written against the original extension, also a RuntimeError.
+    """
+
+
+class ClosedError(EngagehubError, RuntimeError):
+    """The object was closed; create a new one."""
+
+
+class ForkedProcessError(EngagehubError, RuntimeError):
+    """The native library was loaded before os.fork() and cannot be used in the child."""
+
+
+class WaitTimeoutError(EngagehubError, TimeoutError):
+    """A bounded wait (flush, close) ran out before the work was done."""
+
+
+class InternalError(EngagehubError, RuntimeError):
+    """A bug in engagehub_native; please report it with the message."""
+
+
+# Keep in step with the EH_ERR_* codes of capi/engagehub.h.
+_STATUS_ERRORS = {
+    1: InvalidValueError,
+    2: ClosedError,
+    3: SnapshotError,
+    4: SnapshotFileError,
+    5: ClosedError,
+    6: WaitTimeoutError,
+    99: InternalError,
+}
+
+
+def error_for(ffi, lib, status: int) -> EngagehubError:
+    """The exception for a failed call's status, with the thread's last message."""
+    message = ffi.new("char **")
+    length = ffi.new("size_t *")
+    os_errno = ffi.new("int *")
+    text = "no message"
+    if lib.eh_error_take(message, length, os_errno):
+        try:
+            text = ffi.unpack(message[0], length[0]).decode("utf-8", "replace")
+        finally:
+            lib.eh_free(message[0])
+    cls = _STATUS_ERRORS.get(status, InternalError)
+    if cls is SnapshotFileError and os_errno[0]:
+        return cls(os_errno[0], text)
+    if cls is InternalError and status not in _STATUS_ERRORS:
+        text = f"unknown status {status}: {text}"
+    return cls(text)

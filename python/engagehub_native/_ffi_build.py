@@ -1,0 +1,42 @@
+"""cffi builder (API, out-of-line mode) for engagehub_native._native.
+
+Registered with ``cffi_modules`` in setup.py. The cdef is read from the
+hand-written public header capi/engagehub.h, so the C contract lives in one
+place. The extension links against libengagehub.so, which setup.py builds
+with Go first and installs beside the extension (found through $ORIGIN).
+"""
+
+import os
+import re
+
+from cffi import FFI
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CAPI = os.path.join(ROOT, "capi")
+HEADER = os.path.join(CAPI, "engagehub.h")
+# Where setup.py's Go step writes the shared library.
+GO_LIB_DIR = os.path.join(ROOT, "build", "golib")
+
+
+def cdef_source(path=HEADER):
+    """The header's declarations without comments and preprocessor lines."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    text = re.sub(r"//[^\n]*", "", text)
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
+ffibuilder = FFI()
+ffibuilder.cdef(cdef_source())
+ffibuilder.set_source(
+    "engagehub_native._native",
+    '#include "engagehub.h"',
+    include_dirs=[CAPI],
+    library_dirs=[GO_LIB_DIR],
+    libraries=["engagehub"],
+    extra_link_args=["-Wl,-rpath,$ORIGIN"],
+)
+
+if __name__ == "__main__":
+    ffibuilder.compile(verbose=True)

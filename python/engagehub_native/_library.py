@@ -1,0 +1,136 @@
+"""Opening the native library: lazily, once per process, never across fork().
+
+Importing the package loads nothing. The compiled cffi module (and with it
+libengagehub.so and its Go runtime) is imported the first time an object is
+created. A Go runtime does not survive fork(): a child that calls into the
+runtime its parent started hangs forever. So once the library is loaded, a
+forked child gets a clear ForkedProcessError from every object and from any
+attempt to create one, instead of a hang.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+
+from ._errors import ClosedError, ForkedProcessError, error_for
+
+ABI_VERSION = 1
+
+_lock = threading.Lock()
+_native = None  # the compiled module, once loaded in this process
+_loaded_pid = None
+_objects: "weakref.WeakSet[NativeObject]" = weakref.WeakSet()
+
+
+def _fork_message(parent: int) -> str:
+    return (
+        f"engagehub_native: the native library was loaded in process {parent} before "
+        f"os.fork(), and its Go runtime does not survive a fork, so it cannot be used in "
+        f"the child process {os.getpid()}. Create processors and leaderboards after the "
+        "fork: in gunicorn, run without --preload or create them in a post_fork hook; in "
+        "Django, create them lazily or in AppConfig.ready() of each worker."
+    )
+
+
+def is_loaded() -> bool:
+    """Whether this process has loaded the native library (for tests and diagnostics)."""
+    return _native is not None
+
+
+def usable() -> bool:
+    """Whether calls into the library are safe in this process."""
+    return _native is not None and _loaded_pid == os.getpid()
+
+
+def load():
+    """Return (ffi, lib), loading the library on first use in this process."""
+    if _native is not None:
+        if _loaded_pid != os.getpid():
+            raise ForkedProcessError(_fork_message(_loaded_pid))
+        return _native.ffi, _native.lib
+    return _load_locked()
+
+
+def _load_locked():
+    global _native, _loaded_pid
+    with _lock:
+        if _native is None:
+            from . import _native as native  # opens libengagehub.so and starts Go
+
+            version = native.lib.eh_abi_version()
+            if version != ABI_VERSION:
+                raise ImportError(
+                    f"engagehub_native: libengagehub.so speaks ABI {version}, the package "
+                    f"expects {ABI_VERSION}; reinstall the package"
+                )
+            _loaded_pid = os.getpid()
+            _native = native
+    return load()
+
+
+def check(status: int) -> None:
+    """Raise the exception for a failed call's status; do nothing for EH_OK."""
+    if status:
+        raise error_for(_native.ffi, _native.lib, status)
+
+
+class _Unusable:
+    """Stands in for the library in an object that must not call it any more."""
+
+    __slots__ = ("_error",)
+
+    def __init__(self, error):
+        self._error = error
+
+    def __getattr__(self, name):
+        raise self._error()
+
+
+class NativeObject:
+    """Base of objects that own a native handle.
+
+    Subclasses call ``_attach(handle, free_function_name)`` once created and
+    reach the library through ``self._lib``, which becomes a stand-in that
+    raises ClosedError after close() and ForkedProcessError in a forked child,
+    so the hot paths need no checks of their own.
+    """
+
+    _closed_message = "this object is closed"
+
+    def _attach(self, handle: int, free_name: str) -> None:
+        ffi, lib = load()
+        self._ffi = ffi
+        self._lib = lib
+        self._handle = handle
+        self._finalizer = weakref.finalize(self, _free_handle, free_name, handle)
+        _objects.add(self)
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
+    def _release(self) -> None:
+        """Mark closed and free the handle (idempotent)."""
+        message = f"{type(self).__name__} is closed"
+        self._lib = _Unusable(lambda: ClosedError(message))
+        self._finalizer()
+
+
+def _free_handle(free_name: str, handle: int) -> None:
+    if usable():
+        getattr(_native.lib, free_name)(handle)
+
+
+def _after_fork_in_child() -> None:
+    if _native is None:
+        return
+    message = _fork_message(_loaded_pid)
+    for obj in list(_objects):
+        obj._lib = _Unusable(lambda: ForkedProcessError(message))
+        obj._finalizer.detach()  # freeing would call into the dead runtime
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -1,0 +1,298 @@
+"""The leaderboard: users ranked by exponentially decaying points."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Tuple, Union
+
+from . import _args
+from ._library import NativeObject, check, load
+
+Clock = Callable[[], float]
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: Users per crossing of the C ABI when iterating or updating in bulk.
+_PAGE = 1024
+
+
+class RankedUser(NamedTuple):
+    """One user's standing on a board at the moment of the query."""
+
+    user_id: str
+    score: float
+    rank: int
+    last_update: int
+
+
+class Leaderboard(NativeObject):
+    """Users ranked by points that decay exponentially with age.
+
+    A user's score at time ``t`` is ``sum(points_i * decay_factor ** ((t - t_i) / 86400))``
+    over the user's updates, so points lose ``1 - decay_factor`` of their
+    weight per day. Users are ranked by score (highest first), ties by
+    ``user_id``; ranks start at 1. Updates, ranks and top-k queries are
+    O(log n); nothing is rescored on a query.
+
+    ``max_users`` bounds the board (0 = unlimited): when an update makes it
+    larger, the lowest-ranked user is removed. ``clock`` returns "now" in Unix
+    seconds (default :func:`time.time`); it is called once per update without
+    a timestamp and once per query.
+
+    Every method may be called from any number of threads at once, and none
+    holds the GIL while the engine works. Use ``with Leaderboard() as board:``
+    or :meth:`close` to release the engine's memory promptly.
+    """
+
+    def __init__(self, decay_factor: float = 0.95, max_users: int = 100_000, *,
+                 clock: Optional[Clock] = None) -> None:
+        decay_factor = _args.finite(decay_factor, "decay_factor")
+        if not 0.0 < decay_factor <= 1.0:
+            raise ValueError(f"decay_factor must lie in (0, 1], got {decay_factor}")
+        max_users = _args.integer(max_users, "max_users", minimum=0, maximum=2**31 - 1)
+        self.clock = clock
+        ffi, lib = load()
+        handle = ffi.new("uint64_t *")
+        check(lib.eh_board_new(decay_factor, max_users, handle))
+        self._attach(handle[0], "eh_board_free")
+
+    # -- configuration ----------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        """The callable giving "now" in Unix seconds; assign None for the wall clock."""
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Optional[Clock]) -> None:
+        if clock is None:
+            clock = time.time
+        elif not callable(clock):
+            raise TypeError(f"clock must be callable or None, not {type(clock).__name__}")
+        self._clock = clock
+
+    def _config(self) -> Tuple[float, int]:
+        decay = self._ffi.new("double *")
+        limit = self._ffi.new("int64_t *")
+        check(self._lib.eh_board_config(self._handle, decay, limit))
+        return decay[0], limit[0]
+
+    @property
+    def decay_factor(self) -> float:
+        """Fraction of its weight a point keeps per day (set by the constructor or a load)."""
+        return self._config()[0]
+
+    @property
+    def max_users(self) -> int:
+        """Largest number of users kept; 0 means unlimited."""
+        return self._config()[1]
+
+    def now(self) -> float:
+        """The clock's current time in Unix seconds."""
+        return self._clock()
+
+    # -- updates ----------------------------------------------------------
+
+    def update(self, user_id: str, points: float, timestamp: Optional[int] = None) -> None:
+        """Add ``points`` to ``user_id`` as of ``timestamp`` (Unix seconds).
+
+        ``timestamp`` None or <= 0 means now. Timestamps may arrive out of
+        order. Points must be finite (ValueError otherwise) and may be
+        negative; 0 points for an unknown user change nothing.
+        """
+        uid = _args.text(user_id, "user_id")
+        points = _args.finite(points, "points")
+        ts = _args.timestamp(timestamp) or int(self._clock())
+        check(self._lib.eh_board_update(self._handle, uid, len(uid), points, ts))
+
+    def update_many(self, updates: Iterable[Tuple]) -> int:
+        """Apply ``(user_id, points)`` or ``(user_id, points, timestamp)`` tuples.
+
+        Crosses into the engine once per 1024 updates. Every tuple of a chunk
+        is checked before any of it is applied; on an error, the chunks before
+        the bad one are applied and the exception names the bad tuple's index.
+        Returns how many updates were applied.
+        """
+        ffi, lib = self._ffi, self._lib
+        done = 0
+        ids, points, stamps = [], [], []
+        now = None
+        for index, update in enumerate(updates):
+            try:
+                if len(update) == 3:
+                    user_id, pts, ts = update
+                else:
+                    (user_id, pts), ts = update, None
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"update {index}: expected (user_id, points[, timestamp]), got {update!r:.80}"
+                ) from None
+            try:
+                ids.append(_args.text(user_id, "user_id"))
+                points.append(_args.finite(pts, "points"))
+                ts = _args.timestamp(ts)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"update {index}: {exc}") from None
+            if not ts:
+                if now is None:
+                    now = int(self._clock())
+                ts = now
+            stamps.append(ts)
+            if len(ids) == _PAGE:
+                done += self._apply(ffi, lib, ids, points, stamps)
+                ids, points, stamps = [], [], []
+        if ids:
+            done += self._apply(ffi, lib, ids, points, stamps)
+        return done
+
+    def _apply(self, ffi, lib, ids, points, stamps) -> int:
+        blob = b"\xff".join(ids) + b"\xff"
+        check(lib.eh_board_update_many(self._handle, blob, len(blob),
+                                       ffi.new("double[]", points), ffi.new("int64_t[]", stamps),
+                                       len(ids)))
+        return len(ids)
+
+    def remove(self, user_id: str) -> bool:
+        """Remove a user; returns whether the user was on the board."""
+        uid = _args.text(user_id, "user_id")
+        removed = self._ffi.new("int *")
+        check(self._lib.eh_board_remove(self._handle, uid, len(uid), removed))
+        return bool(removed[0])
+
+    # -- queries ----------------------------------------------------------
+
+    def _standing(self, uid: bytes):
+        standing = self._ffi.new("eh_standing *")
+        check(self._lib.eh_board_standing(self._handle, uid, len(uid), self._clock(), standing))
+        return standing
+
+    def rank(self, user_id: str) -> Optional[RankedUser]:
+        """The user's standing now, or None if the user is not on the board."""
+        uid = _args.text(user_id, "user_id")
+        s = self._standing(uid)
+        if not s.rank:
+            return None
+        return RankedUser(user_id, s.score, s.rank, s.last_update)
+
+    def score(self, user_id: str, default: Optional[float] = None) -> Optional[float]:
+        """The user's score decayed to now, or ``default`` for an unknown user."""
+        s = self._standing(_args.text(user_id, "user_id"))
+        return s.score if s.rank else default
+
+    def top(self, k: int = 10) -> list[RankedUser]:
+        """The ``k`` highest-ranked users, best first."""
+        return self.page(0, _args.integer(k, "k", minimum=0))
+
+    def page(self, offset: int, limit: int) -> list[RankedUser]:
+        """Users ranked ``offset + 1`` to ``offset + limit`` (a page of a ranking view)."""
+        offset = _args.integer(offset, "offset", minimum=0)
+        limit = _args.integer(limit, "limit", minimum=0)
+        ids, scores, ranks, lasts = self._page(offset, limit)
+        return list(map(RankedUser._make, zip(ids, scores, ranks, lasts)))
+
+    def around(self, user_id: str, before: int = 5, after: int = 5) -> list[RankedUser]:
+        """The user with up to ``before`` users above and ``after`` below; [] if unknown."""
+        uid = _args.text(user_id, "user_id")
+        before = _args.integer(before, "before", minimum=0)
+        after = _args.integer(after, "after", minimum=0)
+        page = self._ffi.new("eh_page *")
+        check(self._lib.eh_board_around(self._handle, uid, len(uid), before, after,
+                                        self._clock(), page))
+        ids, scores, ranks, lasts = self._decode(page)
+        return list(map(RankedUser._make, zip(ids, scores, ranks, lasts)))
+
+    def _page(self, offset: int, limit: int):
+        page = self._ffi.new("eh_page *")
+        check(self._lib.eh_board_page(self._handle, offset, limit, self._clock(), page))
+        return self._decode(page)
+
+    def _decode(self, page):
+        """Columns (ids, scores, ranks, last updates) of a page; frees its block."""
+        count = page.count
+        if not count:
+            return [], [], range(0), []
+        ffi = self._ffi
+        try:
+            # Each id ends with byte 0xFF, which never occurs in UTF-8 and
+            # decodes to the lone surrogate U+DCFF, which never occurs in an id.
+            ids = ffi.unpack(page.ids, page.ids_length).decode("utf-8", "surrogateescape").split("\udcff")
+            scores = ffi.unpack(page.scores, count)
+            lasts = ffi.unpack(page.last_updates, count)
+        finally:
+            self._lib.eh_free(page.block)
+        ids.pop()
+        first = page.first_rank
+        return ids, scores, range(first, first + count), lasts
+
+    def __len__(self) -> int:
+        length = self._ffi.new("int64_t *")
+        check(self._lib.eh_board_len(self._handle, length))
+        return length[0]
+
+    def __contains__(self, user_id: object) -> bool:
+        if not isinstance(user_id, str):
+            return False
+        return bool(self._standing(_args.text(user_id, "user_id")).rank)
+
+    def __iter__(self) -> Iterator[RankedUser]:
+        """Users in rank order, fetched a page at a time.
+
+        Scores are decayed to the time each page is fetched; users that move
+        while iterating may be seen twice or not at all, as with any paged view.
+        """
+        offset = 0
+        while True:
+            users = self.page(offset, _PAGE)
+            yield from users
+            if len(users) < _PAGE:
+                return
+            offset += _PAGE
+
+    # -- snapshots --------------------------------------------------------
+
+    def save(self, path: PathLike) -> None:
+        """Write a JSON snapshot atomically: the file is whole or untouched.
+
+        Raises SnapshotFileError (an OSError) when the file cannot be written.
+        """
+        raw = _path(path)
+        check(self._lib.eh_board_save(self._handle, raw, len(raw)))
+
+    def load(self, path: PathLike) -> None:
+        """Replace the board's users, decay factor and limit with a snapshot's.
+
+        Reads snapshots of the original cpp_leaderboard too. A file that
+        cannot be read raises SnapshotFileError (an OSError and RuntimeError);
+        a malformed one raises SnapshotError (a ValueError). Either way the
+        board is left exactly as it was.
+        """
+        raw = _path(path)
+        check(self._lib.eh_board_load(self._handle, raw, len(raw)))
+
+    # -- lifetime ---------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the board's memory; later calls raise ClosedError. Idempotent."""
+        self._release()
+
+    def __enter__(self) -> "Leaderboard":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if self.closed:
+            return "<Leaderboard closed>"
+        try:
+            decay, limit = self._config()
+            return f"<Leaderboard users={len(self)} decay_factor={decay} max_users={limit}>"
+        except Exception as exc:  # e.g. used in a forked child
+            return f"<Leaderboard unusable: {type(exc).__name__}>"
+
+
+def _path(path: PathLike) -> bytes:
+    raw = os.fsencode(path)
+    if b"\0" in raw:
+        raise ValueError("path contains a NUL byte")
+    return raw
