@@ -1,0 +1,319 @@
+package ring
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestNewCapacity(t *testing.T) {
+	tests := []struct {
+		in, want int
+	}{
+		{1, 2}, {2, 2}, {3, 4}, {4, 4}, {5, 8}, {1000, 1024}, {1024, 1024},
+		{1025, 2048}, {1 << 20, 1 << 20},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.in), func(t *testing.T) {
+			r, err := New[int](tt.in)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, r.Cap())
+			assert.Equal(t, 0, r.Len())
+		})
+	}
+}
+
+func TestNewInvalidCapacity(t *testing.T) {
+	for _, c := range []int{0, -1, -1 << 40, MaxCapacity + 1, 1 << 40} {
+		r, err := New[int](c)
+		require.ErrorIs(t, err, ErrInvalidCapacity, "capacity %d", c)
+		assert.Nil(t, r)
+	}
+}
+
+func TestMaxCapacityAccepted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocates 1<<30 slots")
+	}
+	if unsafe.Sizeof(uintptr(0)) < 8 {
+		t.Skip("32-bit")
+	}
+	// Only check the rounding arithmetic at the bound, without the allocation.
+	n := 2
+	for n < MaxCapacity {
+		n <<= 1
+	}
+	assert.Equal(t, MaxCapacity, n)
+}
+
+func TestFullAndEmptyEdges(t *testing.T) {
+	r, err := New[int](4)
+	require.NoError(t, err)
+
+	v, ok := r.TryPop()
+	assert.False(t, ok, "pop from a new ring")
+	assert.Zero(t, v)
+
+	for i := range 4 {
+		require.True(t, r.TryPush(i), "push %d", i)
+		assert.Equal(t, i+1, r.Len())
+	}
+	assert.False(t, r.TryPush(99), "push into a full ring")
+	assert.Equal(t, 4, r.Len())
+
+	// One pop frees exactly one slot.
+	v, ok = r.TryPop()
+	require.True(t, ok)
+	assert.Equal(t, 0, v)
+	assert.True(t, r.TryPush(4))
+	assert.False(t, r.TryPush(5))
+
+	for want := 1; want <= 4; want++ {
+		v, ok = r.TryPop()
+		require.True(t, ok)
+		assert.Equal(t, want, v)
+	}
+	v, ok = r.TryPop()
+	assert.False(t, ok, "pop from a drained ring")
+	assert.Zero(t, v)
+	assert.Equal(t, 0, r.Len())
+}
+
+func TestMinimumCapacityTwo(t *testing.T) {
+	// Capacity 1 is rounded to 2, the smallest size the sequence scheme can
+	// tell full from empty with.
+	r, err := New[string](1)
+	require.NoError(t, err)
+	require.True(t, r.TryPush("a"))
+	require.True(t, r.TryPush("b"))
+	require.False(t, r.TryPush("c"))
+	for _, want := range []string{"a", "b"} {
+		v, ok := r.TryPop()
+		require.True(t, ok)
+		assert.Equal(t, want, v)
+	}
+	_, ok := r.TryPop()
+	assert.False(t, ok)
+}
+
+func TestWrapAroundManyTimes(t *testing.T) {
+	r, err := New[uint64](8)
+	require.NoError(t, err)
+	var next, want uint64
+	// 1000 laps of the ring with a fill level that keeps changing, so every
+	// slot is reused at every offset.
+	for lap := range 1000 {
+		for i := 0; i < 1+lap%8 && r.TryPush(next); i++ {
+			next++
+		}
+		for i := 0; i < 1+(lap*5)%8; i++ {
+			v, ok := r.TryPop()
+			if !ok {
+				break
+			}
+			require.Equal(t, want, v)
+			want++
+		}
+		require.Equal(t, int(next-want), r.Len())
+	}
+	for {
+		v, ok := r.TryPop()
+		if !ok {
+			break
+		}
+		require.Equal(t, want, v)
+		want++
+	}
+	assert.Equal(t, next, want)
+	assert.Greater(t, next, uint64(8*100), "the test must wrap many times")
+}
+
+func TestPopClearsSlot(t *testing.T) {
+	r, err := New[*[64]byte](2)
+	require.NoError(t, err)
+	require.True(t, r.TryPush(new([64]byte)))
+	_, ok := r.TryPop()
+	require.True(t, ok)
+	for i := range r.slots {
+		assert.Nil(t, r.slots[i].val, "slot %d keeps a reference after pop", i)
+	}
+}
+
+func TestLayoutSeparatesCounters(t *testing.T) {
+	var r Ring[int]
+	enq := unsafe.Offsetof(r.enq)
+	deq := unsafe.Offsetof(r.deq)
+	slots := unsafe.Offsetof(r.slots)
+	assert.GreaterOrEqual(t, deq-enq, uintptr(cacheLine))
+	assert.GreaterOrEqual(t, enq-slots, uintptr(cacheLine-8), "enq shares a line with the read-only fields")
+	assert.GreaterOrEqual(t, unsafe.Sizeof(r)-deq, uintptr(cacheLine))
+}
+
+type item struct {
+	producer int
+	seq      int
+}
+
+// runMPMC pushes perProducer items from each of producers goroutines through a
+// ring of capacity capacity, popped by consumers goroutines, and checks that
+// every item arrives exactly once and that every consumer sees each
+// producer's items in push order.
+func runMPMC(t *testing.T, producers, consumers, perProducer, capacity int) {
+	t.Helper()
+	r, err := New[item](capacity)
+	require.NoError(t, err)
+
+	total := int64(producers * perProducer)
+	var popped atomic.Int64
+	seen := make([][]atomic.Int32, producers)
+	for p := range seen {
+		seen[p] = make([]atomic.Int32, perProducer)
+	}
+	orderErrs := make(chan string, consumers)
+
+	var wg sync.WaitGroup
+	for p := range producers {
+		wg.Go(func() {
+			for i := range perProducer {
+				for !r.TryPush(item{p, i}) {
+					runtime.Gosched()
+				}
+			}
+		})
+	}
+	for range consumers {
+		wg.Go(func() {
+			last := make([]int, producers)
+			for p := range last {
+				last[p] = -1
+			}
+			for popped.Load() < total {
+				it, ok := r.TryPop()
+				if !ok {
+					runtime.Gosched()
+					continue
+				}
+				popped.Add(1)
+				seen[it.producer][it.seq].Add(1)
+				if it.seq <= last[it.producer] {
+					orderErrs <- fmt.Sprintf("producer %d: item %d after %d", it.producer, it.seq, last[it.producer])
+					return
+				}
+				last[it.producer] = it.seq
+			}
+		})
+	}
+	wg.Wait()
+	close(orderErrs)
+	for msg := range orderErrs {
+		t.Error(msg)
+	}
+
+	require.Equal(t, total, popped.Load())
+	for p := range seen {
+		for i := range seen[p] {
+			if n := seen[p][i].Load(); n != 1 {
+				t.Fatalf("producer %d item %d delivered %d times", p, i, n)
+			}
+		}
+	}
+	assert.Equal(t, 0, r.Len())
+	_, ok := r.TryPop()
+	assert.False(t, ok)
+}
+
+func TestConcurrentProducersConsumers(t *testing.T) {
+	perProducer := 20_000
+	if testing.Short() {
+		perProducer = 2_000
+	}
+	tests := []struct {
+		producers, consumers, capacity int
+	}{
+		{1, 1, 16},
+		{4, 4, 64},
+		{8, 2, 32},
+		{2, 8, 32},
+		{4, 4, 2}, // the smallest ring: maximal contention on full and empty
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%dP%dC_cap%d", tt.producers, tt.consumers, tt.capacity), func(t *testing.T) {
+			t.Parallel()
+			runMPMC(t, tt.producers, tt.consumers, perProducer, tt.capacity)
+		})
+	}
+}
+
+// TestSingleConsumerStrictOrder checks that, with one consumer, the items of
+// each producer come out in exactly the order they went in (no gaps, no
+// reordering), while several producers interleave.
+func TestSingleConsumerStrictOrder(t *testing.T) {
+	const producers = 4
+	perProducer := 10_000
+	if testing.Short() {
+		perProducer = 1_000
+	}
+	r, err := New[item](8)
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for p := range producers {
+		wg.Go(func() {
+			for i := range perProducer {
+				for !r.TryPush(item{p, i}) {
+					runtime.Gosched()
+				}
+			}
+		})
+	}
+	next := make([]int, producers)
+	for n := 0; n < producers*perProducer; {
+		it, ok := r.TryPop()
+		if !ok {
+			runtime.Gosched()
+			continue
+		}
+		require.Equal(t, next[it.producer], it.seq, "producer %d", it.producer)
+		next[it.producer]++
+		n++
+	}
+	wg.Wait()
+	for p := range next {
+		assert.Equal(t, perProducer, next[p])
+	}
+}
+
+func TestLenBoundedUnderConcurrency(t *testing.T) {
+	r, err := New[int](16)
+	require.NoError(t, err)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				r.TryPush(1)
+				r.TryPop()
+			}
+		})
+	}
+	for range 10_000 {
+		n := r.Len()
+		if n < 0 || n > r.Cap() {
+			close(stop)
+			wg.Wait()
+			t.Fatalf("Len() = %d outside 0..%d", n, r.Cap())
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
