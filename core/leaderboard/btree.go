@@ -1,0 +1,581 @@
+package leaderboard
+
+import "bytes"
+
+// The ranking is an order-statistic B+tree. Leaves hold (G, user) pairs in
+// rank order; inner nodes hold, per child, a separator key (a lower bound of
+// the child's keys; slot 0 is never consulted) and the number of entries
+// below it, so rank and k-th entry cost O(log n). Nodes live in slices and
+// link to each other by int32 ids. Node sizes are chosen to fill Go size
+// classes exactly (768 and 1280 bytes).
+//
+// Invariants: every consulted separator is the key of a live entry (removal
+// repairs separators equal to the removed key), so tie-breaks by id never
+// read a freed slot; non-root nodes hold more than a quarter of their
+// capacity after every operation (insert splits or shifts full nodes on the
+// way down, remove merges or rebalances thin nodes on the way down).
+const (
+	leafCap  = 63
+	innerCap = 63
+	leafMin  = leafCap / 4
+	innerMin = innerCap / 4
+	bulkFill = 7 // eighths of capacity filled by buildTree
+)
+
+type leafNode struct {
+	g    [leafCap]float64
+	u    [leafCap]int32
+	n    int32
+	prev int32
+	next int32
+}
+
+type innerNode struct {
+	g     [innerCap]float64
+	u     [innerCap]int32
+	child [innerCap]int32
+	count [innerCap]int32
+	n     int32
+}
+
+type tree struct {
+	leaves     []*leafNode
+	freeLeaves []int32
+	inners     []*innerNode
+	freeInners []int32
+	root       int32
+	height     int // 0: the root is a leaf
+	size       int
+}
+
+// before reports whether key (g1,u1) ranks before (g2,u2): higher G first,
+// then smaller id bytes.
+func (c *core) before(g1 float64, u1 int32, g2 float64, u2 int32) bool {
+	if g1 != g2 {
+		return g1 > g2
+	}
+	if u1 == u2 {
+		return false
+	}
+	return bytes.Compare(c.id(u1), c.id(u2)) < 0
+}
+
+func (c *core) newLeaf() int32 {
+	var id int32
+	if n := len(c.freeLeaves); n > 0 {
+		id = c.freeLeaves[n-1]
+		c.freeLeaves = c.freeLeaves[:n-1]
+	} else {
+		id = int32(len(c.leaves))
+		c.leaves = append(c.leaves, new(leafNode))
+	}
+	lf := c.leaves[id]
+	lf.n, lf.prev, lf.next = 0, -1, -1
+	return id
+}
+
+func (c *core) newInner() int32 {
+	var id int32
+	if n := len(c.freeInners); n > 0 {
+		id = c.freeInners[n-1]
+		c.freeInners = c.freeInners[:n-1]
+	} else {
+		id = int32(len(c.inners))
+		c.inners = append(c.inners, new(innerNode))
+	}
+	c.inners[id].n = 0
+	return id
+}
+
+func (c *core) initTree() {
+	c.tree = tree{}
+	c.root = c.newLeaf()
+}
+
+// leafPos returns the first position in lf whose key does not rank before
+// (g,u).
+func (c *core) leafPos(lf *leafNode, g float64, u int32) int {
+	lo, hi := 0, int(lf.n)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if c.before(lf.g[m], lf.u[m], g, u) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// childFor returns the child of nd whose range holds (g,u).
+func (c *core) childFor(nd *innerNode, g float64, u int32) int {
+	lo, hi := 1, int(nd.n)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if c.before(g, u, nd.g[m], nd.u[m]) {
+			hi = m
+		} else {
+			lo = m + 1
+		}
+	}
+	return lo - 1
+}
+
+func (nd *innerNode) insertAt(i int, g float64, u, child, count int32) {
+	n := int(nd.n)
+	copy(nd.g[i+1:n+1], nd.g[i:n])
+	copy(nd.u[i+1:n+1], nd.u[i:n])
+	copy(nd.child[i+1:n+1], nd.child[i:n])
+	copy(nd.count[i+1:n+1], nd.count[i:n])
+	nd.g[i], nd.u[i], nd.child[i], nd.count[i] = g, u, child, count
+	nd.n++
+}
+
+func (nd *innerNode) removeAt(i int) {
+	n := int(nd.n)
+	copy(nd.g[i:n-1], nd.g[i+1:n])
+	copy(nd.u[i:n-1], nd.u[i+1:n])
+	copy(nd.child[i:n-1], nd.child[i+1:n])
+	copy(nd.count[i:n-1], nd.count[i+1:n])
+	nd.n--
+}
+
+// treeInsert adds a key that is not in the tree.
+func (c *core) treeInsert(g float64, u int32) {
+	if c.height == 0 {
+		if c.leaves[c.root].n == leafCap {
+			c.growRoot()
+		}
+	} else if c.inners[c.root].n == innerCap {
+		c.growRoot()
+	}
+	c.size++
+	if c.height == 0 {
+		c.leafInsert(c.leaves[c.root], g, u)
+		return
+	}
+	nd := c.inners[c.root]
+	for level := c.height; ; level-- {
+		i := c.childFor(nd, g, u)
+		if level == 1 {
+			if c.leaves[nd.child[i]].n == leafCap {
+				if !c.shiftLeaf(nd, i) {
+					c.splitLeaf(nd, i)
+				}
+				i = c.childFor(nd, g, u)
+			}
+			nd.count[i]++
+			c.leafInsert(c.leaves[nd.child[i]], g, u)
+			return
+		}
+		if c.inners[nd.child[i]].n == innerCap {
+			c.splitInner(nd, i)
+			i = c.childFor(nd, g, u)
+		}
+		nd.count[i]++
+		nd = c.inners[nd.child[i]]
+	}
+}
+
+func (c *core) leafInsert(lf *leafNode, g float64, u int32) {
+	j := c.leafPos(lf, g, u)
+	n := int(lf.n)
+	copy(lf.g[j+1:n+1], lf.g[j:n])
+	copy(lf.u[j+1:n+1], lf.u[j:n])
+	lf.g[j], lf.u[j] = g, u
+	lf.n++
+}
+
+// growRoot puts a new root above a full root and splits the old one.
+func (c *core) growRoot() {
+	id := c.newInner()
+	nd := c.inners[id]
+	old := c.root
+	if c.height == 0 {
+		lf := c.leaves[old]
+		nd.insertAt(0, lf.g[0], lf.u[0], old, lf.n)
+		c.root, c.height = id, 1
+		c.splitLeaf(nd, 0)
+		return
+	}
+	on := c.inners[old]
+	var cnt int32
+	for i := 0; i < int(on.n); i++ {
+		cnt += on.count[i]
+	}
+	nd.insertAt(0, on.g[0], on.u[0], old, cnt)
+	c.root = id
+	c.height++
+	c.splitInner(nd, 0)
+}
+
+func (c *core) splitLeaf(p *innerNode, i int) {
+	lid := p.child[i]
+	rid := c.newLeaf()
+	l, r := c.leaves[lid], c.leaves[rid]
+	half := int(l.n) / 2
+	k := int(l.n) - half
+	copy(r.g[:k], l.g[half:l.n])
+	copy(r.u[:k], l.u[half:l.n])
+	r.n, l.n = int32(k), int32(half)
+	r.prev, r.next = lid, l.next
+	if l.next >= 0 {
+		c.leaves[l.next].prev = rid
+	}
+	l.next = rid
+	p.count[i] = l.n
+	p.insertAt(i+1, r.g[0], r.u[0], rid, r.n)
+}
+
+func (c *core) splitInner(p *innerNode, i int) {
+	lid := p.child[i]
+	rid := c.newInner()
+	l, r := c.inners[lid], c.inners[rid]
+	half := int(l.n) / 2
+	k := int(l.n) - half
+	copy(r.g[:k], l.g[half:l.n])
+	copy(r.u[:k], l.u[half:l.n])
+	copy(r.child[:k], l.child[half:l.n])
+	copy(r.count[:k], l.count[half:l.n])
+	var moved int32
+	for j := 0; j < k; j++ {
+		moved += r.count[j]
+	}
+	r.n, l.n = int32(k), int32(half)
+	p.count[i] -= moved
+	p.insertAt(i+1, r.g[0], r.u[0], rid, moved)
+}
+
+// shiftLeaf makes room in the full leaf p.child[i] by moving entries to a
+// sibling under the same parent that has room, which keeps leaves fuller
+// than splitting alone. It reports whether it did.
+func (c *core) shiftLeaf(p *innerNode, i int) bool {
+	l := c.leaves[p.child[i]]
+	if i+1 < int(p.n) {
+		if r := c.leaves[p.child[i+1]]; r.n <= leafCap-2 {
+			c.moveLeafRight(p, i, (int(l.n)-int(r.n))/2)
+			return true
+		}
+	}
+	if i > 0 {
+		if lf := c.leaves[p.child[i-1]]; lf.n <= leafCap-2 {
+			c.moveLeafLeft(p, i-1, (int(l.n)-int(lf.n))/2)
+			return true
+		}
+	}
+	return false
+}
+
+// moveLeafRight moves the last k entries of child j to the front of child j+1.
+func (c *core) moveLeafRight(p *innerNode, j, k int) {
+	a, b := c.leaves[p.child[j]], c.leaves[p.child[j+1]]
+	an, bn := int(a.n), int(b.n)
+	copy(b.g[k:bn+k], b.g[:bn])
+	copy(b.u[k:bn+k], b.u[:bn])
+	copy(b.g[:k], a.g[an-k:an])
+	copy(b.u[:k], a.u[an-k:an])
+	a.n -= int32(k)
+	b.n += int32(k)
+	p.count[j] -= int32(k)
+	p.count[j+1] += int32(k)
+	p.g[j+1], p.u[j+1] = b.g[0], b.u[0]
+}
+
+// moveLeafLeft moves the first k entries of child j+1 to the end of child j.
+func (c *core) moveLeafLeft(p *innerNode, j, k int) {
+	a, b := c.leaves[p.child[j]], c.leaves[p.child[j+1]]
+	an, bn := int(a.n), int(b.n)
+	copy(a.g[an:an+k], b.g[:k])
+	copy(a.u[an:an+k], b.u[:k])
+	copy(b.g[:bn-k], b.g[k:bn])
+	copy(b.u[:bn-k], b.u[k:bn])
+	a.n += int32(k)
+	b.n -= int32(k)
+	p.count[j] += int32(k)
+	p.count[j+1] -= int32(k)
+	p.g[j+1], p.u[j+1] = b.g[0], b.u[0]
+}
+
+// treeRemove deletes a key that is in the tree.
+func (c *core) treeRemove(g float64, u int32) {
+	c.size--
+	if c.height == 0 {
+		c.leafRemove(c.leaves[c.root], g, u)
+		return
+	}
+	sepHit := false
+	nd := c.inners[c.root]
+	for level := c.height; ; level-- {
+		i := c.childFor(nd, g, u)
+		if level == 1 {
+			if c.leaves[nd.child[i]].n <= leafMin {
+				c.fixLeaf(nd, i)
+				i = c.childFor(nd, g, u)
+			}
+		} else if c.inners[nd.child[i]].n <= innerMin {
+			c.fixInner(nd, i)
+			i = c.childFor(nd, g, u)
+		}
+		if i > 0 && nd.u[i] == u && nd.g[i] == g {
+			sepHit = true
+		}
+		nd.count[i]--
+		if level == 1 {
+			c.leafRemove(c.leaves[nd.child[i]], g, u)
+			break
+		}
+		nd = c.inners[nd.child[i]]
+	}
+	for c.height > 0 && c.inners[c.root].n == 1 {
+		old := c.root
+		c.root = c.inners[old].child[0]
+		c.freeInners = append(c.freeInners, old)
+		c.height--
+	}
+	if sepHit {
+		c.repairSeparators(g, u)
+	}
+}
+
+func (c *core) leafRemove(lf *leafNode, g float64, u int32) {
+	j := c.leafPos(lf, g, u)
+	n := int(lf.n)
+	copy(lf.g[j:n-1], lf.g[j+1:n])
+	copy(lf.u[j:n-1], lf.u[j+1:n])
+	lf.n--
+}
+
+// repairSeparators replaces every consulted separator equal to the removed
+// key (g,u) by the smallest key of the child it bounds.
+func (c *core) repairSeparators(g float64, u int32) {
+	if c.height == 0 {
+		return
+	}
+	nd := c.inners[c.root]
+	for level := c.height; level > 0; level-- {
+		i := c.childFor(nd, g, u)
+		if i > 0 && nd.u[i] == u && nd.g[i] == g {
+			nd.g[i], nd.u[i] = c.minKey(nd.child[i], level-1)
+		}
+		if level == 1 {
+			return
+		}
+		nd = c.inners[nd.child[i]]
+	}
+}
+
+func (c *core) minKey(id int32, level int) (float64, int32) {
+	for ; level > 0; level-- {
+		id = c.inners[id].child[0]
+	}
+	lf := c.leaves[id]
+	return lf.g[0], lf.u[0]
+}
+
+// fixLeaf gives the thin leaf p.child[i] more entries by merging it with a
+// neighbour or taking some of the neighbour's.
+func (c *core) fixLeaf(p *innerNode, i int) {
+	j := i
+	if j+1 >= int(p.n) {
+		j = i - 1
+	}
+	a, b := c.leaves[p.child[j]], c.leaves[p.child[j+1]]
+	total := int(a.n) + int(b.n)
+	if total <= leafCap*3/4 {
+		an, bn := int(a.n), int(b.n)
+		copy(a.g[an:an+bn], b.g[:bn])
+		copy(a.u[an:an+bn], b.u[:bn])
+		a.n = int32(total)
+		bid := p.child[j+1]
+		a.next = b.next
+		if b.next >= 0 {
+			c.leaves[b.next].prev = p.child[j]
+		}
+		c.freeLeaves = append(c.freeLeaves, bid)
+		p.count[j] = int32(total)
+		p.removeAt(j + 1)
+		return
+	}
+	if target := total / 2; int(a.n) > target {
+		c.moveLeafRight(p, j, int(a.n)-target)
+	} else {
+		c.moveLeafLeft(p, j, target-int(a.n))
+	}
+}
+
+// fixInner is fixLeaf for inner children: rotations pull the parent's
+// separator down and push a child's separator up, as in any B-tree.
+func (c *core) fixInner(p *innerNode, i int) {
+	j := i
+	if j+1 >= int(p.n) {
+		j = i - 1
+	}
+	a, b := c.inners[p.child[j]], c.inners[p.child[j+1]]
+	an, bn := int(a.n), int(b.n)
+	total := an + bn
+	if total <= innerCap*3/4 {
+		copy(a.g[an:total], b.g[:bn])
+		copy(a.u[an:total], b.u[:bn])
+		copy(a.child[an:total], b.child[:bn])
+		copy(a.count[an:total], b.count[:bn])
+		a.g[an], a.u[an] = p.g[j+1], p.u[j+1]
+		a.n = int32(total)
+		c.freeInners = append(c.freeInners, p.child[j+1])
+		p.count[j] += p.count[j+1]
+		p.removeAt(j + 1)
+		return
+	}
+	target := total / 2
+	if an > target {
+		k := an - target
+		copy(b.g[k:bn+k], b.g[:bn])
+		copy(b.u[k:bn+k], b.u[:bn])
+		copy(b.child[k:bn+k], b.child[:bn])
+		copy(b.count[k:bn+k], b.count[:bn])
+		copy(b.g[:k], a.g[an-k:an])
+		copy(b.u[:k], a.u[an-k:an])
+		copy(b.child[:k], a.child[an-k:an])
+		copy(b.count[:k], a.count[an-k:an])
+		b.g[k], b.u[k] = p.g[j+1], p.u[j+1]
+		p.g[j+1], p.u[j+1] = b.g[0], b.u[0]
+		var moved int32
+		for t := 0; t < k; t++ {
+			moved += b.count[t]
+		}
+		a.n, b.n = int32(an-k), int32(bn+k)
+		p.count[j] -= moved
+		p.count[j+1] += moved
+		return
+	}
+	k := target - an
+	copy(a.g[an:an+k], b.g[:k])
+	copy(a.u[an:an+k], b.u[:k])
+	copy(a.child[an:an+k], b.child[:k])
+	copy(a.count[an:an+k], b.count[:k])
+	a.g[an], a.u[an] = p.g[j+1], p.u[j+1]
+	p.g[j+1], p.u[j+1] = b.g[k], b.u[k]
+	var moved int32
+	for t := 0; t < k; t++ {
+		moved += b.count[t]
+	}
+	copy(b.g[:bn-k], b.g[k:bn])
+	copy(b.u[:bn-k], b.u[k:bn])
+	copy(b.child[:bn-k], b.child[k:bn])
+	copy(b.count[:bn-k], b.count[k:bn])
+	a.n, b.n = int32(an+k), int32(bn-k)
+	p.count[j] += moved
+	p.count[j+1] -= moved
+}
+
+// rankOf returns the 0-based rank of a key that is in the tree.
+func (c *core) rankOf(g float64, u int32) int {
+	r := 0
+	id := c.root
+	for level := c.height; level > 0; level-- {
+		nd := c.inners[id]
+		i := c.childFor(nd, g, u)
+		for j := 0; j < i; j++ {
+			r += int(nd.count[j])
+		}
+		id = nd.child[i]
+	}
+	return r + c.leafPos(c.leaves[id], g, u)
+}
+
+// kth returns the leaf and position of the entry with 0-based rank r < size.
+func (c *core) kth(r int) (int32, int) {
+	id := c.root
+	for level := c.height; level > 0; level-- {
+		nd := c.inners[id]
+		i := 0
+		for ; i < int(nd.n)-1 && r >= int(nd.count[i]); i++ {
+			r -= int(nd.count[i])
+		}
+		id = nd.child[i]
+	}
+	return id, r
+}
+
+// forEachLive calls fn for every user in rank order.
+func (c *core) forEachLive(fn func(u int32)) {
+	if c.size == 0 {
+		return
+	}
+	id, _ := c.kth(0)
+	for ; id >= 0; id = c.leaves[id].next {
+		lf := c.leaves[id]
+		for j := 0; j < int(lf.n); j++ {
+			fn(lf.u[j])
+		}
+	}
+}
+
+// buildTree replaces the tree by one holding keys gs/us, which must be in
+// rank order, with nodes filled to bulkFill/8 of capacity.
+func (c *core) buildTree(gs []float64, us []int32) {
+	c.initTree()
+	n := len(gs)
+	if n == 0 {
+		return
+	}
+	type ref struct {
+		id    int32
+		g     float64
+		u     int32
+		count int32
+	}
+	per := leafCap * bulkFill / 8
+	m := (n + per - 1) / per
+	level := make([]ref, 0, m)
+	start := 0
+	prev := int32(-1)
+	for i := 0; i < m; i++ {
+		sz := n / m
+		if i < n%m {
+			sz++
+		}
+		var id int32
+		if i == 0 {
+			id = c.root
+		} else {
+			id = c.newLeaf()
+		}
+		lf := c.leaves[id]
+		copy(lf.g[:sz], gs[start:start+sz])
+		copy(lf.u[:sz], us[start:start+sz])
+		lf.n = int32(sz)
+		lf.prev = prev
+		if prev >= 0 {
+			c.leaves[prev].next = id
+		}
+		prev = id
+		level = append(level, ref{id, lf.g[0], lf.u[0], int32(sz)})
+		start += sz
+	}
+	per = innerCap * bulkFill / 8
+	for len(level) > 1 {
+		m := (len(level) + per - 1) / per
+		next := make([]ref, 0, m)
+		start := 0
+		for i := 0; i < m; i++ {
+			sz := len(level) / m
+			if i < len(level)%m {
+				sz++
+			}
+			id := c.newInner()
+			nd := c.inners[id]
+			var cnt int32
+			for k, r := range level[start : start+sz] {
+				nd.g[k], nd.u[k], nd.child[k], nd.count[k] = r.g, r.u, r.id, r.count
+				cnt += r.count
+			}
+			nd.n = int32(sz)
+			next = append(next, ref{id, level[start].g, level[start].u, cnt})
+			start += sz
+		}
+		level = next
+		c.height++
+	}
+	c.root = level[0].id
+	c.size = n
+}

@@ -1,0 +1,77 @@
+package leaderboard
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// checkTree verifies the B+tree's structural invariants: counts, separator
+// bounds, fill, leaf links, and agreement with the user columns and index.
+func checkTree(t *testing.T, b *Board) {
+	t.Helper()
+	c := &b.core
+	var leavesInOrder []int32
+	var walk func(id int32, level int, isRoot bool, lo *[2]any) int
+	walk = func(id int32, level int, isRoot bool, lo *[2]any) int {
+		if level == 0 {
+			lf := c.leaves[id]
+			if !isRoot {
+				require.Greater(t, int(lf.n), leafMin/2, "leaf %d underfull", id)
+			}
+			for j := 1; j < int(lf.n); j++ {
+				require.True(t, c.before(lf.g[j-1], lf.u[j-1], lf.g[j], lf.u[j]), "leaf %d out of order at %d", id, j)
+			}
+			for j := 0; j < int(lf.n); j++ {
+				require.Equal(t, c.g(lf.u[j]), lf.g[j], "leaf key differs from column")
+			}
+			leavesInOrder = append(leavesInOrder, id)
+			return int(lf.n)
+		}
+		nd := c.inners[id]
+		if isRoot {
+			require.GreaterOrEqual(t, int(nd.n), 2)
+		} else {
+			require.Greater(t, int(nd.n), innerMin/2)
+		}
+		total := 0
+		for i := 0; i < int(nd.n); i++ {
+			n := walk(nd.child[i], level-1, false, nil)
+			require.Equal(t, int(nd.count[i]), n, "count of child %d", i)
+			total += n
+			if i > 0 {
+				g, u := nd.g[i], nd.u[i]
+				mg, mu := c.minKey(nd.child[i], level-1)
+				require.False(t, c.before(mg, mu, g, u), "separator above child min")
+				pl, pp := c.lastKey(nd.child[i-1], level-1)
+				require.True(t, c.before(pl, pp, g, u), "separator not above left child")
+				require.GreaterOrEqual(t, c.lookup(string(c.id(u)), hashID(c.id(u))), int32(0), "separator refers to a removed user")
+			}
+		}
+		return total
+	}
+	require.Equal(t, c.size, walk(c.root, c.height, true, nil))
+	require.Equal(t, c.size, c.indexed)
+	for i, id := range leavesInOrder {
+		lf := c.leaves[id]
+		if i > 0 {
+			require.Equal(t, leavesInOrder[i-1], lf.prev)
+		} else {
+			require.Equal(t, int32(-1), lf.prev)
+		}
+		if i+1 < len(leavesInOrder) {
+			require.Equal(t, leavesInOrder[i+1], lf.next)
+		} else {
+			require.Equal(t, int32(-1), lf.next)
+		}
+	}
+}
+
+func (c *core) lastKey(id int32, level int) (float64, int32) {
+	for ; level > 0; level-- {
+		nd := c.inners[id]
+		id = nd.child[nd.n-1]
+	}
+	lf := c.leaves[id]
+	return lf.g[lf.n-1], lf.u[lf.n-1]
+}

@@ -1,0 +1,208 @@
+package leaderboard
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// model is the naive leaderboard the Board must agree with: every update
+// kept, scores computed by the direct formula, full sort on every query.
+type model struct {
+	decay    float64
+	maxUsers int
+	ups      map[string][][2]float64 // (points, timestamp)
+	last     map[string]int64
+}
+
+func newModel(decay float64, maxUsers int) *model {
+	return &model{decay: decay, maxUsers: maxUsers, ups: map[string][][2]float64{}, last: map[string]int64{}}
+}
+
+func (m *model) score(id string, now float64) float64 {
+	s := 0.0
+	for _, u := range m.ups[id] {
+		s += u[0] * math.Pow(m.decay, (now-u[1])/86400)
+	}
+	return s
+}
+
+func (m *model) update(id string, p float64, ts int64) {
+	if _, ok := m.ups[id]; !ok {
+		if p == 0 {
+			return
+		}
+		m.last[id] = ts
+	}
+	m.ups[id] = append(m.ups[id], [2]float64{p, float64(ts)})
+	m.last[id] = max(m.last[id], ts)
+	if m.maxUsers > 0 && len(m.ups) > m.maxUsers {
+		r := m.ranking(float64(ts))
+		m.remove(r[len(r)-1].UserID)
+	}
+}
+
+func (m *model) remove(id string) { delete(m.ups, id); delete(m.last, id) }
+
+func (m *model) ranking(now float64) []Entry {
+	out := make([]Entry, 0, len(m.ups))
+	for id := range m.ups {
+		out = append(out, Entry{UserID: id, Score: m.score(id, now), LastUpdate: m.last[id]})
+	}
+	slices.SortFunc(out, func(a, b Entry) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		return strings.Compare(a.UserID, b.UserID)
+	})
+	for i := range out {
+		out[i].Rank = i + 1
+	}
+	return out
+}
+
+func close(t *testing.T, want, got float64, msg string, args ...any) {
+	t.Helper()
+	tol := 1e-9 * math.Max(math.Abs(want), 1e-300)
+	if math.Abs(want-got) > tol && !(want == 0 && math.Abs(got) < 1e-300) {
+		t.Fatalf("%s: want %.17g, got %.17g", fmt.Sprintf(msg, args...), want, got)
+	}
+}
+
+// checkBoard compares the full ranking, pages, ranks and neighbourhoods.
+// Scores must be far enough apart for rounding not to reorder them, which
+// the integer-valued points used by the tests guarantee for f = 1 and make
+// overwhelmingly likely otherwise; ties on equal scores are exercised with
+// f = 1.
+func checkBoard(t *testing.T, b *Board, m *model, now float64, rng *rand.Rand) {
+	t.Helper()
+	want := m.ranking(now)
+	require.Equal(t, len(want), b.Len())
+	got := b.Page(0, len(want)+5, now)
+	require.Len(t, got, len(want))
+	for i := range want {
+		require.Equal(t, want[i].UserID, got[i].UserID, "rank %d", i+1)
+		require.Equal(t, want[i].Rank, got[i].Rank)
+		require.Equal(t, want[i].LastUpdate, got[i].LastUpdate, "last update of %q", want[i].UserID)
+		close(t, want[i].Score, got[i].Score, "score of %q", want[i].UserID)
+	}
+	for range 5 {
+		off, lim := rng.IntN(len(want)+3), rng.IntN(20)
+		page := b.Page(off, lim, now)
+		hi := min(off+lim, len(want))
+		if off > len(want) {
+			hi = off
+		}
+		require.Len(t, page, max(hi-off, 0))
+		for i, e := range page {
+			require.Equal(t, want[off+i].UserID, e.UserID)
+		}
+	}
+	for range 5 {
+		if len(want) == 0 {
+			break
+		}
+		w := want[rng.IntN(len(want))]
+		e, ok := b.Rank(w.UserID, now)
+		require.True(t, ok)
+		require.Equal(t, w.Rank, e.Rank)
+		bef, aft := rng.IntN(4), rng.IntN(4)
+		around, ok := b.Around(w.UserID, bef, aft, now)
+		require.True(t, ok)
+		lo, hi := max(w.Rank-1-bef, 0), min(w.Rank+aft, len(want))
+		ids := make([]string, 0, hi-lo)
+		for _, x := range want[lo:hi] {
+			ids = append(ids, x.UserID)
+		}
+		gotIDs := make([]string, 0, len(around))
+		for _, x := range around {
+			gotIDs = append(gotIDs, x.UserID)
+		}
+		require.Equal(t, ids, gotIDs)
+	}
+}
+
+func TestModelRandom(t *testing.T) {
+	cases := []struct {
+		decay    float64
+		maxUsers int
+		users    int
+		ops      int
+	}{
+		{1, 0, 300, 6000},
+		{1, 50, 200, 4000},
+		{0.95, 0, 400, 6000},
+		{0.5, 0, 300, 4000},
+		{0.5, 40, 300, 4000},
+		{0.95, 1, 20, 500},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprintf("f=%v/max=%d", tc.decay, tc.maxUsers), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(tc.users), uint64(tc.ops)))
+			b, err := New(tc.decay, tc.maxUsers)
+			require.NoError(t, err)
+			m := newModel(tc.decay, tc.maxUsers)
+			base := int64(1_700_000_000)
+			now := base
+			for op := range tc.ops {
+				id := fmt.Sprintf("u%03d", rng.IntN(tc.users))
+				switch r := rng.IntN(20); {
+				case r == 0:
+					_, had := m.ups[id]
+					m.remove(id)
+					assert.Equal(t, had, b.Remove(id))
+				default:
+					p := float64(rng.IntN(21) - 5) // integers, some 0, some negative
+					now += int64(rng.IntN(3600))
+					ts := now - int64(rng.IntN(3*86400)) // out of order
+					require.NoError(t, b.Update(id, p, ts))
+					m.update(id, p, ts)
+				}
+				if op%500 == 0 || op == tc.ops-1 {
+					checkTree(t, b)
+					checkBoard(t, b, m, float64(now), rng)
+				}
+			}
+		})
+	}
+}
+
+// TestLargeTreeModel drives the tree through several levels of splits,
+// shifts, merges and separator repairs.
+func TestLargeTreeModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	b, err := New(1, 0)
+	require.NoError(t, err)
+	m := newModel(1, 0)
+	n := 30000
+	for i := range 3 * n {
+		id := fmt.Sprintf("user-%06d", rng.IntN(n))
+		if i%3 == 2 {
+			b.Remove(id)
+			m.remove(id)
+		} else {
+			p := float64(rng.IntN(1000) - 100)
+			require.NoError(t, b.Update(id, p, 1))
+			m.update(id, p, 1)
+		}
+		if i%5000 == 0 {
+			checkTree(t, b)
+		}
+	}
+	checkTree(t, b)
+	checkBoard(t, b, m, 1, rng)
+	for id := range m.ups {
+		require.True(t, b.Remove(id))
+	}
+	assert.Equal(t, 0, b.Len())
+	assert.Empty(t, b.Top(10, 0))
+}

@@ -1,0 +1,279 @@
+package leaderboard
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// The snapshot format is the original extension's:
+//
+//	{"decay_factor": f, "max_users": n,
+//	 "entries": [{"user_id": s, "score": x, "last_update": t}, ...]}
+//
+// with entries in rank order and each score decayed to its own last_update.
+
+type snapshotOut struct {
+	DecayFactor float64    `json:"decay_factor"`
+	MaxUsers    int        `json:"max_users"`
+	Entries     []entryOut `json:"entries"`
+}
+
+type entryOut struct {
+	UserID     string  `json:"user_id"`
+	Score      float64 `json:"score"`
+	LastUpdate int64   `json:"last_update"`
+}
+
+// Pointers and raw numbers tell a missing key or a wrong type from a zero.
+type snapshotIn struct {
+	DecayFactor *float64         `json:"decay_factor"`
+	MaxUsers    json.RawMessage  `json:"max_users"`
+	Entries     *[]*snapshotItem `json:"entries"`
+}
+
+type snapshotItem struct {
+	UserID     *string         `json:"user_id"`
+	Score      *float64        `json:"score"`
+	LastUpdate json.RawMessage `json:"last_update"`
+}
+
+// WriteSnapshot writes the board as JSON in the original's format.
+func (b *Board) WriteSnapshot(w io.Writer) error {
+	b.mu.RLock()
+	s := snapshotOut{
+		DecayFactor: b.decay,
+		MaxUsers:    b.maxUsers,
+		Entries:     make([]entryOut, 0, b.size),
+	}
+	b.forEachLive(func(u int32) {
+		ch := b.chunk(u)
+		last := ch.last[u&userChunkMask]
+		s.Entries = append(s.Entries, entryOut{
+			UserID:     string(b.id(u)),
+			Score:      scale(ch.g[u&userChunkMask], b.exponentAt(float64(last))),
+			LastUpdate: last,
+		})
+	})
+	b.mu.RUnlock()
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(&s); err != nil {
+		return fmt.Errorf("leaderboard: write snapshot: %w", err)
+	}
+	return nil
+}
+
+// ReadSnapshot replaces the board's contents, decay factor and max users
+// with those of the snapshot read from r. Input that is not a well-formed
+// snapshot (see the package's snapshot format) yields an error wrapping
+// ErrSnapshot; on any error the board is unchanged. When the snapshot holds
+// more entries than its max_users, the top max_users are kept.
+func (b *Board) ReadSnapshot(r io.Reader) error {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return fmt.Errorf("leaderboard: read snapshot: %w", err)
+	}
+	c, err := parseSnapshot(data)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.core = *c
+	b.mu.Unlock()
+	return nil
+}
+
+func snapshotErr(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrSnapshot}, args...)...)
+}
+
+// parseInt accepts a JSON number literal that is an integer in int64 range.
+func parseInt(raw json.RawMessage) (int64, bool) {
+	if len(raw) == 0 || !(raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9') {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(string(raw), 10, 64)
+	return v, err == nil
+}
+
+func parseSnapshot(data []byte) (*core, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, snapshotErr("empty input")
+	}
+	if !utf8.Valid(data) {
+		return nil, snapshotErr("not UTF-8")
+	}
+	var in snapshotIn
+	if err := json.Unmarshal(data, &in); err != nil {
+		return nil, snapshotErr("%v", err)
+	}
+	switch {
+	case in.DecayFactor == nil:
+		return nil, snapshotErr("missing decay_factor")
+	case in.MaxUsers == nil:
+		return nil, snapshotErr("missing max_users")
+	case in.Entries == nil:
+		return nil, snapshotErr("missing entries")
+	}
+	maxUsers, ok := parseInt(in.MaxUsers)
+	if !ok || maxUsers < 0 || maxUsers > math.MaxInt {
+		return nil, snapshotErr("max_users %s is not a non-negative integer", in.MaxUsers)
+	}
+	c, err := newCore(*in.DecayFactor, int(maxUsers))
+	if err != nil {
+		return nil, snapshotErr("decay_factor %v: %v", *in.DecayFactor, err)
+	}
+	items := *in.Entries
+	if len(items) >= maxUserSlots {
+		return nil, snapshotErr("too many entries")
+	}
+	type loaded struct {
+		id    string
+		score float64
+		last  int64
+		g     float64
+	}
+	es := make([]loaded, len(items))
+	for i, it := range items {
+		if it == nil || it.UserID == nil || it.Score == nil || it.LastUpdate == nil {
+			return nil, snapshotErr("entry %d: user_id, score and last_update are required", i)
+		}
+		last, ok := parseInt(it.LastUpdate)
+		if !ok {
+			return nil, snapshotErr("entry %d: last_update %s is not an integer", i, it.LastUpdate)
+		}
+		es[i] = loaded{id: *it.UserID, score: *it.Score, last: last}
+	}
+	in = snapshotIn{} // let the decoded tree go before building
+	items = nil
+
+	byID := make([]int32, len(es))
+	for i := range byID {
+		byID[i] = int32(i)
+	}
+	slices.SortFunc(byID, func(a, b int32) int { return strings.Compare(es[a].id, es[b].id) })
+	for i := 1; i < len(byID); i++ {
+		if es[byID[i]].id == es[byID[i-1]].id {
+			return nil, snapshotErr("duplicate user_id %q", es[byID[i]].id)
+		}
+	}
+	byID = nil
+
+	// The landmark is the latest last_update, so every weight is at most 1.
+	if len(es) > 0 {
+		c.landmark = es[0].last
+		for _, e := range es {
+			c.landmark = max(c.landmark, e.last)
+		}
+	}
+	for i := range es {
+		es[i].g = scale(es[i].score, -c.exponentAt(float64(es[i].last)))
+	}
+	slices.SortFunc(es, func(a, b loaded) int {
+		switch {
+		case a.g > b.g:
+			return -1
+		case a.g < b.g:
+			return 1
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	if c.maxUsers > 0 && len(es) > c.maxUsers {
+		es = es[:c.maxUsers]
+	}
+	gs := make([]float64, len(es))
+	us := make([]int32, len(es))
+	for i, e := range es {
+		u, ok := c.newUser(e.id, e.g, e.last)
+		if !ok {
+			return nil, snapshotErr("user ids exceed the board's capacity")
+		}
+		c.indexInsert(u, xxhash.Sum64String(e.id))
+		gs[i], us[i] = e.g, u
+	}
+	c.buildTree(gs, us)
+	return c, nil
+}
+
+// Save writes a snapshot to path atomically: it writes a temporary file in
+// the same folder, syncs it, renames it over path and syncs the folder, so
+// a crash leaves either the previous file or the new one. On error no
+// temporary file is left behind.
+func (b *Board) Save(path string) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("leaderboard: save: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+			err = fmt.Errorf("leaderboard: save %s: %w", path, err)
+		}
+	}()
+	w := bufio.NewWriterSize(f, 1<<16)
+	if err = b.WriteSnapshot(w); err != nil {
+		return err
+	}
+	if err = w.Flush(); err != nil {
+		return err
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		err = d.Sync()
+		d.Close()
+		if err != nil {
+			// The rename happened; the new file is in place but may not
+			// survive a crash. Report it without deleting the target.
+			return fmt.Errorf("sync folder: %w", err)
+		}
+	}
+	return nil
+}
+
+// Load replaces the board with the snapshot in the file at path, like
+// ReadSnapshot. A file that cannot be read yields its *os.PathError
+// (errors.Is(err, fs.ErrNotExist) holds for a missing file); on any error
+// the board is unchanged.
+func (b *Board) Load(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("leaderboard: load: %w", err)
+	}
+	c, err := parseSnapshot(data)
+	if err != nil {
+		return fmt.Errorf("leaderboard: load %s: %w", path, err)
+	}
+	b.mu.Lock()
+	b.core = *c
+	b.mu.Unlock()
+	return nil
+}

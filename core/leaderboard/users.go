@@ -1,0 +1,246 @@
+package leaderboard
+
+import (
+	"encoding/binary"
+	"math"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// Users live in columnar chunks indexed by an int32 user index, so that the
+// board holds no Go pointer per user: the garbage collector scans a few
+// thousand chunk pointers instead of millions of objects, and a chunk never
+// moves when the board grows.
+const (
+	userChunkBits = 13
+	userChunkSize = 1 << userChunkBits
+	userChunkMask = userChunkSize - 1
+
+	maxUserSlots = math.MaxInt32 - 1
+)
+
+type userChunk struct {
+	g    [userChunkSize]float64 // forward-decayed value G (see decay.go)
+	last [userChunkSize]int64   // latest timestamp seen
+	ref  [userChunkSize]uint32  // id location in the arena; next free slot when free
+}
+
+// Ids are stored once, as a uvarint length followed by the bytes, in 1 MiB
+// chunks addressed by a uint32 offset (chunk<<20 | position). An id never
+// straddles chunks; an id longer than a chunk gets consecutive chunk numbers
+// of its own. Removed ids leave dead bytes that compact() reclaims.
+const (
+	arenaChunkBits = 20
+	arenaChunkSize = 1 << arenaChunkBits
+	arenaChunkMask = arenaChunkSize - 1
+	maxArenaChunks = 1 << (32 - arenaChunkBits)
+)
+
+type idArena struct {
+	chunks [][]byte
+	cur    int // chunk being filled, -1 before the first
+	live   int64
+	dead   int64
+}
+
+func newArena() idArena { return idArena{cur: -1} }
+
+func (a *idArena) add(id string) (uint32, bool) {
+	var hdr [binary.MaxVarintLen64]byte
+	h := binary.PutUvarint(hdr[:], uint64(len(id)))
+	size := h + len(id)
+	if size > arenaChunkSize {
+		k := (size + arenaChunkSize - 1) / arenaChunkSize
+		if len(a.chunks)+k > maxArenaChunks {
+			return 0, false
+		}
+		buf := make([]byte, 0, size)
+		buf = append(buf, hdr[:h]...)
+		buf = append(buf, id...)
+		ref := uint32(len(a.chunks)) << arenaChunkBits
+		a.chunks = append(a.chunks, buf)
+		for i := 1; i < k; i++ {
+			a.chunks = append(a.chunks, nil)
+		}
+		a.live += int64(size)
+		return ref, true
+	}
+	if a.cur < 0 || len(a.chunks[a.cur])+size > arenaChunkSize {
+		if len(a.chunks) >= maxArenaChunks {
+			return 0, false
+		}
+		a.chunks = append(a.chunks, make([]byte, 0, arenaChunkSize))
+		a.cur = len(a.chunks) - 1
+	}
+	ch := a.chunks[a.cur]
+	ref := uint32(a.cur)<<arenaChunkBits | uint32(len(ch))
+	ch = append(ch, hdr[:h]...)
+	a.chunks[a.cur] = append(ch, id...)
+	a.live += int64(size)
+	return ref, true
+}
+
+func (a *idArena) get(ref uint32) []byte {
+	ch := a.chunks[ref>>arenaChunkBits][ref&arenaChunkMask:]
+	if n := ch[0]; n < 0x80 {
+		return ch[1 : 1+int(n)]
+	}
+	n, k := binary.Uvarint(ch)
+	return ch[k : k+int(n)]
+}
+
+func (a *idArena) free(ref uint32) {
+	id := a.get(ref)
+	var hdr [binary.MaxVarintLen64]byte
+	size := int64(binary.PutUvarint(hdr[:], uint64(len(id))) + len(id))
+	a.live -= size
+	a.dead += size
+}
+
+func (c *core) chunk(u int32) *userChunk { return c.uchunks[u>>userChunkBits] }
+
+func (c *core) g(u int32) float64 { return c.uchunks[u>>userChunkBits].g[u&userChunkMask] }
+
+func (c *core) id(u int32) []byte {
+	return c.arena.get(c.uchunks[u>>userChunkBits].ref[u&userChunkMask])
+}
+
+// newUser stores id in a free slot and returns the slot, or false when the
+// board's capacity (2^31-1 users, 4 GiB of ids) is exhausted.
+func (c *core) newUser(id string, g float64, last int64) (int32, bool) {
+	ref, ok := c.arena.add(id)
+	if !ok {
+		c.compact()
+		if ref, ok = c.arena.add(id); !ok {
+			return 0, false
+		}
+	}
+	var u int32
+	if c.ufree >= 0 {
+		u = c.ufree
+		c.ufree = int32(c.chunk(u).ref[u&userChunkMask]) - 1
+	} else {
+		if c.uhigh >= maxUserSlots {
+			c.arena.free(ref)
+			return 0, false
+		}
+		u = c.uhigh
+		c.uhigh++
+		if int(u>>userChunkBits) == len(c.uchunks) {
+			c.uchunks = append(c.uchunks, new(userChunk))
+		}
+	}
+	ch := c.chunk(u)
+	ch.g[u&userChunkMask] = g
+	ch.last[u&userChunkMask] = last
+	ch.ref[u&userChunkMask] = ref
+	return u, true
+}
+
+// freeUser releases u's slot and id bytes; u must already be out of the
+// tree and the index.
+func (c *core) freeUser(u int32) {
+	ch := c.chunk(u)
+	c.arena.free(ch.ref[u&userChunkMask])
+	ch.ref[u&userChunkMask] = uint32(c.ufree + 1)
+	c.ufree = u
+	if c.arena.dead > c.arena.live && c.arena.dead > 4*arenaChunkSize {
+		c.compact()
+	}
+}
+
+// compact rewrites the live ids into a fresh arena, dropping dead bytes.
+func (c *core) compact() {
+	na := newArena()
+	c.forEachLive(func(u int32) {
+		ch := c.chunk(u)
+		ref, _ := na.add(string(c.arena.get(ch.ref[u&userChunkMask])))
+		ch.ref[u&userChunkMask] = ref
+	})
+	c.arena = na
+}
+
+// The index maps an id to its user slot: open addressing with linear
+// probing over int32 slots holding user+1 (0 = empty), at most half full,
+// with backward-shift deletion so no tombstones accumulate.
+
+func hashID(id []byte) uint64 { return xxhash.Sum64(id) }
+
+func (c *core) lookup(id string, h uint64) int32 {
+	if len(c.slots) == 0 {
+		return -1
+	}
+	mask := uint64(len(c.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := c.slots[i]
+		if s == 0 {
+			return -1
+		}
+		if string(c.id(s-1)) == id {
+			return s - 1
+		}
+	}
+}
+
+func (c *core) indexInsert(u int32, h uint64) {
+	if (c.indexed+1)*2 > len(c.slots) {
+		c.indexGrow()
+	}
+	mask := uint64(len(c.slots) - 1)
+	i := h & mask
+	for c.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	c.slots[i] = u + 1
+	c.indexed++
+}
+
+func (c *core) indexGrow() {
+	n := 2 * len(c.slots)
+	if n < 16 {
+		n = 16
+	}
+	old := c.slots
+	c.slots = make([]int32, n)
+	mask := uint64(n - 1)
+	for _, s := range old {
+		if s == 0 {
+			continue
+		}
+		i := hashID(c.id(s-1)) & mask
+		for c.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		c.slots[i] = s
+	}
+}
+
+func (c *core) indexDelete(u int32, h uint64) {
+	mask := uint64(len(c.slots) - 1)
+	i := h & mask
+	for c.slots[i] != u+1 {
+		i = (i + 1) & mask
+	}
+	for j := i; ; {
+		j = (j + 1) & mask
+		s := c.slots[j]
+		if s == 0 {
+			break
+		}
+		home := hashID(c.id(s-1)) & mask
+		// The entry at j may fill the hole at i unless its home lies
+		// cyclically in (i, j].
+		var stays bool
+		if i <= j {
+			stays = i < home && home <= j
+		} else {
+			stays = home > i || home <= j
+		}
+		if !stays {
+			c.slots[i] = s
+			i = j
+		}
+	}
+	c.slots[i] = 0
+	c.indexed--
+}
