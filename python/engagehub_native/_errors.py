@@ -42,6 +42,24 @@ class InternalError(EngagehubError, RuntimeError):
     """A bug in engagehub_native; please report it with the message."""
 
 
+_file_error_classes: dict = {}
+
+
+def _file_error_class(errno: int) -> type:
+    """SnapshotFileError combined with the builtin OSError subclass for errno
+    (FileNotFoundError, PermissionError, ...), so either can be caught."""
+    cls = _file_error_classes.get(errno)
+    if cls is None:
+        builtin = type(OSError(errno, ""))
+        if builtin is OSError:
+            cls = SnapshotFileError
+        else:
+            cls = type(SnapshotFileError.__name__, (SnapshotFileError, builtin),
+                       {"__module__": __name__, "__doc__": SnapshotFileError.__doc__})
+        _file_error_classes[errno] = cls
+    return cls
+
+
 # Keep in step with the EH_ERR_* codes of capi/engagehub.h.
 _STATUS_ERRORS = {
     1: InvalidValueError,
@@ -67,7 +85,7 @@ def error_for(ffi, lib, status: int) -> EngagehubError:
             lib.eh_free(message[0])
     cls = _STATUS_ERRORS.get(status, InternalError)
     if cls is SnapshotFileError and os_errno[0]:
-        return cls(os_errno[0], text)
+        return _file_error_class(os_errno[0])(os_errno[0], text)
     if cls is InternalError and status not in _STATUS_ERRORS:
         text = f"unknown status {status}: {text}"
     return cls(text)

@@ -1,0 +1,52 @@
+"""Shared fixtures. Tests import the installed package, never the source tree
+(build.sh runs pytest from this folder against the package installed in its
+virtualenv)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import engagehub_native
+
+T0 = 1_700_000_000  # a fixed "now" for deterministic decay
+
+
+class ManualClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def board(clock):
+    with engagehub_native.Leaderboard(0.95, 0, clock=clock) as b:
+        yield b
+
+
+def run_python(code: str, *, timeout: float = 60, env: dict | None = None,
+               check: bool = True) -> subprocess.CompletedProcess:
+    """Run code in a fresh interpreter (fork, exit and signal tests need real processes)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, **(env or {})}, cwd=os.path.dirname(__file__),
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"subprocess exited {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
+        )
+    return proc

@@ -1,0 +1,158 @@
+"""The native engagehub_native.Leaderboard API (richer than the drop-in)."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import pytest
+
+import engagehub_native
+from engagehub_native import Leaderboard, RankedUser
+
+from conftest import T0
+
+DAY = 86400
+
+
+def test_update_rank_score_and_ranked_user(board):
+    board.update("a", 10)
+    board.update("b", 20, T0 - DAY)
+    assert board.rank("b") == RankedUser("b", pytest.approx(19.0), 1, T0 - DAY)
+    assert board.rank("a") == RankedUser("a", 10.0, 2, T0)
+    assert board.score("a") == 10.0
+    assert board.score("nobody") is None and board.score("nobody", 0.0) == 0.0
+    assert board.rank("nobody") is None
+
+
+def test_update_many_mixed_tuples_and_chunks(board):
+    n = 2500  # crosses several 1024-update chunks
+    applied = board.update_many(
+        [(f"u{i}", 1.0) if i % 2 else (f"u{i}", 1.0, T0 - DAY) for i in range(n)]
+    )
+    assert applied == n and len(board) == n
+    assert board.rank("u1").last_update == T0
+    assert board.score("u0") == pytest.approx(0.95)
+
+
+def test_update_many_reports_the_bad_tuple(board):
+    with pytest.raises(ValueError, match="update 2"):
+        board.update_many([("a", 1.0), ("b", 2.0), ("c", math.nan)])
+    with pytest.raises(TypeError, match="update 1"):
+        board.update_many([("a", 1.0), ("b",)])
+    with pytest.raises(TypeError, match="update 0"):
+        board.update_many([(1, 1.0)])
+    assert len(board) == 0  # every tuple of a chunk is checked before any is applied
+
+
+def test_remove_len_contains(board):
+    board.update("a", 1)
+    assert "a" in board and "b" not in board and 5 not in board
+    assert board.remove("a") is True
+    assert board.remove("a") is False
+    assert len(board) == 0
+
+
+def test_top_page_around_and_iteration(board):
+    for i in range(3000):
+        board.update(f"user{i:04d}", float(i + 1))
+    top = board.top(3)
+    assert [u.user_id for u in top] == ["user2999", "user2998", "user2997"]
+    assert [u.rank for u in top] == [1, 2, 3]
+    page = board.page(10, 5)
+    assert [u.rank for u in page] == [11, 12, 13, 14, 15]
+    assert page[0].user_id == "user2989"
+    around = board.around("user1500", before=2, after=1)
+    assert [(u.user_id, u.rank) for u in around] == [
+        ("user1502", 1498), ("user1501", 1499), ("user1500", 1500), ("user1499", 1501)]
+    assert [u.rank for u in board.around("user2999", 3, 1)] == [1, 2]
+    assert board.around("nobody") == []
+    ranked = list(board)
+    assert len(ranked) == 3000 and [u.rank for u in ranked] == list(range(1, 3001))
+    assert board.page(5000, 10) == [] and board.top(0) == []
+
+
+@pytest.mark.parametrize("call, exc", [
+    (lambda b: b.top(-1), ValueError),
+    (lambda b: b.top(1.5), TypeError),
+    (lambda b: b.page(-1, 3), ValueError),
+    (lambda b: b.around("a", before=-1), ValueError),
+    (lambda b: b.update("a", True), TypeError),
+    (lambda b: b.update("a", 1, True), TypeError),
+    (lambda b: b.update("a", 1, 2**63), ValueError),
+    (lambda b: b.update("a", 10**400), ValueError),
+])
+def test_argument_errors(board, call, exc):
+    with pytest.raises(exc):
+        call(board)
+
+
+def test_decay_over_fifty_years_with_half_life_of_a_day(clock):
+    with Leaderboard(0.5, 0, clock=clock) as board:
+        fifty_years = 50 * 365 * DAY
+        board.update("old", 1.0, T0 - fifty_years)
+        board.update("new", 3.0, T0)
+        board.update("mixed", -2.0, T0 - DAY)
+        board.update("mixed", 5.0, T0)
+        assert board.score("new") == 3.0
+        assert board.score("mixed") == pytest.approx(5.0 - 1.0)
+        assert 0.0 <= board.score("old") < 1e-300
+        clock.now = T0 + 2 * DAY
+        assert board.score("new") == pytest.approx(0.75)
+        assert [u.user_id for u in board.top(3)] == ["mixed", "new", "old"]
+
+
+def test_numpy_like_numbers_are_accepted(board):
+    class Points:
+        def __float__(self):
+            return 2.5
+
+    class Stamp:
+        def __index__(self):
+            return T0 - DAY
+
+    board.update("a", Points(), Stamp())
+    assert board.score("a") == pytest.approx(2.5 * 0.95)
+
+
+def test_save_load_pathlike_and_config(board, tmp_path):
+    board.update("a", 1)
+    board.save(tmp_path / "b.json")
+    other = Leaderboard(0.5, 3)
+    other.load(tmp_path / "b.json")
+    assert other.decay_factor == 0.95 and other.max_users == 0
+    assert len(other) == 1
+
+
+def test_close_context_manager_and_repr(clock):
+    board = Leaderboard(0.9, 10, clock=clock)
+    board.update("a", 1)
+    assert repr(board) == "<Leaderboard users=1 decay_factor=0.9 max_users=10>"
+    with board as b:
+        assert b is board
+    assert board.closed
+    assert repr(board) == "<Leaderboard closed>"
+    with pytest.raises(engagehub_native.ClosedError, match="closed"):
+        board.update("a", 1)
+    with pytest.raises(RuntimeError):
+        len(board)
+    board.close()  # idempotent
+
+
+def test_clock_must_be_callable():
+    with pytest.raises(TypeError):
+        Leaderboard(clock=42)
+
+
+def test_exceptions_share_a_base_and_the_builtins():
+    assert issubclass(engagehub_native.SnapshotError, ValueError)
+    assert issubclass(engagehub_native.SnapshotFileError, OSError)
+    assert issubclass(engagehub_native.SnapshotFileError, RuntimeError)
+    assert issubclass(engagehub_native.ForkedProcessError, RuntimeError)
+    for name in ["SnapshotError", "SnapshotFileError", "ClosedError", "ForkedProcessError",
+                 "InvalidValueError", "WaitTimeoutError", "InternalError"]:
+        assert issubclass(getattr(engagehub_native, name), engagehub_native.EngagehubError)
+
+
+def test_package_ships_type_information():
+    assert os.path.exists(os.path.join(os.path.dirname(engagehub_native.__file__), "py.typed"))
