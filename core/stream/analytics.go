@@ -1,0 +1,263 @@
+package stream
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/engagehub/engagehub-native/core/cms"
+	"github.com/engagehub/engagehub-native/core/hll"
+	"github.com/engagehub/engagehub-native/core/topk"
+)
+
+// windowMinutes is the number of one-minute HyperLogLog buckets: the
+// longest window UniqueUsers answers.
+const windowMinutes = 60
+
+// minuteBucket holds the distinct users of the events whose timestamp falls
+// in one minute (Unix seconds / 60).
+type minuteBucket struct {
+	minute  int64
+	version uint64 // bumped on every change, for the query cache
+	sketch  *hll.Sketch
+}
+
+// analytics is guarded by Processor.amu; only the analyser mutates it.
+type analytics struct {
+	buckets [windowMinutes]minuteBucket
+	cms     *cms.Sketch
+	top     *topk.Tracker
+}
+
+func (a *analytics) init(cfg Config) error {
+	for i := range a.buckets {
+		s, err := hll.New(cfg.HLLPrecision)
+		if err != nil {
+			return err
+		}
+		a.buckets[i] = minuteBucket{minute: -1, sketch: s}
+	}
+	var err error
+	if a.cms, err = cms.New(cfg.CMSEpsilon, cfg.CMSDelta); err != nil {
+		return err
+	}
+	if a.top, err = topk.New(cfg.TopKCapacity); err != nil {
+		return err
+	}
+	return nil
+}
+
+// add analyses a chunk of events at wall-clock time now.
+//
+// Unique users: an event counts in the bucket of its minute. An event up to
+// 60 s in the future (clock skew between hosts) counts as now; one further
+// in the future, or older than the 60-minute window, is not counted in any
+// window. A bucket is recycled when an event of a newer minute with the same
+// index arrives.
+//
+// Channels: consecutive events of one channel are counted with one update.
+func (a *analytics) add(chunk []Event, now time.Time) {
+	nowSec := now.Unix()
+	nowMin := nowSec / 60
+	oldest := nowMin - windowMinutes + 1
+
+	var prevUser string
+	prevMin := int64(-1)
+	var b *minuteBucket
+	var run uint64
+	prevChan := chunk[0].ChannelID
+	for i := range chunk {
+		e := &chunk[i]
+		if e.ChannelID != prevChan {
+			a.cms.AddString(prevChan, run)
+			a.top.Add(prevChan, run)
+			prevChan, run = e.ChannelID, 0
+		}
+		run++
+
+		ts := e.Timestamp
+		if ts > nowSec {
+			if ts-nowSec > 60 {
+				continue
+			}
+			ts = nowSec
+		}
+		m := ts / 60
+		if m < oldest {
+			continue
+		}
+		if m != prevMin {
+			b = &a.buckets[m%windowMinutes]
+			if b.minute != m {
+				if b.minute > m {
+					// The slot holds a newer minute (the clock went back).
+					prevMin = -1
+					continue
+				}
+				b.sketch.Reset()
+				b.minute = m
+			}
+			prevMin, prevUser = m, ""
+		} else if e.UserID == prevUser {
+			continue // idempotent: the same user again in the same minute
+		}
+		b.sketch.AddHash(xxhash.Sum64String(e.UserID))
+		b.version++
+		prevUser = e.UserID
+	}
+	a.cms.AddString(prevChan, run)
+	a.top.Add(prevChan, run)
+}
+
+// uniqueQuery caches what UniqueUsers computed: private clones of the
+// buckets (so merging runs outside the analytics lock, which only copies
+// buckets that changed), the merge of the window's past minutes and the
+// last answer.
+type uniqueQuery struct {
+	clones   [windowMinutes]*hll.Sketch
+	minutes  [windowMinutes]int64
+	versions [windowMinutes]uint64
+
+	pastValid  bool
+	pastNowMin int64
+	pastWidth  int64
+	past       *hll.Sketch // merge of minutes (nowMin-width, nowMin)
+
+	answerValid bool
+	answerMin   int64
+	answerWidth int64
+	answerVer   uint64 // version of the current minute's bucket
+	answer      uint64
+}
+
+func (q *uniqueQuery) init(precision uint8) {
+	for i := range q.minutes {
+		q.minutes[i] = -1
+	}
+	q.past, _ = hll.New(precision)
+}
+
+// UniqueUsers estimates the number of distinct user ids among the analysed
+// events whose timestamp lies in the last window, counted in whole minutes:
+// the current minute (Now / 60) and the window-1 minutes before it. window
+// is rounded to the nearest minute, at least 1 and at most 60; window ≤ 0
+// returns 0. Events more than 60 s in the future are not counted; see also
+// the minute bucketing on analytics.add.
+//
+// The answer is cached until an event changes one of the window's buckets
+// or the minute changes.
+func (p *Processor) UniqueUsers(window time.Duration) uint64 {
+	if window <= 0 {
+		return 0
+	}
+	width := int64((window + 30*time.Second) / time.Minute)
+	width = min(max(width, 1), windowMinutes)
+	nowMin := p.cfg.Now().Unix() / 60
+	oldest := nowMin - width + 1
+
+	p.qmu.Lock()
+	defer p.qmu.Unlock()
+	q := &p.uq
+
+	// Under the analytics lock, only copy the buckets that changed.
+	pastChanged := !q.pastValid || q.pastNowMin != nowMin || q.pastWidth != width
+	curIdx := nowMin % windowMinutes
+	p.amu.Lock()
+	for m := oldest; m <= nowMin; m++ {
+		i := m % windowMinutes
+		b := &p.anly.buckets[i]
+		if b.minute != m {
+			if q.minutes[i] == m {
+				// Cached a minute the bucket no longer holds: cannot
+				// happen unless the clock went back; forget it.
+				q.minutes[i] = -1
+				pastChanged = pastChanged || i != curIdx
+			}
+			continue
+		}
+		if q.minutes[i] == m && q.versions[i] == b.version {
+			continue
+		}
+		if q.clones[i] == nil {
+			q.clones[i] = b.sketch.Clone()
+		} else {
+			q.clones[i].Reset()
+			_ = q.clones[i].Merge(b.sketch)
+		}
+		q.minutes[i], q.versions[i] = m, b.version
+		if i != curIdx {
+			pastChanged = true
+		}
+	}
+	p.amu.Unlock()
+
+	curVer := uint64(0)
+	if q.minutes[curIdx] == nowMin {
+		curVer = q.versions[curIdx]
+	}
+	if !pastChanged && q.answerValid && q.answerMin == nowMin && q.answerWidth == width && q.answerVer == curVer {
+		return q.answer
+	}
+	if pastChanged {
+		q.past.Reset()
+		for m := oldest; m < nowMin; m++ {
+			if i := m % windowMinutes; q.minutes[i] == m {
+				_ = q.past.Merge(q.clones[i])
+			}
+		}
+		q.pastValid, q.pastNowMin, q.pastWidth = true, nowMin, width
+	}
+	answer := q.past.Estimate()
+	if q.minutes[curIdx] == nowMin {
+		all := q.past.Clone()
+		_ = all.Merge(q.clones[curIdx])
+		answer = all.Estimate()
+	}
+	q.answerValid, q.answerMin, q.answerWidth, q.answerVer, q.answer = true, nowMin, width, curVer, answer
+	return answer
+}
+
+// TopChannels returns up to k channels with the most events since New,
+// highest count first, ties by channel id. Each count is the smaller of the
+// Space-Saving count and the Count-Min estimate, both upper bounds, so it
+// never under-estimates. k ≤ 0 returns nil.
+func (p *Processor) TopChannels(k int) []ChannelCount {
+	if k <= 0 {
+		return nil
+	}
+	p.amu.Lock()
+	defer p.amu.Unlock()
+	// Tightening counts with the CMS can reorder the Space-Saving list, so
+	// fetch more than k until the k-th tightened count beats every count
+	// not fetched (each at most the last fetched Space-Saving count).
+	for fetch := max(2*k, 16); ; fetch *= 2 {
+		items := p.anly.top.Top(fetch)
+		out := make([]ChannelCount, len(items))
+		for i, it := range items {
+			out[i] = ChannelCount{ChannelID: it.Key, Count: min(it.Count, p.anly.cms.EstimateString(it.Key))}
+		}
+		slices.SortFunc(out, func(a, b ChannelCount) int {
+			if c := cmp.Compare(b.Count, a.Count); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.ChannelID, b.ChannelID)
+		})
+		complete := len(items) < fetch || len(items) >= p.anly.top.Len()
+		if complete || out[k-1].Count > minCount(items) {
+			if len(out) > k {
+				out = out[:k]
+			}
+			return out
+		}
+	}
+}
+
+func minCount(items []topk.Item) uint64 {
+	m := items[0].Count
+	for _, it := range items[1:] {
+		m = min(m, it.Count)
+	}
+	return m
+}

@@ -1,0 +1,171 @@
+package stream
+
+import (
+	"fmt"
+	"sync/atomic"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// Producers announce themselves in a striped counter so that Close can wait
+// for pushes already past the closed check (otherwise an event could land in
+// the ring after the analyser's final drain and be accepted but never
+// analysed). Each stripe word packs the number of events accepted through it
+// (high bits) and the number of pushes in flight (low bits), so a push costs
+// two atomic adds on a cache line that is, most of the time, private to the
+// goroutine's stripe.
+const (
+	numStripes   = 16
+	inflightBits = 20
+	inflightMask = 1<<inflightBits - 1
+	acceptOne    = 1 << inflightBits
+	cacheLine    = 128
+)
+
+type stripe struct {
+	w atomic.Uint64
+	_ [cacheLine - 8]byte
+}
+
+type paddedCounter struct {
+	v atomic.Uint64
+	_ [cacheLine - 8]byte
+}
+
+// stripeFor picks a stripe from the address of the caller's stack, which
+// differs between goroutines: concurrent producers mostly use different
+// stripes. Correctness does not depend on the choice, only on entering and
+// leaving through the same stripe.
+func (p *Processor) stripeFor(local *byte) *stripe {
+	a := uint64(uintptr(unsafe.Pointer(local))) >> 12
+	a *= 0x9E3779B97F4A7C15
+	return &p.stripes[a>>(64-4)]
+}
+
+func (p *Processor) accepted() uint64 {
+	var n uint64
+	for i := range p.stripes {
+		n += p.stripes[i].w.Load() >> inflightBits
+	}
+	return n
+}
+
+func (p *Processor) pushesInFlight() bool {
+	for i := range p.stripes {
+		if p.stripes[i].w.Load()&inflightMask != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Validate reports an error wrapping ErrInvalidEvent when a string field is
+// not valid UTF-8.
+func (e *Event) Validate() error {
+	switch {
+	case !utf8.ValidString(e.Type):
+		return fmt.Errorf("%w: Type is not valid UTF-8", ErrInvalidEvent)
+	case !utf8.ValidString(e.UserID):
+		return fmt.Errorf("%w: UserID is not valid UTF-8", ErrInvalidEvent)
+	case !utf8.ValidString(e.ChannelID):
+		return fmt.Errorf("%w: ChannelID is not valid UTF-8", ErrInvalidEvent)
+	}
+	return nil
+}
+
+// Push offers e and reports whether it was accepted. It never blocks.
+// It returns false when the ring is full (counted in Stats.Dropped), after
+// Close (counted in Stats.Rejected, not as a drop) and for an event that is
+// not valid UTF-8 (counted in Stats.Invalid). Use TryPush to tell these apart.
+// A Timestamp ≤ 0 is replaced by Config.Now at this call, so analytics and
+// delivery both see the push time.
+func (p *Processor) Push(e Event) bool {
+	ok, _ := p.TryPush(e)
+	return ok
+}
+
+// TryPush is Push with the reason for a refusal: (false, nil) means the
+// buffer was full (a counted drop); ErrClosed and ErrInvalidEvent (wrapped)
+// are the other refusals.
+func (p *Processor) TryPush(e Event) (bool, error) {
+	if err := e.Validate(); err != nil {
+		p.invalid.Add(1)
+		return false, err
+	}
+	if e.Timestamp <= 0 {
+		e.Timestamp = p.cfg.Now().Unix()
+	}
+	var local byte
+	s := p.stripeFor(&local)
+	s.w.Add(1)
+	if p.closed.Load() {
+		s.w.Add(^uint64(0))
+		p.rejected.Add(1)
+		return false, ErrClosed
+	}
+	if !p.ring.TryPush(e) {
+		s.w.Add(^uint64(0))
+		p.dropped.v.Add(1)
+		return false, nil
+	}
+	s.w.Add(acceptOne - 1)
+	p.kick()
+	return true, nil
+}
+
+// PushMany offers the events in order and stops at the first one refused;
+// it returns how many were accepted, which are always a prefix of events.
+// It never blocks. When the buffer fills, the refused event and every later
+// one are counted as dropped. See PushBatch for the other refusals.
+func (p *Processor) PushMany(events []Event) int {
+	n, _ := p.PushBatch(events)
+	return n
+}
+
+// PushBatch is PushMany with the reason for stopping early: nil when the
+// buffer was full (events[n:] are counted as dropped), ErrClosed (events[n:]
+// counted as rejected) or an error wrapping ErrInvalidEvent for events[n]
+// (which is counted as invalid; the events after it are not counted at all,
+// as they were never offered). Timestamps ≤ 0 are resolved as in Push.
+func (p *Processor) PushBatch(events []Event) (int, error) {
+	if len(events) == 0 {
+		return 0, nil
+	}
+	var local byte
+	s := p.stripeFor(&local)
+	s.w.Add(1)
+	if p.closed.Load() {
+		s.w.Add(^uint64(0))
+		p.rejected.Add(uint64(len(events)))
+		return 0, ErrClosed
+	}
+	var now int64
+	n := 0
+	var err error
+	for i := range events {
+		e := events[i]
+		if err = e.Validate(); err != nil {
+			p.invalid.Add(1)
+			break
+		}
+		if e.Timestamp <= 0 {
+			if now == 0 {
+				now = p.cfg.Now().Unix()
+			}
+			e.Timestamp = now
+		}
+		if !p.ring.TryPush(e) {
+			p.dropped.v.Add(uint64(len(events) - i))
+			break
+		}
+		n++
+		if n&63 == 1 {
+			p.kick() // let the analyser start on a long batch early
+		}
+	}
+	s.w.Add(uint64(n)*acceptOne - 1)
+	if n > 0 {
+		p.kick()
+	}
+	return n, err
+}
