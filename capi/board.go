@@ -224,15 +224,6 @@ func eh_board_load(h C.uint64_t, path *C.char, pathLen C.size_t) (status C.int) 
 	return result(b.Load(C.GoStringN(path, C.int(pathLen))))
 }
 
-// borrowString views C bytes as a string without copying, for calls that do
-// not keep it past their return.
-func borrowString(p *C.char, n C.size_t) string {
-	if n == 0 {
-		return ""
-	}
-	return unsafe.String((*byte)(unsafe.Pointer(p)), int(n))
-}
-
 func clampInt(v C.int64_t) int {
 	if v > C.int64_t(math.MaxInt32) {
 		return math.MaxInt32

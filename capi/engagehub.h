@@ -38,6 +38,7 @@ enum {
     EH_ERR_IO = 4,               /* a file could not be opened/written; errno set */
     EH_ERR_CLOSED = 5,           /* the object was closed */
     EH_ERR_TIMEOUT = 6,          /* a bounded wait ran out; call again */
+    EH_FULL = 7,                 /* not an error: the buffer was full, the event was dropped (and counted) */
     EH_ERR_INTERNAL = 99         /* a bug: recovered panic or unclassified error */
 };
 
@@ -107,5 +108,113 @@ int eh_board_around(uint64_t board, char *user_id, size_t user_id_length,
  * JSON snapshot; a failed load leaves the board unchanged. */
 int eh_board_save(uint64_t board, char *path, size_t path_length);
 int eh_board_load(uint64_t board, char *path, size_t path_length);
+
+/* ------------------------------------------------------------ processor --
+ * The event stream processor. Producers push events into a bounded ring;
+ * one Go goroutine analyses them (distinct users per minute, channel counts)
+ * and cuts them into batches; the caller's dispatcher threads pull batches
+ * with eh_proc_next and acknowledge each with eh_proc_done. Go never calls
+ * back into the caller. Safe to call from many threads at once. Waiting
+ * calls take a timeout in milliseconds and return EH_ERR_TIMEOUT when it
+ * passes, so callers wait in short slices and stay responsive to signals. */
+
+typedef struct {
+    int64_t buffer_size;       /* ring capacity, rounded up to a power of two; 0: 1024 */
+    int64_t batch_size;        /* most events per batch; 0: 1 */
+    int64_t flush_interval_us; /* a partial batch is cut this long after the last; 0: 1000 */
+    int64_t max_pending;       /* events analysed and not acknowledged; 0: max(buffer, 4*batch) */
+    int64_t hll_precision;     /* 4..18; 0: 14 */
+    int64_t topk_capacity;     /* channels tracked for the top-k; 0: 1024 */
+    double cms_epsilon;        /* Count-Min Sketch error bound; 0: 1e-4 */
+    double cms_delta;          /* ... and failure probability; 0: 1e-3 */
+} eh_proc_config;
+
+/* A batch handed out by eh_proc_next, in one block owned by the caller
+ * (release with eh_free(block)); acknowledge it with eh_proc_done(id).
+ * Event i has timestamp timestamps[i]; `fields` holds 3*count strings in
+ * event order (type, user id, channel id, type, ...), each followed by one
+ * 0xFF byte. count 0 means no batch was ready in time. */
+typedef struct {
+    void *block;
+    uint64_t id;
+    size_t count;
+    const int64_t *timestamps;
+    const char *fields;
+    size_t fields_length;
+} eh_batch;
+
+/* Channels with their counts, highest first, in one caller-owned block.
+ * Channel i is ids[i] (each id followed by one 0xFF byte), count counts[i]. */
+typedef struct {
+    void *block;
+    size_t count;
+    const uint64_t *counts;
+    const char *ids;
+    size_t ids_length;
+} eh_counts;
+
+typedef struct {
+    uint64_t pushed;      /* events offered: accepted + dropped + rejected + invalid */
+    uint64_t accepted;    /* pushes that were queued */
+    uint64_t dropped;     /* refused because the buffer was full */
+    uint64_t rejected;    /* refused because the processor was closed */
+    uint64_t invalid;     /* refused because a field was not UTF-8 */
+    uint64_t processed;   /* analysed */
+    uint64_t batches;     /* batches cut */
+    uint64_t handed_out;  /* events in batches handed out by eh_proc_next */
+    uint64_t delivered;   /* events in batches acknowledged by eh_proc_done */
+    uint64_t pending;     /* analysed and not yet acknowledged */
+    uint64_t queued;      /* in batches waiting for eh_proc_next */
+    uint64_t queue_depth; /* in the ring, not yet analysed */
+} eh_proc_counters;
+
+int eh_proc_new(eh_proc_config *config, uint64_t *proc);
+/* Stops accepting events and releases the handle without waiting; batches
+ * not yet acknowledged are lost. Close first to drain. */
+int eh_proc_free(uint64_t proc);
+
+/* Never blocks. EH_OK: queued. EH_FULL: the buffer was full; the event was
+ * dropped and counted. A timestamp <= 0 means the time of the push. */
+int eh_proc_push(uint64_t proc, char *type, size_t type_length,
+                 char *user_id, size_t user_id_length,
+                 char *channel_id, size_t channel_id_length, int64_t timestamp);
+/* count events at once, column by column: `fields` holds the count types,
+ * then the count user ids, then the count channel ids, each followed by the
+ * 3 bytes ED B3 BF (U+DCFF as CESU/"surrogatepass" encodes it; a lone
+ * surrogate never occurs in valid UTF-8, so any other surrogate in a field
+ * makes it invalid). Events are pushed in order until the buffer is full;
+ * *accepted tells how many. A malformed field list is refused whole; an
+ * event that is not valid UTF-8 gives EH_ERR_INVALID_ARGUMENT with
+ * *accepted = the number pushed before it. */
+int eh_proc_push_many(uint64_t proc, char *fields, size_t fields_length,
+                      int64_t *timestamps, size_t count, size_t *accepted);
+
+/* Whether a consumer is attached. Batches are handed out only while one is;
+ * without one, analysed events are kept (up to max_pending). */
+int eh_proc_set_consumer(uint64_t proc, int attached);
+/* Waits up to timeout_ms for a batch. EH_ERR_CLOSED once the processor is
+ * closed and every batch has been handed out. */
+int eh_proc_next(uint64_t proc, int64_t timeout_ms, eh_batch *batch);
+int eh_proc_done(uint64_t proc, uint64_t batch_id);
+
+/* A flush barrier: eh_proc_flush_begin covers every event pushed before it;
+ * eh_proc_flush_wait returns EH_OK once they are analysed and, with
+ * wait_delivery and a consumer attached, acknowledged; also once the
+ * pipeline is backed up with no way forward (no consumer, or wait_delivery
+ * 0 while the pending bound is reached), or the processor is closed and
+ * drained. EH_ERR_TIMEOUT: call eh_proc_flush_wait again with the same mark. */
+int eh_proc_flush_begin(uint64_t proc, uint64_t *mark);
+int eh_proc_flush_wait(uint64_t proc, uint64_t mark, int64_t timeout_ms, int wait_delivery);
+/* Stops accepting events, analyses what was pushed and cuts the last batch;
+ * with a consumer attached, also waits until every batch is acknowledged.
+ * Idempotent; EH_ERR_TIMEOUT: call again to keep waiting. */
+int eh_proc_close(uint64_t proc, int64_t timeout_ms);
+
+/* Estimated distinct user ids among events of the last window_seconds
+ * (at most 3600, in whole minutes). */
+int eh_proc_unique_users(uint64_t proc, int64_t window_seconds, uint64_t *estimate);
+/* Up to k channels with the most events, counts never under-estimated. */
+int eh_proc_top_channels(uint64_t proc, int64_t k, eh_counts *top);
+int eh_proc_stats(uint64_t proc, eh_proc_counters *stats);
 
 #endif /* ENGAGEHUB_H */

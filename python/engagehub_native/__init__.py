@@ -16,16 +16,19 @@ from ._errors import (
     WaitTimeoutError,
 )
 from .leaderboard import Leaderboard, RankedUser
+from .processor import EventStreamProcessor, ProcessorStats
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ClosedError",
     "EngagehubError",
+    "EventStreamProcessor",
     "ForkedProcessError",
     "InternalError",
     "InvalidValueError",
     "Leaderboard",
+    "ProcessorStats",
     "RankedUser",
     "SnapshotError",
     "SnapshotFileError",
