@@ -105,6 +105,9 @@ class NativeObject:
         self._lib = lib
         self._handle = handle
         self._finalizer = weakref.finalize(self, _free_handle, free_name, handle)
+        # Not at exit: the process is ending anyway, and processors must
+        # still be open when their own exit hook delivers pending events.
+        self._finalizer.atexit = False
         _objects.add(self)
 
     @property

@@ -1,0 +1,184 @@
+"""The native engagehub_native.EventStreamProcessor API."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+import engagehub_native
+from engagehub_native import EventStreamProcessor, ProcessorStats
+
+
+@pytest.fixture
+def collected():
+    batches = []
+    lock = threading.Lock()
+
+    def on_flush(batch):
+        with lock:
+            batches.append(batch)
+
+    on_flush.batches = batches
+    return on_flush
+
+
+def test_push_many_with_and_without_timestamps(collected):
+    with EventStreamProcessor(buffer_size=1 << 15, batch_size=1000, on_flush=collected) as p:
+        assert p.push_many([("m", f"u{i}", "c") for i in range(5000)]) == 5000
+        assert p.push_many([("m", f"v{i}", "c", 1_700_000_000 + i) for i in range(5000)]) == 5000
+        p.flush()
+        events = [e for b in collected.batches for e in b]
+        assert len(events) == 10_000
+        assert events[5000] == {"type": "m", "user_id": "v0", "channel_id": "c", "timestamp": 1_700_000_000}
+        assert events[0]["timestamp"] > 1_700_000_000
+        assert p.stats().accepted == 10_000
+
+
+def test_push_many_names_the_bad_event_and_keeps_the_ones_before(collected):
+    with EventStreamProcessor(buffer_size=1 << 14, batch_size=100, on_flush=collected) as p:
+        events = [("m", f"u{i}", "c") for i in range(10)]
+        events[6] = ("m", "bad\ud800", "c")
+        with pytest.raises(ValueError, match="event 6.*surrogate"):
+            p.push_many(events)
+        with pytest.raises(TypeError, match="event 2"):
+            p.push_many([("m", "u", "c"), ("m", "u", "c"), ("m", 5, "c")])
+        with pytest.raises(TypeError, match="event 1"):
+            p.push_many([("m", "u", "c"), ("m", "u")])
+        with pytest.raises(TypeError, match="same number of fields"):
+            p.push_many([("m", "u", "c"), ("m", "u", "c", 5)])
+        with pytest.raises(TypeError, match="event 0"):
+            p.push_many(["abc"])
+        with pytest.raises(TypeError, match="event 1 timestamp"):
+            p.push_many([("m", "u", "c", 5), ("m", "u", "c", 1.5)])
+        # Surrogates that UTF-8-escape into valid-looking bytes are still caught.
+        with pytest.raises(ValueError, match="event 0"):
+            p.push_many([("m", "\udcc3\udca9", "c")])
+        with pytest.raises(ValueError, match="event 0"):
+            p.push_many([("m", "a\udcffb", "c")])
+        p.flush()
+        # Only the first call queued anything: the six events before its bad one.
+        assert p.stats().accepted == 6
+        assert [e["user_id"] for b in collected.batches for e in b] == [f"u{i}" for i in range(6)]
+
+
+def test_push_many_none_timestamps_mean_now(collected):
+    with EventStreamProcessor(on_flush=collected, batch_size=10) as p:
+        p.push_many([("m", "u", "c", None), ("m", "u", "c", 0)])
+        p.flush()
+        stamps = [e["timestamp"] for b in collected.batches for e in b]
+        assert all(abs(s - time.time()) < 5 for s in stamps)
+
+
+def test_columnar_delivery():
+    got = []
+    with EventStreamProcessor(batch_size=100, columnar=True, on_flush=got.append) as p:
+        p.push_many([("m", f"u{i}", f"c{i}", 1_700_000_000) for i in range(3)])
+        p.flush()
+    assert got == [{"type": ["m"] * 3, "user_id": ["u0", "u1", "u2"],
+                    "channel_id": ["c0", "c1", "c2"], "timestamp": [1_700_000_000] * 3}]
+
+
+def test_on_error_receives_the_failed_batch():
+    failed = []
+
+    def broken(batch):
+        raise KeyError("nope")
+
+    with EventStreamProcessor(batch_size=3, on_flush=broken, max_attempts=2, retry_backoff=0,
+                              on_error=lambda batch, exc: failed.append((len(batch), type(exc)))) as p:
+        p.push_many([("m", "u", "c")] * 3)
+        p.flush()
+        assert failed == [(3, KeyError)]
+        s = p.stats()
+        assert s.failed == 3 and s.retried == 1 and s.delivered == 3
+
+
+def test_stats_repr_and_unique_users_window(collected):
+    with EventStreamProcessor(on_flush=collected, batch_size=50) as p:
+        now = int(time.time())
+        p.push_many([("m", f"recent{i}", "c", now) for i in range(100)])
+        p.push_many([("m", f"older{i}", "c", now - 1800) for i in range(100)])
+        p.flush()
+        assert abs(p.unique_users(600) - 100) <= 2  # HyperLogLog: near exact when small
+        assert abs(p.unique_users() - 200) <= 3
+        s = p.stats()
+        assert isinstance(s, ProcessorStats)
+        assert (s.pushed, s.accepted, s.dropped, s.processed, s.delivered, s.pending) == (200, 200, 0, 200, 200, 0)
+        assert repr(p).startswith("<EventStreamProcessor accepted=200 dropped=0 delivered=200")
+        with pytest.raises(ValueError):
+            p.unique_users(7200)
+    assert repr(p) == "<EventStreamProcessor closed>"
+
+
+def test_closed_processor_raises_and_close_is_idempotent():
+    p = EventStreamProcessor()
+    p.close()
+    p.close()
+    with pytest.raises(engagehub_native.ClosedError):
+        p.push("m", "u", "c")
+    with pytest.raises(RuntimeError):
+        p.flush()
+
+
+def test_close_delivers_everything_pending(collected):
+    p = EventStreamProcessor(buffer_size=1 << 16, batch_size=1000, flush_interval=10, on_flush=collected)
+    p.push_many([("m", str(i), "c") for i in range(20_000)])
+    p.close()
+    assert sum(len(b) for b in collected.batches) == 20_000
+
+
+def test_flush_timeout_raises_and_loses_nothing():
+    release = threading.Event()
+    got = []
+
+    def slow(batch):
+        release.wait(10)
+        got.extend(batch)
+
+    p = EventStreamProcessor(batch_size=1, on_flush=slow)
+    p.push("m", "u", "c")
+    with pytest.raises(engagehub_native.WaitTimeoutError):
+        p.flush(timeout=0.2)
+    release.set()
+    p.flush()
+    assert len(got) == 1
+    p.close()
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"buffer_size": -1}, {"batch_size": 1.5}, {"flush_interval": -1}, {"flush_interval": float("nan")},
+    {"hll_precision": 3}, {"max_attempts": 0}, {"num_threads": "2"}, {"on_flush": 5},
+])
+def test_constructor_checks(kwargs):
+    with pytest.raises((TypeError, ValueError)):
+        EventStreamProcessor(**kwargs)
+
+
+def test_many_threads_push_and_query_at_once(collected):
+    with EventStreamProcessor(buffer_size=1 << 16, batch_size=500, num_threads=2, on_flush=collected) as p:
+        errors = []
+
+        def work(k):
+            try:
+                for i in range(2000):
+                    p.push("m", f"{k}:{i}", f"c{i % 3}")
+                    if i % 200 == 0:
+                        p.unique_users()
+                        p.top_channels(3)
+                        p.stats()
+                p.push_many([("m", f"{k}:many{i}", "c0") for i in range(1000)])
+            except Exception as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        p.flush()
+        s = p.stats()
+        assert errors == []
+        assert s.accepted + s.dropped == 8 * 3000
+        assert sum(len(b) for b in collected.batches) == s.accepted
