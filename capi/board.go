@@ -36,7 +36,7 @@ func eh_board_new(decay C.double, maxUsers C.int64_t, out *C.uint64_t) (status C
 	}
 	b, err := leaderboard.New(float64(decay), int(maxUsers))
 	if err != nil {
-		return fail(err)
+		return fail(fmt.Errorf("decay_factor %v, max_users %d: %w", float64(decay), int64(maxUsers), err))
 	}
 	*out = newHandle(b)
 	return ehOK

@@ -1,0 +1,164 @@
+"""The C ABI itself, called raw through cffi: bad handles, errors and memory
+are reported as statuses and never crash the process."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from engagehub_native import _library
+from engagehub_native._errors import error_for
+
+EH_OK, EH_ERR_INVALID_ARGUMENT, EH_ERR_INVALID_HANDLE = 0, 1, 2
+
+
+@pytest.fixture(scope="module")
+def native():
+    return _library.load()
+
+
+def take_error(ffi, lib):
+    msg, length, errno = ffi.new("char **"), ffi.new("size_t *"), ffi.new("int *")
+    if not lib.eh_error_take(msg, length, errno):
+        return None
+    try:
+        return ffi.unpack(msg[0], length[0]).decode()
+    finally:
+        lib.eh_free(msg[0])
+
+
+def test_abi_version(native):
+    ffi, lib = native
+    assert lib.eh_abi_version() == _library.ABI_VERSION
+
+
+@pytest.mark.parametrize("handle", [0, 1, 2**64 - 1, 123456789])
+def test_bogus_handles_are_statuses(native, handle):
+    ffi, lib = native
+    length = ffi.new("int64_t *")
+    assert lib.eh_board_len(handle, length) == EH_ERR_INVALID_HANDLE
+    assert "invalid handle" in take_error(ffi, lib)
+    assert lib.eh_proc_push(handle, b"m", 1, b"u", 1, b"c", 1, 0) == EH_ERR_INVALID_HANDLE
+    take_error(ffi, lib)
+    assert lib.eh_board_free(handle) == EH_ERR_INVALID_HANDLE
+    take_error(ffi, lib)
+
+
+def test_stale_and_foreign_handles(native):
+    ffi, lib = native
+    out = ffi.new("uint64_t *")
+    assert lib.eh_board_new(0.9, 0, out) == EH_OK
+    board = out[0]
+    stats = ffi.new("eh_proc_counters *")
+    assert lib.eh_proc_stats(board, stats) == EH_ERR_INVALID_HANDLE  # a board is not a processor
+    take_error(ffi, lib)
+    assert lib.eh_board_free(board) == EH_OK
+    assert lib.eh_board_free(board) == EH_ERR_INVALID_HANDLE  # double free
+    take_error(ffi, lib)
+    assert lib.eh_board_update(board, b"u", 1, 1.0, 1) == EH_ERR_INVALID_HANDLE
+    take_error(ffi, lib)
+
+
+def test_invalid_utf8_and_bad_values_are_refused(native):
+    ffi, lib = native
+    out = ffi.new("uint64_t *")
+    assert lib.eh_board_new(0.9, 0, out) == EH_OK
+    board = out[0]
+    try:
+        assert lib.eh_board_update(board, b"\xc3\x28", 2, 1.0, 1) == EH_ERR_INVALID_ARGUMENT
+        assert "UTF-8" in take_error(ffi, lib)
+        assert lib.eh_board_update(board, b"u", 1, float("nan"), 1) == EH_ERR_INVALID_ARGUMENT
+        assert take_error(ffi, lib)
+        page = ffi.new("eh_page *")
+        assert lib.eh_board_page(board, -1, 5, 0.0, page) == EH_ERR_INVALID_ARGUMENT
+        take_error(ffi, lib)
+        # ids list without its last separator
+        assert lib.eh_board_update_many(board, b"a\xffb", 3, ffi.new("double[]", [1, 2]),
+                                        ffi.new("int64_t[]", [1, 1]), 2) == EH_ERR_INVALID_ARGUMENT
+        take_error(ffi, lib)
+        length = ffi.new("int64_t *")
+        assert lib.eh_board_len(board, length) == EH_OK and length[0] == 0
+    finally:
+        lib.eh_board_free(board)
+    assert lib.eh_board_new(1.5, 0, out) == EH_ERR_INVALID_ARGUMENT
+    take_error(ffi, lib)
+    assert lib.eh_board_new(0.9, -1, out) == EH_ERR_INVALID_ARGUMENT
+    take_error(ffi, lib)
+
+
+def test_push_many_field_list_must_be_well_formed(native):
+    ffi, lib = native
+    config = ffi.new("eh_proc_config *")
+    out = ffi.new("uint64_t *")
+    assert lib.eh_proc_new(config, out) == EH_OK
+    proc = out[0]
+    sep = "\udcff".encode("utf-8", "surrogatepass")
+    accepted = ffi.new("size_t *")
+    stamps = ffi.new("int64_t[]", [0])
+    try:
+        good = b"m" + sep + b"u" + sep + b"c" + sep
+        assert lib.eh_proc_push_many(proc, good, len(good), stamps, 1, accepted) == EH_OK
+        assert accepted[0] == 1
+        for bad in [b"m" + sep + b"u" + sep + b"c", good + b"x" + sep, b"", sep * 2]:
+            assert lib.eh_proc_push_many(proc, bad, len(bad), stamps, 1, accepted) == EH_ERR_INVALID_ARGUMENT
+            assert "field list" in take_error(ffi, lib)
+    finally:
+        assert lib.eh_proc_close(proc, 1000) == EH_OK
+        assert lib.eh_proc_free(proc) == EH_OK
+
+
+def test_done_of_an_unknown_batch_is_an_error(native):
+    ffi, lib = native
+    config = ffi.new("eh_proc_config *")
+    out = ffi.new("uint64_t *")
+    assert lib.eh_proc_new(config, out) == EH_OK
+    try:
+        assert lib.eh_proc_done(out[0], 42) == EH_ERR_INVALID_ARGUMENT
+        assert "not handed out" in take_error(ffi, lib)
+    finally:
+        lib.eh_proc_free(out[0])
+
+
+def test_last_error_is_per_thread(native):
+    ffi, lib = native
+    barrier = threading.Barrier(8)
+    failures = []
+
+    def work(k):
+        length = ffi.new("int64_t *")
+        barrier.wait()
+        for _ in range(200):
+            out = ffi.new("uint64_t *")
+            status = lib.eh_board_new(1.0 + k, 0, out)  # k > 0: invalid decay
+            if k == 0:
+                assert status == EH_OK
+                lib.eh_board_free(out[0])
+                if lib.eh_board_len(0, length) != EH_ERR_INVALID_HANDLE:
+                    failures.append("status")
+                if "invalid handle" not in take_error(ffi, lib):
+                    failures.append("thread 0 saw another thread's message")
+            else:
+                message = take_error(ffi, lib)
+                if str(1.0 + k) not in (message or ""):
+                    failures.append(f"thread {k} got {message!r}")
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+
+
+def test_no_error_to_take_and_free_null(native):
+    ffi, lib = native
+    take_error(ffi, lib)
+    assert take_error(ffi, lib) is None
+    lib.eh_free(ffi.NULL)
+
+
+def test_error_for_unknown_status_is_internal(native):
+    ffi, lib = native
+    exc = error_for(ffi, lib, 12345)
+    assert type(exc).__name__ == "InternalError" and "12345" in str(exc)
