@@ -140,7 +140,7 @@ def test_last_error_is_per_thread(native):
                     failures.append("thread 0 saw another thread's message")
             else:
                 message = take_error(ffi, lib)
-                if str(1.0 + k) not in (message or ""):
+                if f"decay_factor {1 + k}," not in (message or ""):
                     failures.append(f"thread {k} got {message!r}")
 
     threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
