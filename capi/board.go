@@ -162,7 +162,7 @@ func eh_board_standing(h C.uint64_t, id *C.char, idLen C.size_t, now C.double, o
 }
 
 //export eh_board_page
-func eh_board_page(h C.uint64_t, offset, limit C.int64_t, now C.double, out *C.eh_page) (status C.int) {
+func eh_board_page(h C.uint64_t, offset, limit C.int64_t, now C.double, buf *C.char, capacity C.size_t, out *C.eh_page) (status C.int) {
 	defer recoverStatus(&status)
 	b, err := handleValue[*leaderboard.Board](h)
 	if err != nil {
@@ -175,12 +175,12 @@ func eh_board_page(h C.uint64_t, offset, limit C.int64_t, now C.double, out *C.e
 	defer pageBuilders.Put(pb)
 	pb.reset()
 	b.Visit(clampInt(offset), clampInt(limit), float64(now), pb.add)
-	pb.writeTo(out, int64(offset)+1)
+	pb.writeTo(out, int64(offset)+1, cBytes(buf, capacity))
 	return ehOK
 }
 
 //export eh_board_around
-func eh_board_around(h C.uint64_t, id *C.char, idLen C.size_t, before, after C.int64_t, now C.double, out *C.eh_page) (status C.int) {
+func eh_board_around(h C.uint64_t, id *C.char, idLen C.size_t, before, after C.int64_t, now C.double, buf *C.char, capacity C.size_t, out *C.eh_page) (status C.int) {
 	defer recoverStatus(&status)
 	b, err := handleValue[*leaderboard.Board](h)
 	if err != nil {
@@ -200,7 +200,7 @@ func eh_board_around(h C.uint64_t, id *C.char, idLen C.size_t, before, after C.i
 			pb.add(e)
 		}
 	}
-	pb.writeTo(out, first)
+	pb.writeTo(out, first, cBytes(buf, capacity))
 	return ehOK
 }
 
@@ -252,25 +252,18 @@ func (pb *pageBuilder) add(e leaderboard.Entry) bool {
 	return true
 }
 
-// writeTo copies the page into one malloc'd block: scores, last updates, ids.
-func (pb *pageBuilder) writeTo(out *C.eh_page, firstRank int64) {
+// writeTo lays the page out in dst (see eh_page), or only reports the size
+// it needs when dst is too small.
+func (pb *pageBuilder) writeTo(out *C.eh_page, firstRank int64, dst []byte) {
 	n := len(pb.scores)
-	*out = C.eh_page{count: C.size_t(n), first_rank: C.int64_t(firstRank)}
-	if n == 0 {
+	size := n*16 + len(pb.ids)
+	*out = C.eh_page{first_rank: C.int64_t(firstRank), needed: C.size_t(size)}
+	if n == 0 || size > len(dst) {
 		return
 	}
-	size := n*16 + len(pb.ids)
-	block := C.malloc(C.size_t(size))
-	if block == nil {
-		panic("out of memory")
-	}
-	mem := unsafe.Slice((*byte)(block), size)
-	copy(unsafe.Slice((*float64)(block), n), pb.scores)
-	copy(unsafe.Slice((*int64)(unsafe.Pointer(&mem[n*8])), n), pb.last)
-	copy(mem[n*16:], pb.ids)
-	out.block = block
-	out.scores = (*C.double)(block)
-	out.last_updates = (*C.int64_t)(unsafe.Pointer(&mem[n*8]))
-	out.ids = (*C.char)(unsafe.Pointer(&mem[n*16]))
+	copy(unsafe.Slice((*float64)(unsafe.Pointer(&dst[0])), n), pb.scores)
+	copy(unsafe.Slice((*int64)(unsafe.Pointer(&dst[n*8])), n), pb.last)
+	copy(dst[n*16:], pb.ids)
+	out.count = C.size_t(n)
 	out.ids_length = C.size_t(len(pb.ids))
 }

@@ -17,7 +17,7 @@
  *     const because cgo cannot express it, and the build checks this header
  *     against the one cgo generates). Go copies every byte it keeps before
  *     the call returns; the caller may reuse its buffers at once.
- *   - Memory a function hands out (eh_page.block, eh_batch.block, messages
+ *   - Memory a function hands out (eh_batch.block, eh_counts.block, messages
  *     from eh_error_take) belongs to the caller and is released with eh_free,
  *     and only with eh_free.
  *   - A Go panic never crosses this boundary: it becomes EH_ERR_INTERNAL.
@@ -59,18 +59,17 @@ void eh_free(void *p);
  * order is score descending, then user id ascending (bytes). Ranks start at
  * 1. Safe to call from many threads at once. */
 
-/* A page of consecutive ranks, laid out in one block owned by the caller
- * (release with eh_free(block)). Entry i has rank first_rank + i, the user id
- * ids[i] (the ids are concatenated, each followed by one 0xFF byte, which
- * never occurs in UTF-8), score scores[i] and last update last_updates[i]. */
+/* A page of consecutive ranks, written into a buffer the caller provides
+ * (16-byte aligned, e.g. from malloc): count scores (double), then count
+ * last updates (int64_t), then the user ids, each followed by one 0xFF byte
+ * (which never occurs in UTF-8), ids_length bytes in all. Entry i has rank
+ * first_rank + i. When the page does not fit, nothing is written, count is
+ * 0 and `needed` says how many bytes it takes: call again with that much. */
 typedef struct {
-    void *block;
     size_t count;
     int64_t first_rank;
-    const double *scores;
-    const int64_t *last_updates;
-    const char *ids;
     size_t ids_length;
+    size_t needed;
 } eh_page;
 
 /* One user's standing; rank 0 means the user is not on the board. */
@@ -99,11 +98,12 @@ int eh_board_standing(uint64_t board, char *user_id, size_t user_id_length,
                       double now, eh_standing *standing);
 /* Ranks offset+1 .. offset+limit. */
 int eh_board_page(uint64_t board, int64_t offset, int64_t limit, double now,
-                  eh_page *page);
+                  char *buffer, size_t capacity, eh_page *page);
 /* Up to `before` users above user_id, the user, up to `after` below; an
  * empty page (count 0) when the user is not on the board. */
 int eh_board_around(uint64_t board, char *user_id, size_t user_id_length,
-                    int64_t before, int64_t after, double now, eh_page *page);
+                    int64_t before, int64_t after, double now,
+                    char *buffer, size_t capacity, eh_page *page);
 /* Atomic save (temporary file, fsync, rename) and all-or-nothing load of the
  * JSON snapshot; a failed load leaves the board unchanged. */
 int eh_board_save(uint64_t board, char *path, size_t path_length);

@@ -54,17 +54,15 @@ class Leaderboard:
         self._board.update(user_id, points, timestamp)
 
     def get_top_users(self, k: int) -> list:
-        board = self._board
-        ids, scores, ranks, lasts = board._page(0, _k(k))
+        ids, scores, ranks, lasts = self._board._page(0, _k(k))
         return [{"user_id": u, "score": s, "rank": r, "last_update": t}
                 for u, s, r, t in zip(ids, scores, ranks, lasts)]
 
     def get_user_rank(self, user_id: str) -> Optional[dict]:
-        entry = self._board.rank(user_id)
-        if entry is None:
+        rank, score, last_update = self._board._standing(_args.text(user_id, "user_id"))
+        if not rank:
             return None
-        return {"user_id": entry.user_id, "score": entry.score, "rank": entry.rank,
-                "last_update": entry.last_update}
+        return {"user_id": user_id, "score": score, "rank": rank, "last_update": last_update}
 
     def save_to_json(self, filepath: str) -> None:
         self._board.save(filepath)

@@ -71,7 +71,8 @@ def test_invalid_utf8_and_bad_values_are_refused(native):
         assert lib.eh_board_update(board, b"u", 1, float("nan"), 1) == EH_ERR_INVALID_ARGUMENT
         assert take_error(ffi, lib)
         page = ffi.new("eh_page *")
-        assert lib.eh_board_page(board, -1, 5, 0.0, page) == EH_ERR_INVALID_ARGUMENT
+        buffer = ffi.new("char[]", 64)
+        assert lib.eh_board_page(board, -1, 5, 0.0, buffer, 64, page) == EH_ERR_INVALID_ARGUMENT
         take_error(ffi, lib)
         # ids list without its last separator
         assert lib.eh_board_update_many(board, b"a\xffb", 3, ffi.new("double[]", [1, 2]),
@@ -149,6 +150,29 @@ def test_last_error_is_per_thread(native):
     for t in threads:
         t.join()
     assert failures == []
+
+
+def test_page_that_does_not_fit_reports_the_size_it_needs(native):
+    ffi, lib = native
+    out = ffi.new("uint64_t *")
+    assert lib.eh_board_new(1.0, 0, out) == EH_OK
+    board = out[0]
+    try:
+        for i in range(3):
+            assert lib.eh_board_update(board, b"user%d" % i, 5, 1.0 + i, 1) == EH_OK
+        page = ffi.new("eh_page *")
+        small = ffi.new("char[]", 8)
+        assert lib.eh_board_page(board, 0, 10, 1.0, small, 8, page) == EH_OK
+        assert page.count == 0 and page.needed == 3 * 16 + 3 * 6
+        big = ffi.new("char[]", page.needed)
+        assert lib.eh_board_page(board, 0, 10, 1.0, big, page.needed, page) == EH_OK
+        assert page.count == 3 and page.first_rank == 1 and page.ids_length == 18
+        assert ffi.unpack(ffi.cast("double *", big), 3) == [3.0, 2.0, 1.0]
+        assert ffi.unpack(big + 48, 18) == b"user2\xffuser1\xffuser0\xff"
+        assert lib.eh_board_page(board, 0, 10, 1.0, ffi.NULL, 0, page) == EH_OK  # NULL: size only
+        assert page.count == 0 and page.needed == 66
+    finally:
+        lib.eh_board_free(board)
 
 
 def test_no_error_to_take_and_free_null(native):

@@ -28,9 +28,10 @@ def _fork_message(parent: int) -> str:
     return (
         f"engagehub_native: the native library was loaded in process {parent} before "
         f"os.fork(), and its Go runtime does not survive a fork, so it cannot be used in "
-        f"the child process {os.getpid()}. Create processors and leaderboards after the "
-        "fork: in gunicorn, run without --preload or create them in a post_fork hook; in "
-        "Django, create them lazily or in AppConfig.ready() of each worker."
+        f"the child process {os.getpid()}. Create processors and leaderboards in the "
+        "process that uses them, after the fork: with gunicorn, lazily on first use or in a "
+        "post_fork hook (Django's AppConfig.ready() runs before the fork under --preload, "
+        "so it only works without --preload)."
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Tuple, Union
 
@@ -14,6 +15,28 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 #: Users per crossing of the C ABI when iterating or updating in bulk.
 _PAGE = 1024
+
+
+class _Scratch(threading.local):
+    """Per-thread out-parameters and page buffer, reused across calls so a
+    query allocates nothing on the C side."""
+
+    def __init__(self) -> None:
+        ffi, _ = load()
+        self.ffi = ffi
+        self.page = ffi.new("eh_page *")
+        self.standing = ffi.new("eh_standing *")
+        self.grow(4096)
+
+    def grow(self, size: int) -> None:
+        ffi = self.ffi
+        self.buffer = ffi.new("char[]", size)
+        self.capacity = size
+        self.doubles = ffi.cast("double *", self.buffer)
+        self.ints = ffi.cast("int64_t *", self.buffer)
+
+
+_scratch: Optional[_Scratch] = None
 
 
 class RankedUser(NamedTuple):
@@ -100,10 +123,21 @@ class Leaderboard(NativeObject):
         order. Points must be finite (ValueError otherwise) and may be
         negative; 0 points for an unknown user change nothing.
         """
-        uid = _args.text(user_id, "user_id")
-        points = _args.finite(points, "points")
-        ts = _args.timestamp(timestamp) or int(self._clock())
-        check(self._lib.eh_board_update(self._handle, uid, len(uid), points, ts))
+        # Fast path for the common types; _args explains anything else.
+        if type(points) is not float or points - points != 0.0:  # nan/inf - itself is nan
+            points = _args.finite(points, "points")
+        if type(timestamp) is not int or not 0 < timestamp <= _args.INT64_MAX:
+            timestamp = _args.timestamp(timestamp) or int(self._clock())
+        if type(user_id) is str:
+            try:
+                uid = user_id.encode()
+            except UnicodeEncodeError:
+                uid = _args.text(user_id, "user_id")
+        else:
+            uid = _args.text(user_id, "user_id")
+        status = self._lib.eh_board_update(self._handle, uid, len(uid), points, timestamp)
+        if status:
+            check(status)
 
     def update_many(self, updates: Iterable[Tuple]) -> int:
         """Apply ``(user_id, points)`` or ``(user_id, points, timestamp)`` tuples.
@@ -161,23 +195,26 @@ class Leaderboard(NativeObject):
 
     # -- queries ----------------------------------------------------------
 
-    def _standing(self, uid: bytes):
-        standing = self._ffi.new("eh_standing *")
-        check(self._lib.eh_board_standing(self._handle, uid, len(uid), self._clock(), standing))
-        return standing
+    def _standing(self, uid: bytes) -> Tuple[int, float, int]:
+        """(rank, score, last update) of a user; rank 0 when not on the board."""
+        now = self._clock()
+        standing = (_scratch or _new_scratch()).standing
+        status = self._lib.eh_board_standing(self._handle, uid, len(uid), now, standing)
+        if status:
+            check(status)
+        return standing.rank, standing.score, standing.last_update
 
     def rank(self, user_id: str) -> Optional[RankedUser]:
         """The user's standing now, or None if the user is not on the board."""
-        uid = _args.text(user_id, "user_id")
-        s = self._standing(uid)
-        if not s.rank:
+        rank, score, last_update = self._standing(_args.text(user_id, "user_id"))
+        if not rank:
             return None
-        return RankedUser(user_id, s.score, s.rank, s.last_update)
+        return RankedUser(user_id, score, rank, last_update)
 
     def score(self, user_id: str, default: Optional[float] = None) -> Optional[float]:
         """The user's score decayed to now, or ``default`` for an unknown user."""
-        s = self._standing(_args.text(user_id, "user_id"))
-        return s.score if s.rank else default
+        rank, score, _ = self._standing(_args.text(user_id, "user_id"))
+        return score if rank else default
 
     def top(self, k: int = 10) -> list[RankedUser]:
         """The ``k`` highest-ranked users, best first."""
@@ -195,34 +232,36 @@ class Leaderboard(NativeObject):
         uid = _args.text(user_id, "user_id")
         before = _args.integer(before, "before", minimum=0)
         after = _args.integer(after, "after", minimum=0)
-        page = self._ffi.new("eh_page *")
-        check(self._lib.eh_board_around(self._handle, uid, len(uid), before, after,
-                                        self._clock(), page))
-        ids, scores, ranks, lasts = self._decode(page)
+        handle, lib = self._handle, self._lib
+        ids, scores, ranks, lasts = self._query(
+            lambda buf, cap, page, now: lib.eh_board_around(handle, uid, len(uid), before, after,
+                                                            now, buf, cap, page))
         return list(map(RankedUser._make, zip(ids, scores, ranks, lasts)))
 
     def _page(self, offset: int, limit: int):
-        page = self._ffi.new("eh_page *")
-        check(self._lib.eh_board_page(self._handle, offset, limit, self._clock(), page))
-        return self._decode(page)
+        """Columns (ids, scores, ranks, last updates) of ranks offset+1..offset+limit."""
+        now = self._clock()
+        s = _scratch or _new_scratch()
+        page = s.page
+        status = self._lib.eh_board_page(self._handle, offset, limit, now, s.buffer, s.capacity, page)
+        if status:
+            check(status)
+        if page.count or not page.needed:
+            return _columns(s, page)
+        handle, lib = self._handle, self._lib
+        return self._query(lambda buf, cap, pg, now: lib.eh_board_page(handle, offset, limit, now,
+                                                                      buf, cap, pg))
 
-    def _decode(self, page):
-        """Columns (ids, scores, ranks, last updates) of a page; frees its block."""
-        count = page.count
-        if not count:
-            return [], [], range(0), []
-        ffi = self._ffi
-        try:
-            # Each id ends with byte 0xFF, which never occurs in UTF-8 and
-            # decodes to the lone surrogate U+DCFF, which never occurs in an id.
-            ids = ffi.unpack(page.ids, page.ids_length).decode("utf-8", "surrogateescape").split("\udcff")
-            scores = ffi.unpack(page.scores, count)
-            lasts = ffi.unpack(page.last_updates, count)
-        finally:
-            self._lib.eh_free(page.block)
-        ids.pop()
-        first = page.first_rank
-        return ids, scores, range(first, first + count), lasts
+    def _query(self, call):
+        """Run a page-returning call, growing this thread's buffer until the page fits."""
+        now = self._clock()
+        s = _scratch or _new_scratch()
+        page = s.page
+        while True:
+            check(call(s.buffer, s.capacity, page, now))
+            if page.count or not page.needed:
+                return _columns(s, page)
+            s.grow(max(page.needed, 2 * s.capacity))
 
     def __len__(self) -> int:
         length = self._ffi.new("int64_t *")
@@ -232,7 +271,7 @@ class Leaderboard(NativeObject):
     def __contains__(self, user_id: object) -> bool:
         if not isinstance(user_id, str):
             return False
-        return bool(self._standing(_args.text(user_id, "user_id")).rank)
+        return bool(self._standing(_args.text(user_id, "user_id"))[0])
 
     def __iter__(self) -> Iterator[RankedUser]:
         """Users in rank order, fetched a page at a time.
@@ -289,6 +328,29 @@ class Leaderboard(NativeObject):
             return f"<Leaderboard users={len(self)} decay_factor={decay} max_users={limit}>"
         except Exception as exc:  # e.g. used in a forked child
             return f"<Leaderboard unusable: {type(exc).__name__}>"
+
+
+def _new_scratch() -> _Scratch:
+    global _scratch
+    _scratch = _Scratch()
+    return _scratch
+
+
+def _columns(s: _Scratch, page):
+    """The columns of a page written into the scratch buffer."""
+    count = page.count
+    if not count:
+        return [], [], range(0), []
+    ffi = s.ffi
+    scores = ffi.unpack(s.doubles, count)
+    lasts = ffi.unpack(s.ints + count, count)
+    # Each id ends with byte 0xFF, which never occurs in UTF-8 and decodes
+    # to the lone surrogate U+DCFF, which never occurs in an id.
+    ids = ffi.unpack(s.buffer + 16 * count, page.ids_length).decode(
+        "utf-8", "surrogateescape").split("\udcff")
+    ids.pop()
+    first = page.first_rank
+    return ids, scores, range(first, first + count), lasts
 
 
 def _path(path: PathLike) -> bytes:
