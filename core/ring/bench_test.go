@@ -85,19 +85,27 @@ func runQueueBench(b *testing.B, producers, consumers int, push func(int), pop f
 	wg.Wait()
 }
 
-// backoff is how a caller of the non-blocking ring waits: spin briefly (the
-// other side is usually a few nanoseconds from freeing a slot), then yield
-// the processor so a goroutine that must run first can.
+// backoff is how a caller of the non-blocking ring waits, after crossbeam's
+// Backoff::snooze: spin briefly (the other side is usually nanoseconds from
+// freeing a slot), then yield the processor to other goroutines, then yield
+// the OS thread, so that when the machine is busier than GOMAXPROCS suggests
+// the thread of the goroutine we wait for gets the CPU instead of our spin.
 func backoff(spins int) {
-	if spins < spinLimit {
+	switch {
+	case spins < spinLimit:
 		for range 1 << min(spins, 5) {
 			spinSink++
 		}
-		return
+	case spins < spinLimit+goschedLimit:
+		runtime.Gosched()
+	default:
+		osYield()
 	}
-	runtime.Gosched()
 }
 
-const spinLimit = 4
+const (
+	spinLimit    = 4
+	goschedLimit = 8
+)
 
 var spinSink int
