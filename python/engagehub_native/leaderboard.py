@@ -11,6 +11,15 @@ from . import _args
 from ._library import NativeObject, check, load
 
 Clock = Callable[[], float]
+
+
+def wall_clock() -> int:
+    """The default clock: wall-clock Unix time in whole seconds.
+
+    Whole seconds, like the timestamps updates carry, so a score read in
+    the second it was earned shows no fractional decay.
+    """
+    return int(time.time())
 PathLike = Union[str, "os.PathLike[str]"]
 
 #: Users per crossing of the C ABI when iterating or updating in bulk.
@@ -59,7 +68,7 @@ class Leaderboard(NativeObject):
 
     ``max_users`` bounds the board (0 = unlimited): when an update makes it
     larger, the lowest-ranked user is removed. ``clock`` returns "now" in Unix
-    seconds (default :func:`time.time`); it is called once per update without
+    seconds (default :func:`wall_clock`, whole seconds); it is called once per update without
     a timestamp and once per query.
 
     Every method may be called from any number of threads at once, and none
@@ -89,7 +98,7 @@ class Leaderboard(NativeObject):
     @clock.setter
     def clock(self, clock: Optional[Clock]) -> None:
         if clock is None:
-            clock = time.time
+            clock = wall_clock
         elif not callable(clock):
             raise TypeError(f"clock must be callable or None, not {type(clock).__name__}")
         self._clock = clock
