@@ -12,6 +12,9 @@ const (
 	chunkSize = 256
 	// freeBuffers is how many recycled batch buffers are kept.
 	freeBuffers = 16
+	// maxIdleSpins is how many times the analyser yields, finding the ring
+	// empty, before it parks (a few microseconds).
+	maxIdleSpins = 32
 	// initialBatchCap caps the preallocation of a batch buffer, so a huge
 	// BatchSize cut short by FlushInterval does not cost its full size.
 	initialBatchCap = 1024
@@ -74,6 +77,7 @@ func (p *Processor) run() {
 	defer close(p.exited)
 	defer a.timer.Stop()
 	maxPending := int64(p.cfg.MaxPending)
+	idleSpins := 0
 	for {
 		a.takeFlushRequests()
 		closing := p.closed.Load()
@@ -94,8 +98,17 @@ func (p *Processor) run() {
 			a.cut()
 		}
 		if n > 0 {
+			idleSpins = 0
 			continue
 		}
+		if room > 0 && !closing && idleSpins < maxIdleSpins {
+			// A producer may be about to push: yielding a few times is
+			// much cheaper, for both sides, than parking and being woken.
+			idleSpins++
+			runtime.Gosched()
+			continue
+		}
+		idleSpins = 0
 
 		if closing {
 			if !p.pushesInFlight() && p.ring.Len() == 0 {

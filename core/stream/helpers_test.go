@@ -55,11 +55,17 @@ type consumers struct {
 	events  int
 	order   []uint64 // batch ids in the order they were received
 	err     error
+	discard bool // count events only, keep nothing
 }
 
 func startConsumers(t testing.TB, p *Processor, n int) *consumers {
 	t.Helper()
-	c := &consumers{p: p, stop: make(chan struct{})}
+	return startConsumersKeeping(t, p, n, true)
+}
+
+func startConsumersKeeping(t testing.TB, p *Processor, n int, keep bool) *consumers {
+	t.Helper()
+	c := &consumers{p: p, stop: make(chan struct{}), discard: !keep}
 	p.SetConsumer(true)
 	for range n {
 		c.wg.Add(1)
@@ -89,6 +95,13 @@ func (c *consumers) loop() {
 			default:
 				continue
 			}
+		}
+		if c.discard {
+			c.mu.Lock()
+			c.events += len(b.Events)
+			c.mu.Unlock()
+			c.p.Done(b)
+			continue
 		}
 		r := received{id: b.ID, events: slices.Clone(b.Events)}
 		c.mu.Lock()

@@ -1,0 +1,175 @@
+package stream
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// benchEvents returns a realistic mix: 100k users, 1000 channels with a
+// Zipf-like skew, current timestamps.
+func benchEvents(n int) []Event {
+	r := rand.New(rand.NewPCG(1, 2))
+	zipf := rand.NewZipf(r, 1.1, 1, 999)
+	users := make([]string, 100_000)
+	for i := range users {
+		users[i] = "user-" + strconv.Itoa(1_000_000+i)
+	}
+	channels := make([]string, 1000)
+	for i := range channels {
+		channels[i] = "channel-" + strconv.Itoa(900_000_000_000_000_000+i)
+	}
+	types := []string{"message", "reaction", "voice_join"}
+	out := make([]Event, n)
+	for i := range out {
+		out[i] = Event{
+			Type:      types[r.IntN(len(types))],
+			UserID:    users[r.IntN(len(users))],
+			ChannelID: channels[zipf.Uint64()],
+			Timestamp: testEpoch - int64(r.IntN(3600)),
+		}
+	}
+	return out
+}
+
+func benchProcessor(b *testing.B, cfg Config) (*Processor, *consumers) {
+	cfg.Now = newFakeClock(testEpoch).Now
+	p, err := New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := startConsumersKeeping(b, p, 1, false)
+	b.Cleanup(func() { _ = p.Close(10 * time.Second) })
+	return p, c
+}
+
+// BenchmarkProcessor: one producer calling Push, the analyser, one consumer
+// draining batches of 1000, until everything is delivered.
+func BenchmarkProcessor(b *testing.B) {
+	p, _ := benchProcessor(b, Config{BufferSize: 8192, BatchSize: 1000})
+	events := benchEvents(1 << 16)
+	mask := len(events) - 1
+	b.ReportAllocs()
+	b.ResetTimer()
+	start, cpu0 := time.Now(), cpuTime(b)
+	for i := 0; i < b.N; i++ {
+		for !p.Push(events[i&mask]) {
+			runtime.Gosched()
+		}
+	}
+	if err := p.Flush(time.Minute, true); err != nil {
+		b.Fatal(err)
+	}
+	reportRate(b, start, cpu0)
+}
+
+// BenchmarkPushMany: as BenchmarkProcessor, the producer pushing slices of
+// 256 events.
+func BenchmarkPushMany(b *testing.B) {
+	p, _ := benchProcessor(b, Config{BufferSize: 8192, BatchSize: 1000})
+	events := benchEvents(1 << 16)
+	const chunk = 256
+	b.ReportAllocs()
+	b.ResetTimer()
+	start, cpu0 := time.Now(), cpuTime(b)
+	for i := 0; i < b.N; {
+		off := i & (len(events) - 1)
+		s := events[off:min(off+chunk, len(events), off+b.N-i)]
+		n := p.PushMany(s)
+		i += n
+		if n < len(s) {
+			runtime.Gosched()
+		}
+	}
+	if err := p.Flush(time.Minute, true); err != nil {
+		b.Fatal(err)
+	}
+	reportRate(b, start, cpu0)
+}
+
+// BenchmarkPushUncontended is the producer-side cost of one Push alone.
+func BenchmarkPushUncontended(b *testing.B) {
+	p, _ := benchProcessor(b, Config{BufferSize: 1 << 20, BatchSize: 1000, MaxPending: 1 << 22})
+	events := benchEvents(1 << 16)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if !p.Push(events[i&(len(events)-1)]) {
+			b.StopTimer()
+			_ = p.Flush(time.Minute, true)
+			b.StartTimer()
+		}
+	}
+}
+
+func loadedProcessor(b *testing.B) (*Processor, *fakeClock) {
+	clock := newFakeClock(testEpoch)
+	p, err := New(Config{BufferSize: 8192, BatchSize: 1000, Now: clock.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	startConsumersKeeping(b, p, 1, false)
+	b.Cleanup(func() { _ = p.Close(10 * time.Second) })
+	pushAll(b, p, benchEvents(200_000))
+	if err := p.Flush(time.Minute, false); err != nil {
+		b.Fatal(err)
+	}
+	return p, clock
+}
+
+func BenchmarkUniqueUsers(b *testing.B) {
+	b.Run("cached", func(b *testing.B) {
+		p, _ := loadedProcessor(b)
+		p.UniqueUsers(time.Hour)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			p.UniqueUsers(time.Hour)
+		}
+	})
+	b.Run("current-minute-changed", func(b *testing.B) {
+		p, _ := loadedProcessor(b)
+		e := Event{UserID: "u", ChannelID: "c", Timestamp: testEpoch}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			e.UserID = strconv.Itoa(i)
+			pushAll(b, p, []Event{e})
+			_ = p.Flush(time.Second, false)
+			b.StartTimer()
+			p.UniqueUsers(time.Hour)
+		}
+	})
+	b.Run("minute-changed", func(b *testing.B) {
+		p, clock := loadedProcessor(b)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			clock.Advance(time.Minute)
+			if i%30 == 29 {
+				clock.Advance(-30 * time.Minute)
+			}
+			b.StartTimer()
+			p.UniqueUsers(time.Hour)
+		}
+	})
+}
+
+func BenchmarkTopChannels(b *testing.B) {
+	p, _ := loadedProcessor(b)
+	for _, k := range []int{10, 100} {
+		b.Run("k="+strconv.Itoa(k), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				p.TopChannels(k)
+			}
+		})
+	}
+}
+
+// reportRate reports wall-clock throughput and the CPU (all goroutines:
+// producer, analyser, consumer, runtime) spent per event; the latter does
+// not depend on what else the machine runs.
+func reportRate(b *testing.B, start time.Time, cpu0 time.Duration) {
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+	b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(b.N), "cpu-ns/event")
+}
