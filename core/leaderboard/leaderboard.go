@@ -18,7 +18,12 @@
 // byte arena, and an open-addressing hash index (xxhash, linear probing)
 // maps an id to its user: no Go map and no per-user object, so the garbage
 // collector has almost nothing to scan. A million users with 13-byte ids
-// take about 60 bytes of heap each.
+// take about 58 bytes of heap each (BenchmarkMemory).
+//
+// At a million users every operation is dominated by cache and TLB misses
+// (about 250 ns each on the 2-core machine this was measured on): a lookup
+// costs ~3 dependent misses (hash slot, id offset, id bytes) and a descent
+// ~1 per level below the cached top of the tree.
 //
 // # Concurrency
 //
