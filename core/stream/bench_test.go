@@ -112,7 +112,7 @@ func loadedProcessor(b *testing.B) (*Processor, *fakeClock) {
 	startConsumersKeeping(b, p, 1, false)
 	b.Cleanup(func() { _ = p.Close(10 * time.Second) })
 	pushAll(b, p, benchEvents(200_000))
-	if err := p.Flush(time.Minute, false); err != nil {
+	if err := p.Flush(time.Minute, true); err != nil {
 		b.Fatal(err)
 	}
 	return p, clock
