@@ -32,9 +32,10 @@ type flushTarget struct {
 // analyser is the state owned by the analyser goroutine.
 type analyser struct {
 	p       *Processor
-	scratch []Event  // the chunk being analysed
-	cur     []Event  // the partial batch
+	scratch []Event   // the chunk being analysed
+	cur     []Event   // the partial batch
 	lastCut time.Time // monotonic time of the last hand-over
+	now     time.Time // read once per loop: clock reads are a visible cost per chunk
 	popped  uint64    // events popped from the ring == ring dequeue position
 	seen    uint64    // highest flush ticket turned into a target
 	targets []flushTarget
@@ -79,6 +80,7 @@ func (p *Processor) run() {
 	maxPending := int64(p.cfg.MaxPending)
 	idleSpins := 0
 	for {
+		a.now = time.Now()
 		a.takeFlushRequests()
 		closing := p.closed.Load()
 
@@ -94,7 +96,7 @@ func (p *Processor) run() {
 		if len(a.targets) > 0 {
 			a.resolveTargets()
 		}
-		if len(a.cur) > 0 && time.Since(a.lastCut) >= p.cfg.FlushInterval {
+		if len(a.cur) > 0 && a.now.Sub(a.lastCut) >= p.cfg.FlushInterval {
 			a.cut()
 		}
 		if n > 0 {
@@ -181,7 +183,7 @@ func (a *analyser) popChunk(max int) int {
 		return 0
 	}
 	p.amu.Lock()
-	p.anly.add(chunk, p.cfg.Now())
+	p.anly.add(chunk, a.wallNow())
 	p.amu.Unlock()
 
 	a.popped += uint64(n)
@@ -200,12 +202,20 @@ func (a *analyser) popChunk(max int) int {
 	return n
 }
 
+// wallNow is Config.Now, without a second clock read when it is time.Now.
+func (a *analyser) wallNow() time.Time {
+	if a.p.defaultClock {
+		return a.now
+	}
+	return a.p.cfg.Now()
+}
+
 // cut hands the partial batch over to the delivery queue.
 func (a *analyser) cut() {
 	p := a.p
 	events := a.cur
 	a.cur = p.newBuffer()
-	a.lastCut = time.Now()
+	a.lastCut = a.now
 	p.mu.Lock()
 	p.dl.enqueueLocked(events)
 	p.mu.Unlock()

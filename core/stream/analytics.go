@@ -57,13 +57,13 @@ func (a *analytics) init(cfg Config) error {
 // window. A bucket is recycled when an event of a newer minute with the same
 // index arrives.
 //
-// Channels: consecutive events of one channel are counted with one update.
+// Channels: consecutive events of one channel (a burst) are counted with one
+// update of the CMS and the top-k.
 func (a *analytics) add(chunk []Event, now time.Time) {
 	nowSec := now.Unix()
 	nowMin := nowSec / 60
 	oldest := nowMin - windowMinutes + 1
 
-	var prevUser string
 	prevMin := int64(-1)
 	var b *minuteBucket
 	var run uint64
@@ -99,13 +99,10 @@ func (a *analytics) add(chunk []Event, now time.Time) {
 				b.sketch.Reset()
 				b.minute = m
 			}
-			prevMin, prevUser = m, ""
-		} else if e.UserID == prevUser {
-			continue // idempotent: the same user again in the same minute
+			prevMin = m
 		}
 		b.sketch.AddHash(xxhash.Sum64String(e.UserID))
 		b.version++
-		prevUser = e.UserID
 	}
 	a.cms.AddString(prevChan, run)
 	a.top.Add(prevChan, run)

@@ -58,12 +58,12 @@ func TestUniqueUsersWindow(t *testing.T) {
 	clock := newFakeClock(testEpoch)
 	p := newDrainedProcessor(t, Config{BufferSize: 4096, BatchSize: 100, Now: clock.Now})
 
-	analyse(t, p, userEvents(500, "old-", testEpoch-2*3600))    // two hours old
-	analyse(t, p, userEvents(300, "future-", testEpoch+3600))   // an hour ahead
+	analyse(t, p, userEvents(500, "old-", testEpoch-2*3600))  // two hours old
+	analyse(t, p, userEvents(300, "future-", testEpoch+3600)) // an hour ahead
 	assert.Zero(t, p.UniqueUsers(time.Hour), "outside the window")
 
-	analyse(t, p, userEvents(100, "recent-", testEpoch-10))   // last minute
-	analyse(t, p, userEvents(50, "skew-", testEpoch+30))      // 30 s ahead: counts as now
+	analyse(t, p, userEvents(100, "recent-", testEpoch-10))    // last minute
+	analyse(t, p, userEvents(50, "skew-", testEpoch+30))       // 30 s ahead: counts as now
 	analyse(t, p, userEvents(200, "earlier-", testEpoch-1800)) // 30 min ago
 	assert.InDelta(t, 150, p.UniqueUsers(time.Minute), 3)
 	assert.InDelta(t, 150, p.UniqueUsers(10*time.Minute), 3)

@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// benchEvents returns a realistic mix: 100k users, 1000 channels with a
-// Zipf-like skew, current timestamps.
+// benchEvents returns a realistic mix: 100k users drawn at random, 1000
+// channels with a Zipf skew, timestamps of the last few seconds.
 func benchEvents(n int) []Event {
 	r := rand.New(rand.NewPCG(1, 2))
 	zipf := rand.NewZipf(r, 1.1, 1, 999)
@@ -28,7 +28,7 @@ func benchEvents(n int) []Event {
 			Type:      types[r.IntN(len(types))],
 			UserID:    users[r.IntN(len(users))],
 			ChannelID: channels[zipf.Uint64()],
-			Timestamp: testEpoch - int64(r.IntN(3600)),
+			Timestamp: testEpoch - int64(r.IntN(5)), // live events: now, give or take
 		}
 	}
 	return out
@@ -172,4 +172,21 @@ func BenchmarkTopChannels(b *testing.B) {
 func reportRate(b *testing.B, start time.Time, cpu0 time.Duration) {
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
 	b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(b.N), "cpu-ns/event")
+}
+
+// BenchmarkAnalyse is the analytics cost per event alone (HLL, CMS, top-k),
+// in chunks as the analyser runs them, without the ring or goroutines.
+func BenchmarkAnalyse(b *testing.B) {
+	var a analytics
+	cfg, _ := Config{}.withDefaults()
+	if err := a.init(cfg); err != nil {
+		b.Fatal(err)
+	}
+	events := benchEvents(1 << 16)
+	now := time.Unix(testEpoch, 0)
+	b.ResetTimer()
+	for i := 0; i < b.N; i += chunkSize {
+		off := i & (len(events) - 1)
+		a.add(events[off:off+chunkSize], now)
+	}
 }

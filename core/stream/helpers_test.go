@@ -20,7 +20,7 @@ func newFakeClock(sec int64) *fakeClock {
 	return c
 }
 
-func (c *fakeClock) Now() time.Time      { return time.Unix(c.sec.Load(), 0) }
+func (c *fakeClock) Now() time.Time          { return time.Unix(c.sec.Load(), 0) }
 func (c *fakeClock) Advance(d time.Duration) { c.sec.Add(int64(d / time.Second)) }
 
 const testEpoch = 1_700_000_000 // a Unix time on a minute boundary is not needed

@@ -198,8 +198,9 @@ type Stats struct {
 // Close. All methods are safe to call from any number of goroutines at once.
 // A Processor must not be copied.
 type Processor struct {
-	cfg  Config
-	ring *ring.Ring[Event]
+	cfg          Config
+	defaultClock bool // cfg.Now is time.Now
+	ring         *ring.Ring[Event]
 
 	// Producer side: striped counters (accepted<<inflightBits | in-flight)
 	// and refusal counters.
@@ -236,6 +237,7 @@ type Processor struct {
 // New validates cfg, applies defaults and starts the analyser goroutine.
 // It returns an error wrapping ErrInvalidConfig for a value out of range.
 func New(cfg Config) (*Processor, error) {
+	defaultClock := cfg.Now == nil
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -245,11 +247,12 @@ func New(cfg Config) (*Processor, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	p := &Processor{
-		cfg:    cfg,
-		ring:   r,
-		wake:   make(chan struct{}, 1),
-		free:   make(chan []Event, freeBuffers),
-		exited: make(chan struct{}),
+		cfg:          cfg,
+		defaultClock: defaultClock,
+		ring:         r,
+		wake:         make(chan struct{}, 1),
+		free:         make(chan []Event, freeBuffers),
+		exited:       make(chan struct{}),
 	}
 	if err := p.anly.init(cfg); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
