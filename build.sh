@@ -83,6 +83,7 @@ mode_bench() {
     say "Go benchmarks"
     "$GO" test -run '^$' -bench . -benchmem ./core/...
     install_package
+    "$VENV/bin/python" -m pip install -q ".[bench]"
     say "Python harness"
     "$VENV/bin/python" -m engagehub_native bench
 }
