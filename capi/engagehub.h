@@ -179,15 +179,15 @@ int eh_proc_push(uint64_t proc, char *type, size_t type_length,
                  char *user_id, size_t user_id_length,
                  char *channel_id, size_t channel_id_length, int64_t timestamp);
 /* count events at once, column by column: `fields` holds the count types,
- * then the count user ids, then the count channel ids, each followed by the
- * 3 bytes ED B3 BF (U+DCFF as CESU/"surrogatepass" encodes it; a lone
- * surrogate never occurs in valid UTF-8, so any other surrogate in a field
- * makes it invalid). Events are pushed in order until the buffer is full;
- * *accepted tells how many. A malformed field list is refused whole; an
- * event that is not valid UTF-8 gives EH_ERR_INVALID_ARGUMENT with
- * *accepted = the number pushed before it. */
+ * then the count user ids, then the count channel ids, back to back;
+ * lengths[i] is the byte length of field i (3*count lengths, summing to
+ * fields_length). Events are pushed in order until the buffer is full;
+ * *accepted tells how many. Field lengths that do not add up refuse the
+ * call whole; an event that is not valid UTF-8 gives
+ * EH_ERR_INVALID_ARGUMENT with *accepted = the number pushed before it. */
 int eh_proc_push_many(uint64_t proc, char *fields, size_t fields_length,
-                      int64_t *timestamps, size_t count, size_t *accepted);
+                      int64_t *lengths, int64_t *timestamps, size_t count,
+                      size_t *accepted);
 
 /* Whether a consumer is attached. Batches are handed out only while one is;
  * without one, analysed events are kept (up to max_pending). */

@@ -27,10 +27,6 @@ func init() {
 // ehFull is EH_FULL: a push refused because the buffer was full.
 const ehFull = 7
 
-// pushManySeparator ends each field given to eh_proc_push_many: U+DCFF as
-// Python's "surrogatepass" encodes it, which valid UTF-8 never contains.
-var pushManySeparator = []byte{0xED, 0xB3, 0xBF}
-
 // processor is what a processor handle refers to: the engine plus the
 // batches handed out through the C ABI and not yet acknowledged, which C
 // names by ID.
@@ -117,8 +113,8 @@ func eh_proc_push(h C.uint64_t, typ *C.char, typLen C.size_t, user *C.char, user
 }
 
 //export eh_proc_push_many
-func eh_proc_push_many(h C.uint64_t, fields *C.char, fieldsLen C.size_t, timestamps *C.int64_t,
-	count C.size_t, accepted *C.size_t) (status C.int) {
+func eh_proc_push_many(h C.uint64_t, fields *C.char, fieldsLen C.size_t, lengths *C.int64_t,
+	timestamps *C.int64_t, count C.size_t, accepted *C.size_t) (status C.int) {
 	defer recoverStatus(&status)
 	*accepted = 0
 	p, err := procOf(h)
@@ -129,21 +125,26 @@ func eh_proc_push_many(h C.uint64_t, fields *C.char, fieldsLen C.size_t, timesta
 	if n == 0 {
 		return ehOK
 	}
-	// The events keep their strings: copy the whole field list once and
-	// slice it (the chunk's memory lives until its last event is delivered).
-	data := bytes.Clone(cBytes(fields, fieldsLen))
-	columns := make([]string, 0, 3*n)
-	for len(data) > 0 && len(columns) < 3*n {
-		end := bytes.Index(data, pushManySeparator)
-		if end < 0 {
+	sizes := unsafe.Slice((*int64)(unsafe.Pointer(lengths)), 3*n)
+	total := int64(0)
+	for _, size := range sizes {
+		if size < 0 {
+			total = -1
 			break
 		}
-		columns = append(columns, bytesString(data[:end]))
-		data = data[end+len(pushManySeparator):]
+		total += size
 	}
-	if len(columns) != 3*n || len(data) != 0 {
-		return fail(fmt.Errorf("%w: the field list does not hold 3 separated fields for each of %d events",
-			errInvalidArgument, n))
+	if total != int64(fieldsLen) {
+		return fail(fmt.Errorf("%w: the field lengths do not add up to the %d bytes given", errInvalidArgument, int64(fieldsLen)))
+	}
+	// The events keep their strings: copy the chunk once and slice it (its
+	// memory lives until the chunk's last event is delivered).
+	data := bytes.Clone(cBytes(fields, fieldsLen))
+	columns := make([]string, 3*n)
+	pos := int64(0)
+	for i, size := range sizes {
+		columns[i] = bytesString(data[pos : pos+size])
+		pos += size
 	}
 	stamps := unsafe.Slice((*int64)(unsafe.Pointer(timestamps)), n)
 	events := make([]stream.Event, n)

@@ -88,22 +88,25 @@ def test_invalid_utf8_and_bad_values_are_refused(native):
     take_error(ffi, lib)
 
 
-def test_push_many_field_list_must_be_well_formed(native):
+def test_push_many_field_lengths_must_add_up(native):
     ffi, lib = native
     config = ffi.new("eh_proc_config *")
     out = ffi.new("uint64_t *")
     assert lib.eh_proc_new(config, out) == EH_OK
     proc = out[0]
-    sep = "\udcff".encode("utf-8", "surrogatepass")
     accepted = ffi.new("size_t *")
     stamps = ffi.new("int64_t[]", [0])
     try:
-        good = b"m" + sep + b"u" + sep + b"c" + sep
-        assert lib.eh_proc_push_many(proc, good, len(good), stamps, 1, accepted) == EH_OK
+        assert lib.eh_proc_push_many(proc, b"muc", 3, ffi.new("int64_t[]", [1, 1, 1]), stamps, 1,
+                                     accepted) == EH_OK
         assert accepted[0] == 1
-        for bad in [b"m" + sep + b"u" + sep + b"c", good + b"x" + sep, b"", sep * 2]:
-            assert lib.eh_proc_push_many(proc, bad, len(bad), stamps, 1, accepted) == EH_ERR_INVALID_ARGUMENT
-            assert "field list" in take_error(ffi, lib)
+        for lengths in ([1, 1, 2], [1, 1, 0], [-1, 2, 2], [0, 0, 0]):
+            assert lib.eh_proc_push_many(proc, b"muc", 3, ffi.new("int64_t[]", lengths), stamps, 1,
+                                         accepted) == EH_ERR_INVALID_ARGUMENT
+            assert "do not add up" in take_error(ffi, lib)
+        assert lib.eh_proc_push_many(proc, b"\xc3(uc", 4, ffi.new("int64_t[]", [2, 1, 1]), stamps, 1,
+                                     accepted) == EH_ERR_INVALID_ARGUMENT
+        assert "event 0" in take_error(ffi, lib) and accepted[0] == 0
     finally:
         assert lib.eh_proc_close(proc, 1000) == EH_OK
         assert lib.eh_proc_free(proc) == EH_OK

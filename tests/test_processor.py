@@ -36,7 +36,7 @@ def test_push_many_with_and_without_timestamps(collected):
         assert p.stats().accepted == 10_000
 
 
-def test_push_many_names_the_bad_event_and_keeps_the_ones_before(collected):
+def test_push_many_names_the_bad_event_and_refuses_its_chunk(collected):
     with EventStreamProcessor(buffer_size=1 << 14, batch_size=100, on_flush=collected) as p:
         events = [("m", f"u{i}", "c") for i in range(10)]
         events[6] = ("m", "bad\ud800", "c")
@@ -58,9 +58,26 @@ def test_push_many_names_the_bad_event_and_keeps_the_ones_before(collected):
         with pytest.raises(ValueError, match="event 0"):
             p.push_many([("m", "a\udcffb", "c")])
         p.flush()
-        # Only the first call queued anything: the six events before its bad one.
-        assert p.stats().accepted == 6
-        assert [e["user_id"] for b in collected.batches for e in b] == [f"u{i}" for i in range(6)]
+        assert p.stats().accepted == 0  # a chunk with a bad event is refused whole
+
+
+def test_push_many_bad_event_in_a_later_chunk(collected):
+    with EventStreamProcessor(buffer_size=1 << 15, batch_size=1000, on_flush=collected) as p:
+        events = [("m", f"u{i}", "c") for i in range(5000)]
+        events[4500] = ("m", "u", None)
+        with pytest.raises(TypeError, match="event 4500"):
+            p.push_many(events)
+        p.flush()
+        assert p.stats().accepted == 4096  # the first chunk went in, the second did not
+
+
+def test_push_many_non_ascii_fields(collected):
+    with EventStreamProcessor(on_flush=collected, batch_size=100) as p:
+        odd = ["é", "👩‍💻", "nul\0", "", "x" * 100_000, "e\u0301"]
+        assert p.push_many([(s, s[::-1], s * 2) for s in odd]) == len(odd)
+        p.flush()
+        got = [(e["type"], e["user_id"], e["channel_id"]) for b in collected.batches for e in b]
+        assert got == [(s, s[::-1], s * 2) for s in odd]
 
 
 def test_push_many_none_timestamps_mean_now(collected):

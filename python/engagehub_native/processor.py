@@ -9,7 +9,7 @@ import threading
 import time
 import weakref
 from array import array
-from itertools import chain
+from itertools import chain, islice
 from typing import Any, Callable, Iterable, NamedTuple, Optional, Sequence
 
 from . import _args
@@ -29,8 +29,6 @@ _EH_ERR_CLOSED = 5
 _EH_ERR_TIMEOUT = 6
 #: Events per crossing of the C ABI in push_many.
 _CHUNK = 4096
-#: Ends each field of a push_many chunk: U+DCFF, encoded with "surrogatepass".
-_FIELD_END = "\udcff"
 
 
 class ProcessorStats(NamedTuple):
@@ -155,7 +153,8 @@ class EventStreamProcessor(NativeObject):
                 t, u, c = _event_fields(event_type, user_id, channel_id)
         else:
             t, u, c = _event_fields(event_type, user_id, channel_id)
-        if type(timestamp) is not int or not 0 < timestamp <= _args.INT64_MAX:
+        # The engine reads a timestamp <= 0 as "now"; Python only checks the type and range.
+        if type(timestamp) is not int or not _args.INT64_MIN <= timestamp <= _args.INT64_MAX:
             timestamp = _args.timestamp(timestamp)
         status = self._lib.eh_proc_push(self._handle, t, len(t), u, len(u), c, len(c), timestamp)
         if status == 0:
@@ -170,21 +169,19 @@ class EventStreamProcessor(NativeObject):
 
         Crosses into the engine once per 4096 events and never blocks;
         returns how many were queued. Once the buffer is full the remaining
-        events of the call are dropped and counted. A bad event raises
-        TypeError or ValueError naming its index; the events before it are
-        queued (or counted as dropped), the rest are not offered.
+        events of the call are dropped and counted. Every event of a
+        4096-event chunk is checked before any of it is queued: a bad event
+        raises TypeError or ValueError naming its index, and only the chunks
+        before its own were offered.
         """
         accepted = offered = 0
-        chunk: list = []
-        for event in events:
-            chunk.append(event)
-            if len(chunk) == _CHUNK:
-                accepted += self._push_chunk(chunk, offered)
-                offered += len(chunk)
-                chunk = []
-        if chunk:
+        events = iter(events)
+        while True:
+            chunk = list(islice(events, _CHUNK))
+            if not chunk:
+                return accepted
             accepted += self._push_chunk(chunk, offered)
-        return accepted
+            offered += len(chunk)
 
     def _push_chunk(self, chunk: list, offset: int) -> int:
         try:
@@ -204,18 +201,26 @@ class EventStreamProcessor(NativeObject):
                                      for i, s in enumerate(columns[3])])
         else:
             raise _bad_event(chunk, offset)
+        fields = list(chain(columns[0], columns[1], columns[2]))
         try:
-            blob = (_FIELD_END.join(chain(columns[0], columns[1], columns[2])) + _FIELD_END
-                    ).encode("utf-8", "surrogatepass")
+            text = "".join(fields)
         except TypeError:
+            raise _bad_event(chunk, offset) from None
+        try:
+            blob = text.encode()
+            if len(blob) == len(text):  # ASCII: a field's bytes are its characters
+                lengths = array("q", map(len, fields))
+            else:
+                encoded = [field.encode() for field in fields]
+                lengths = array("q", map(len, encoded))
+        except UnicodeEncodeError:
             raise _bad_event(chunk, offset) from None
         ffi = self._ffi
         accepted = ffi.new("size_t *")
-        status = self._lib.eh_proc_push_many(self._handle, blob, len(blob),
-                                             ffi.from_buffer("int64_t[]", stamps), len(chunk), accepted)
+        status = self._lib.eh_proc_push_many(
+            self._handle, blob, len(blob), ffi.from_buffer("int64_t[]", lengths),
+            ffi.from_buffer("int64_t[]", stamps), len(chunk), accepted)
         if status:
-            if status == 1:  # invalid argument: find and name the bad event
-                raise _bad_event(chunk, offset)
             check(status)
         return accepted[0]
 
