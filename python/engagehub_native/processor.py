@@ -109,6 +109,7 @@ class EventStreamProcessor(NativeObject):
         self._failed = self._retried = 0
         self._callback_seconds = 0.0
         self._close_lock = threading.Lock()
+        self._closing = False
         self._local = threading.local()  # .in_callback on dispatcher threads
         self._dispatchers = [
             threading.Thread(target=self._dispatch, name=f"engagehub-dispatch-{i}", daemon=True)
@@ -267,6 +268,7 @@ class EventStreamProcessor(NativeObject):
         with self._close_lock:
             if self.closed:
                 return
+            self._closing = True
             lib = self._lib
             handle = self._handle
             deadline = None if timeout is None else time.monotonic() + timeout
@@ -331,6 +333,9 @@ class EventStreamProcessor(NativeObject):
             while True:
                 callback = self._callback
                 while callback is None:  # removed after this batch was handed out
+                    if self._closing:
+                        self._give_up(events, count, None)
+                        return
                     time.sleep(_SLICE_MS / 1000)
                     callback = self._callback
                 attempt += 1
@@ -354,12 +359,22 @@ class EventStreamProcessor(NativeObject):
         finally:
             self._local.in_callback = False
 
-    def _give_up(self, events, count: int, exc: BaseException) -> None:
+    def _give_up(self, events, count: int, exc: Optional[BaseException]) -> None:
+        """Hand a batch that cannot be delivered to on_error, or log it with its size.
+
+        ``exc`` is the callback's last exception, or None when the processor
+        closed while no callback was set.
+        """
         with self._stats_lock:
             self._failed += count
-        if self.on_error is None:
+        if exc is None:
+            logger.error("closing with no flush callback set: a batch of %d events is undelivered",
+                         count)
+            exc = ClosedError("closed while no flush callback was set")
+        elif self.on_error is None:
             logger.error("gave up on a batch of %d events after %d attempts; pass on_error= "
                          "to keep failed batches", count, self._max_attempts)
+        if self.on_error is None:
             return
         try:
             self.on_error(events, exc)
