@@ -1,6 +1,6 @@
 package main
 
-// #include <stddef.h>
+// #include <stdlib.h>
 import "C"
 
 import "unsafe"
@@ -26,4 +26,14 @@ func bytesString(b []byte) string {
 // not keep it past their return.
 func borrowString(p *C.char, n C.size_t) string {
 	return bytesString(cBytes(p, n))
+}
+
+// mallocBlock allocates size bytes with C's malloc, for memory handed to the
+// caller (released with eh_free), and views them as a slice for filling.
+func mallocBlock(size int) (unsafe.Pointer, []byte) {
+	block := C.malloc(C.size_t(size))
+	if block == nil {
+		panic("out of memory") // recovered at the export: EH_ERR_INTERNAL
+	}
+	return block, unsafe.Slice((*byte)(block), size)
 }

@@ -203,11 +203,7 @@ func writeBatch(out *C.eh_batch, b *stream.Batch) {
 		e := &b.Events[i]
 		size += len(e.Type) + len(e.UserID) + len(e.ChannelID) + 3
 	}
-	block := C.malloc(C.size_t(size))
-	if block == nil {
-		panic("out of memory")
-	}
-	mem := unsafe.Slice((*byte)(block), size)
+	block, mem := mallocBlock(size)
 	stamps := unsafe.Slice((*int64)(block), n)
 	pos := n * 8
 	for i := range b.Events {
@@ -316,11 +312,7 @@ func eh_proc_top_channels(h C.uint64_t, k C.int64_t, out *C.eh_counts) (status C
 	for _, c := range top {
 		size += len(c.ChannelID) + 1
 	}
-	block := C.malloc(C.size_t(size))
-	if block == nil {
-		panic("out of memory")
-	}
-	mem := unsafe.Slice((*byte)(block), size)
+	block, mem := mallocBlock(size)
 	counts := unsafe.Slice((*uint64)(block), n)
 	pos := n * 8
 	for i, c := range top {
