@@ -111,7 +111,12 @@ func loadedProcessor(b *testing.B) (*Processor, *fakeClock) {
 	}
 	startConsumersKeeping(b, p, 1, false)
 	b.Cleanup(func() { _ = p.Close(10 * time.Second) })
-	pushAll(b, p, benchEvents(200_000))
+	// Spread over the whole hour, so every one of the 60 buckets is full.
+	events := benchEvents(200_000)
+	for i := range events {
+		events[i].Timestamp = testEpoch - int64(i%3600)
+	}
+	pushAll(b, p, events)
 	if err := p.Flush(time.Minute, true); err != nil {
 		b.Fatal(err)
 	}

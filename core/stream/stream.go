@@ -30,7 +30,25 @@
 //
 // Next hands out batches only while a consumer is attached (SetConsumer(true)),
 // so events that arrive while no callback is set are kept in Go, bounded by
-// MaxPending, until one is set.
+// MaxPending, until one is set. Every batch handed out must be acknowledged
+// with Done, whether its delivery succeeded or finally failed.
+//
+// # Flush and Close
+//
+// Flush is a barrier over the pushes that returned before it: it returns
+// once they are analysed and their batches cut, and, when asked to wait for
+// delivery and a consumer is attached, acknowledged. It never hangs for want
+// of a consumer: without one, or when not waiting for delivery, a pipeline
+// backed up at MaxPending also ends the wait. BeginFlush and WaitFlush split
+// it so a caller waiting in short slices keeps one barrier. Close stops
+// pushes, drains the ring through the analyser, cuts the last batch and, with
+// a consumer attached, waits for it to acknowledge everything. See WaitFlush
+// and Close for the exact conditions.
+//
+// # Time
+//
+// Config.Now (the wall clock) resolves timestamps ≤ 0 at push and places the
+// unique-user window; FlushInterval runs on the monotonic clock.
 package stream
 
 import (
@@ -203,21 +221,27 @@ type Processor struct {
 	ring         *ring.Ring[Event]
 
 	// Producer side: striped counters (accepted<<inflightBits | in-flight)
-	// and refusal counters.
+	// and refusal counters, each on its own cache line.
 	stripes  [numStripes]stripe
 	dropped  paddedCounter
 	rejected atomic.Uint64
 	invalid  atomic.Uint64
-	closed   atomic.Bool // set once by Close: pushes are refused
+	_        [cacheLine - 16]byte
 
+	// Read by every push, written rarely: kept apart from the counters the
+	// analyser writes per chunk, so producers do not miss on them.
+	//
 	// Analyser wake-up: the analyser sets sleeping before it parks on wake;
 	// whoever makes work for it clears sleeping and sends a token.
+	closed   atomic.Bool // set once by Close: pushes are refused
 	sleeping atomic.Bool
-	wake     chan struct{}
+	_        [cacheLine - 2]byte
 
 	processed atomic.Uint64 // events analysed (written by the analyser only)
 	pending   atomic.Int64  // analysed and not yet Done
 	flushReq  atomic.Uint64 // highest flush ticket issued
+	wake      chan struct{}
+	_         [cacheLine - 32]byte
 
 	an analyser // owned by the analyser goroutine
 
