@@ -2,6 +2,7 @@ package stream
 
 import (
 	"runtime"
+	"slices"
 	"time"
 )
 
@@ -62,8 +63,8 @@ func (p *Processor) newBuffer() []Event {
 }
 
 func (p *Processor) recycle(b []Event) {
-	if cap(b) > 4*min(p.cfg.BatchSize, initialBatchCap) {
-		return // grown far beyond the usual size: let it go
+	if want := min(p.cfg.BatchSize, initialBatchCap); cap(b) < want || cap(b) > 4*want {
+		return // a trimmed small batch, or grown far beyond the usual size
 	}
 	clear(b) // drop the strings for the garbage collector
 	select {
@@ -210,11 +211,21 @@ func (a *analyser) wallNow() time.Time {
 	return a.p.cfg.Now()
 }
 
-// cut hands the partial batch over to the delivery queue.
+// cut hands the partial batch over to the delivery queue. A batch much
+// smaller than its buffer (cut by the interval, a flush or backpressure) is
+// copied to a slice of its size and the buffer kept: otherwise a trickle of
+// events, each cut alone while no consumer drains them, would hold a whole
+// buffer per event.
 func (a *analyser) cut() {
 	p := a.p
 	events := a.cur
-	a.cur = p.newBuffer()
+	if len(events) < cap(events)/4 {
+		events = slices.Clone(events)
+		clear(a.cur)
+		a.cur = a.cur[:0]
+	} else {
+		a.cur = p.newBuffer()
+	}
 	a.lastCut = a.now
 	p.mu.Lock()
 	p.dl.enqueueLocked(events)

@@ -171,3 +171,23 @@ func TestMemoryBounded(t *testing.T) {
 	require.NotEmpty(t, p.TopChannels(10))
 	assert.Equal(t, uint64(n), p.Stats().Delivered)
 }
+
+// Many tiny batches kept while no consumer is attached cost their events,
+// not a full batch buffer each.
+func TestTinyBatchesStayTiny(t *testing.T) {
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	p := newTestProcessor(t, Config{BatchSize: 1000, FlushInterval: time.Hour})
+	for i := range 2000 {
+		require.True(t, p.Push(Event{UserID: "u", ChannelID: "c", Timestamp: int64(i + 1)}))
+		require.NoError(t, p.Flush(5*time.Second, false)) // cuts a batch of one
+	}
+	runtime.GC()
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	require.Equal(t, uint64(2000), p.Stats().Batches)
+	growth := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	t.Logf("2000 one-event batches kept: %.1f MB", float64(growth)/(1<<20))
+	assert.Less(t, growth, int64(8<<20), "a 56 kB buffer per batch would be 112 MB")
+}
