@@ -29,6 +29,9 @@ type analytics struct {
 	buckets [windowMinutes]minuteBucket
 	cms     *cms.Sketch
 	top     *topk.Tracker
+
+	sums [channelSlots]channelSum // per-chunk channel counts; all zero between chunks
+	used []uint16                 // occupied indexes of sums
 }
 
 func (a *analytics) init(cfg Config) error {
@@ -57,8 +60,10 @@ func (a *analytics) init(cfg Config) error {
 // window. A bucket is recycled when an event of a newer minute with the same
 // index arrives.
 //
-// Channels: consecutive events of one channel (a burst) are counted with one
-// update of the CMS and the top-k.
+// Channels: the chunk's events are first summed per channel, then each
+// channel updates the CMS and the top-k once: real traffic is skewed (a few
+// busy channels), so this saves most of the sketch updates. Counts added in
+// one step are still upper bounds under conservative update.
 func (a *analytics) add(chunk []Event, now time.Time) {
 	nowSec := now.Unix()
 	nowMin := nowSec / 60
@@ -66,16 +71,9 @@ func (a *analytics) add(chunk []Event, now time.Time) {
 
 	prevMin := int64(-1)
 	var b *minuteBucket
-	var run uint64
-	prevChan := chunk[0].ChannelID
 	for i := range chunk {
 		e := &chunk[i]
-		if e.ChannelID != prevChan {
-			a.cms.AddString(prevChan, run)
-			a.top.Add(prevChan, run)
-			prevChan, run = e.ChannelID, 0
-		}
-		run++
+		a.countChannel(e.ChannelID)
 
 		ts := e.Timestamp
 		if ts > nowSec {
@@ -104,8 +102,49 @@ func (a *analytics) add(chunk []Event, now time.Time) {
 		b.sketch.AddHash(xxhash.Sum64String(e.UserID))
 		b.version++
 	}
-	a.cms.AddString(prevChan, run)
-	a.top.Add(prevChan, run)
+	a.flushChannels()
+}
+
+// channelSum is one channel's count within a chunk.
+type channelSum struct {
+	key  string
+	hash uint64
+	n    uint64
+}
+
+// channelSlots is the size of the per-chunk open-addressing table: twice
+// the chunk size, so probes stay short.
+const channelSlots = 2 * chunkSize
+
+// countChannel adds one event of channel ch to the per-chunk sums.
+func (a *analytics) countChannel(ch string) {
+	h := xxhash.Sum64String(ch)
+	for i := h; ; i++ {
+		s := &a.sums[i%channelSlots]
+		if s.n == 0 {
+			*s = channelSum{key: ch, hash: h, n: 1}
+			a.used = append(a.used, uint16(i%channelSlots))
+			if len(a.used) >= channelSlots/2 {
+				a.flushChannels()
+			}
+			return
+		}
+		if s.hash == h && s.key == ch {
+			s.n++
+			return
+		}
+	}
+}
+
+// flushChannels applies the per-chunk sums to the CMS and the top-k.
+func (a *analytics) flushChannels() {
+	for _, i := range a.used {
+		s := &a.sums[i]
+		a.cms.AddHash(s.hash, s.n)
+		a.top.Add(s.key, s.n)
+		*s = channelSum{}
+	}
+	a.used = a.used[:0]
 }
 
 // uniqueQuery caches what UniqueUsers computed: private clones of the

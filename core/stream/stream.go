@@ -258,8 +258,10 @@ type Processor struct {
 	once   sync.Once
 }
 
-// New validates cfg, applies defaults and starts the analyser goroutine.
-// It returns an error wrapping ErrInvalidConfig for a value out of range.
+// New validates cfg, applies defaults and starts the analyser goroutine,
+// which runs until Close: a processor that is never closed keeps it (parked,
+// using no CPU) forever. New returns an error wrapping ErrInvalidConfig for a
+// value out of range.
 func New(cfg Config) (*Processor, error) {
 	defaultClock := cfg.Now == nil
 	cfg, err := cfg.withDefaults()
