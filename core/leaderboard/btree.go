@@ -93,32 +93,35 @@ func (c *core) initTree() {
 }
 
 // leafPos returns the first position in lf whose key does not rank before
-// (g,u).
+// (g,u). Keys are scanned linearly rather than bisected: a node that is not
+// in cache then costs about one miss (the loads are independent and the
+// hardware prefetches ahead) instead of one dependent miss per probe.
 func (c *core) leafPos(lf *leafNode, g float64, u int32) int {
-	lo, hi := 0, int(lf.n)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if c.before(lf.g[m], lf.u[m], g, u) {
-			lo = m + 1
-		} else {
-			hi = m
-		}
+	n := int(lf.n)
+	keys := lf.g[:n]
+	p := 0
+	for p < len(keys) && keys[p] > g {
+		p++
 	}
-	return lo
+	for p < len(keys) && keys[p] == g && c.before(keys[p], lf.u[p], g, u) {
+		p++
+	}
+	return p
 }
 
-// childFor returns the child of nd whose range holds (g,u).
+// childFor returns the child of nd whose range holds (g,u): the last child
+// whose separator does not rank after (g,u), scanning linearly as leafPos.
 func (c *core) childFor(nd *innerNode, g float64, u int32) int {
-	lo, hi := 1, int(nd.n)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if c.before(g, u, nd.g[m], nd.u[m]) {
-			hi = m
-		} else {
-			lo = m + 1
-		}
+	n := int(nd.n)
+	keys := nd.g[:n]
+	i := 1
+	for i < len(keys) && keys[i] > g {
+		i++
 	}
-	return lo - 1
+	for i < len(keys) && keys[i] == g && !c.before(g, u, keys[i], nd.u[i]) {
+		i++
+	}
+	return i - 1
 }
 
 func (nd *innerNode) insertAt(i int, g float64, u, child, count int32) {
