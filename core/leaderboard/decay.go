@@ -96,8 +96,8 @@ func (c *core) rebase(l int64) {
 	factor := math.Exp(c.exponentAt(float64(l)))
 	c.landmark = l
 	for _, ch := range c.uchunks {
-		for i := range ch.g {
-			ch.g[i] *= factor
+		for i := range ch {
+			ch[i].g *= factor
 		}
 	}
 	for _, nd := range c.inners {

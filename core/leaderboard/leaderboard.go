@@ -174,8 +174,8 @@ func (c *core) update(id string, h uint64, p float64, ts int64) error {
 	u := c.lookup(id, h)
 	if p == 0 {
 		if u >= 0 {
-			if ch := c.chunk(u); ts > ch.last[u&userChunkMask] {
-				ch.last[u&userChunkMask] = ts
+			if r := c.rec(u); ts > r.last {
+				r.last = ts
 			}
 		}
 		return nil
@@ -224,13 +224,13 @@ func (c *core) update(id string, h uint64, p float64, ts int64) error {
 		}
 		return nil
 	}
-	ch := c.chunk(u)
-	if ts > ch.last[u&userChunkMask] {
-		ch.last[u&userChunkMask] = ts
+	r := c.rec(u)
+	if ts > r.last {
+		r.last = ts
 	}
 	if ng != old {
 		c.treeRemove(old, u)
-		ch.g[u&userChunkMask] = ng
+		r.g = ng
 		c.treeInsert(ng, u)
 	}
 	return nil
@@ -277,12 +277,12 @@ func (b *Board) Rank(userID string, now float64) (Entry, bool) {
 	if u < 0 {
 		return Entry{}, false
 	}
-	g := b.g(u)
+	r := b.rec(u)
 	return Entry{
 		UserID:     userID,
-		Score:      scale(g, b.exponentAt(now)),
-		Rank:       b.rankOf(g, u) + 1,
-		LastUpdate: b.chunk(u).last[u&userChunkMask],
+		Score:      scale(r.g, b.exponentAt(now)),
+		Rank:       b.rankOf(r.g, u) + 1,
+		LastUpdate: r.last,
 	}, true
 }
 
@@ -358,13 +358,13 @@ func (c *core) visit(offset, limit int, now float64, fn func(e Entry) bool) {
 		lf := c.leaves[id]
 		for ; pos < int(lf.n); pos++ {
 			u := lf.u[pos]
-			ch := c.chunk(u)
-			idb := c.arena.get(ch.ref[u&userChunkMask])
+			r := c.rec(u)
+			idb := c.arena.get(r.ref)
 			e := Entry{
 				UserID:     unsafe.String(unsafe.SliceData(idb), len(idb)),
 				Score:      sc.score(lf.g[pos]),
 				Rank:       rank,
-				LastUpdate: ch.last[u&userChunkMask],
+				LastUpdate: r.last,
 			}
 			if !fn(e) {
 				return

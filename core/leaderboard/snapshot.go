@@ -58,11 +58,11 @@ func (b *Board) WriteSnapshot(w io.Writer) error {
 		Entries:     make([]entryOut, 0, b.size),
 	}
 	b.forEachLive(func(u int32) {
-		ch := b.chunk(u)
-		last := ch.last[u&userChunkMask]
+		r := b.rec(u)
+		last := r.last
 		s.Entries = append(s.Entries, entryOut{
 			UserID:     string(b.id(u)),
-			Score:      scale(ch.g[u&userChunkMask], b.exponentAt(float64(last))),
+			Score:      scale(r.g, b.exponentAt(float64(last))),
 			LastUpdate: last,
 		})
 	})
