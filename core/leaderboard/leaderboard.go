@@ -290,19 +290,44 @@ func (b *Board) Rank(userID string, now float64) (Entry, bool) {
 // to now. Negative offset or limit count as 0.
 func (b *Board) Page(offset, limit int, now float64) []Entry {
 	offset, limit = max(offset, 0), max(limit, 0)
-	var out []Entry
-	b.Visit(offset, limit, now, func(e Entry) bool {
-		if out == nil {
-			out = make([]Entry, 0, min(limit, b.size-offset))
-		}
-		e.UserID = string([]byte(e.UserID)) // copy out of the arena
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if offset >= b.size || limit == 0 {
+		return []Entry{}
+	}
+	out := make([]Entry, 0, min(limit, b.size-offset))
+	b.visit(offset, limit, now, func(e Entry) bool {
 		out = append(out, e)
 		return true
 	})
-	if out == nil {
-		out = []Entry{}
-	}
+	ownIDs(out)
 	return out
+}
+
+// ownIDs copies the user ids of es, which refer to the arena, into one new
+// allocation shared by all of them (one allocation instead of one per id).
+func ownIDs(es []Entry) {
+	n := 0
+	for _, e := range es {
+		n += len(e.UserID)
+	}
+	if n == 0 {
+		for i := range es {
+			es[i].UserID = ""
+		}
+		return
+	}
+	buf := make([]byte, 0, n)
+	for _, e := range es {
+		buf = append(buf, e.UserID...)
+	}
+	all := unsafe.String(unsafe.SliceData(buf), len(buf))
+	off := 0
+	for i := range es {
+		k := len(es[i].UserID)
+		es[i].UserID = all[off : off+k]
+		off += k
+	}
 }
 
 // Top returns the k highest-ranked entries: Page(0, k, now).
@@ -325,10 +350,10 @@ func (b *Board) Around(userID string, before, after int, now float64) ([]Entry, 
 	limit := r - start + 1 + min(after, b.size-r-1)
 	out := make([]Entry, 0, limit)
 	b.visit(start, limit, now, func(e Entry) bool {
-		e.UserID = string([]byte(e.UserID))
 		out = append(out, e)
 		return true
 	})
+	ownIDs(out)
 	b.mu.RUnlock()
 	return out, true
 }
