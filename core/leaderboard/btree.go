@@ -43,6 +43,11 @@ type tree struct {
 	freeLeaves []int32
 	inners     []*innerNode
 	freeInners []int32
+	// Parent links, by node id: the inner node holding the child (the
+	// root's entry is stale). With each user's leaf (user.leaf) they give a
+	// user's rank without a descent: see rankOfUser.
+	leafParent  []int32
+	innerParent []int32
 	root       int32
 	height     int // 0: the root is a leaf
 	size       int
@@ -68,6 +73,7 @@ func (c *core) newLeaf() int32 {
 	} else {
 		id = int32(len(c.leaves))
 		c.leaves = append(c.leaves, new(leafNode))
+		c.leafParent = append(c.leafParent, -1)
 	}
 	lf := c.leaves[id]
 	lf.n, lf.prev, lf.next = 0, -1, -1
@@ -82,6 +88,7 @@ func (c *core) newInner() int32 {
 	} else {
 		id = int32(len(c.inners))
 		c.inners = append(c.inners, new(innerNode))
+		c.innerParent = append(c.innerParent, -1)
 	}
 	c.inners[id].n = 0
 	return id
@@ -154,7 +161,7 @@ func (c *core) treeInsert(g float64, u int32) {
 	}
 	c.size++
 	if c.height == 0 {
-		c.leafInsert(c.leaves[c.root], g, u)
+		c.leafInsert(c.root, g, u)
 		return
 	}
 	nd := c.inners[c.root]
@@ -168,11 +175,11 @@ func (c *core) treeInsert(g float64, u int32) {
 				i = c.childFor(nd, g, u)
 			}
 			nd.count[i]++
-			c.leafInsert(c.leaves[nd.child[i]], g, u)
+			c.leafInsert(nd.child[i], g, u)
 			return
 		}
 		if c.inners[nd.child[i]].n == innerCap {
-			c.splitInner(nd, i)
+			c.splitInner(nd, i, level == 2)
 			i = c.childFor(nd, g, u)
 		}
 		nd.count[i]++
@@ -180,7 +187,9 @@ func (c *core) treeInsert(g float64, u int32) {
 	}
 }
 
-func (c *core) leafInsert(lf *leafNode, g float64, u int32) {
+func (c *core) leafInsert(id int32, g float64, u int32) {
+	lf := c.leaves[id]
+	c.rec(u).leaf = id
 	j := c.leafPos(lf, g, u)
 	n := int(lf.n)
 	copy(lf.g[j+1:n+1], lf.g[j:n])
@@ -197,6 +206,7 @@ func (c *core) growRoot() {
 	if c.height == 0 {
 		lf := c.leaves[old]
 		nd.insertAt(0, lf.g[0], lf.u[0], old, lf.n)
+		c.leafParent[old] = id
 		c.root, c.height = id, 1
 		c.splitLeaf(nd, 0)
 		return
@@ -207,9 +217,10 @@ func (c *core) growRoot() {
 		cnt += on.count[i]
 	}
 	nd.insertAt(0, on.g[0], on.u[0], old, cnt)
+	c.innerParent[old] = id
 	c.root = id
 	c.height++
-	c.splitInner(nd, 0)
+	c.splitInner(nd, 0, c.height == 2)
 }
 
 func (c *core) splitLeaf(p *innerNode, i int) {
@@ -221,6 +232,8 @@ func (c *core) splitLeaf(p *innerNode, i int) {
 	copy(r.g[:k], l.g[half:l.n])
 	copy(r.u[:k], l.u[half:l.n])
 	r.n, l.n = int32(k), int32(half)
+	c.setLeaf(rid, r.u[:k])
+	c.leafParent[rid] = c.leafParent[lid]
 	r.prev, r.next = lid, l.next
 	if l.next >= 0 {
 		c.leaves[l.next].prev = rid
@@ -230,7 +243,27 @@ func (c *core) splitLeaf(p *innerNode, i int) {
 	p.insertAt(i+1, r.g[0], r.u[0], rid, r.n)
 }
 
-func (c *core) splitInner(p *innerNode, i int) {
+// setLeaf records that users us live in leaf id.
+func (c *core) setLeaf(id int32, us []int32) {
+	for _, u := range us {
+		c.rec(u).leaf = id
+	}
+}
+
+// setParent records that children kids (leaves if leafKids) hang below
+// inner node id.
+func (c *core) setParent(id int32, kids []int32, leafKids bool) {
+	par := c.innerParent
+	if leafKids {
+		par = c.leafParent
+	}
+	for _, k := range kids {
+		par[k] = id
+	}
+}
+
+// splitInner splits p.child[i], whose children are leaves if leafKids.
+func (c *core) splitInner(p *innerNode, i int, leafKids bool) {
 	lid := p.child[i]
 	rid := c.newInner()
 	l, r := c.inners[lid], c.inners[rid]
@@ -240,6 +273,8 @@ func (c *core) splitInner(p *innerNode, i int) {
 	copy(r.u[:k], l.u[half:l.n])
 	copy(r.child[:k], l.child[half:l.n])
 	copy(r.count[:k], l.count[half:l.n])
+	c.setParent(rid, r.child[:k], leafKids)
+	c.innerParent[rid] = c.innerParent[lid]
 	var moved int32
 	for j := 0; j < k; j++ {
 		moved += r.count[j]
@@ -277,6 +312,7 @@ func (c *core) moveLeafRight(p *innerNode, j, k int) {
 	copy(b.u[k:bn+k], b.u[:bn])
 	copy(b.g[:k], a.g[an-k:an])
 	copy(b.u[:k], a.u[an-k:an])
+	c.setLeaf(p.child[j+1], b.u[:k])
 	a.n -= int32(k)
 	b.n += int32(k)
 	p.count[j] -= int32(k)
@@ -290,6 +326,7 @@ func (c *core) moveLeafLeft(p *innerNode, j, k int) {
 	an, bn := int(a.n), int(b.n)
 	copy(a.g[an:an+k], b.g[:k])
 	copy(a.u[an:an+k], b.u[:k])
+	c.setLeaf(p.child[j], a.u[an:an+k])
 	copy(b.g[:bn-k], b.g[k:bn])
 	copy(b.u[:bn-k], b.u[k:bn])
 	a.n += int32(k)
@@ -316,7 +353,7 @@ func (c *core) treeRemove(g float64, u int32) {
 				i = c.childFor(nd, g, u)
 			}
 		} else if c.inners[nd.child[i]].n <= innerMin {
-			c.fixInner(nd, i)
+			c.fixInner(nd, i, level == 2)
 			i = c.childFor(nd, g, u)
 		}
 		if i > 0 && nd.u[i] == u && nd.g[i] == g {
@@ -388,6 +425,7 @@ func (c *core) fixLeaf(p *innerNode, i int) {
 		an, bn := int(a.n), int(b.n)
 		copy(a.g[an:an+bn], b.g[:bn])
 		copy(a.u[an:an+bn], b.u[:bn])
+		c.setLeaf(p.child[j], a.u[an:an+bn])
 		a.n = int32(total)
 		bid := p.child[j+1]
 		a.next = b.next
@@ -406,9 +444,10 @@ func (c *core) fixLeaf(p *innerNode, i int) {
 	}
 }
 
-// fixInner is fixLeaf for inner children: rotations pull the parent's
-// separator down and push a child's separator up, as in any B-tree.
-func (c *core) fixInner(p *innerNode, i int) {
+// fixInner is fixLeaf for inner children (whose own children are leaves if
+// leafKids): rotations pull the parent's separator down and push a child's
+// separator up, as in any B-tree.
+func (c *core) fixInner(p *innerNode, i int, leafKids bool) {
 	j := i
 	if j+1 >= int(p.n) {
 		j = i - 1
@@ -421,6 +460,7 @@ func (c *core) fixInner(p *innerNode, i int) {
 		copy(a.u[an:total], b.u[:bn])
 		copy(a.child[an:total], b.child[:bn])
 		copy(a.count[an:total], b.count[:bn])
+		c.setParent(p.child[j], a.child[an:total], leafKids)
 		a.g[an], a.u[an] = p.g[j+1], p.u[j+1]
 		a.n = int32(total)
 		c.freeInners = append(c.freeInners, p.child[j+1])
@@ -439,6 +479,7 @@ func (c *core) fixInner(p *innerNode, i int) {
 		copy(b.u[:k], a.u[an-k:an])
 		copy(b.child[:k], a.child[an-k:an])
 		copy(b.count[:k], a.count[an-k:an])
+		c.setParent(p.child[j+1], b.child[:k], leafKids)
 		b.g[k], b.u[k] = p.g[j+1], p.u[j+1]
 		p.g[j+1], p.u[j+1] = b.g[0], b.u[0]
 		var moved int32
@@ -455,6 +496,7 @@ func (c *core) fixInner(p *innerNode, i int) {
 	copy(a.u[an:an+k], b.u[:k])
 	copy(a.child[an:an+k], b.child[:k])
 	copy(a.count[an:an+k], b.count[:k])
+	c.setParent(p.child[j], a.child[an:an+k], leafKids)
 	a.g[an], a.u[an] = p.g[j+1], p.u[j+1]
 	p.g[j+1], p.u[j+1] = b.g[k], b.u[k]
 	var moved int32
@@ -483,6 +525,36 @@ func (c *core) rankOf(g float64, u int32) int {
 		id = nd.child[i]
 	}
 	return r + c.leafPos(c.leaves[id], g, u)
+}
+
+// rankOfUser returns the 0-based rank of user u, which is in the tree,
+// from its leaf up through the parent links: no key comparisons, and the
+// leaf and its parent can be fetched in parallel.
+func (c *core) rankOfUser(u int32) int {
+	id := c.rec(u).leaf
+	lf := c.leaves[id]
+	r := 0
+	if c.height > 0 {
+		p := c.leafParent[id]
+		for level := 1; ; level++ {
+			nd := c.inners[p]
+			i := 0
+			for nd.child[i] != id {
+				r += int(nd.count[i])
+				i++
+			}
+			if level == c.height {
+				break
+			}
+			id, p = p, c.innerParent[p]
+		}
+	}
+	us := lf.u[:lf.n]
+	j := 0
+	for us[j] != u {
+		j++
+	}
+	return r + j
 }
 
 // kth returns the leaf and position of the entry with 0-based rank r < size.
@@ -546,6 +618,7 @@ func (c *core) buildTree(gs []float64, us []int32) {
 		lf := c.leaves[id]
 		copy(lf.g[:sz], gs[start:start+sz])
 		copy(lf.u[:sz], us[start:start+sz])
+		c.setLeaf(id, lf.u[:sz])
 		lf.n = int32(sz)
 		lf.prev = prev
 		if prev >= 0 {
@@ -573,6 +646,7 @@ func (c *core) buildTree(gs []float64, us []int32) {
 				cnt += r.count
 			}
 			nd.n = int32(sz)
+			c.setParent(id, nd.child[:sz], c.height == 0)
 			next = append(next, ref{id, level[start].g, level[start].u, cnt})
 			start += sz
 		}

@@ -24,6 +24,8 @@ func checkTree(t *testing.T, b *Board) {
 			}
 			for j := 0; j < int(lf.n); j++ {
 				require.Equal(t, c.g(lf.u[j]), lf.g[j], "leaf key differs from column")
+				require.Equal(t, id, c.rec(lf.u[j]).leaf, "user %d's leaf", lf.u[j])
+				require.Equal(t, c.rankOf(lf.g[j], lf.u[j]), c.rankOfUser(lf.u[j]), "rank by descent and by parent links differ")
 			}
 			leavesInOrder = append(leavesInOrder, id)
 			return int(lf.n)
@@ -36,6 +38,11 @@ func checkTree(t *testing.T, b *Board) {
 		}
 		total := 0
 		for i := 0; i < int(nd.n); i++ {
+			if level == 1 {
+				require.Equal(t, id, c.leafParent[nd.child[i]], "parent of leaf %d", nd.child[i])
+			} else {
+				require.Equal(t, id, c.innerParent[nd.child[i]], "parent of inner %d", nd.child[i])
+			}
 			n := walk(nd.child[i], level-1, false, nil)
 			require.Equal(t, int(nd.count[i]), n, "count of child %d", i)
 			total += n

@@ -281,7 +281,7 @@ func (b *Board) Rank(userID string, now float64) (Entry, bool) {
 	return Entry{
 		UserID:     userID,
 		Score:      scale(r.g, b.exponentAt(now)),
-		Rank:       b.rankOf(r.g, u) + 1,
+		Rank:       b.rankOfUser(u) + 1,
 		LastUpdate: r.last,
 	}, true
 }
@@ -345,7 +345,7 @@ func (b *Board) Around(userID string, before, after int, now float64) ([]Entry, 
 		b.mu.RUnlock()
 		return nil, false
 	}
-	r := b.rankOf(b.g(u), u)
+	r := b.rankOfUser(u)
 	start := max(r-before, 0)
 	limit := r - start + 1 + min(after, b.size-r-1)
 	out := make([]Entry, 0, limit)

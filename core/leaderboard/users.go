@@ -25,7 +25,7 @@ type user struct {
 	g    float64 // forward-decayed value G (see decay.go)
 	last int64   // latest timestamp seen
 	ref  uint32  // id location in the arena; next free slot + 1 when free
-	_    uint32
+	leaf int32   // leaf of the tree holding the user (see rankOfUser)
 }
 
 type userChunk [userChunkSize]user

@@ -1,0 +1,73 @@
+package leaderboard
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestParentLinksAfterBulkBuildAndRemovals checks the users' leaves and the
+// nodes' parent links (checkTree) on a multi-level tree built in bulk from a
+// snapshot, then thinned from the bottom and the top (merges and rotations
+// of inner nodes in both directions) and updated at random.
+func TestParentLinksAfterBulkBuildAndRemovals(t *testing.T) {
+	const n = 20000
+	rng := rand.New(rand.NewPCG(11, 11))
+	src, err := New(0.9, 0)
+	require.NoError(t, err)
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("u%06d", i)
+		p := float64(1 + rng.IntN(100000))
+		ts := int64(1_700_000_000 + rng.IntN(86400))
+		require.NoError(t, src.Update(ids[i], p, ts))
+	}
+	var buf bytes.Buffer
+	require.NoError(t, src.WriteSnapshot(&buf))
+	b, err := New(1, 0)
+	require.NoError(t, err)
+	require.NoError(t, b.ReadSnapshot(&buf))
+	require.GreaterOrEqual(t, b.height, 2)
+	checkTree(t, b)
+	now := float64(1_700_000_000 + 86400)
+
+	// Thin from the bottom, then from the top.
+	top := b.Top(n, now)
+	for k := 0; k < n/3; k++ {
+		require.True(t, b.Remove(top[n-1-k].UserID))
+		if k%500 == 0 {
+			checkTree(t, b)
+		}
+	}
+	checkTree(t, b)
+	for k := 0; k < n/3; k++ {
+		require.True(t, b.Remove(top[k].UserID))
+		if k%500 == 0 {
+			checkTree(t, b)
+		}
+	}
+	checkTree(t, b)
+
+	// Random updates and removals; ranks must match a fresh ordering.
+	for k := 0; k < 20000; k++ {
+		id := ids[rng.IntN(n)]
+		if k%4 == 3 {
+			b.Remove(id)
+		} else {
+			require.NoError(t, b.Update(id, float64(rng.IntN(5000)-1000), int64(1_700_000_000+86400+k)))
+		}
+		if k%2000 == 0 {
+			checkTree(t, b)
+		}
+	}
+	checkTree(t, b)
+	all := b.Top(b.Len(), now)
+	for i, e := range all {
+		got, ok := b.Rank(e.UserID, now)
+		require.True(t, ok)
+		require.Equal(t, i+1, got.Rank, "rank of %s", e.UserID)
+	}
+}
