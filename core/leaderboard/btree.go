@@ -336,6 +336,47 @@ func (c *core) moveLeafLeft(p *innerNode, j, k int) {
 	p.g[j+1], p.u[j+1] = b.g[0], b.u[0]
 }
 
+// treeRemoveUser deletes user u, whose key (g,u) is in the tree. In the common
+// case it starts at u's leaf and walks up the parent links, without a
+// descent: when the leaf stays above its minimum fill and u is not its
+// first key. Only a leaf's first key can equal a separator (a separator is
+// a live key that bounds its child from below, hence the child's minimum),
+// so nothing above the leaf but the counts changes. Otherwise it falls back
+// to treeRemove, which rebalances on the way down.
+func (c *core) treeRemoveUser(g float64, u int32) {
+	id := c.rec(u).leaf
+	lf := c.leaves[id]
+	if c.height > 0 && (lf.n <= leafMin || lf.u[0] == u) {
+		c.treeRemove(g, u)
+		return
+	}
+	n := int(lf.n)
+	j := 0
+	for lf.u[j] != u {
+		j++
+	}
+	copy(lf.g[j:n-1], lf.g[j+1:n])
+	copy(lf.u[j:n-1], lf.u[j+1:n])
+	lf.n--
+	c.size--
+	if c.height == 0 {
+		return
+	}
+	p := c.leafParent[id]
+	for level := 1; ; level++ {
+		nd := c.inners[p]
+		i := 0
+		for nd.child[i] != id {
+			i++
+		}
+		nd.count[i]--
+		if level == c.height {
+			return
+		}
+		id, p = p, c.innerParent[p]
+	}
+}
+
 // treeRemove deletes a key that is in the tree.
 func (c *core) treeRemove(g float64, u int32) {
 	c.size--

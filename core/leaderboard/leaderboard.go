@@ -229,7 +229,7 @@ func (c *core) update(id string, h uint64, p float64, ts int64) error {
 		r.last = ts
 	}
 	if ng != old {
-		c.treeRemove(old, u)
+		c.treeRemoveUser(old, u)
 		r.g = ng
 		c.treeInsert(ng, u)
 	}
@@ -250,7 +250,7 @@ func (b *Board) Remove(userID string) bool {
 }
 
 func (c *core) removeUser(u int32) {
-	c.treeRemove(c.g(u), u)
+	c.treeRemoveUser(c.g(u), u)
 	c.indexDelete(u, hashID(c.id(u)))
 	c.freeUser(u)
 }
