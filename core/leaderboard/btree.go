@@ -377,6 +377,38 @@ func (c *core) treeRemoveUser(g float64, u int32) {
 	}
 }
 
+// moveInLeaf changes user u's key to (ng,u) within u's leaf and
+// reports whether it could: when the new key ranks strictly between the
+// leaf's first key and its last key other than u's. Then the leaf's first
+// key (the only one a separator can equal) stays, and no count changes.
+func (c *core) moveInLeaf(ng float64, u int32) bool {
+	lf := c.leaves[c.rec(u).leaf]
+	n := int(lf.n)
+	if n < 3 || lf.u[0] == u {
+		return false
+	}
+	hi := n - 1
+	if lf.u[hi] == u {
+		hi--
+	}
+	if !c.before(lf.g[0], lf.u[0], ng, u) || !c.before(ng, u, lf.g[hi], lf.u[hi]) {
+		return false
+	}
+	j := 1
+	for lf.u[j] != u {
+		j++
+	}
+	copy(lf.g[j:n-1], lf.g[j+1:n])
+	copy(lf.u[j:n-1], lf.u[j+1:n])
+	lf.n--
+	k := c.leafPos(lf, ng, u)
+	copy(lf.g[k+1:n], lf.g[k:n-1])
+	copy(lf.u[k+1:n], lf.u[k:n-1])
+	lf.g[k], lf.u[k] = ng, u
+	lf.n++
+	return true
+}
+
 // treeRemove deletes a key that is in the tree.
 func (c *core) treeRemove(g float64, u int32) {
 	c.size--

@@ -229,9 +229,11 @@ func (c *core) update(id string, h uint64, p float64, ts int64) error {
 		r.last = ts
 	}
 	if ng != old {
-		c.treeRemoveUser(old, u)
+		if !c.moveInLeaf(ng, u) {
+			c.treeRemoveUser(old, u)
+			c.treeInsert(ng, u)
+		}
 		r.g = ng
-		c.treeInsert(ng, u)
 	}
 	return nil
 }

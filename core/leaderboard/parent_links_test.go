@@ -71,3 +71,39 @@ func TestParentLinksAfterBulkBuildAndRemovals(t *testing.T) {
 		require.Equal(t, i+1, got.Rank, "rank of %s", e.UserID)
 	}
 }
+
+// TestSmallMovesStayInLeaf drives many updates too small to leave the
+// user's leaf (moveInLeaf) on a multi-level tree, with ties, and checks the
+// tree and the ranking against the model.
+func TestSmallMovesStayInLeaf(t *testing.T) {
+	const n = 5000
+	rng := rand.New(rand.NewPCG(12, 12))
+	b, err := New(1, 0)
+	require.NoError(t, err)
+	m := newModel(1, 0)
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("s%05d", i)
+		p := float64(1 + rng.IntN(2000)) // many ties
+		require.NoError(t, b.Update(id, p, 1))
+		m.update(id, p, 1)
+	}
+	require.GreaterOrEqual(t, b.height, 1)
+	stayed := 0
+	for k := 0; k < 30000; k++ {
+		id := fmt.Sprintf("s%05d", rng.IntN(n))
+		p := float64(rng.IntN(3) - 1) // -1, 0 or +1
+		u := b.lookup(id, hashID([]byte(id)))
+		leaf := b.rec(u).leaf
+		require.NoError(t, b.Update(id, p, 1))
+		m.update(id, p, 1)
+		if b.rec(u).leaf == leaf {
+			stayed++
+		}
+		if k%3000 == 0 {
+			checkTree(t, b)
+		}
+	}
+	checkTree(t, b)
+	require.Greater(t, stayed, 10000)
+	checkBoard(t, b, m, 1, rng)
+}
