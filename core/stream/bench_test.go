@@ -65,6 +65,27 @@ func BenchmarkProcessor(b *testing.B) {
 	reportRate(b, start, cpu0)
 }
 
+// BenchmarkProcessorDefaults: the Python defaults (batch_size 1, buffer
+// 1024): every event is its own batch, so this is the Go cost per batch
+// (cut, Next, Done) a dispatcher pays on top of its callback.
+func BenchmarkProcessorDefaults(b *testing.B) {
+	p, _ := benchProcessor(b, Config{})
+	events := benchEvents(1 << 16)
+	mask := len(events) - 1
+	b.ReportAllocs()
+	b.ResetTimer()
+	start, cpu0 := time.Now(), cpuTime(b)
+	for i := 0; i < b.N; i++ {
+		for fails := 0; !p.Push(events[i&mask]); fails++ {
+			backOff(fails)
+		}
+	}
+	if err := p.Flush(time.Minute, true); err != nil {
+		b.Fatal(err)
+	}
+	reportRate(b, start, cpu0)
+}
+
 // BenchmarkPushMany: as BenchmarkProcessor, the producer pushing slices of
 // 256 events.
 func BenchmarkPushMany(b *testing.B) {
