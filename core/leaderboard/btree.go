@@ -48,9 +48,9 @@ type tree struct {
 	// user's rank without a descent: see rankOfUser.
 	leafParent  []int32
 	innerParent []int32
-	root       int32
-	height     int // 0: the root is a leaf
-	size       int
+	root        int32
+	height      int // 0: the root is a leaf
+	size        int
 }
 
 // before reports whether key (g1,u1) ranks before (g2,u2): higher G first,

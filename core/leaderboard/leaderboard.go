@@ -14,16 +14,25 @@
 // so a lookup touches about four nodes instead of ~20 scattered skip-list
 // nodes, it costs about 12–17 bytes per user instead of ~40 for nodes with
 // towers of links and spans, and it holds no Go pointer per user. Users live
-// in columnar chunks addressed by int32 (users.go), ids once in a chunked
-// byte arena, and an open-addressing hash index (xxhash, linear probing)
-// maps an id to its user: no Go map and no per-user object, so the garbage
-// collector has almost nothing to scan. A million users with 13-byte ids
-// take about 58 bytes of heap each (BenchmarkMemory).
+// in chunks of 24-byte records (G, last update, id location, leaf) addressed
+// by int32 (users.go), ids once in a chunked byte arena, and an
+// open-addressing hash index (xxhash, linear probing) maps an id to its
+// user: no Go map and no per-user object, so the garbage collector has
+// almost nothing to scan. A million users with 13-byte ids take about 62
+// bytes of heap each (BenchmarkMemory).
 //
-// At a million users every operation is dominated by cache and TLB misses
-// (about 250 ns each on the 2-core machine this was measured on): a lookup
-// costs ~3 dependent misses (hash slot, id offset, id bytes) and a descent
-// ~1 per level below the cached top of the tree.
+// Nodes are searched by linear scans (independent loads) rather than
+// bisection (dependent loads). Every user knows its leaf and every node its
+// parent, so Rank climbs from the leaf instead of descending from the root,
+// and an update removes the old key at its leaf (or moves it inside the
+// leaf) instead of descending, except when the leaf would underflow or the
+// key is the leaf's first.
+//
+// At a million users every operation is dominated by dependent cache misses
+// (about 150–250 ns each on the 2-core machine this was measured on): a
+// lookup costs 3 in a row (hash slot, user record, id bytes), Rank about one
+// more (leaf and parent, fetched in parallel), and an update two or three
+// more (the old key's leaf, then the new key's descent and leaf).
 //
 // # Concurrency
 //
