@@ -8,6 +8,7 @@ import os
 import threading
 import time
 import weakref
+from time import time as _time
 from array import array
 from itertools import chain, islice
 from typing import Any, Callable, Iterable, NamedTuple, Optional, Sequence
@@ -154,9 +155,9 @@ class EventStreamProcessor(NativeObject):
                 t, u, c = _event_fields(event_type, user_id, channel_id)
         else:
             t, u, c = _event_fields(event_type, user_id, channel_id)
-        # The engine reads a timestamp <= 0 as "now"; Python only checks the type and range.
-        if type(timestamp) is not int or not _args.INT64_MIN <= timestamp <= _args.INT64_MAX:
-            timestamp = _args.timestamp(timestamp)
+        if type(timestamp) is not int or not 0 < timestamp <= _args.INT64_MAX:
+            # "Now" read here: Python's clock costs ~40 ns, Go's from a cgo call ~250 ns.
+            timestamp = _args.timestamp(timestamp) or int(_time())
         status = self._lib.eh_proc_push(self._handle, t, len(t), u, len(u), c, len(c), timestamp)
         if status == 0:
             return True
