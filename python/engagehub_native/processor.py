@@ -157,7 +157,10 @@ class EventStreamProcessor(NativeObject):
             t, u, c = _event_fields(event_type, user_id, channel_id)
         if type(timestamp) is not int or not 0 < timestamp <= _args.INT64_MAX:
             # "Now" read here: Python's clock costs ~40 ns, Go's from a cgo call ~250 ns.
-            timestamp = _args.timestamp(timestamp) or int(_time())
+            if timestamp == 0 and type(timestamp) is int:  # the drop-in's usual call
+                timestamp = int(_time())
+            else:
+                timestamp = _args.timestamp(timestamp) or int(_time())
         status = self._lib.eh_proc_push(self._handle, t, len(t), u, len(u), c, len(c), timestamp)
         if status == 0:
             return True
