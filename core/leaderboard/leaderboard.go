@@ -30,7 +30,8 @@
 //
 // At a million users every operation is dominated by dependent cache misses
 // (about 150–250 ns each on the 2-core machine this was measured on): a
-// lookup costs 3 in a row (hash slot, user record, id bytes), Rank about one
+// lookup costs 3 in a row (hash bucket, user record, id bytes; the bucket's
+// fingerprints spare the misses of other users' records), Rank about one
 // more (leaf and parent, fetched in parallel), and an update two or three
 // more (the old key's leaf, then the new key's descent and leaf).
 //
@@ -98,8 +99,9 @@ type core struct {
 	ufree   int32 // head of the free-slot list, -1 if none
 	arena   idArena
 
-	slots   []int32 // hash index, see users.go
-	indexed int
+	buckets   []bucket // hash index, see users.go
+	overflows int      // buckets with an overflow mark
+	indexed   int
 
 	tree
 }

@@ -107,3 +107,30 @@ func TestSmallMovesStayInLeaf(t *testing.T) {
 	require.Greater(t, stayed, 10000)
 	checkBoard(t, b, m, 1, rng)
 }
+
+// TestIndexChurnKeepsProbesShort replaces users at a steady board size
+// (maxUsers eviction) and checks that overflow marks left by deletions do
+// not pile up, that the index agrees with the board, and that lookups of
+// absent ids still end.
+func TestIndexChurnKeepsProbesShort(t *testing.T) {
+	b, err := New(0.9, 500)
+	require.NoError(t, err)
+	for i := 0; i < 100000; i++ {
+		require.NoError(t, b.Update(fmt.Sprintf("c%07d", i), float64(1+i%97), int64(i)))
+		require.LessOrEqual(t, b.overflows*2, len(b.buckets))
+		require.Equal(t, b.size, b.indexed)
+		if i%10000 == 0 {
+			checkTree(t, b)
+		}
+	}
+	require.Equal(t, 500, b.Len())
+	require.False(t, b.Contains("absent"))
+	n := 0
+	for i := 0; i < 100000; i++ {
+		if b.Contains(fmt.Sprintf("c%07d", i)) {
+			n++
+		}
+	}
+	require.Equal(t, 500, n)
+	checkTree(t, b)
+}

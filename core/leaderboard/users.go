@@ -161,87 +161,104 @@ func (c *core) compact() {
 	c.arena = na
 }
 
-// The index maps an id to its user slot: open addressing with linear
-// probing over int32 slots holding user+1 (0 = empty), at most half full,
-// with backward-shift deletion so no tombstones accumulate.
+// The index maps an id to its user: buckets of ten slots, each slot the
+// user + 1 (0 = empty) and a 16-bit fingerprint of the id's hash, in one
+// 64-byte cache line. A lookup reads its home bucket and compares ids only
+// for matching fingerprints, so it rarely touches a user that is not the
+// one sought; it goes on to the next bucket only if the bucket has ever
+// overflowed. The table holds at most 8 users per bucket on average, and is
+// rebuilt when it grows or when half its buckets carry overflow marks
+// (deletions leave them behind).
+const bucketSlots = 10
+
+type bucket struct {
+	u        [bucketSlots]int32
+	fp       [bucketSlots]uint16
+	overflow uint32 // nonzero once an insert passed this bucket full
+}
 
 func hashID(id []byte) uint64 { return xxhash.Sum64(id) }
 
+func fingerprint(h uint64) uint16 { return uint16(h >> 48) }
+
 func (c *core) lookup(id string, h uint64) int32 {
-	if len(c.slots) == 0 {
+	if len(c.buckets) == 0 {
 		return -1
 	}
-	mask := uint64(len(c.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		s := c.slots[i]
-		if s == 0 {
+	mask := uint64(len(c.buckets) - 1)
+	fp := fingerprint(h)
+	i := h & mask
+	for range len(c.buckets) {
+		bk := &c.buckets[i]
+		for j := range bucketSlots {
+			if s := bk.u[j]; s != 0 && bk.fp[j] == fp && string(c.id(s-1)) == id {
+				return s - 1
+			}
+		}
+		if bk.overflow == 0 {
 			return -1
 		}
-		if string(c.id(s-1)) == id {
-			return s - 1
-		}
+		i = (i + 1) & mask
 	}
+	return -1
 }
 
 func (c *core) indexInsert(u int32, h uint64) {
-	if (c.indexed+1)*2 > len(c.slots) {
+	if (c.indexed+1)*10 > len(c.buckets)*bucketSlots*8 {
 		c.indexGrow()
 	}
-	mask := uint64(len(c.slots) - 1)
-	i := h & mask
-	for c.slots[i] != 0 {
-		i = (i + 1) & mask
-	}
-	c.slots[i] = u + 1
+	c.indexPut(u, h)
 	c.indexed++
+	if c.overflows*2 > len(c.buckets) {
+		// Deletions leave overflow marks behind; with churn at a steady
+		// size they would pile up and lengthen every probe.
+		c.indexRebuild(len(c.buckets))
+	}
 }
 
-func (c *core) indexGrow() {
-	n := 2 * len(c.slots)
-	if n < 16 {
-		n = 16
+func (c *core) indexPut(u int32, h uint64) {
+	mask := uint64(len(c.buckets) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		bk := &c.buckets[i]
+		for j := range bucketSlots {
+			if bk.u[j] == 0 {
+				bk.u[j], bk.fp[j] = u+1, fingerprint(h)
+				return
+			}
+		}
+		if bk.overflow == 0 {
+			bk.overflow = 1
+			c.overflows++
+		}
 	}
-	old := c.slots
-	c.slots = make([]int32, n)
-	mask := uint64(n - 1)
-	for _, s := range old {
-		if s == 0 {
-			continue
+}
+
+func (c *core) indexGrow() { c.indexRebuild(max(2*len(c.buckets), 2)) }
+
+// indexRebuild rehashes every user into n fresh buckets.
+func (c *core) indexRebuild(n int) {
+	old := c.buckets
+	c.buckets = make([]bucket, n)
+	c.overflows = 0
+	for i := range old {
+		for _, s := range old[i].u {
+			if s != 0 {
+				c.indexPut(s-1, hashID(c.id(s-1)))
+			}
 		}
-		i := hashID(c.id(s-1)) & mask
-		for c.slots[i] != 0 {
-			i = (i + 1) & mask
-		}
-		c.slots[i] = s
 	}
 }
 
 func (c *core) indexDelete(u int32, h uint64) {
-	mask := uint64(len(c.slots) - 1)
-	i := h & mask
-	for c.slots[i] != u+1 {
-		i = (i + 1) & mask
-	}
-	for j := i; ; {
-		j = (j + 1) & mask
-		s := c.slots[j]
-		if s == 0 {
-			break
-		}
-		home := hashID(c.id(s-1)) & mask
-		// The entry at j may fill the hole at i unless its home lies
-		// cyclically in (i, j].
-		var stays bool
-		if i <= j {
-			stays = i < home && home <= j
-		} else {
-			stays = home > i || home <= j
-		}
-		if !stays {
-			c.slots[i] = s
-			i = j
+	mask := uint64(len(c.buckets) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		bk := &c.buckets[i]
+		for j := range bucketSlots {
+			if bk.u[j] == u+1 {
+				bk.u[j], bk.fp[j] = 0, 0
+				c.indexed--
+				return
+			}
 		}
 	}
-	c.slots[i] = 0
-	c.indexed--
 }
