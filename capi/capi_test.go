@@ -94,3 +94,21 @@ func TestPageBuilderLaysOutConsecutiveRanks(t *testing.T) {
 	assert.Equal(t, []int64{7, 8}, pb.last)
 	assert.Equal(t, []byte("x\xff\xff"), pb.ids)
 }
+
+func TestSplitAndCutFields(t *testing.T) {
+	fields, err := splitFields([]byte("a\x00\x00bc"), 3)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "", "bc"}, fields)
+	for _, bad := range []string{"a\x00b", "a\x00b\x00c\x00d", ""} {
+		_, err = splitFields([]byte(bad), 3)
+		assert.ErrorIs(t, err, errInvalidArgument, "%q", bad)
+	}
+
+	fields, err = cutFields([]byte("ab\x00c"), []int64{2, 0, 2})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"ab", "", "\x00c"}, fields)
+	for _, sizes := range [][]int64{{1, 1, 1}, {5, 0, 0}, {-1, 3, 2}} {
+		_, err = cutFields([]byte("ab\x00c"), sizes)
+		assert.ErrorIs(t, err, errInvalidArgument, "%v", sizes)
+	}
+}

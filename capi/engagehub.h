@@ -181,10 +181,12 @@ int eh_proc_push(uint64_t proc, char *type, size_t type_length,
 /* count events at once, column by column: `fields` holds the count types,
  * then the count user ids, then the count channel ids, back to back;
  * lengths[i] is the byte length of field i (3*count lengths, summing to
- * fields_length). Events are pushed in order until the buffer is full;
- * *accepted tells how many. Field lengths that do not add up refuse the
- * call whole; an event that is not valid UTF-8 gives
- * EH_ERR_INVALID_ARGUMENT with *accepted = the number pushed before it. */
+ * fields_length). lengths may be NULL when no field contains a NUL byte:
+ * the fields are then separated by single NUL bytes (3*count - 1 of them).
+ * Events are pushed in order until the buffer is full; *accepted tells how
+ * many. A field list that does not match count refuses the call whole; an
+ * event that is not valid UTF-8 gives EH_ERR_INVALID_ARGUMENT with
+ * *accepted = the number pushed before it. */
 int eh_proc_push_many(uint64_t proc, char *fields, size_t fields_length,
                       int64_t *lengths, int64_t *timestamps, size_t count,
                       size_t *accepted);

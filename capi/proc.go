@@ -125,26 +125,17 @@ func eh_proc_push_many(h C.uint64_t, fields *C.char, fieldsLen C.size_t, lengths
 	if n == 0 {
 		return ehOK
 	}
-	sizes := unsafe.Slice((*int64)(unsafe.Pointer(lengths)), 3*n)
-	total := int64(0)
-	for _, size := range sizes {
-		if size < 0 {
-			total = -1
-			break
-		}
-		total += size
-	}
-	if total != int64(fieldsLen) {
-		return fail(fmt.Errorf("%w: the field lengths do not add up to the %d bytes given", errInvalidArgument, int64(fieldsLen)))
-	}
 	// The events keep their strings: copy the chunk once and slice it (its
 	// memory lives until the chunk's last event is delivered).
 	data := bytes.Clone(cBytes(fields, fieldsLen))
-	columns := make([]string, 3*n)
-	pos := int64(0)
-	for i, size := range sizes {
-		columns[i] = bytesString(data[pos : pos+size])
-		pos += size
+	var columns []string
+	if lengths == nil {
+		columns, err = splitFields(data, 3*n)
+	} else {
+		columns, err = cutFields(data, unsafe.Slice((*int64)(unsafe.Pointer(lengths)), 3*n))
+	}
+	if err != nil {
+		return fail(err)
 	}
 	stamps := unsafe.Slice((*int64)(unsafe.Pointer(timestamps)), n)
 	events := make([]stream.Event, n)
@@ -160,6 +151,46 @@ func eh_proc_push_many(h C.uint64_t, fields *C.char, fieldsLen C.size_t, lengths
 		return fail(err)
 	}
 	return ehOK
+}
+
+// cutFields cuts data into fields of the given byte lengths, which must add
+// up to len(data).
+func cutFields(data []byte, sizes []int64) ([]string, error) {
+	total := int64(0)
+	for _, size := range sizes {
+		if size < 0 {
+			total = -1
+			break
+		}
+		total += size
+	}
+	if total != int64(len(data)) {
+		return nil, fmt.Errorf("%w: the field lengths do not add up to the %d bytes given", errInvalidArgument, len(data))
+	}
+	fields := make([]string, len(sizes))
+	pos := int64(0)
+	for i, size := range sizes {
+		fields[i] = bytesString(data[pos : pos+size])
+		pos += size
+	}
+	return fields, nil
+}
+
+// splitFields splits data at NUL bytes into exactly n fields.
+func splitFields(data []byte, n int) ([]string, error) {
+	fields := make([]string, 0, n)
+	for len(fields) < n-1 {
+		end := bytes.IndexByte(data, 0)
+		if end < 0 {
+			break
+		}
+		fields = append(fields, bytesString(data[:end]))
+		data = data[end+1:]
+	}
+	if len(fields) != n-1 || bytes.IndexByte(data, 0) >= 0 {
+		return nil, fmt.Errorf("%w: the field list does not hold %d NUL-separated fields", errInvalidArgument, n)
+	}
+	return append(fields, bytesString(data)), nil
 }
 
 //export eh_proc_set_consumer

@@ -107,6 +107,13 @@ def test_push_many_field_lengths_must_add_up(native):
         assert lib.eh_proc_push_many(proc, b"\xc3(uc", 4, ffi.new("int64_t[]", [2, 1, 1]), stamps, 1,
                                      accepted) == EH_ERR_INVALID_ARGUMENT
         assert "event 0" in take_error(ffi, lib) and accepted[0] == 0
+        # Without lengths, fields are NUL-separated.
+        assert lib.eh_proc_push_many(proc, b"m\0u\0c", 5, ffi.NULL, stamps, 1, accepted) == EH_OK
+        assert accepted[0] == 1
+        for bad in [b"m\0u", b"m\0u\0c\0d", b""]:
+            assert lib.eh_proc_push_many(proc, bad, len(bad), ffi.NULL, stamps, 1,
+                                         accepted) == EH_ERR_INVALID_ARGUMENT
+            assert "NUL-separated" in take_error(ffi, lib)
     finally:
         assert lib.eh_proc_close(proc, 1000) == EH_OK
         assert lib.eh_proc_free(proc) == EH_OK

@@ -71,9 +71,19 @@ def test_push_many_bad_event_in_a_later_chunk(collected):
         assert p.stats().accepted == 4096  # the first chunk went in, the second did not
 
 
+def test_push_many_ascii_with_and_without_nul_bytes(collected):
+    with EventStreamProcessor(on_flush=collected, batch_size=100) as p:
+        plain = [("m", f"u{i}", "") for i in range(5)]
+        with_nul = [("m\0", "\0u\0", "\0")]
+        assert p.push_many(plain) == 5 and p.push_many(with_nul) == 1
+        p.flush()
+        got = [(e["type"], e["user_id"], e["channel_id"]) for b in collected.batches for e in b]
+        assert got == plain + with_nul
+
+
 def test_push_many_non_ascii_fields(collected):
     with EventStreamProcessor(on_flush=collected, batch_size=100) as p:
-        odd = ["é", "👩‍💻", "nul\0", "", "x" * 100_000, "e\u0301"]
+        odd = ["é", "👩‍💻", "nul\0", "", "x" * 100_000, "e\u0301", "\0"]
         assert p.push_many([(s, s[::-1], s * 2) for s in odd]) == len(odd)
         p.flush()
         got = [(e["type"], e["user_id"], e["channel_id"]) for b in collected.batches for e in b]

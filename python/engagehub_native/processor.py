@@ -208,22 +208,24 @@ class EventStreamProcessor(NativeObject):
             raise _bad_event(chunk, offset)
         fields = list(chain(columns[0], columns[1], columns[2]))
         try:
-            text = "".join(fields)
+            text = "\0".join(fields)
         except TypeError:
             raise _bad_event(chunk, offset) from None
-        try:
-            blob = text.encode()
-            if len(blob) == len(text):  # ASCII: a field's bytes are its characters
-                lengths = array("q", map(len, fields))
-            else:
+        if text.isascii() and text.count("\0") == len(fields) - 1:
+            # The common case: ASCII fields without NULs go as one
+            # NUL-separated string, with no lengths to compute.
+            blob, lengths = text.encode("ascii"), None
+        else:
+            try:
                 encoded = [field.encode() for field in fields]
-                lengths = array("q", map(len, encoded))
-        except UnicodeEncodeError:
-            raise _bad_event(chunk, offset) from None
+            except UnicodeEncodeError:
+                raise _bad_event(chunk, offset) from None
+            blob, lengths = b"".join(encoded), array("q", map(len, encoded))
         ffi = self._ffi
         accepted = ffi.new("size_t *")
         status = self._lib.eh_proc_push_many(
-            self._handle, blob, len(blob), ffi.from_buffer("int64_t[]", lengths),
+            self._handle, blob, len(blob),
+            ffi.NULL if lengths is None else ffi.from_buffer("int64_t[]", lengths),
             ffi.from_buffer("int64_t[]", stamps), len(chunk), accepted)
         if status:
             check(status)
