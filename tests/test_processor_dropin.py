@@ -283,25 +283,34 @@ def test_slow_callback_backs_up_and_counts_drops():
     assert len(sink.events) == accepted
 
 
-def test_unique_users_last_hour(proc):
-    proc.set_flush_callback(Sink())
+@pytest.fixture
+def roomy():
+    """A processor whose buffer holds every event a test pushes: no drops."""
+    p = EventStreamProcessor(1 << 14, 2, 50, 20)
+    p.set_flush_callback(Sink())
+    yield p
+    p._processor.close(timeout=10)
+
+
+def test_unique_users_last_hour(roomy):
+    proc = roomy
     now = int(time.time())
     for i in range(5000):
-        proc.push_event("m", f"user-{i}", "c", now - (i % 3000))  # all within the hour
+        assert proc.push_event("m", f"user-{i}", "c", now - (i % 3000))  # all within the hour
     for i in range(3000):
-        proc.push_event("m", f"old-{i}", "c", now - 7200)  # two hours ago
+        assert proc.push_event("m", f"old-{i}", "c", now - 7200)  # two hours ago
     proc.flush_now()
     estimate = proc.get_unique_users_last_hour()
     assert abs(estimate - 5000) <= 5000 * 3 * 0.0081
     assert type(estimate) is int
 
 
-def test_top_channels(proc):
-    proc.set_flush_callback(Sink())
+def test_top_channels(roomy):
+    proc = roomy
     counts = {"general": 300, "memes": 200, "dev": 100, "quiet": 1}
     for channel, n in counts.items():
         for i in range(n):
-            proc.push_event("m", str(i), channel, 0)
+            assert proc.push_event("m", str(i), channel, 0)
     proc.flush_now()
     top = proc.get_top_channels(3)
     assert [c for c, _ in top] == ["general", "memes", "dev"]
