@@ -48,28 +48,21 @@ func benchProcessor(b *testing.B, cfg Config) (*Processor, *consumers) {
 // BenchmarkProcessor: one producer calling Push, the analyser, one consumer
 // draining batches of 1000, until everything is delivered.
 func BenchmarkProcessor(b *testing.B) {
-	p, _ := benchProcessor(b, Config{BufferSize: 8192, BatchSize: 1000})
-	events := benchEvents(1 << 16)
-	mask := len(events) - 1
-	b.ReportAllocs()
-	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuTime(b)
-	for i := 0; i < b.N; i++ {
-		for fails := 0; !p.Push(events[i&mask]); fails++ {
-			backOff(fails)
-		}
-	}
-	if err := p.Flush(time.Minute, true); err != nil {
-		b.Fatal(err)
-	}
-	reportRate(b, start, cpu0)
+	benchPush(b, Config{BufferSize: 8192, BatchSize: 1000})
 }
 
 // BenchmarkProcessorDefaults: the Python defaults (batch_size 1, buffer
 // 1024): every event is its own batch, so this is the Go cost per batch
 // (cut, Next, Done) a dispatcher pays on top of its callback.
 func BenchmarkProcessorDefaults(b *testing.B) {
-	p, _ := benchProcessor(b, Config{})
+	benchPush(b, Config{})
+}
+
+// benchPush pushes b.N events one at a time through a processor made from
+// cfg, backing off on a full buffer, and reports the rate once all are
+// delivered.
+func benchPush(b *testing.B, cfg Config) {
+	p, _ := benchProcessor(b, cfg)
 	events := benchEvents(1 << 16)
 	mask := len(events) - 1
 	b.ReportAllocs()
