@@ -177,10 +177,13 @@ def test_flush_timeout_raises_and_loses_nothing():
 @pytest.mark.parametrize("kwargs", [
     {"buffer_size": -1}, {"batch_size": 1.5}, {"flush_interval": -1}, {"flush_interval": float("nan")},
     {"hll_precision": 3}, {"max_attempts": 0}, {"num_threads": "2"}, {"on_flush": 5},
+    {"on_error": "log"},
 ])
 def test_constructor_checks(kwargs):
+    before = threading.active_count()
     with pytest.raises((TypeError, ValueError)):
         EventStreamProcessor(**kwargs)
+    assert threading.active_count() == before  # nothing started for a refused configuration
 
 
 def test_many_threads_push_and_query_at_once(collected):

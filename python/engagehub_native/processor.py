@@ -92,6 +92,9 @@ class EventStreamProcessor(NativeObject):
         self._retry_backoff = max(0.0, _args.finite(retry_backoff, "retry_backoff"))
         self.exit_timeout = max(0.0, _args.finite(exit_timeout, "exit_timeout"))
         self.columnar = bool(columnar)
+        for name, hook in (("on_flush", on_flush), ("on_error", on_error)):
+            if hook is not None and not callable(hook):
+                raise TypeError(f"{name} must be callable or None, not {type(hook).__name__}")
         self.on_error = on_error
         self._num_threads = num_threads or os.cpu_count() or 1
 
