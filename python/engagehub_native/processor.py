@@ -70,7 +70,9 @@ class EventStreamProcessor(NativeObject):
     Without a callback, analysed events are kept (at most ``max_pending``)
     until one is set; then the buffer backs up and pushes are refused.
     Dispatcher threads never keep the interpreter from exiting: at exit,
-    pending events are delivered within ``exit_timeout`` seconds.
+    pending events are delivered within ``exit_timeout`` seconds. A
+    processor runs (its threads hold it) until :meth:`close`, the end of a
+    ``with`` block, or interpreter exit.
     """
 
     def __init__(self, *, buffer_size: int = 1024, batch_size: int = 100,
