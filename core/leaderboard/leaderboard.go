@@ -14,11 +14,12 @@
 // so a lookup touches about four nodes instead of ~20 scattered skip-list
 // nodes, it costs about 12–17 bytes per user instead of ~40 for nodes with
 // towers of links and spans, and it holds no Go pointer per user. Users live
-// in chunks of 24-byte records (G, last update, id location, leaf) addressed
-// by int32 (users.go), ids once in a chunked byte arena, and an
+// in chunks of 40-byte records (G, last update, leaf, and the id itself when
+// it has at most 15 bytes) addressed by int32 (users.go), longer ids once in
+// a chunked byte arena, and an
 // open-addressing hash index (xxhash, linear probing) maps an id to its
 // user: no Go map and no per-user object, so the garbage collector has
-// almost nothing to scan. A million users with 13-byte ids take about 62
+// almost nothing to scan. A million users with 13-byte ids take about 64
 // bytes of heap each (BenchmarkMemory).
 //
 // Nodes are searched by linear scans (independent loads) rather than
@@ -30,7 +31,8 @@
 //
 // At a million users every operation is dominated by dependent cache misses
 // (about 150–250 ns each on the 2-core machine this was measured on): a
-// lookup costs 3 in a row (hash bucket, user record, id bytes; the bucket's
+// lookup costs 2 in a row (hash bucket, user record with its id; a third for
+// an id longer than 15 bytes, in the arena; the bucket's
 // fingerprints spare the misses of other users' records), Rank about one
 // more (leaf and parent, fetched in parallel), and an update two or three
 // more (the old key's leaf, then the new key's descent and leaf).
@@ -397,7 +399,7 @@ func (c *core) visit(offset, limit int, now float64, fn func(e Entry) bool) {
 		for ; pos < int(lf.n); pos++ {
 			u := lf.u[pos]
 			r := c.rec(u)
-			idb := c.arena.get(r.ref)
+			idb := r.id(&c.arena)
 			e := Entry{
 				UserID:     unsafe.String(unsafe.SliceData(idb), len(idb)),
 				Score:      sc.score(lf.g[pos]),
