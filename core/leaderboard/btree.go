@@ -729,23 +729,3 @@ func (c *core) buildTree(gs []float64, us []int32) {
 	c.root = level[0].id
 	c.size = n
 }
-
-// touchLeaves loads from user u's leaf old and from the leaf where key (g,u)
-// belongs, one right after the other, before an update works on either.
-// Both are usually cache misses in a large board, and the update would
-// otherwise reach the second leaf only after it has removed u from the
-// first (moveInLeaf, treeRemoveUser, then treeInsert's descent). The inner
-// nodes on the way down are few and mostly cached. Below touchMinSize users
-// the leaves are cached too and the extra descent would only cost time.
-func (c *core) touchLeaves(old int32, g float64, u int32) {
-	a := c.leaves[old]
-	id := c.root
-	for level := c.height; level > 0; level-- {
-		nd := c.inners[id]
-		id = nd.child[c.childFor(nd, g, u)]
-	}
-	b := c.leaves[id]
-	c.touched = a.n + b.n + b.u[0]
-}
-
-const touchMinSize = 1 << 16

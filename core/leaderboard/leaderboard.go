@@ -104,7 +104,6 @@ type core struct {
 	buckets   []bucket // hash index, see users.go
 	overflows int      // buckets with an overflow mark
 	indexed   int
-	touched   int32 // see touchLeaves
 
 	tree
 }
@@ -243,9 +242,6 @@ func (c *core) update(id string, h uint64, p float64, ts int64) error {
 		r.last = ts
 	}
 	if ng != old {
-		if c.size > touchMinSize {
-			c.touchLeaves(r.leaf, ng, u)
-		}
 		if !c.moveInLeaf(ng, u) {
 			c.treeRemoveUser(old, u)
 			c.treeInsert(ng, u)
