@@ -49,6 +49,9 @@ class Leaderboard:
         if isinstance(max_users, int) and not isinstance(max_users, bool) and max_users < 0:
             raise TypeError(f"max_users must be a non-negative int, got {max_users!r}")
         self._board = engagehub_native.Leaderboard(decay_factor, max_users)
+        # The hot path: bound straight to the engine's update, one Python
+        # frame fewer per call than the method below, which documents it.
+        self.update_user = self._board.update
 
     def update_user(self, user_id: str, points: float, timestamp: int) -> None:
         self._board.update(user_id, points, timestamp)
