@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 import engagehub_native
-from engagehub_native import _args
 
 __all__ = ["EventStreamProcessor", "Event"]
 
