@@ -23,6 +23,7 @@ func init() {
 		leaderboard.ErrInvalidDecay, leaderboard.ErrInvalidLimit,
 		leaderboard.ErrInvalidPoints, leaderboard.ErrInvalidUserID)
 	registerStatus(ehErrSnapshot, leaderboard.ErrSnapshot)
+	registerStatus(ehErrCapacity, leaderboard.ErrFull)
 }
 
 // idSeparator ends each id in a list of ids: 0xFF never occurs in UTF-8.

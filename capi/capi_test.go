@@ -47,6 +47,7 @@ func TestStatusOfClassifiesErrors(t *testing.T) {
 		{fmt.Errorf("wrapped: %w", leaderboard.ErrInvalidPoints), ehErrInvalidArgument},
 		{leaderboard.ErrInvalidDecay, ehErrInvalidArgument},
 		{fmt.Errorf("load: %w", leaderboard.ErrSnapshot), ehErrSnapshot},
+		{leaderboard.ErrFull, ehErrCapacity},
 		{stream.ErrClosed, ehErrClosed},
 		{stream.ErrTimeout, ehErrTimeout},
 		{fmt.Errorf("event 3: %w", stream.ErrInvalidEvent), ehErrInvalidArgument},

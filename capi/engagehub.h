@@ -39,6 +39,7 @@ enum {
     EH_ERR_CLOSED = 5,           /* the object was closed */
     EH_ERR_TIMEOUT = 6,          /* a bounded wait ran out; call again */
     EH_FULL = 7,                 /* not an error: the buffer was full, the event was dropped (and counted) */
+    EH_ERR_CAPACITY = 8,         /* a board reached its hard size limit (2^31 - 2 users or 4 GiB of ids) */
     EH_ERR_INTERNAL = 99         /* a bug: recovered panic or unclassified error */
 };
 

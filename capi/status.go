@@ -24,6 +24,7 @@ const (
 	ehErrIO              = 4
 	ehErrClosed          = 5
 	ehErrTimeout         = 6
+	ehErrCapacity        = 8
 	ehErrInternal        = 99
 )
 

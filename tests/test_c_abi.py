@@ -192,6 +192,12 @@ def test_no_error_to_take_and_free_null(native):
     lib.eh_free(ffi.NULL)
 
 
+def test_error_for_capacity_status(native):
+    ffi, lib = native
+    exc = error_for(ffi, lib, 8)
+    assert type(exc).__name__ == "CapacityError" and isinstance(exc, RuntimeError)
+
+
 def test_error_for_unknown_status_is_internal(native):
     ffi, lib = native
     exc = error_for(ffi, lib, 12345)

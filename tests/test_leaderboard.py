@@ -150,7 +150,7 @@ def test_exceptions_share_a_base_and_the_builtins():
     assert issubclass(engagehub_native.SnapshotFileError, RuntimeError)
     assert issubclass(engagehub_native.ForkedProcessError, RuntimeError)
     for name in ["SnapshotError", "SnapshotFileError", "ClosedError", "ForkedProcessError",
-                 "InvalidValueError", "WaitTimeoutError", "InternalError"]:
+                 "InvalidValueError", "WaitTimeoutError", "InternalError", "CapacityError"]:
         assert issubclass(getattr(engagehub_native, name), engagehub_native.EngagehubError)
 
 

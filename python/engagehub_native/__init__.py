@@ -6,6 +6,7 @@ after that gets a clear error instead of a hang. See the README.
 """
 
 from ._errors import (
+    CapacityError,
     ClosedError,
     EngagehubError,
     ForkedProcessError,
@@ -21,6 +22,7 @@ from .processor import EventStreamProcessor, ProcessorStats
 __version__ = "0.1.0"
 
 __all__ = [
+    "CapacityError",
     "ClosedError",
     "EngagehubError",
     "EventStreamProcessor",

@@ -38,6 +38,10 @@ class WaitTimeoutError(EngagehubError, TimeoutError):
     """A bounded wait (flush, close) ran out before the work was done."""
 
 
+class CapacityError(EngagehubError, RuntimeError):
+    """A leaderboard reached its hard size limit (2^31 - 2 users or 4 GiB of ids)."""
+
+
 class InternalError(EngagehubError, RuntimeError):
     """A bug in engagehub_native; please report it with the message."""
 
@@ -68,6 +72,7 @@ _STATUS_ERRORS = {
     4: SnapshotFileError,
     5: ClosedError,
     6: WaitTimeoutError,
+    8: CapacityError,
     99: InternalError,
 }
 
