@@ -71,6 +71,18 @@ def _load_locked():
     return load()
 
 
+def split_strings(raw: bytes) -> list:
+    """The strings of a list the engine hands out, each ended by one 0xFF byte.
+
+    0xFF never occurs in UTF-8; it decodes (surrogateescape) to the lone
+    surrogate U+DCFF, which never occurs in a string the engine accepted, so
+    one decode and one split recover every string, NUL bytes included.
+    """
+    strings = raw.decode("utf-8", "surrogateescape").split("\udcff")
+    strings.pop()  # the empty string after the last end byte
+    return strings
+
+
 def check(status: int) -> None:
     """Raise the exception for a failed call's status; do nothing for EH_OK."""
     if status:

@@ -8,7 +8,7 @@ import time
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Tuple, Union
 
 from . import _args
-from ._library import NativeObject, check, load
+from ._library import NativeObject, check, load, split_strings
 
 Clock = Callable[[], float]
 
@@ -353,11 +353,7 @@ def _columns(s: _Scratch, page):
     ffi = s.ffi
     scores = ffi.unpack(s.doubles, count)
     lasts = ffi.unpack(s.ints + count, count)
-    # Each id ends with byte 0xFF, which never occurs in UTF-8 and decodes
-    # to the lone surrogate U+DCFF, which never occurs in an id.
-    ids = ffi.unpack(s.buffer + 16 * count, page.ids_length).decode(
-        "utf-8", "surrogateescape").split("\udcff")
-    ids.pop()
+    ids = split_strings(ffi.unpack(s.buffer + 16 * count, page.ids_length))
     first = page.first_rank
     return ids, scores, range(first, first + count), lasts
 

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, NamedTuple, Optional, Sequence
 
 from . import _args
 from ._errors import ClosedError, WaitTimeoutError
-from ._library import NativeObject, check, load
+from ._library import NativeObject, check, load, split_strings
 
 logger = logging.getLogger("engagehub_native")
 
@@ -327,8 +327,7 @@ class EventStreamProcessor(NativeObject):
                 continue
             batch_id = batch.id
             try:
-                fields = ffi.unpack(batch.fields, batch.fields_length).decode(
-                    "utf-8", "surrogateescape").split("\udcff")
+                fields = split_strings(ffi.unpack(batch.fields, batch.fields_length))
                 stamps = ffi.unpack(batch.timestamps, count)
             finally:
                 lib.eh_free(batch.block)
@@ -419,7 +418,7 @@ class EventStreamProcessor(NativeObject):
         if not count:
             return []
         try:
-            ids = ffi.unpack(top.ids, top.ids_length).decode("utf-8", "surrogateescape").split("\udcff")
+            ids = split_strings(ffi.unpack(top.ids, top.ids_length))
             counts = ffi.unpack(top.counts, count)
         finally:
             self._lib.eh_free(top.block)
@@ -474,7 +473,6 @@ def _bad_event(chunk: list, offset: int) -> Exception:
 
 def _shape(fields: list, stamps: list, columnar: bool):
     """A batch as the callback receives it."""
-    fields.pop()  # the empty string after the last separator
     if columnar:
         return {"type": fields[0::3], "user_id": fields[1::3], "channel_id": fields[2::3],
                 "timestamp": stamps}
