@@ -38,6 +38,7 @@ type analyser struct {
 	lastCut time.Time // monotonic time of the last hand-over
 	now     time.Time // read once per loop: clock reads are a visible cost per chunk
 	popped  uint64    // events popped from the ring == ring dequeue position
+	cutUpTo uint64    // events handed to the delivery queue: the next batch's First
 	seen    uint64    // highest flush ticket turned into a target
 	targets []flushTarget
 	backed  uint64 // highest ticket reported as backed up
@@ -227,8 +228,10 @@ func (a *analyser) cut() {
 		a.cur = p.newBuffer()
 	}
 	a.lastCut = a.now
+	first := a.cutUpTo
+	a.cutUpTo += uint64(len(events))
 	p.mu.Lock()
-	p.dl.enqueueLocked(events)
+	p.dl.enqueueLocked(first, events)
 	p.mu.Unlock()
 }
 

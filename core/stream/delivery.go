@@ -53,12 +53,12 @@ func (d *delivery) broadcastLocked() {
 	}
 }
 
-func (d *delivery) enqueueLocked(events []Event) {
+func (d *delivery) enqueueLocked(first uint64, events []Event) {
 	d.lastID++
 	if d.head > 0 && d.head == len(d.queue) {
 		d.queue, d.head = d.queue[:0], 0
 	}
-	d.queue = append(d.queue, &Batch{ID: d.lastID, Events: events})
+	d.queue = append(d.queue, &Batch{ID: d.lastID, First: first, Events: events})
 	d.queuedEvents += uint64(len(events))
 	d.broadcastLocked()
 }

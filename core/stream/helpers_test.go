@@ -40,6 +40,7 @@ func newTestProcessor(t testing.TB, cfg Config) *Processor {
 // received is a batch as a consumer saw it, with its events copied.
 type received struct {
 	id     uint64
+	first  uint64
 	events []Event
 }
 
@@ -103,7 +104,7 @@ func (c *consumers) loop() {
 			c.p.Done(b)
 			continue
 		}
-		r := received{id: b.ID, events: slices.Clone(b.Events)}
+		r := received{id: b.ID, first: b.First, events: slices.Clone(b.Events)}
 		c.mu.Lock()
 		c.batches = append(c.batches, r)
 		c.order = append(c.order, b.ID)

@@ -138,6 +138,24 @@ func TestSingleConsumerStrictOrder(t *testing.T) {
 	}
 }
 
+func TestBatchFirstIsStreamPosition(t *testing.T) {
+	p := newTestProcessor(t, Config{BufferSize: 64, BatchSize: 7, FlushInterval: time.Millisecond})
+	c := startConsumers(t, p, 2)
+	events := seqEvents(0, 5000)
+	pushAll(t, p, events)
+	require.NoError(t, p.Flush(10*time.Second, true))
+	c.Stop()
+	next := uint64(0)
+	for _, b := range c.Sorted() {
+		require.Equal(t, next, b.first, "batch %d starts where the one before it ended", b.id)
+		for i, e := range b.events {
+			require.Equal(t, events[b.first+uint64(i)], e, "one producer: position = push order")
+		}
+		next += uint64(len(b.events))
+	}
+	require.Equal(t, uint64(len(events)), next)
+}
+
 func TestBatchesCutWhenFullAndOnFlush(t *testing.T) {
 	p := newTestProcessor(t, Config{BatchSize: 4, FlushInterval: time.Hour})
 	p.SetConsumer(true)

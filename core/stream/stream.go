@@ -96,8 +96,16 @@ type Event struct {
 // the order the batches were cut, which is also the order Next hands them
 // out. After Done(b) the batch must not be used: its Events slice is
 // recycled.
+//
+// First is the stream position of the batch's first event: events are
+// numbered from 0 in the order the analyser took them from the ring, so a
+// batch holds positions First .. First+len(Events)-1. A producer that pushes
+// from one goroutine at a time (as the Python staging does) knows the
+// position of each event it pushed, and can keep the event's own objects
+// instead of reading them back.
 type Batch struct {
 	ID     uint64
+	First  uint64
 	Events []Event
 	done   atomic.Bool
 }
