@@ -498,6 +498,30 @@ func TestPushManyPrefix(t *testing.T) {
 	assert.Equal(t, uint64(1), p2.Stats().Invalid)
 }
 
+func TestOfferKeepsWhatDidNotFit(t *testing.T) {
+	p := newTestProcessor(t, Config{BufferSize: 8, MaxPending: 8})
+	events := seqEvents(0, 100)
+	n, err := p.Offer(events)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, n, 8)
+	assert.Less(t, n, 100)
+	s := p.Stats()
+	assert.Equal(t, uint64(n), s.Accepted)
+	assert.Zero(t, s.Dropped, "what did not fit stays with the caller")
+	p.CountDropped(3)
+	assert.Equal(t, uint64(3), p.Stats().Dropped)
+	assert.Equal(t, s.Accepted+3, p.Stats().Pushed)
+}
+
+func TestConfigInForce(t *testing.T) {
+	p := newTestProcessor(t, Config{BufferSize: 1000, BatchSize: 64})
+	cfg := p.Config()
+	assert.Equal(t, 1024, cfg.BufferSize, "rounded up to the ring's capacity")
+	assert.Equal(t, 64, cfg.BatchSize)
+	assert.Equal(t, 1000, cfg.MaxPending, "max(BufferSize as given, 4*BatchSize)")
+	assert.Equal(t, uint8(14), cfg.HLLPrecision)
+}
+
 func TestTimestampZeroIsPushTime(t *testing.T) {
 	clock := newFakeClock(testEpoch)
 	p := newTestProcessor(t, Config{BatchSize: 3, Now: clock.Now})

@@ -132,8 +132,34 @@ func (p *Processor) PushMany(events []Event) int {
 // (which is counted as invalid; the events after it are not counted at all,
 // as they were never offered). Timestamps ≤ 0 are resolved as in Push.
 func (p *Processor) PushBatch(events []Event) (int, error) {
+	n, full, err := p.offer(events)
+	if full {
+		p.dropped.v.Add(uint64(len(events) - n))
+	}
+	return n, err
+}
+
+// Offer is PushBatch for a caller that keeps what the buffer could not
+// take: events refused because the buffer was full are not counted as
+// dropped, and the caller may offer them again later (or count them with
+// CountDropped when it gives up on them). It never blocks.
+func (p *Processor) Offer(events []Event) (int, error) {
+	n, _, err := p.offer(events)
+	return n, err
+}
+
+// CountDropped counts n events refused by the caller because the buffer was
+// full, so Stats.Dropped covers the drops of callers that stage events
+// before offering them.
+func (p *Processor) CountDropped(n uint64) {
+	p.dropped.v.Add(n)
+}
+
+// offer pushes a prefix of events; full reports that it stopped because the
+// buffer was full.
+func (p *Processor) offer(events []Event) (n int, full bool, err error) {
 	if len(events) == 0 {
-		return 0, nil
+		return 0, false, nil
 	}
 	var local byte
 	s := p.stripeFor(&local)
@@ -141,11 +167,9 @@ func (p *Processor) PushBatch(events []Event) (int, error) {
 	if p.closed.Load() {
 		s.w.Add(^uint64(0))
 		p.rejected.Add(uint64(len(events)))
-		return 0, ErrClosed
+		return 0, false, ErrClosed
 	}
 	var now int64
-	n := 0
-	var err error
 	for i := range events {
 		e := events[i]
 		if err = e.Validate(); err != nil {
@@ -159,7 +183,7 @@ func (p *Processor) PushBatch(events []Event) (int, error) {
 			e.Timestamp = now
 		}
 		if !p.ring.TryPush(e) {
-			p.dropped.v.Add(uint64(len(events) - i))
+			full = true
 			break
 		}
 		n++
@@ -171,7 +195,7 @@ func (p *Processor) PushBatch(events []Event) (int, error) {
 	if n > 0 {
 		p.kick()
 	}
-	return n, err
+	return n, full, err
 }
 
 // asciiOnly reports whether s holds only ASCII bytes (hence valid UTF-8).

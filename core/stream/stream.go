@@ -320,6 +320,14 @@ func (p *Processor) Stats() Stats {
 	return s
 }
 
+// Config returns the configuration in force: defaults applied and
+// BufferSize rounded up to the ring's capacity.
+func (p *Processor) Config() Config {
+	cfg := p.cfg
+	cfg.BufferSize = p.ring.Cap()
+	return cfg
+}
+
 // kick wakes the analyser if it is parked (or about to park). It costs one
 // atomic load when the analyser is busy, so producers may call it per event.
 func (p *Processor) kick() {
