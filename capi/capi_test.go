@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -73,43 +74,72 @@ func TestRecoverStatusTurnsPanicsIntoInternalErrors(t *testing.T) {
 	assert.Equal(t, ehErrInternal, int(status))
 }
 
-func TestSplitIDs(t *testing.T) {
-	ids, err := splitIDs([]byte("a\xffbc\xff\xff"), 3)
+func TestDecodeStrings(t *testing.T) {
+	got, err := decodeStrings([]byte("a\xffbc\xff\xff\x00\xff"), 4)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"a", "bc", ""}, ids)
+	assert.Equal(t, []string{"a", "bc", "", "\x00"}, got)
+	got, err = decodeStrings(nil, 0)
+	require.NoError(t, err)
+	assert.Empty(t, got)
 
-	_, err = splitIDs([]byte("a\xffb"), 2) // last id not ended
-	assert.ErrorIs(t, err, errInvalidArgument)
-	_, err = splitIDs([]byte("a\xff"), 2) // too few
-	assert.ErrorIs(t, err, errInvalidArgument)
-	_, err = splitIDs([]byte("\xc3\x28\xff"), 1) // not UTF-8
-	assert.ErrorIs(t, err, errInvalidArgument)
+	for _, c := range []struct {
+		data string
+		n    int
+	}{
+		{"a\xffb", 2},           // last string not ended
+		{"a\xff", 2},            // too few
+		{"a\xffb\xff", 1},       // too many
+		{"\xc3\x28\xff", 1},     // not UTF-8
+		{"\xed\xa0\x80\xff", 1}, // an encoded surrogate is not UTF-8 either
+		{"", 1},
+		{"a\xff", -1},
+	} {
+		_, err := decodeStrings([]byte(c.data), c.n)
+		assert.ErrorIs(t, err, errInvalidArgument, "%q as %d strings", c.data, c.n)
+	}
 }
 
-func TestPageBuilderLaysOutConsecutiveRanks(t *testing.T) {
-	pb := new(pageBuilder)
-	pb.reset()
-	pb.add(leaderboard.Entry{UserID: "x", Score: 2, LastUpdate: 7})
-	pb.add(leaderboard.Entry{UserID: "", Score: 1, LastUpdate: 8})
-	assert.Equal(t, []float64{2, 1}, pb.scores)
-	assert.Equal(t, []int64{7, 8}, pb.last)
-	assert.Equal(t, []byte("x\xff\xff"), pb.ids)
+func TestListWriterColumns(t *testing.T) {
+	var w listWriter
+	w.add("x")
+	w.addReal(2)
+	w.addInt(7)
+	w.add("")
+	w.addReal(1)
+	w.addInt(8)
+	assert.Equal(t, 2, w.count)
+	assert.Equal(t, []float64{2, 1}, w.reals)
+	assert.Equal(t, []int64{7, 8}, w.ints)
+	assert.Equal(t, []byte("x\xff\xff"), w.strings)
+	w.reset()
+	assert.Zero(t, w.count)
+	assert.Empty(t, w.strings)
 }
 
-func TestSplitAndCutFields(t *testing.T) {
-	fields, err := splitFields([]byte("a\x00\x00bc"), 3)
-	require.NoError(t, err)
-	assert.Equal(t, []string{"a", "", "bc"}, fields)
-	for _, bad := range []string{"a\x00b", "a\x00b\x00c\x00d", ""} {
-		_, err = splitFields([]byte(bad), 3)
-		assert.ErrorIs(t, err, errInvalidArgument, "%q", bad)
-	}
-
-	fields, err = cutFields([]byte("ab\x00c"), []int64{2, 0, 2})
-	require.NoError(t, err)
-	assert.Equal(t, []string{"ab", "", "\x00c"}, fields)
-	for _, sizes := range [][]int64{{1, 1, 1}, {5, 0, 0}, {-1, 3, 2}} {
-		_, err = cutFields([]byte("ab\x00c"), sizes)
-		assert.ErrorIs(t, err, errInvalidArgument, "%v", sizes)
-	}
+// FuzzDecodeStrings: the decoder of the C ABI's string lists never panics,
+// accepts exactly the lists the encoder (listWriter) makes, and gives back
+// the strings it was given.
+func FuzzDecodeStrings(f *testing.F) {
+	f.Add([]byte("a\xffbc\xff\xff"), 3)
+	f.Add([]byte("\x00\xff\xe2\x82\xac\xff"), 2)
+	f.Add([]byte("\xff\xff\xff"), 2)
+	f.Add([]byte("a\xffb"), 2)
+	f.Add([]byte{}, 0)
+	f.Fuzz(func(t *testing.T, data []byte, n int) {
+		got, err := decodeStrings(data, n)
+		if err != nil {
+			require.ErrorIs(t, err, errInvalidArgument)
+			return
+		}
+		require.Len(t, got, n)
+		var w listWriter
+		for _, s := range got {
+			require.True(t, utf8.ValidString(s))
+			w.add(s)
+		}
+		require.Equal(t, string(data), string(w.strings), "decoding then encoding gives the list back")
+		again, err := decodeStrings(w.strings, n)
+		require.NoError(t, err)
+		require.Equal(t, got, again)
+	})
 }

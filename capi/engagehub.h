@@ -17,8 +17,12 @@
  *     const because cgo cannot express it, and the build checks this header
  *     against the one cgo generates). Go copies every byte it keeps before
  *     the call returns; the caller may reuse its buffers at once.
- *   - Memory a function hands out (eh_batch.block, eh_counts.block, messages
- *     from eh_error_take) belongs to the caller and is released with eh_free,
+ *   - A list of strings, in either direction, is the strings' UTF-8 bytes
+ *     back to back, each followed by one 0xFF byte (which never occurs in
+ *     UTF-8), with the list's total length in bytes. Lists go in as the
+ *     caller's buffer and come out as an eh_list.
+ *   - Memory a function hands out (eh_list.block, messages from
+ *     eh_error_take) belongs to the caller and is released with eh_free,
  *     and only with eh_free.
  *   - A Go panic never crosses this boundary: it becomes EH_ERR_INTERNAL.
  *   - The library is not usable in a child process created by fork() after
@@ -38,7 +42,6 @@ enum {
     EH_ERR_IO = 4,               /* a file could not be opened/written; errno set */
     EH_ERR_CLOSED = 5,           /* the object was closed */
     EH_ERR_TIMEOUT = 6,          /* a bounded wait ran out; call again */
-    EH_FULL = 7,                 /* not an error: the buffer was full, the event was dropped (and counted) */
     EH_ERR_CAPACITY = 8,         /* a board reached its hard size limit (2^31 - 2 users or 4 GiB of ids) */
     EH_ERR_INTERNAL = 99         /* a bug: recovered panic or unclassified error */
 };
@@ -54,24 +57,25 @@ int eh_error_take(char **message, size_t *length, int *os_errno);
 /* Releases memory handed out by this library. NULL is allowed. */
 void eh_free(void *p);
 
+/* A list handed out by the library: `count` entries laid out in one block
+ * that the caller owns and releases with eh_free(block) (NULL when count is
+ * 0). Entry i is strings' i-th string, with the numbers reals[i] and ints[i]
+ * where the function fills those columns (NULL otherwise; each function
+ * says what they hold). */
+typedef struct {
+    void *block;
+    size_t count;
+    const double *reals;
+    const int64_t *ints;
+    const char *strings;
+    size_t strings_length;
+} eh_list;
+
 /* ---------------------------------------------------------------- board --
  * A leaderboard of users ranked by exponentially decayed points. Scores are
  * shown decayed to `now` (Unix seconds, as the caller's clock says); the
  * order is score descending, then user id ascending (bytes). Ranks start at
  * 1. Safe to call from many threads at once. */
-
-/* A page of consecutive ranks, written into a buffer the caller provides
- * (16-byte aligned, e.g. from malloc): count scores (double), then count
- * last updates (int64_t), then the user ids, each followed by one 0xFF byte
- * (which never occurs in UTF-8), ids_length bytes in all. Entry i has rank
- * first_rank + i. When the page does not fit, nothing is written, count is
- * 0 and `needed` says how many bytes it takes: call again with that much. */
-typedef struct {
-    size_t count;
-    int64_t first_rank;
-    size_t ids_length;
-    size_t needed;
-} eh_page;
 
 /* One user's standing; rank 0 means the user is not on the board. */
 typedef struct {
@@ -86,25 +90,29 @@ int eh_board_free(uint64_t board);
 int eh_board_config(uint64_t board, double *decay_factor, int64_t *max_users);
 int eh_board_len(uint64_t board, int64_t *length);
 
-/* Adds points (finite) at timestamp (Unix seconds, already resolved). */
-int eh_board_update(uint64_t board, char *user_id, size_t user_id_length,
-                    double points, int64_t timestamp);
-/* count updates at once: ids concatenated, each followed by one 0xFF byte. */
+/* Applies count updates in order: update i adds points[i] to the i-th id of
+ * the string list `ids` as of timestamps[i] (Unix seconds, already
+ * resolved). A list that does not hold count valid ids, or a point that is
+ * not finite, refuses the call whole. An update the board refuses (a total
+ * that overflows, a board at its hard limit) is skipped and counted in
+ * *skipped; the others are applied, and the first refusal is the call's
+ * error. */
 int eh_board_update_many(uint64_t board, char *ids, size_t ids_length,
                          double *points, int64_t *timestamps,
-                         size_t count);
+                         size_t count, size_t *skipped);
 int eh_board_remove(uint64_t board, char *user_id, size_t user_id_length,
                     int *removed);
 int eh_board_standing(uint64_t board, char *user_id, size_t user_id_length,
                       double now, eh_standing *standing);
-/* Ranks offset+1 .. offset+limit. */
+/* Ranks offset+1 .. offset+limit: user ids in `strings`, scores in
+ * `reals`, last updates in `ints`; entry i has rank *first_rank + i. */
 int eh_board_page(uint64_t board, int64_t offset, int64_t limit, double now,
-                  char *buffer, size_t capacity, eh_page *page);
-/* Up to `before` users above user_id, the user, up to `after` below; an
- * empty page (count 0) when the user is not on the board. */
+                  eh_list *page, int64_t *first_rank);
+/* Up to `before` users above user_id, the user, up to `after` below, laid
+ * out as by eh_board_page; an empty list when the user is not on the board. */
 int eh_board_around(uint64_t board, char *user_id, size_t user_id_length,
                     int64_t before, int64_t after, double now,
-                    char *buffer, size_t capacity, eh_page *page);
+                    eh_list *page, int64_t *first_rank);
 /* Atomic save (temporary file, fsync, rename) and all-or-nothing load of the
  * JSON snapshot; a failed load leaves the board unchanged. */
 int eh_board_save(uint64_t board, char *path, size_t path_length);
@@ -119,6 +127,8 @@ int eh_board_load(uint64_t board, char *path, size_t path_length);
  * calls take a timeout in milliseconds and return EH_ERR_TIMEOUT when it
  * passes, so callers wait in short slices and stay responsive to signals. */
 
+/* Processor settings. eh_proc_new writes back the values in force: zeros
+ * replaced by defaults, buffer_size rounded up to a power of two. */
 typedef struct {
     int64_t buffer_size;       /* ring capacity, rounded up to a power of two; 0: 1024 */
     int64_t batch_size;        /* most events per batch; 0: 1 */
@@ -130,29 +140,16 @@ typedef struct {
     double cms_delta;          /* ... and failure probability; 0: 1e-3 */
 } eh_proc_config;
 
-/* A batch handed out by eh_proc_next, in one block owned by the caller
- * (release with eh_free(block)); acknowledge it with eh_proc_done(id).
- * Event i has timestamp timestamps[i]; `fields` holds 3*count strings in
- * event order (type, user id, channel id, type, ...), each followed by one
- * 0xFF byte. count 0 means no batch was ready in time. */
+/* A batch handed out by eh_proc_next: the `count` events at stream
+ * positions first .. first+count-1, where the events pushed through
+ * eh_proc_push_many are numbered from 0 in the order they were accepted
+ * (the caller keeps the events; the batch names them). Acknowledge it with
+ * eh_proc_done(id). count 0 means no batch was ready in time. */
 typedef struct {
-    void *block;
     uint64_t id;
+    uint64_t first;
     size_t count;
-    const int64_t *timestamps;
-    const char *fields;
-    size_t fields_length;
 } eh_batch;
-
-/* Channels with their counts, highest first, in one caller-owned block.
- * Channel i is ids[i] (each id followed by one 0xFF byte), count counts[i]. */
-typedef struct {
-    void *block;
-    size_t count;
-    const uint64_t *counts;
-    const char *ids;
-    size_t ids_length;
-} eh_counts;
 
 typedef struct {
     uint64_t pushed;      /* events offered: accepted + dropped + rejected + invalid */
@@ -174,23 +171,24 @@ int eh_proc_new(eh_proc_config *config, uint64_t *proc);
  * not yet acknowledged are lost. Close first to drain. */
 int eh_proc_free(uint64_t proc);
 
-/* Never blocks. EH_OK: queued. EH_FULL: the buffer was full; the event was
- * dropped and counted. A timestamp <= 0 means the time of the push. */
-int eh_proc_push(uint64_t proc, char *type, size_t type_length,
-                 char *user_id, size_t user_id_length,
-                 char *channel_id, size_t channel_id_length, int64_t timestamp);
-/* count events at once, column by column: `fields` holds the count types,
- * then the count user ids, then the count channel ids, back to back;
- * lengths[i] is the byte length of field i (3*count lengths, summing to
- * fields_length). lengths may be NULL when no field contains a NUL byte:
- * the fields are then separated by single NUL bytes (3*count - 1 of them).
- * Events are pushed in order until the buffer is full; *accepted tells how
- * many. A field list that does not match count refuses the call whole; an
- * event that is not valid UTF-8 gives EH_ERR_INVALID_ARGUMENT with
- * *accepted = the number pushed before it. */
+/* Pushes count events in order and never blocks: `fields` is a string
+ * list of 2*count strings, the count user ids then the count channel ids
+ * (the processor does not need event types), and timestamps[i] is event i's
+ * time (<= 0: the time of the push). Events go in until the buffer is full;
+ * *accepted tells how many, and the rest are neither queued nor counted as
+ * dropped (the caller may offer them again). A field list that does not
+ * hold 2*count valid UTF-8 strings refuses the call whole.
+ * *kept_from (written first, also for count 0) is the lowest stream
+ * position eh_proc_next may still hand out or have handed out without its
+ * eh_proc_done: a caller keeping events by position may reuse the room of
+ * every position below it. */
 int eh_proc_push_many(uint64_t proc, char *fields, size_t fields_length,
-                      int64_t *lengths, int64_t *timestamps, size_t count,
-                      size_t *accepted);
+                      int64_t *timestamps, size_t count, size_t *accepted,
+                      uint64_t *kept_from);
+
+/* Counts n events the caller refused because the buffer was full (its own
+ * staging and the ring both), so `dropped` covers every drop. */
+int eh_proc_count_dropped(uint64_t proc, uint64_t n);
 
 /* Whether a consumer is attached. Batches are handed out only while one is;
  * without one, analysed events are kept (up to max_pending). */
@@ -216,8 +214,9 @@ int eh_proc_close(uint64_t proc, int64_t timeout_ms);
 /* Estimated distinct user ids among events of the last window_seconds
  * (at most 3600, in whole minutes). */
 int eh_proc_unique_users(uint64_t proc, int64_t window_seconds, uint64_t *estimate);
-/* Up to k channels with the most events, counts never under-estimated. */
-int eh_proc_top_channels(uint64_t proc, int64_t k, eh_counts *top);
+/* Up to k channels with the most events, busiest first: channel ids in
+ * `strings`, counts (never under-estimated) in `ints`. */
+int eh_proc_top_channels(uint64_t proc, int64_t k, eh_list *top);
 int eh_proc_stats(uint64_t proc, eh_proc_counters *stats);
 
 #endif /* ENGAGEHUB_H */

@@ -8,9 +8,8 @@ package main
 import "C"
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 	"unsafe"
@@ -24,16 +23,29 @@ func init() {
 	registerStatus(ehErrTimeout, stream.ErrTimeout)
 }
 
-// ehFull is EH_FULL: a push refused because the buffer was full.
-const ehFull = 7
-
 // processor is what a processor handle refers to: the engine plus the
 // batches handed out through the C ABI and not yet acknowledged, which C
 // names by ID.
 type processor struct {
 	*stream.Processor
-	mu        sync.Mutex
-	handedOut map[uint64]*stream.Batch
+	mu         sync.Mutex
+	handedOut  map[uint64]*stream.Batch
+	handedUpTo uint64 // stream position after the last batch handed out
+}
+
+// keptFrom is the lowest stream position a caller of eh_proc_next may still
+// be handed or be holding: the first event of the oldest batch handed out
+// and not acknowledged, else the first event not yet handed out. Batches
+// are acknowledged out of order, so this is not simply a count of pending
+// events.
+func (p *processor) keptFrom() uint64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	from := p.handedUpTo
+	for _, b := range p.handedOut {
+		from = min(from, b.First)
+	}
+	return from
 }
 
 func procOf(h C.uint64_t) (*processor, error) {
@@ -66,6 +78,17 @@ func eh_proc_new(cfg *C.eh_proc_config, out *C.uint64_t) (status C.int) {
 	if err != nil {
 		return fail(err)
 	}
+	c := p.Config()
+	*cfg = C.eh_proc_config{
+		buffer_size:       C.int64_t(c.BufferSize),
+		batch_size:        C.int64_t(c.BatchSize),
+		flush_interval_us: C.int64_t(c.FlushInterval / time.Microsecond),
+		max_pending:       C.int64_t(c.MaxPending),
+		hll_precision:     C.int64_t(c.HLLPrecision),
+		topk_capacity:     C.int64_t(c.TopKCapacity),
+		cms_epsilon:       C.double(c.CMSEpsilon),
+		cms_delta:         C.double(c.CMSDelta),
+	}
 	*out = newHandle(&processor{Processor: p, handedOut: make(map[uint64]*stream.Batch)})
 	return ehOK
 }
@@ -84,113 +107,45 @@ func eh_proc_free(h C.uint64_t) (status C.int) {
 	return ehOK
 }
 
-//export eh_proc_push
-func eh_proc_push(h C.uint64_t, typ *C.char, typLen C.size_t, user *C.char, userLen C.size_t,
-	channel *C.char, channelLen C.size_t, ts C.int64_t) (status C.int) {
-	defer recoverStatus(&status)
-	p, err := procOf(h)
-	if err != nil {
-		return fail(err)
-	}
-	// One allocation holds the three strings the event keeps.
-	buf := make([]byte, int(typLen)+int(userLen)+int(channelLen))
-	n := copy(buf, cBytes(typ, typLen))
-	m := n + copy(buf[n:], cBytes(user, userLen))
-	copy(buf[m:], cBytes(channel, channelLen))
-	ok, err := p.TryPush(stream.Event{
-		Type:      bytesString(buf[:n]),
-		UserID:    bytesString(buf[n:m]),
-		ChannelID: bytesString(buf[m:]),
-		Timestamp: int64(ts),
-	})
-	switch {
-	case err != nil:
-		return fail(err)
-	case !ok:
-		return ehFull
-	}
-	return ehOK
-}
-
 //export eh_proc_push_many
-func eh_proc_push_many(h C.uint64_t, fields *C.char, fieldsLen C.size_t, lengths *C.int64_t,
-	timestamps *C.int64_t, count C.size_t, accepted *C.size_t) (status C.int) {
+func eh_proc_push_many(h C.uint64_t, fields *C.char, fieldsLen C.size_t, timestamps *C.int64_t,
+	count C.size_t, accepted *C.size_t, keptFrom *C.uint64_t) (status C.int) {
 	defer recoverStatus(&status)
 	*accepted = 0
 	p, err := procOf(h)
 	if err != nil {
 		return fail(err)
 	}
+	*keptFrom = C.uint64_t(p.keptFrom())
 	n := int(count)
 	if n == 0 {
 		return ehOK
 	}
-	// The events keep their strings: copy the chunk once and slice it (its
-	// memory lives until the chunk's last event is delivered).
-	data := bytes.Clone(cBytes(fields, fieldsLen))
-	var columns []string
-	if lengths == nil {
-		columns, err = splitFields(data, 3*n)
-	} else {
-		columns, err = cutFields(data, unsafe.Slice((*int64)(unsafe.Pointer(lengths)), 3*n))
-	}
+	// The events keep their strings, which share the one copy readStrings
+	// makes (it lives until the last of them is delivered).
+	columns, err := readStrings(fields, fieldsLen, 2*n)
 	if err != nil {
 		return fail(err)
 	}
 	stamps := unsafe.Slice((*int64)(unsafe.Pointer(timestamps)), n)
 	events := make([]stream.Event, n)
 	for i := range events {
-		events[i] = stream.Event{Type: columns[i], UserID: columns[n+i], ChannelID: columns[2*n+i], Timestamp: stamps[i]}
+		events[i] = stream.Event{UserID: columns[i], ChannelID: columns[n+i], Timestamp: stamps[i]}
 	}
-	pushed, err := p.PushBatch(events)
+	pushed, err := p.Offer(events)
 	*accepted = C.size_t(pushed)
+	return result(err)
+}
+
+//export eh_proc_count_dropped
+func eh_proc_count_dropped(h C.uint64_t, n C.uint64_t) (status C.int) {
+	defer recoverStatus(&status)
+	p, err := procOf(h)
 	if err != nil {
-		if errors.Is(err, stream.ErrInvalidEvent) {
-			return fail(fmt.Errorf("event %d: %w", pushed, err))
-		}
 		return fail(err)
 	}
+	p.CountDropped(uint64(n))
 	return ehOK
-}
-
-// cutFields cuts data into fields of the given byte lengths, which must add
-// up to len(data).
-func cutFields(data []byte, sizes []int64) ([]string, error) {
-	total := int64(0)
-	for _, size := range sizes {
-		if size < 0 {
-			total = -1
-			break
-		}
-		total += size
-	}
-	if total != int64(len(data)) {
-		return nil, fmt.Errorf("%w: the field lengths do not add up to the %d bytes given", errInvalidArgument, len(data))
-	}
-	fields := make([]string, len(sizes))
-	pos := int64(0)
-	for i, size := range sizes {
-		fields[i] = bytesString(data[pos : pos+size])
-		pos += size
-	}
-	return fields, nil
-}
-
-// splitFields splits data at NUL bytes into exactly n fields.
-func splitFields(data []byte, n int) ([]string, error) {
-	fields := make([]string, 0, n)
-	for len(fields) < n-1 {
-		end := bytes.IndexByte(data, 0)
-		if end < 0 {
-			break
-		}
-		fields = append(fields, bytesString(data[:end]))
-		data = data[end+1:]
-	}
-	if len(fields) != n-1 || bytes.IndexByte(data, 0) >= 0 {
-		return nil, fmt.Errorf("%w: the field list does not hold %d NUL-separated fields", errInvalidArgument, n)
-	}
-	return append(fields, bytesString(data)), nil
 }
 
 //export eh_proc_set_consumer
@@ -219,45 +174,12 @@ func eh_proc_next(h C.uint64_t, timeoutMs C.int64_t, out *C.eh_batch) (status C.
 	if b == nil {
 		return ehOK
 	}
-	writeBatch(out, b)
+	*out = C.eh_batch{id: C.uint64_t(b.ID), first: C.uint64_t(b.First), count: C.size_t(len(b.Events))}
 	p.mu.Lock()
 	p.handedOut[b.ID] = b
+	p.handedUpTo = b.First + uint64(len(b.Events))
 	p.mu.Unlock()
 	return ehOK
-}
-
-// writeBatch lays b out in one malloc'd block: timestamps, then the fields.
-func writeBatch(out *C.eh_batch, b *stream.Batch) {
-	n := len(b.Events)
-	size := n * 8
-	for i := range b.Events {
-		e := &b.Events[i]
-		size += len(e.Type) + len(e.UserID) + len(e.ChannelID) + 3
-	}
-	block, mem := mallocBlock(size)
-	stamps := unsafe.Slice((*int64)(block), n)
-	pos := n * 8
-	for i := range b.Events {
-		e := &b.Events[i]
-		stamps[i] = e.Timestamp
-		pos += copy(mem[pos:], e.Type)
-		mem[pos] = idSeparator
-		pos++
-		pos += copy(mem[pos:], e.UserID)
-		mem[pos] = idSeparator
-		pos++
-		pos += copy(mem[pos:], e.ChannelID)
-		mem[pos] = idSeparator
-		pos++
-	}
-	*out = C.eh_batch{
-		block:         block,
-		id:            C.uint64_t(b.ID),
-		count:         C.size_t(n),
-		timestamps:    (*C.int64_t)(block),
-		fields:        (*C.char)(unsafe.Pointer(&mem[n*8])),
-		fields_length: C.size_t(size - n*8),
-	}
 }
 
 //export eh_proc_done
@@ -324,9 +246,9 @@ func eh_proc_unique_users(h C.uint64_t, windowSeconds C.int64_t, out *C.uint64_t
 }
 
 //export eh_proc_top_channels
-func eh_proc_top_channels(h C.uint64_t, k C.int64_t, out *C.eh_counts) (status C.int) {
+func eh_proc_top_channels(h C.uint64_t, k C.int64_t, out *C.eh_list) (status C.int) {
 	defer recoverStatus(&status)
-	*out = C.eh_counts{}
+	*out = C.eh_list{}
 	p, err := procOf(h)
 	if err != nil {
 		return fail(err)
@@ -334,31 +256,12 @@ func eh_proc_top_channels(h C.uint64_t, k C.int64_t, out *C.eh_counts) (status C
 	if k < 0 {
 		return fail(fmt.Errorf("%w: k must be >= 0", errInvalidArgument))
 	}
-	top := p.TopChannels(clampInt(k))
-	n := len(top)
-	if n == 0 {
-		return ehOK
+	var w listWriter
+	for _, c := range p.TopChannels(clampInt(k)) {
+		w.add(c.ChannelID)
+		w.addInt(int64(min(c.Count, math.MaxInt64)))
 	}
-	size := n * 8
-	for _, c := range top {
-		size += len(c.ChannelID) + 1
-	}
-	block, mem := mallocBlock(size)
-	counts := unsafe.Slice((*uint64)(block), n)
-	pos := n * 8
-	for i, c := range top {
-		counts[i] = c.Count
-		pos += copy(mem[pos:], c.ChannelID)
-		mem[pos] = idSeparator
-		pos++
-	}
-	*out = C.eh_counts{
-		block:      block,
-		count:      C.size_t(n),
-		counts:     (*C.uint64_t)(block),
-		ids:        (*C.char)(unsafe.Pointer(&mem[n*8])),
-		ids_length: C.size_t(size - n*8),
-	}
+	w.writeTo(out)
 	return ehOK
 }
 

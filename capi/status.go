@@ -2,6 +2,7 @@ package main
 
 /*
 #include <stdint.h>
+#include "engagehub.h"
 #include "status.h"
 */
 import "C"
@@ -15,17 +16,17 @@ import (
 	"unsafe"
 )
 
-// Status codes; keep in step with engagehub.h.
+// Status codes: the enum of engagehub.h, the one place they are defined.
 const (
-	ehOK                 = 0
-	ehErrInvalidArgument = 1
-	ehErrInvalidHandle   = 2
-	ehErrSnapshot        = 3
-	ehErrIO              = 4
-	ehErrClosed          = 5
-	ehErrTimeout         = 6
-	ehErrCapacity        = 8
-	ehErrInternal        = 99
+	ehOK                 = C.EH_OK
+	ehErrInvalidArgument = C.EH_ERR_INVALID_ARGUMENT
+	ehErrInvalidHandle   = C.EH_ERR_INVALID_HANDLE
+	ehErrSnapshot        = C.EH_ERR_SNAPSHOT
+	ehErrIO              = C.EH_ERR_IO
+	ehErrClosed          = C.EH_ERR_CLOSED
+	ehErrTimeout         = C.EH_ERR_TIMEOUT
+	ehErrCapacity        = C.EH_ERR_CAPACITY
+	ehErrInternal        = C.EH_ERR_INTERNAL
 )
 
 var (

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 import engagehub_native
-from engagehub_native import _args
 
 __all__ = ["Leaderboard", "RankEntry"]
 
@@ -57,15 +56,15 @@ class Leaderboard:
         self._board.update(user_id, points, timestamp)
 
     def get_top_users(self, k: int) -> list:
-        ids, scores, ranks, lasts = self._board._page(0, _k(k))
         return [{"user_id": u, "score": s, "rank": r, "last_update": t}
-                for u, s, r, t in zip(ids, scores, ranks, lasts)]
+                for u, s, r, t in self._board.top(_k(k))]
 
     def get_user_rank(self, user_id: str) -> Optional[dict]:
-        rank, score, last_update = self._board._standing(_args.text(user_id, "user_id"))
-        if not rank:
+        ranked = self._board.rank(user_id)
+        if ranked is None:
             return None
-        return {"user_id": user_id, "score": score, "rank": rank, "last_update": last_update}
+        u, s, r, t = ranked
+        return {"user_id": u, "score": s, "rank": r, "last_update": t}
 
     def save_to_json(self, filepath: str) -> None:
         self._board.save(filepath)

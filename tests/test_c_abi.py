@@ -10,12 +10,26 @@ import pytest
 from engagehub_native import _library
 from engagehub_native._errors import error_for
 
-EH_OK, EH_ERR_INVALID_ARGUMENT, EH_ERR_INVALID_HANDLE = 0, 1, 2
-
-
 @pytest.fixture(scope="module")
 def native():
     return _library.load()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def statuses(native):
+    """The status codes, read from the library like the package reads them."""
+    global EH_OK, EH_ERR_INVALID_ARGUMENT, EH_ERR_INVALID_HANDLE
+    _, lib = native
+    EH_OK, EH_ERR_INVALID_ARGUMENT = lib.EH_OK, lib.EH_ERR_INVALID_ARGUMENT
+    EH_ERR_INVALID_HANDLE = lib.EH_ERR_INVALID_HANDLE
+
+
+def update(lib, ffi, board, user_id: bytes, points: float, timestamp: int) -> int:
+    """One update through the bulk export, as the package sends them."""
+    skipped = ffi.new("size_t *")
+    return lib.eh_board_update_many(board, user_id + b"\xff", len(user_id) + 1,
+                                    ffi.new("double[]", [points]),
+                                    ffi.new("int64_t[]", [timestamp]), 1, skipped)
 
 
 def take_error(ffi, lib):
@@ -39,7 +53,9 @@ def test_bogus_handles_are_statuses(native, handle):
     length = ffi.new("int64_t *")
     assert lib.eh_board_len(handle, length) == EH_ERR_INVALID_HANDLE
     assert "invalid handle" in take_error(ffi, lib)
-    assert lib.eh_proc_push(handle, b"m", 1, b"u", 1, b"c", 1, 0) == EH_ERR_INVALID_HANDLE
+    accepted, kept_from = ffi.new("size_t *"), ffi.new("uint64_t *")
+    assert lib.eh_proc_push_many(handle, b"u\xffc\xff", 4, ffi.new("int64_t[]", [0]), 1,
+                                 accepted, kept_from) == EH_ERR_INVALID_HANDLE
     take_error(ffi, lib)
     assert lib.eh_board_free(handle) == EH_ERR_INVALID_HANDLE
     take_error(ffi, lib)
@@ -56,7 +72,7 @@ def test_stale_and_foreign_handles(native):
     assert lib.eh_board_free(board) == EH_OK
     assert lib.eh_board_free(board) == EH_ERR_INVALID_HANDLE  # double free
     take_error(ffi, lib)
-    assert lib.eh_board_update(board, b"u", 1, 1.0, 1) == EH_ERR_INVALID_HANDLE
+    assert update(lib, ffi, board, b"u", 1.0, 1) == EH_ERR_INVALID_HANDLE
     take_error(ffi, lib)
 
 
@@ -66,17 +82,18 @@ def test_invalid_utf8_and_bad_values_are_refused(native):
     assert lib.eh_board_new(0.9, 0, out) == EH_OK
     board = out[0]
     try:
-        assert lib.eh_board_update(board, b"\xc3\x28", 2, 1.0, 1) == EH_ERR_INVALID_ARGUMENT
+        assert update(lib, ffi, board, b"\xc3\x28", 1.0, 1) == EH_ERR_INVALID_ARGUMENT
         assert "UTF-8" in take_error(ffi, lib)
-        assert lib.eh_board_update(board, b"u", 1, float("nan"), 1) == EH_ERR_INVALID_ARGUMENT
+        assert update(lib, ffi, board, b"u", float("nan"), 1) == EH_ERR_INVALID_ARGUMENT
         assert take_error(ffi, lib)
-        page = ffi.new("eh_page *")
-        buffer = ffi.new("char[]", 64)
-        assert lib.eh_board_page(board, -1, 5, 0.0, buffer, 64, page) == EH_ERR_INVALID_ARGUMENT
+        page, first = ffi.new("eh_list *"), ffi.new("int64_t *")
+        assert lib.eh_board_page(board, -1, 5, 0.0, page, first) == EH_ERR_INVALID_ARGUMENT
         take_error(ffi, lib)
-        # ids list without its last separator
+        # ids list without its last end byte
+        skipped = ffi.new("size_t *")
         assert lib.eh_board_update_many(board, b"a\xffb", 3, ffi.new("double[]", [1, 2]),
-                                        ffi.new("int64_t[]", [1, 1]), 2) == EH_ERR_INVALID_ARGUMENT
+                                        ffi.new("int64_t[]", [1, 1]), 2,
+                                        skipped) == EH_ERR_INVALID_ARGUMENT
         take_error(ffi, lib)
         length = ffi.new("int64_t *")
         assert lib.eh_board_len(board, length) == EH_OK and length[0] == 0
@@ -88,32 +105,30 @@ def test_invalid_utf8_and_bad_values_are_refused(native):
     take_error(ffi, lib)
 
 
-def test_push_many_field_lengths_must_add_up(native):
+def test_push_many_takes_one_string_list(native):
     ffi, lib = native
-    config = ffi.new("eh_proc_config *")
+    config = ffi.new("eh_proc_config *", {"buffer_size": 1000})
     out = ffi.new("uint64_t *")
     assert lib.eh_proc_new(config, out) == EH_OK
+    assert config.buffer_size == 1024 and config.batch_size == 1, "the values in force come back"
     proc = out[0]
-    accepted = ffi.new("size_t *")
-    stamps = ffi.new("int64_t[]", [0])
+    accepted, kept_from = ffi.new("size_t *"), ffi.new("uint64_t *")
+    stamps = ffi.new("int64_t[]", [0, 0])
     try:
-        assert lib.eh_proc_push_many(proc, b"muc", 3, ffi.new("int64_t[]", [1, 1, 1]), stamps, 1,
-                                     accepted) == EH_OK
-        assert accepted[0] == 1
-        for lengths in ([1, 1, 2], [1, 1, 0], [-1, 2, 2], [0, 0, 0]):
-            assert lib.eh_proc_push_many(proc, b"muc", 3, ffi.new("int64_t[]", lengths), stamps, 1,
-                                         accepted) == EH_ERR_INVALID_ARGUMENT
-            assert "do not add up" in take_error(ffi, lib)
-        assert lib.eh_proc_push_many(proc, b"\xc3(uc", 4, ffi.new("int64_t[]", [2, 1, 1]), stamps, 1,
-                                     accepted) == EH_ERR_INVALID_ARGUMENT
-        assert "event 0" in take_error(ffi, lib) and accepted[0] == 0
-        # Without lengths, fields are NUL-separated.
-        assert lib.eh_proc_push_many(proc, b"m\0u\0c", 5, ffi.NULL, stamps, 1, accepted) == EH_OK
-        assert accepted[0] == 1
-        for bad in [b"m\0u", b"m\0u\0c\0d", b""]:
-            assert lib.eh_proc_push_many(proc, bad, len(bad), ffi.NULL, stamps, 1,
-                                         accepted) == EH_ERR_INVALID_ARGUMENT
-            assert "NUL-separated" in take_error(ffi, lib)
+        assert lib.eh_proc_push_many(proc, b"u1\xffu\x002\xffc1\xff\xff", 11, stamps, 2,
+                                     accepted, kept_from) == EH_OK
+        assert accepted[0] == 2 and kept_from[0] == 0
+        for bad in [b"u\xffc", b"u\xffc\xffd\xff", b"", b"\xc3(\xffc\xff"]:
+            assert lib.eh_proc_push_many(proc, bad, len(bad), stamps, 1,
+                                         accepted, kept_from) == EH_ERR_INVALID_ARGUMENT
+            assert "list" in take_error(ffi, lib) and accepted[0] == 0
+        mark = ffi.new("uint64_t *")
+        assert lib.eh_proc_flush_begin(proc, mark) == EH_OK
+        assert lib.eh_proc_flush_wait(proc, mark[0], 5000, 0) == EH_OK  # analysed
+        top = ffi.new("eh_list *")
+        assert lib.eh_proc_top_channels(proc, 5, top) == EH_OK
+        ids, reals, counts = _library.read_list(top)
+        assert sorted(ids) == ["", "c1"] and reals is None and counts == [1, 1]
     finally:
         assert lib.eh_proc_close(proc, 1000) == EH_OK
         assert lib.eh_proc_free(proc) == EH_OK
@@ -162,25 +177,21 @@ def test_last_error_is_per_thread(native):
     assert failures == []
 
 
-def test_page_that_does_not_fit_reports_the_size_it_needs(native):
+def test_page_is_one_block_with_three_columns(native):
     ffi, lib = native
     out = ffi.new("uint64_t *")
     assert lib.eh_board_new(1.0, 0, out) == EH_OK
     board = out[0]
     try:
         for i in range(3):
-            assert lib.eh_board_update(board, b"user%d" % i, 5, 1.0 + i, 1) == EH_OK
-        page = ffi.new("eh_page *")
-        small = ffi.new("char[]", 8)
-        assert lib.eh_board_page(board, 0, 10, 1.0, small, 8, page) == EH_OK
-        assert page.count == 0 and page.needed == 3 * 16 + 3 * 6
-        big = ffi.new("char[]", page.needed)
-        assert lib.eh_board_page(board, 0, 10, 1.0, big, page.needed, page) == EH_OK
-        assert page.count == 3 and page.first_rank == 1 and page.ids_length == 18
-        assert ffi.unpack(ffi.cast("double *", big), 3) == [3.0, 2.0, 1.0]
-        assert ffi.unpack(big + 48, 18) == b"user2\xffuser1\xffuser0\xff"
-        assert lib.eh_board_page(board, 0, 10, 1.0, ffi.NULL, 0, page) == EH_OK  # NULL: size only
-        assert page.count == 0 and page.needed == 66
+            assert update(lib, ffi, board, b"user%d" % i, 1.0 + i, 10 + i) == EH_OK
+        page, first = ffi.new("eh_list *"), ffi.new("int64_t *")
+        assert lib.eh_board_page(board, 1, 10, 20.0, page, first) == EH_OK
+        assert page.count == 2 and first[0] == 2 and page.strings_length == 12
+        assert ffi.unpack(page.strings, 12) == b"user1\xffuser0\xff"
+        assert _library.read_list(page) == (["user1", "user0"], [2.0, 1.0], [11, 10])
+        assert lib.eh_board_page(board, 5, 10, 20.0, page, first) == EH_OK
+        assert page.count == 0 and page.block == ffi.NULL, "an empty list holds no block"
     finally:
         lib.eh_board_free(board)
 
@@ -194,7 +205,7 @@ def test_no_error_to_take_and_free_null(native):
 
 def test_error_for_capacity_status(native):
     ffi, lib = native
-    exc = error_for(ffi, lib, 8)
+    exc = error_for(ffi, lib, lib.EH_ERR_CAPACITY)
     assert type(exc).__name__ == "CapacityError" and isinstance(exc, RuntimeError)
 
 

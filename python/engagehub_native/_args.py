@@ -60,3 +60,22 @@ def finite(value, name: str) -> float:
     if math.isfinite(value):
         return value
     raise ValueError(f"{name} must be finite, got {value}")
+
+
+def nonnegative(value, name: str) -> float:
+    """A finite real number >= 0 (a duration in seconds, a backoff)."""
+    value = finite(value, name)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    return value
+
+
+def clock_reading(value, name: str = "clock") -> float:
+    """What a clock returned: a finite number of Unix seconds > 0."""
+    if type(value) is not float and type(value) is not int:
+        if isinstance(value, bool) or not hasattr(type(value), "__float__"):
+            raise TypeError(f"the {name} returned {type(value).__name__}, not a number of seconds")
+        value = float(value)
+    if not 0 < value < 2.0**62:
+        raise ValueError(f"the {name} returned {value!r}, not a Unix time in seconds")
+    return value

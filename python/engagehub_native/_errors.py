@@ -64,17 +64,21 @@ def _file_error_class(errno: int) -> type:
     return cls
 
 
-# Keep in step with the EH_ERR_* codes of capi/engagehub.h.
-_STATUS_ERRORS = {
-    1: InvalidValueError,
-    2: ClosedError,
-    3: SnapshotError,
-    4: SnapshotFileError,
-    5: ClosedError,
-    6: WaitTimeoutError,
-    8: CapacityError,
-    99: InternalError,
-}
+def _status_errors(lib) -> dict:
+    """The exception class of each failure status of engagehub.h."""
+    return {
+        lib.EH_ERR_INVALID_ARGUMENT: InvalidValueError,
+        lib.EH_ERR_INVALID_HANDLE: ClosedError,
+        lib.EH_ERR_SNAPSHOT: SnapshotError,
+        lib.EH_ERR_IO: SnapshotFileError,
+        lib.EH_ERR_CLOSED: ClosedError,
+        lib.EH_ERR_TIMEOUT: WaitTimeoutError,
+        lib.EH_ERR_CAPACITY: CapacityError,
+        lib.EH_ERR_INTERNAL: InternalError,
+    }
+
+
+_classes: dict = {}
 
 
 def error_for(ffi, lib, status: int) -> EngagehubError:
@@ -88,9 +92,11 @@ def error_for(ffi, lib, status: int) -> EngagehubError:
             text = ffi.unpack(message[0], length[0]).decode("utf-8", "replace")
         finally:
             lib.eh_free(message[0])
-    cls = _STATUS_ERRORS.get(status, InternalError)
+    if not _classes:
+        _classes.update(_status_errors(lib))
+    cls = _classes.get(status)
+    if cls is None:
+        return InternalError(f"unknown status {status}: {text}")
     if cls is SnapshotFileError and os_errno[0]:
         return _file_error_class(os_errno[0])(os_errno[0], text)
-    if cls is InternalError and status not in _STATUS_ERRORS:
-        text = f"unknown status {status}: {text}"
     return cls(text)

@@ -13,10 +13,11 @@ from __future__ import annotations
 import os
 import threading
 import weakref
+from typing import Callable
 
 from ._errors import ClosedError, ForkedProcessError, error_for
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 
 _lock = threading.Lock()
 _native = None  # the compiled module, once loaded in this process
@@ -71,16 +72,39 @@ def _load_locked():
     return load()
 
 
-def split_strings(raw: bytes) -> list:
-    """The strings of a list the engine hands out, each ended by one 0xFF byte.
+# The C ABI's lists of strings (see engagehub.h): each string's UTF-8 bytes
+# followed by one 0xFF byte. 0xFF never occurs in UTF-8; with
+# "surrogateescape" it is the lone surrogate U+DCFF, which never occurs in a
+# string this package accepted, so one join or split handles a whole list.
+_END = "\udcff"
 
-    0xFF never occurs in UTF-8; it decodes (surrogateescape) to the lone
-    surrogate U+DCFF, which never occurs in a string the engine accepted, so
-    one decode and one split recover every string, NUL bytes included.
-    """
-    strings = raw.decode("utf-8", "surrogateescape").split("\udcff")
+
+def encode_strings(strings) -> bytes:
+    """A list of str (already checked: no lone surrogates) in the wire format."""
+    return (_END.join(strings) + _END).encode("utf-8", "surrogateescape")
+
+
+def split_strings(raw: bytes) -> list:
+    """The strings of a list in the wire format, NUL bytes included."""
+    strings = raw.decode("utf-8", "surrogateescape").split(_END)
     strings.pop()  # the empty string after the last end byte
     return strings
+
+
+def read_list(lst) -> tuple:
+    """(strings, reals, ints) of an eh_list the engine handed out, releasing
+    its block; a column the call did not fill is None."""
+    count = lst.count
+    if not count:
+        return [], [], []
+    ffi, lib = _native.ffi, _native.lib
+    try:
+        strings = split_strings(ffi.unpack(lst.strings, lst.strings_length))
+        reals = ffi.unpack(lst.reals, count) if lst.reals else None
+        ints = ffi.unpack(lst.ints, count) if lst.ints else None
+    finally:
+        lib.eh_free(lst.block)
+    return strings, reals, ints
 
 
 def check(status: int) -> None:
@@ -105,12 +129,12 @@ class NativeObject:
     """Base of objects that own a native handle.
 
     Subclasses call ``_attach(handle, free_function_name)`` once created and
-    reach the library through ``self._lib``, which becomes a stand-in that
-    raises ClosedError after close() and ForkedProcessError in a forked child,
-    so the hot paths need no checks of their own.
+    reach the library through ``self._lib``, which :meth:`_seal` turns into a
+    stand-in that raises ClosedError after close() and ForkedProcessError in
+    a forked child, so the paths that call the library need no checks of
+    their own. Subclasses whose hot paths do not call the library extend
+    ``_seal`` to stop those too.
     """
-
-    _closed_message = "this object is closed"
 
     def _attach(self, handle: int, free_name: str) -> None:
         ffi, lib = load()
@@ -127,10 +151,14 @@ class NativeObject:
     def closed(self) -> bool:
         return not self._finalizer.alive
 
+    def _seal(self, error: Callable[[], Exception]) -> None:
+        """Make every later use raise ``error()``."""
+        self._lib = _Unusable(error)
+
     def _release(self) -> None:
         """Mark closed and free the handle (idempotent)."""
         message = f"{type(self).__name__} is closed"
-        self._lib = _Unusable(lambda: ClosedError(message))
+        self._seal(lambda: ClosedError(message))
         self._finalizer()
 
 
@@ -144,7 +172,7 @@ def _after_fork_in_child() -> None:
         return
     message = _fork_message(_loaded_pid)
     for obj in list(_objects):
-        obj._lib = _Unusable(lambda: ForkedProcessError(message))
+        obj._seal(lambda: ForkedProcessError(message))
         obj._finalizer.detach()  # freeing would call into the dead runtime
 
 

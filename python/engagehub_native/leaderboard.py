@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
+from array import array
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Tuple, Union
 
 from . import _args
-from ._library import NativeObject, check, load, split_strings
+from ._library import NativeObject, check, encode_strings, load, read_list
 
 Clock = Callable[[], float]
 
@@ -22,27 +24,22 @@ def wall_clock() -> int:
     return int(time.time())
 PathLike = Union[str, "os.PathLike[str]"]
 
-#: Users per crossing of the C ABI when iterating or updating in bulk.
+#: Users per crossing of the C ABI when iterating or updating in bulk; also
+#: the most updates staged before an update drains them into the engine.
 _PAGE = 1024
+
+logger = logging.getLogger("engagehub_native")
 
 
 class _Scratch(threading.local):
-    """Per-thread out-parameters and page buffer, reused across calls so a
-    query allocates nothing on the C side."""
+    """Per-thread out-parameters, reused so a query allocates nothing in cffi."""
 
     def __init__(self) -> None:
         ffi, _ = load()
-        self.ffi = ffi
-        self.page = ffi.new("eh_page *")
+        self.list = ffi.new("eh_list *")
+        self.first = ffi.new("int64_t *")
         self.standing = ffi.new("eh_standing *")
-        self.grow(4096)
-
-    def grow(self, size: int) -> None:
-        ffi = self.ffi
-        self.buffer = ffi.new("char[]", size)
-        self.capacity = size
-        self.doubles = ffi.cast("double *", self.buffer)
-        self.ints = ffi.cast("int64_t *", self.buffer)
+        self.skipped = ffi.new("size_t *")
 
 
 _scratch: Optional[_Scratch] = None
@@ -71,22 +68,29 @@ class Leaderboard(NativeObject):
     seconds (default :func:`wall_clock`, whole seconds); it is called once per update without
     a timestamp and once per query.
 
-    Every method may be called from any number of threads at once, and none
-    holds the GIL while the engine works. Use ``with Leaderboard() as board:``
-    or :meth:`close` to release the engine's memory promptly.
+    Updates are staged on the Python side and reach the engine in bulk (by
+    1024, and before every read), so an update costs no call into the
+    engine; every read sees every update that returned before it started,
+    on any thread. Every method may be called from any number of threads at
+    once, and none holds the GIL while the engine works. Use ``with
+    Leaderboard() as board:`` or :meth:`close` to release the engine's
+    memory promptly.
     """
 
     def __init__(self, decay_factor: float = 0.95, max_users: int = 100_000, *,
                  clock: Optional[Clock] = None) -> None:
         decay_factor = _args.finite(decay_factor, "decay_factor")
-        if not 0.0 < decay_factor <= 1.0:
-            raise ValueError(f"decay_factor must lie in (0, 1], got {decay_factor}")
-        max_users = _args.integer(max_users, "max_users", minimum=0, maximum=2**31 - 1)
+        max_users = _args.integer(max_users, "max_users")
         self.clock = clock
         ffi, lib = load()
         handle = ffi.new("uint64_t *")
         check(lib.eh_board_new(decay_factor, max_users, handle))
         self._attach(handle[0], "eh_board_free")
+        # Updates not yet in the engine, and how many may wait: _seal() sets
+        # _room to 0 so that the next update drains, which raises.
+        self._staged: list = []
+        self._room = _PAGE
+        self._drain_lock = threading.Lock()
 
     # -- configuration ----------------------------------------------------
 
@@ -120,8 +124,8 @@ class Leaderboard(NativeObject):
         return self._config()[1]
 
     def now(self) -> float:
-        """The clock's current time in Unix seconds."""
-        return self._clock()
+        """The clock's current time in Unix seconds (checked: a finite time > 0)."""
+        return _args.clock_reading(self._clock())
 
     # -- updates ----------------------------------------------------------
 
@@ -133,20 +137,16 @@ class Leaderboard(NativeObject):
         negative; 0 points for an unknown user change nothing.
         """
         # Fast path for the common types; _args explains anything else.
-        if type(points) is not float or points - points != 0.0:  # nan/inf - itself is nan
+        if type(points) is not float or points - points:  # nan/inf - itself is nan
             points = _args.finite(points, "points")
         if type(timestamp) is not int or not 0 < timestamp <= _args.INT64_MAX:
-            timestamp = _args.timestamp(timestamp) or int(self._clock())
-        if type(user_id) is str:
-            try:
-                uid = user_id.encode()
-            except UnicodeEncodeError:
-                uid = _args.text(user_id, "user_id")
-        else:
-            uid = _args.text(user_id, "user_id")
-        status = self._lib.eh_board_update(self._handle, uid, len(uid), points, timestamp)
-        if status:
-            check(status)
+            timestamp = _args.timestamp(timestamp) or int(self.now())
+        if type(user_id) is not str or not user_id.isascii():
+            _args.text(user_id, "user_id")
+        staged = self._staged
+        staged.append((user_id, points, timestamp))
+        if len(staged) >= self._room:
+            self._sync()
 
     def update_many(self, updates: Iterable[Tuple]) -> int:
         """Apply ``(user_id, points)`` or ``(user_id, points, timestamp)`` tuples.
@@ -156,9 +156,8 @@ class Leaderboard(NativeObject):
         the bad one are applied and the exception names the bad tuple's index.
         Returns how many updates were applied.
         """
-        ffi, lib = self._ffi, self._lib
         done = 0
-        ids, points, stamps = [], [], []
+        chunk = []
         now = None
         for index, update in enumerate(updates):
             try:
@@ -171,33 +170,70 @@ class Leaderboard(NativeObject):
                     f"update {index}: expected (user_id, points[, timestamp]), got {update!r:.80}"
                 ) from None
             try:
-                ids.append(_args.text(user_id, "user_id"))
-                points.append(_args.finite(pts, "points"))
+                _args.text(user_id, "user_id")
+                pts = _args.finite(pts, "points")
                 ts = _args.timestamp(ts)
             except (TypeError, ValueError) as exc:
                 raise type(exc)(f"update {index}: {exc}") from None
             if not ts:
                 if now is None:
-                    now = int(self._clock())
+                    now = int(self.now())
                 ts = now
-            stamps.append(ts)
-            if len(ids) == _PAGE:
-                done += self._apply(ffi, lib, ids, points, stamps)
-                ids, points, stamps = [], [], []
-        if ids:
-            done += self._apply(ffi, lib, ids, points, stamps)
+            chunk.append((user_id, pts, ts))
+            if len(chunk) == _PAGE:
+                done += self._apply_now(chunk)
+                chunk = []
+        if chunk:
+            done += self._apply_now(chunk)
         return done
 
-    def _apply(self, ffi, lib, ids, points, stamps) -> int:
-        blob = b"\xff".join(ids) + b"\xff"
-        check(lib.eh_board_update_many(self._handle, blob, len(blob),
-                                       ffi.new("double[]", points), ffi.new("int64_t[]", stamps),
-                                       len(ids)))
-        return len(ids)
+    def _apply_now(self, chunk: list) -> int:
+        """Apply checked updates after the staged ones; refusals raise."""
+        with self._drain_lock:
+            self._drain_locked()
+            self._apply(chunk, raise_refusals=True)
+        return len(chunk)
+
+    def _sync(self) -> None:
+        """Move staged updates into the engine (before every read).
+
+        Always under the lock, even when nothing is staged: another thread
+        may be between taking a chunk from the list and applying it.
+        """
+        with self._drain_lock:
+            self._drain_locked()
+
+    def _drain_locked(self) -> None:
+        lib = self._lib  # raises ClosedError / ForkedProcessError once sealed
+        staged = self._staged
+        while staged:
+            chunk = staged[:_PAGE]
+            del staged[:len(chunk)]  # updates appended since the slice land after it
+            self._apply(chunk, raise_refusals=False, lib=lib)
+
+    def _apply(self, chunk: list, raise_refusals: bool, lib=None) -> None:
+        lib = lib or self._lib
+        ids, points, stamps = zip(*chunk)
+        blob = encode_strings(ids)
+        ffi = self._ffi
+        skipped = (_scratch or _new_scratch()).skipped
+        status = lib.eh_board_update_many(
+            self._handle, blob, len(blob), ffi.from_buffer("double[]", array("d", points)),
+            ffi.from_buffer("int64_t[]", array("q", stamps)), len(chunk), skipped)
+        if not status:
+            return
+        if raise_refusals or not skipped[0]:
+            check(status)
+        try:
+            check(status)
+        except Exception as exc:
+            # The updates returned long ago: report the refusal, keep the rest.
+            logger.error("leaderboard: %d staged updates were refused: %s", skipped[0], exc)
 
     def remove(self, user_id: str) -> bool:
         """Remove a user; returns whether the user was on the board."""
         uid = _args.text(user_id, "user_id")
+        self._sync()
         removed = self._ffi.new("int *")
         check(self._lib.eh_board_remove(self._handle, uid, len(uid), removed))
         return bool(removed[0])
@@ -206,7 +242,8 @@ class Leaderboard(NativeObject):
 
     def _standing(self, uid: bytes) -> Tuple[int, float, int]:
         """(rank, score, last update) of a user; rank 0 when not on the board."""
-        now = self._clock()
+        self._sync()
+        now = self.now()
         standing = (_scratch or _new_scratch()).standing
         status = self._lib.eh_board_standing(self._handle, uid, len(uid), now, standing)
         if status:
@@ -233,46 +270,34 @@ class Leaderboard(NativeObject):
         """Users ranked ``offset + 1`` to ``offset + limit`` (a page of a ranking view)."""
         offset = _args.integer(offset, "offset", minimum=0)
         limit = _args.integer(limit, "limit", minimum=0)
-        ids, scores, ranks, lasts = self._page(offset, limit)
-        return list(map(RankedUser._make, zip(ids, scores, ranks, lasts)))
+        lib, handle = self._lib, self._handle
+        return self._ranked(lambda now, out, first: lib.eh_board_page(
+            handle, offset, limit, now, out, first))
 
     def around(self, user_id: str, before: int = 5, after: int = 5) -> list[RankedUser]:
         """The user with up to ``before`` users above and ``after`` below; [] if unknown."""
         uid = _args.text(user_id, "user_id")
         before = _args.integer(before, "before", minimum=0)
         after = _args.integer(after, "after", minimum=0)
-        handle, lib = self._handle, self._lib
-        ids, scores, ranks, lasts = self._query(
-            lambda buf, cap, page, now: lib.eh_board_around(handle, uid, len(uid), before, after,
-                                                            now, buf, cap, page))
-        return list(map(RankedUser._make, zip(ids, scores, ranks, lasts)))
+        lib, handle = self._lib, self._handle
+        return self._ranked(lambda now, out, first: lib.eh_board_around(
+            handle, uid, len(uid), before, after, now, out, first))
 
-    def _page(self, offset: int, limit: int):
-        """Columns (ids, scores, ranks, last updates) of ranks offset+1..offset+limit."""
-        now = self._clock()
+    def _ranked(self, call) -> list[RankedUser]:
+        """The users of a page-returning call, as RankedUser tuples."""
+        self._sync()
+        now = self.now()
         s = _scratch or _new_scratch()
-        page = s.page
-        status = self._lib.eh_board_page(self._handle, offset, limit, now, s.buffer, s.capacity, page)
+        status = call(now, s.list, s.first)
         if status:
             check(status)
-        if page.count or not page.needed:
-            return _columns(s, page)
-        handle, lib = self._handle, self._lib
-        return self._query(lambda buf, cap, pg, now: lib.eh_board_page(handle, offset, limit, now,
-                                                                      buf, cap, pg))
-
-    def _query(self, call):
-        """Run a page-returning call, growing this thread's buffer until the page fits."""
-        now = self._clock()
-        s = _scratch or _new_scratch()
-        page = s.page
-        while True:
-            check(call(s.buffer, s.capacity, page, now))
-            if page.count or not page.needed:
-                return _columns(s, page)
-            s.grow(max(page.needed, 2 * s.capacity))
+        ids, scores, lasts = read_list(s.list)
+        first = s.first[0]
+        return list(map(RankedUser._make,
+                        zip(ids, scores, range(first, first + len(ids)), lasts)))
 
     def __len__(self) -> int:
+        self._sync()
         length = self._ffi.new("int64_t *")
         check(self._lib.eh_board_len(self._handle, length))
         return length[0]
@@ -304,6 +329,7 @@ class Leaderboard(NativeObject):
         Raises SnapshotFileError (an OSError) when the file cannot be written.
         """
         raw = _path(path)
+        self._sync()
         check(self._lib.eh_board_save(self._handle, raw, len(raw)))
 
     def load(self, path: PathLike) -> None:
@@ -315,13 +341,20 @@ class Leaderboard(NativeObject):
         board is left exactly as it was.
         """
         raw = _path(path)
+        self._sync()
         check(self._lib.eh_board_load(self._handle, raw, len(raw)))
 
     # -- lifetime ---------------------------------------------------------
 
     def close(self) -> None:
         """Release the board's memory; later calls raise ClosedError. Idempotent."""
-        self._release()
+        with self._drain_lock:
+            self._staged.clear()  # nobody can read them any more
+            self._release()
+
+    def _seal(self, error) -> None:
+        super()._seal(error)
+        self._room = 0
 
     def __enter__(self) -> "Leaderboard":
         return self
@@ -343,19 +376,6 @@ def _new_scratch() -> _Scratch:
     global _scratch
     _scratch = _Scratch()
     return _scratch
-
-
-def _columns(s: _Scratch, page):
-    """The columns of a page written into the scratch buffer."""
-    count = page.count
-    if not count:
-        return [], [], range(0), []
-    ffi = s.ffi
-    scores = ffi.unpack(s.doubles, count)
-    lasts = ffi.unpack(s.ints + count, count)
-    ids = split_strings(ffi.unpack(s.buffer + 16 * count, page.ids_length))
-    first = page.first_rank
-    return ids, scores, range(first, first + count), lasts
 
 
 def _path(path: PathLike) -> bytes:

@@ -1,4 +1,21 @@
-"""The event stream processor: push events, get live analytics and batches."""
+"""The event stream processor: push events, get live analytics and batches.
+
+How an event travels (see DESIGN.md, "no Go crossing per call on hot paths"):
+
+* ``push`` checks the event and appends a tuple to a Python staging list:
+  no call into the engine. When the staging list is full, when a
+  dispatcher thread finds no batch within the flush interval, and before
+  every read (flush, analytics, stats, close), the list is drained into the
+  engine in bulk, one crossing per chunk.
+* The engine gets only what it analyses (user and channel ids, timestamps)
+  and numbers the events it accepts: stream positions 0, 1, 2, ... in the
+  order of the drains. The event tuples themselves stay here, in a ring of
+  slots indexed by position.
+* A batch comes back as (first position, count); the dispatcher thread
+  takes those tuples from the slots and hands the callback the very string
+  objects that were pushed, shaped as dicts or columns. No string is
+  decoded on the way back.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +25,14 @@ import os
 import threading
 import time
 import weakref
-from time import time as _time
 from array import array
-from itertools import chain, islice
+from itertools import islice
+from time import time as _time
 from typing import Any, Callable, Iterable, NamedTuple, Optional, Sequence
 
 from . import _args
 from ._errors import ClosedError, WaitTimeoutError
-from ._library import NativeObject, check, load, split_strings
+from ._library import NativeObject, check, encode_strings, load, read_list
 
 logger = logging.getLogger("engagehub_native")
 
@@ -25,11 +42,8 @@ ErrorHook = Callable[[Any, BaseException], Any]
 #: Longest single wait inside the engine: Python runs signal handlers (Ctrl-C)
 #: between these slices.
 _SLICE_MS = 100
-_EH_FULL = 7
-_EH_ERR_CLOSED = 5
-_EH_ERR_TIMEOUT = 6
-#: Events per crossing of the C ABI in push_many.
-_CHUNK = 4096
+#: Most events staged before a push drains them into the engine.
+_STAGE = 1024
 
 
 class ProcessorStats(NamedTuple):
@@ -48,18 +62,22 @@ class ProcessorStats(NamedTuple):
     callback_seconds: float  #: time spent inside the callback
 
 
-class EventStreamProcessor(NativeObject):
+class EventStreamProcessor:
     """Live analytics over a stream of events, delivered in batches to a callback.
 
     ``push`` (or ``push_many``) queues ``(event_type, user_id, channel_id,
-    timestamp)`` events in a bounded lock-free buffer and never blocks: it
-    returns False, and counts a drop, when the buffer is full. An engine
-    thread analyses each event (distinct users per minute, channel counts)
-    and cuts batches of at most ``batch_size`` events, when a batch is full
-    or ``flush_interval`` seconds after the last one. ``num_threads``
-    dispatcher threads owned by this object hand each batch to ``on_flush``,
-    as a list of dicts ``{"type", "user_id", "channel_id", "timestamp"}``
-    (or, with ``columnar=True``, one dict of four lists).
+    timestamp)`` events and never blocks: it returns False, and counts a
+    drop, when the buffer is full. The buffer is the engine's lock-free ring
+    of ``buffer_size`` events plus a staging list of up to
+    ``min(buffer_size, 1024)`` events on the Python side, which reaches the
+    engine in bulk. An engine thread analyses each event (distinct users per
+    minute, channel counts) and cuts batches of at most ``batch_size``
+    events, when a batch is full or ``flush_interval`` seconds after the
+    last one (staged events reach the engine within one more interval).
+    ``num_threads`` dispatcher threads owned by this object hand each batch
+    to ``on_flush``, as a list of dicts ``{"type", "user_id", "channel_id",
+    "timestamp"}`` (or, with ``columnar=True``, one dict of four lists),
+    holding the very objects that were pushed.
 
     A callback that raises is logged (logger ``engagehub_native``) and tried
     again, ``max_attempts`` times in all with exponential backoff from
@@ -70,9 +88,11 @@ class EventStreamProcessor(NativeObject):
     Without a callback, analysed events are kept (at most ``max_pending``)
     until one is set; then the buffer backs up and pushes are refused.
     Dispatcher threads never keep the interpreter from exiting: at exit,
-    pending events are delivered within ``exit_timeout`` seconds. A
-    processor runs (its threads hold it) until :meth:`close`, the end of a
-    ``with`` block, or interpreter exit.
+    pending events are delivered within ``exit_timeout`` seconds. Use
+    ``with EventStreamProcessor(...) as p:`` or :meth:`close`; a processor
+    dropped without either is closed in the background: what it holds is
+    delivered, its threads end and its memory is freed (a callback that
+    refers to its own processor keeps it alive, though: close it).
     """
 
     def __init__(self, *, buffer_size: int = 1024, batch_size: int = 100,
@@ -81,66 +101,55 @@ class EventStreamProcessor(NativeObject):
                  columnar: bool = False, max_attempts: int = 3, retry_backoff: float = 0.05,
                  exit_timeout: float = 10.0, max_pending: int = 0, hll_precision: int = 14,
                  topk_capacity: int = 1024) -> None:
-        buffer_size = _args.integer(buffer_size, "buffer_size", minimum=0, maximum=1 << 30)
-        batch_size = _args.integer(batch_size, "batch_size", minimum=0, maximum=1 << 30)
-        num_threads = _args.integer(num_threads, "num_threads", minimum=0, maximum=1024)
-        max_pending = _args.integer(max_pending, "max_pending", minimum=0, maximum=1 << 40)
-        hll_precision = _args.integer(hll_precision, "hll_precision", minimum=4, maximum=18)
-        topk_capacity = _args.integer(topk_capacity, "topk_capacity", minimum=0, maximum=1 << 24)
-        flush_interval = _args.finite(flush_interval, "flush_interval")
-        if flush_interval < 0:
-            raise ValueError(f"flush_interval must be >= 0 seconds, got {flush_interval}")
-        self._max_attempts = _args.integer(max_attempts, "max_attempts", minimum=1, maximum=1000)
-        self._retry_backoff = max(0.0, _args.finite(retry_backoff, "retry_backoff"))
-        self.exit_timeout = max(0.0, _args.finite(exit_timeout, "exit_timeout"))
-        self.columnar = bool(columnar)
-        for name, hook in (("on_flush", on_flush), ("on_error", on_error)):
-            if hook is not None and not callable(hook):
-                raise TypeError(f"{name} must be callable or None, not {type(hook).__name__}")
-        self.on_error = on_error
-        self._num_threads = num_threads or os.cpu_count() or 1
-
-        ffi, lib = load()
-        config = ffi.new("eh_proc_config *", {
-            "buffer_size": buffer_size, "batch_size": batch_size,
-            "flush_interval_us": int(flush_interval * 1e6), "max_pending": max_pending,
-            "hll_precision": hll_precision, "topk_capacity": topk_capacity,
-        })
-        handle = ffi.new("uint64_t *")
-        check(lib.eh_proc_new(config, handle))
-        self._attach(handle[0], "eh_proc_free")
-
-        self._callback: Optional[Callback] = None
-        self._stats_lock = threading.Lock()
-        self._failed = self._retried = 0
-        self._callback_seconds = 0.0
-        self._close_lock = threading.Lock()
-        self._closing = False
-        self._local = threading.local()  # .in_callback on dispatcher threads
-        self._dispatchers = [
-            threading.Thread(target=self._dispatch, name=f"engagehub-dispatch-{i}", daemon=True)
-            for i in range(self._num_threads)
-        ]
-        for thread in self._dispatchers:
-            thread.start()
-        _live.add(self)
-        if on_flush is not None:
-            self.on_flush = on_flush
+        pipeline = _Pipeline(
+            buffer_size=buffer_size, batch_size=batch_size, flush_interval=flush_interval,
+            num_threads=num_threads, on_flush=on_flush, on_error=on_error, columnar=columnar,
+            max_attempts=max_attempts, retry_backoff=retry_backoff, exit_timeout=exit_timeout,
+            max_pending=max_pending, hll_precision=hll_precision, topk_capacity=topk_capacity)
+        self._pipeline = pipeline
+        # The hot path's state: the staging list (never replaced) and how
+        # many it may hold; _seal() sets _room to -1, so every push takes
+        # the slow path, which raises ClosedError or ForkedProcessError.
+        self._staged = pipeline.staged
+        self._room = pipeline.stage_limit
+        pipeline.owner = weakref.ref(self)
+        weakref.finalize(self, pipeline.drop)
+        pipeline.start()
 
     # -- the callback ------------------------------------------------------
 
     @property
     def on_flush(self) -> Optional[Callback]:
         """The flush callback, or None. Assigning None keeps events until one is set."""
-        return self._callback
+        return self._pipeline.callback
 
     @on_flush.setter
     def on_flush(self, callback: Optional[Callback]) -> None:
-        if callback is not None and not callable(callback):
-            raise TypeError(f"on_flush must be callable or None, not {type(callback).__name__}")
-        lib = self._lib
-        self._callback = callback
-        check(lib.eh_proc_set_consumer(self._handle, callback is not None))
+        self._pipeline.set_callback(callback)
+
+    @property
+    def on_error(self) -> Optional[ErrorHook]:
+        """Called as ``on_error(batch, exc)`` with a batch given up on, or None."""
+        return self._pipeline.on_error
+
+    @on_error.setter
+    def on_error(self, hook: Optional[ErrorHook]) -> None:
+        self._pipeline.on_error = _hook(hook, "on_error")
+
+    @property
+    def columnar(self) -> bool:
+        """Whether batches are delivered as one dict of four lists."""
+        return self._pipeline.columnar
+
+    @property
+    def exit_timeout(self) -> float:
+        """Seconds the exit hook waits for this processor's pending events."""
+        return self._pipeline.exit_timeout
+
+    @property
+    def closed(self) -> bool:
+        """True once close() has begun: pushes raise ClosedError from then on."""
+        return self._pipeline.closing
 
     # -- producing -----------------------------------------------------------
 
@@ -153,88 +162,34 @@ class EventStreamProcessor(NativeObject):
         the time of the push. Strings may hold any Unicode, NUL included;
         lone surrogates raise ValueError.
         """
-        if type(event_type) is str and type(user_id) is str and type(channel_id) is str:
-            try:
-                t, u, c = event_type.encode(), user_id.encode(), channel_id.encode()
-            except UnicodeEncodeError:
-                t, u, c = _event_fields(event_type, user_id, channel_id)
-        else:
-            t, u, c = _event_fields(event_type, user_id, channel_id)
         if type(timestamp) is not int or not 0 < timestamp <= _args.INT64_MAX:
-            # "Now" read here: Python's clock costs ~40 ns, Go's from a cgo call ~250 ns.
-            if timestamp == 0 and type(timestamp) is int:  # the drop-in's usual call
-                timestamp = int(_time())
-            else:
-                timestamp = _args.timestamp(timestamp) or int(_time())
-        status = self._lib.eh_proc_push(self._handle, t, len(t), u, len(u), c, len(c), timestamp)
-        if status == 0:
+            timestamp = _args.timestamp(timestamp) or int(_time())
+        if not (type(event_type) is str and type(user_id) is str and type(channel_id) is str
+                and (event_type + user_id + channel_id).isascii()):
+            _check_fields(event_type, user_id, channel_id)
+        staged = self._staged
+        if len(staged) < self._room:
+            staged.append((event_type, user_id, channel_id, timestamp))
             return True
-        if status == _EH_FULL:
-            return False
-        check(status)
-        return False  # unreachable: check raised
+        return self._pipeline.push_slow((event_type, user_id, channel_id, timestamp))
 
     def push_many(self, events: Iterable[Sequence]) -> int:
         """Queue ``(event_type, user_id, channel_id[, timestamp])`` tuples in order.
 
-        Crosses into the engine once per 4096 events and never blocks;
-        returns how many were queued. Once the buffer is full the remaining
-        events of the call are dropped and counted. Every event of a
-        4096-event chunk is checked before any of it is queued: a bad event
-        raises TypeError or ValueError naming its index, and only the chunks
-        before its own were offered.
+        Never blocks; returns how many were queued. Once the buffer is full
+        the remaining events of the call are dropped and counted. Events are
+        checked 4096 at a time before any of them is queued: a bad event
+        raises TypeError or ValueError naming its index, and only the
+        chunks before its own were queued.
         """
         accepted = offered = 0
         events = iter(events)
         while True:
-            chunk = list(islice(events, _CHUNK))
+            chunk = list(islice(events, 4096))
             if not chunk:
                 return accepted
-            accepted += self._push_chunk(chunk, offered)
+            accepted += self._pipeline.push_chunk(_checked_events(chunk, offered))
             offered += len(chunk)
-
-    def _push_chunk(self, chunk: list, offset: int) -> int:
-        try:
-            widths = set(map(len, chunk))
-        except TypeError:
-            raise _bad_event(chunk, offset) from None
-        if len(widths) != 1 or not set(map(type, chunk)) <= {tuple, list}:
-            raise _bad_event(chunk, offset)
-        columns = list(zip(*chunk))
-        if widths == {3}:
-            stamps = array("q", bytes(8 * len(chunk)))
-        elif widths == {4}:
-            try:
-                stamps = array("q", columns[3])
-            except (TypeError, OverflowError):
-                stamps = array("q", [_args.timestamp(s, f"event {offset + i} timestamp")
-                                     for i, s in enumerate(columns[3])])
-        else:
-            raise _bad_event(chunk, offset)
-        fields = list(chain(columns[0], columns[1], columns[2]))
-        try:
-            text = "\0".join(fields)
-        except TypeError:
-            raise _bad_event(chunk, offset) from None
-        if text.isascii() and text.count("\0") == len(fields) - 1:
-            # The common case: ASCII fields without NULs go as one
-            # NUL-separated string, with no lengths to compute.
-            blob, lengths = text.encode("ascii"), None
-        else:
-            try:
-                encoded = [field.encode() for field in fields]
-            except UnicodeEncodeError:
-                raise _bad_event(chunk, offset) from None
-            blob, lengths = b"".join(encoded), array("q", map(len, encoded))
-        ffi = self._ffi
-        accepted = ffi.new("size_t *")
-        status = self._lib.eh_proc_push_many(
-            self._handle, blob, len(blob),
-            ffi.NULL if lengths is None else ffi.from_buffer("int64_t[]", lengths),
-            ffi.from_buffer("int64_t[]", stamps), len(chunk), accepted)
-        if status:
-            check(status)
-        return accepted[0]
 
     # -- waiting ---------------------------------------------------------------
 
@@ -247,54 +202,19 @@ class EventStreamProcessor(NativeObject):
         callback it waits only for analysis, not for delivery, which would
         wait on itself. Raises WaitTimeoutError if ``timeout`` seconds pass.
         """
-        lib, ffi = self._lib, self._ffi
-        mark = ffi.new("uint64_t *")
-        check(lib.eh_proc_flush_begin(self._handle, mark))
-        wait_delivery = not getattr(self._local, "in_callback", False)
-        self._wait(lambda ms: lib.eh_proc_flush_wait(self._handle, mark[0], ms, wait_delivery),
-                   timeout, "flush")
-
-    def _wait(self, call: Callable[[int], int], timeout: Optional[float], what: str) -> None:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            ms = _SLICE_MS
-            if deadline is not None:
-                ms = max(0, min(ms, int((deadline - time.monotonic()) * 1000)))
-            status = call(ms)
-            if status == 0:
-                return
-            if status != _EH_ERR_TIMEOUT:
-                check(status)
-            if deadline is not None and time.monotonic() >= deadline:
-                raise WaitTimeoutError(f"{what} did not finish within {timeout} s; nothing was lost")
+        self._pipeline.flush(timeout)
 
     def close(self, timeout: Optional[float] = None) -> None:
         """Stop accepting events, deliver what was pushed, stop the threads.
 
         Waits up to ``timeout`` seconds (None: as long as it takes) for the
-        callback to take every pending event; on WaitTimeoutError the
-        processor stays open and close() may be called again. Events left
-        when no callback is set are logged as undelivered. Idempotent.
+        callback to take every pending event; on WaitTimeoutError, delivery
+        goes on in the background and close() may be called again to wait
+        more. Called from inside the callback, it stops accepting events and
+        returns at once (it cannot wait for its own batch). Events left when
+        no callback is set are logged as undelivered. Idempotent.
         """
-        with self._close_lock:
-            if self.closed:
-                return
-            self._closing = True
-            lib = self._lib
-            handle = self._handle
-            deadline = None if timeout is None else time.monotonic() + timeout
-            self._wait(lambda ms: lib.eh_proc_close(handle, ms), timeout, "close")
-            me = threading.current_thread()
-            for thread in self._dispatchers:
-                if thread is not me:
-                    left = None if deadline is None else max(0.0, deadline - time.monotonic())
-                    thread.join(left)
-            stats = self.stats()
-            if stats.pending:
-                logger.warning("engagehub_native: closing with %d events undelivered%s",
-                               stats.pending, "" if self._callback else " (no flush callback was set)")
-            _live.discard(self)
-            self._release()
+        self._pipeline.close(timeout)
 
     def __enter__(self) -> "EventStreamProcessor":
         return self
@@ -302,66 +222,412 @@ class EventStreamProcessor(NativeObject):
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def _seal(self) -> None:
+        self._room = -1
+
+    # -- analytics -------------------------------------------------------------
+
+    def unique_users(self, window: int = 3600) -> int:
+        """Estimated distinct user ids among events of the last ``window`` seconds.
+
+        Events count by their own timestamp; the window is at most an hour
+        and is kept in one-minute HyperLogLog buckets (about 0.8 % error).
+        """
+        return self._pipeline.unique_users(_args.integer(window, "window"))
+
+    def top_channels(self, k: int = 10) -> list[tuple[str, int]]:
+        """Up to ``k`` ``(channel_id, count)`` pairs, busiest first.
+
+        Counts are all-time and never under-estimate; memory stays bounded
+        however many channels appear.
+        """
+        return self._pipeline.top_channels(_args.integer(k, "k", minimum=0))
+
+    def stats(self) -> ProcessorStats:
+        """A snapshot of the counters (the final ones once closed)."""
+        return self._pipeline.stats()
+
+    def __repr__(self) -> str:
+        try:
+            s = self.stats()
+        except Exception as exc:  # e.g. used in a forked child
+            return f"<EventStreamProcessor unusable: {type(exc).__name__}>"
+        state = "closed " if self.closed else ""
+        return (f"<EventStreamProcessor {state}accepted={s.accepted} dropped={s.dropped} "
+                f"delivered={s.delivered} pending={s.pending} "
+                f"threads={self._pipeline.num_threads}>")
+
+
+class _Pipeline(NativeObject):
+    """The engine handle and everything the dispatcher threads share.
+
+    It never refers to its EventStreamProcessor (only weakly, to seal it),
+    so dropping the processor lets its finalizer ask the dispatchers to
+    close: the last dispatcher to end frees the engine.
+    """
+
+    def __init__(self, *, buffer_size, batch_size, flush_interval, num_threads, on_flush,
+                 on_error, columnar, max_attempts, retry_backoff, exit_timeout, max_pending,
+                 hll_precision, topk_capacity) -> None:
+        # The engine owns the rules of its settings; Python checks types
+        # (and what only Python uses: threads, retries, exit timeout).
+        flush_interval = _args.finite(flush_interval, "flush_interval")
+        num_threads = _args.integer(num_threads, "num_threads", minimum=0, maximum=1024)
+        self.max_attempts = _args.integer(max_attempts, "max_attempts", minimum=1, maximum=1000)
+        self.retry_backoff = _args.nonnegative(retry_backoff, "retry_backoff")
+        self.exit_timeout = _args.nonnegative(exit_timeout, "exit_timeout")
+        self.columnar = bool(columnar)
+        self.callback = _hook(on_flush, "on_flush")
+        self.on_error = _hook(on_error, "on_error")
+        self.num_threads = num_threads or os.cpu_count() or 1
+
+        ffi, lib = load()
+        config = ffi.new("eh_proc_config *", {
+            "buffer_size": _args.integer(buffer_size, "buffer_size"),
+            "batch_size": _args.integer(batch_size, "batch_size"),
+            "flush_interval_us": _args.integer(round(flush_interval * 1e6), "flush_interval"),
+            "max_pending": _args.integer(max_pending, "max_pending"),
+            "hll_precision": _args.integer(hll_precision, "hll_precision"),
+            "topk_capacity": _args.integer(topk_capacity, "topk_capacity"),
+        })
+        handle = ffi.new("uint64_t *")
+        check(lib.eh_proc_new(config, handle))
+        self._attach(handle[0], "eh_proc_free")
+        self._out_accepted = ffi.new("size_t *")
+        self._out_kept_from = ffi.new("uint64_t *")
+        self._kept_from = 0
+
+        ring = config.buffer_size
+        self.stage_limit = min(ring, _STAGE)
+        self.staged: list = []
+        # Accepted events by stream position, modulo len(slots): at most
+        # ring + max_pending of them are neither handed out nor done, and a
+        # drain adds at most `ring`, so a slot is never overwritten before
+        # its batch has taken it.
+        self._slots: list = [None] * (2 * ring + config.max_pending)
+        self._chunk = ring
+        self._next_position = 0
+        self._drain_lock = threading.Lock()
+        self._slice_ms = max(1, min(_SLICE_MS, config.flush_interval_us // 1000))
+
+        self.owner: Optional[Callable[[], Optional[EventStreamProcessor]]] = None
+        self.closing = False  # pushes are refused; the engine closes once staging is empty
+        self._engine_closed = False
+        self._stats_lock = threading.Lock()
+        self._failed = self._retried = self._abandoned = 0
+        self._callback_seconds = 0.0
+        self._final: Optional[ProcessorStats] = None
+        self._local = threading.local()  # .in_callback on dispatcher threads
+        self._threads_left = self.num_threads
+        self._threads = [threading.Thread(target=self._dispatch, daemon=True,
+                                          name=f"engagehub-dispatch-{i}")
+                         for i in range(self.num_threads)]
+        if self.callback is not None:
+            check(lib.eh_proc_set_consumer(self._handle, True))
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+        _live.add(self)
+
+    def set_callback(self, callback: Optional[Callback]) -> None:
+        callback = _hook(callback, "on_flush")
+        lib = self._lib
+        self.callback = callback
+        check(lib.eh_proc_set_consumer(self._handle, callback is not None))
+
+    def _seal(self, error) -> None:
+        super()._seal(error)
+        owner = self.owner and self.owner()
+        if owner is not None:
+            owner._seal()
+
+    # -- into the engine -------------------------------------------------------
+
+    def push_slow(self, event: tuple) -> bool:
+        """A push that found the staging list full (or the processor sealed)."""
+        count_dropped = self._lib.eh_proc_count_dropped  # raises once sealed
+        with self._drain_lock:
+            if self.closing:
+                raise ClosedError("EventStreamProcessor is closed")
+            self._drain_locked()
+            if len(self.staged) < self.stage_limit:
+                self.staged.append(event)
+                return True
+            check(count_dropped(self._handle, 1))
+            return False
+
+    def push_chunk(self, events: list) -> int:
+        """push_many's chunk: staged events first, then these; drops the rest."""
+        count_dropped = self._lib.eh_proc_count_dropped  # raises once sealed
+        with self._drain_lock:
+            if self.closing:
+                raise ClosedError("EventStreamProcessor is closed")
+            self._drain_locked()
+            accepted = 0
+            if not self.staged:
+                while accepted < len(events):
+                    taken = self._offer_locked(events[accepted:accepted + self._chunk])
+                    accepted += taken
+                    if not taken:
+                        break
+            room = max(0, min(self.stage_limit - len(self.staged), len(events) - accepted))
+            self.staged.extend(events[accepted:accepted + room])
+            accepted += room
+            if accepted < len(events):
+                check(count_dropped(self._handle, len(events) - accepted))
+            return accepted
+
+    def drain(self) -> None:
+        """Hand every staged event the ring can take to the engine.
+
+        Always under the lock, even when nothing is staged: another thread
+        may be between taking a chunk from the list and handing it over.
+        """
+        with self._drain_lock:
+            self._drain_locked()
+
+    def _drain_locked(self) -> None:
+        staged = self.staged
+        while staged:
+            chunk = staged[:self._chunk]
+            del staged[:len(chunk)]  # appends since the slice land after it
+            taken = self._offer_locked(chunk)
+            if taken < len(chunk):
+                staged[0:0] = chunk[taken:]  # back in front, in order
+                return
+
+    def _offer_locked(self, chunk: list) -> int:
+        """Put the chunk in the slots, offer it to the engine; how many it took.
+
+        Only as many as the slots can hold without overwriting an event that
+        a dispatcher may still take (the engine tells from where it keeps
+        events after every offer: batches end out of order).
+        """
+        slots = self._slots
+        size = len(slots)
+        n = min(len(chunk), self._kept_from + size - self._next_position)
+        if n <= 0:
+            self._push_many(b"", 0)  # only to learn how far the engine has moved on
+            n = min(len(chunk), self._kept_from + size - self._next_position)
+            if n <= 0:
+                return 0
+        if n < len(chunk):
+            chunk = chunk[:n]
+        start = self._next_position % size
+        end = start + n
+        if end <= size:
+            slots[start:end] = chunk
+        else:
+            split = size - start
+            slots[start:] = chunk[:split]
+            slots[:end - size] = chunk[split:]
+        _, users, channels, stamps = zip(*chunk)
+        taken = self._push_many(encode_strings(users + channels), n, array("q", stamps))
+        self._next_position += taken
+        return taken
+
+    def _push_many(self, fields: bytes, n: int, stamps: Optional[array] = None) -> int:
+        accepted, kept_from = self._out_accepted, self._out_kept_from
+        status = self._lib.eh_proc_push_many(
+            self._handle, fields, len(fields),
+            self._ffi.from_buffer("int64_t[]", stamps) if n else self._ffi.NULL, n,
+            accepted, kept_from)
+        self._kept_from = kept_from[0]
+        if status:
+            check(status)
+        return accepted[0]
+
+    # -- waiting ---------------------------------------------------------------
+
+    def flush(self, timeout: Optional[float]) -> None:
+        lib, ffi = self._lib, self._ffi
+        deadline = None if timeout is None else time.monotonic() + timeout
+        in_callback = getattr(self._local, "in_callback", False)
+        with self._drain_lock:
+            # Every event pushed before this call has a position below target.
+            target = self._next_position + len(self.staged)
+            self._drain_locked()
+        # Staged events wait for room in the ring, which deliveries make;
+        # not from inside a callback, nor without one (nothing would move).
+        while self._next_position < target and self.callback is not None and not in_callback:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise WaitTimeoutError(f"flush did not finish within {timeout} s; "
+                                       f"{len(self.staged)} events are still staged")
+            time.sleep(0.001)
+            with self._drain_lock:
+                self._drain_locked()
+        mark = ffi.new("uint64_t *")
+        check(lib.eh_proc_flush_begin(self._handle, mark))
+        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+        _wait(lambda ms: lib.eh_proc_flush_wait(self._handle, mark[0], ms, not in_callback),
+              remaining, lambda: f"flush did not finish within {timeout} s; "
+                                 f"{self._pending()} events are still pending")
+
+    def close(self, timeout: Optional[float]) -> None:
+        """Stop pushes, drain, close the engine; wait for delivery unless in a callback."""
+        self._refuse_pushes()
+        if getattr(self._local, "in_callback", False):
+            return  # the dispatchers finish the close; this batch is ours
+        deadline = None if timeout is None else time.monotonic() + timeout
+
+        def timed_out(what: str) -> WaitTimeoutError:
+            return WaitTimeoutError(
+                f"close did not finish within {timeout} s: {what}; delivery goes on in the "
+                "background, call close() again to wait for it")
+
+        while not self._try_close_engine():  # staged events wait for room in the ring
+            if deadline is not None and time.monotonic() >= deadline:
+                raise timed_out(f"{len(self.staged)} events are still staged")
+            time.sleep(0.001)
+        # The dispatchers end once every batch is delivered; the last frees
+        # the engine. Joined in slices, so Ctrl-C is seen.
+        me = threading.current_thread()
+        for thread in self._threads:
+            while thread is not me and thread.is_alive():
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise timed_out(f"{self._pending()} events are not delivered yet")
+                left = _SLICE_MS / 1000
+                if deadline is not None:
+                    left = min(left, max(0.0, deadline - time.monotonic()))
+                thread.join(left)
+
+    def _pending(self) -> str:
+        try:
+            return str(self.stats().pending)
+        except ClosedError:  # released meanwhile: all delivered
+            return "no"
+
+    def _refuse_pushes(self) -> None:
+        with self._drain_lock:
+            if self.closing:
+                return
+            self._lib.eh_proc_close  # noqa: B018 - raises ForkedProcessError in a forked child
+            self.closing = True
+        owner = self.owner and self.owner()
+        if owner is not None:
+            owner._seal()
+
+    def _try_close_engine(self) -> bool:
+        """One step of closing: move staged events into the engine and, once
+        none is left, close it (without waiting). True once it is closed."""
+        with self._drain_lock:
+            if self._engine_closed or self.closed:
+                return True
+            lib, handle = self._lib, self._handle
+            self._drain_locked()
+            if self.staged:
+                if self.callback is not None:
+                    return False  # deliveries will make room in the ring
+                logger.error("closing with no flush callback set: %d staged events are "
+                             "undelivered", len(self.staged))
+                with self._stats_lock:
+                    self._failed += len(self.staged)
+                    self._abandoned += len(self.staged)
+                self.staged.clear()
+            self._engine_closed = True
+        status = lib.eh_proc_close(handle, 0)
+        if status != lib.EH_ERR_TIMEOUT:
+            check(status)
+        return True
+
+    def drop(self) -> None:
+        """Finalizer of the EventStreamProcessor: ask the dispatchers to close.
+
+        Runs wherever the garbage collector runs, maybe inside a drain on
+        this very thread, so it takes no lock: it only sets a flag.
+        """
+        self.closing = True
+
     # -- dispatching -----------------------------------------------------------
 
     def _dispatch(self) -> None:
         """Body of a dispatcher thread: pull batches, call back, acknowledge."""
-        ffi, lib, handle = self._ffi, self._lib, self._handle
-        batch = ffi.new("eh_batch *")
-        self._local.in_callback = False
-        while True:
-            status = lib.eh_proc_next(handle, _SLICE_MS, batch)
-            if status == _EH_ERR_CLOSED:
-                return
-            if status:
-                try:
+        try:
+            ffi, lib, handle = self._ffi, self._lib, self._handle
+            batch = ffi.new("eh_batch *")
+            self._local.in_callback = False
+            slots = self._slots
+            size = len(slots)
+            while True:
+                if self.closing and not self._engine_closed:
+                    self._try_close_engine()
+                status = lib.eh_proc_next(handle, self._slice_ms, batch)
+                if status:
+                    if status == lib.EH_ERR_CLOSED:
+                        return
                     check(status)
-                except ClosedError:
-                    return
-                except Exception:
-                    logger.exception("engagehub_native: dispatcher failed to pull a batch")
-                    time.sleep(_SLICE_MS / 1000)
-                continue
-            count = batch.count
-            if not count:
-                continue
-            batch_id = batch.id
-            try:
-                fields = split_strings(ffi.unpack(batch.fields, batch.fields_length))
-                stamps = ffi.unpack(batch.timestamps, count)
-            finally:
-                lib.eh_free(batch.block)
-            try:
-                self._deliver(_shape(fields, stamps, self.columnar), count)
-            finally:
-                lib.eh_proc_done(handle, batch_id)
+                count = batch.count
+                if not count:
+                    if self.staged and not self.closing:
+                        self.drain()  # a trickle that never filled the staging list
+                    continue
+                start = batch.first % size
+                end = start + count
+                events = slots[start:end] if end <= size else slots[start:] + slots[:end - size]
+                try:
+                    self._deliver(events, count)
+                finally:
+                    lib.eh_proc_done(handle, batch.id)
+        except ClosedError:
+            return
+        except Exception:
+            logger.exception("engagehub_native: a dispatcher thread failed")
+        finally:
+            self._dispatcher_ended()
 
-    def _deliver(self, events, count: int) -> None:
+    def _dispatcher_ended(self) -> None:
+        """The last dispatcher to end frees the engine once the processor closes."""
+        with self._stats_lock:
+            self._threads_left -= 1
+            last = self._threads_left == 0
+        if not last or not self.closing:
+            return
+        try:
+            final = self.stats()
+        except Exception:
+            return  # a forked child or a failed engine: nothing to report
+        self._final = final
+        if final.pending:
+            logger.warning("engagehub_native: closed with %d events undelivered%s",
+                           final.pending,
+                           "" if self.callback else " (no flush callback was set)")
+        _live.discard(self)
+        self._release()
+
+    def _deliver(self, events: list, count: int) -> None:
+        if self.columnar:
+            types, users, channels, stamps = zip(*events)
+            batch = {"type": list(types), "user_id": list(users),
+                     "channel_id": list(channels), "timestamp": list(stamps)}
+        else:
+            batch = [{"type": t, "user_id": u, "channel_id": c, "timestamp": ts}
+                     for t, u, c, ts in events]
         self._local.in_callback = True
         try:
             attempt = 0
             while True:
-                callback = self._callback
+                callback = self.callback
                 while callback is None:  # removed after this batch was handed out
-                    if self._closing:
-                        self._give_up(events, count, None)
+                    if self.closing:
+                        self._give_up(batch, count, None)
                         return
                     time.sleep(_SLICE_MS / 1000)
-                    callback = self._callback
+                    callback = self.callback
                 attempt += 1
                 started = time.perf_counter()
                 try:
-                    callback(events)
+                    callback(batch)
                     return
                 except BaseException as exc:  # noqa: B036 - a callback must never kill a dispatcher
                     logger.error("flush callback raised on a batch of %d events (attempt %d of %d)",
-                                 count, attempt, self._max_attempts, exc_info=True)
-                    if attempt < self._max_attempts:
+                                 count, attempt, self.max_attempts, exc_info=True)
+                    if attempt < self.max_attempts:
                         with self._stats_lock:
                             self._retried += 1
-                        time.sleep(self._retry_backoff * 2 ** (attempt - 1))
+                        time.sleep(self.retry_backoff * 2 ** (attempt - 1))
                         continue
-                    self._give_up(events, count, exc)
+                    self._give_up(batch, count, exc)
                     return
                 finally:
                     with self._stats_lock:
@@ -369,7 +635,7 @@ class EventStreamProcessor(NativeObject):
         finally:
             self._local.in_callback = False
 
-    def _give_up(self, events, count: int, exc: Optional[BaseException]) -> None:
+    def _give_up(self, batch, count: int, exc: Optional[BaseException]) -> None:
         """Hand a batch that cannot be delivered to on_error, or log it with its size.
 
         ``exc`` is the callback's last exception, or None when the processor
@@ -383,105 +649,110 @@ class EventStreamProcessor(NativeObject):
             exc = ClosedError("closed while no flush callback was set")
         elif self.on_error is None:
             logger.error("gave up on a batch of %d events after %d attempts; pass on_error= "
-                         "to keep failed batches", count, self._max_attempts)
+                         "to keep failed batches", count, self.max_attempts)
         if self.on_error is None:
             return
         try:
-            self.on_error(events, exc)
+            self.on_error(batch, exc)
         except BaseException:
             logger.exception("on_error raised for a batch of %d events, which is now lost", count)
 
-    # -- analytics -------------------------------------------------------------
+    # -- reads -------------------------------------------------------------------
 
-    def unique_users(self, window: int = 3600) -> int:
-        """Estimated distinct user ids among events of the last ``window`` seconds.
-
-        Events count by their own timestamp; the window is at most an hour
-        and is kept in one-minute HyperLogLog buckets (about 0.8 % error).
-        """
-        window = _args.integer(window, "window", minimum=0, maximum=3600)
+    def unique_users(self, window: int) -> int:
+        lib = self._lib
+        self.drain()
         out = self._ffi.new("uint64_t *")
-        check(self._lib.eh_proc_unique_users(self._handle, window, out))
+        check(lib.eh_proc_unique_users(self._handle, window, out))
         return out[0]
 
-    def top_channels(self, k: int = 10) -> list[tuple[str, int]]:
-        """Up to ``k`` ``(channel_id, count)`` pairs, busiest first.
-
-        Counts are all-time and never under-estimate; memory stays bounded
-        however many channels appear.
-        """
-        k = _args.integer(k, "k", minimum=0)
-        ffi = self._ffi
-        top = ffi.new("eh_counts *")
-        check(self._lib.eh_proc_top_channels(self._handle, k, top))
-        count = top.count
-        if not count:
-            return []
-        try:
-            ids = split_strings(ffi.unpack(top.ids, top.ids_length))
-            counts = ffi.unpack(top.counts, count)
-        finally:
-            self._lib.eh_free(top.block)
+    def top_channels(self, k: int) -> list:
+        lib = self._lib
+        self.drain()
+        top = self._ffi.new("eh_list *")
+        check(lib.eh_proc_top_channels(self._handle, k, top))
+        ids, _, counts = read_list(top)
         return list(zip(ids, counts))
 
     def stats(self) -> ProcessorStats:
-        """A snapshot of the counters."""
+        if self._final is not None:
+            return self._final
+        lib = self._lib
+        if not self.closing:
+            self.drain()
         s = self._ffi.new("eh_proc_counters *")
-        check(self._lib.eh_proc_stats(self._handle, s))
+        check(lib.eh_proc_stats(self._handle, s))
         with self._stats_lock:
             failed, retried, seconds = self._failed, self._retried, self._callback_seconds
+            abandoned = self._abandoned
+        staged = len(self.staged)
         return ProcessorStats(
-            pushed=s.pushed, accepted=s.accepted, dropped=s.dropped, processed=s.processed,
-            delivered=s.delivered, failed=failed, retried=retried, pending=s.pending,
-            queue_depth=s.queue_depth, batches=s.batches, callback_seconds=seconds,
+            pushed=s.pushed + staged + abandoned, accepted=s.accepted + staged + abandoned,
+            dropped=s.dropped, processed=s.processed, delivered=s.delivered, failed=failed,
+            retried=retried, pending=s.pending, queue_depth=s.queue_depth + staged,
+            batches=s.batches,
+            callback_seconds=seconds,
         )
 
-    def __repr__(self) -> str:
-        if self.closed:
-            return "<EventStreamProcessor closed>"
-        try:
-            s = self.stats()
-        except Exception as exc:  # e.g. used in a forked child
-            return f"<EventStreamProcessor unusable: {type(exc).__name__}>"
-        return (f"<EventStreamProcessor accepted={s.accepted} dropped={s.dropped} "
-                f"delivered={s.delivered} pending={s.pending} threads={self._num_threads}>")
+
+def _wait(call: Callable[[int], int], timeout: Optional[float],
+          message: Callable[[], str]) -> None:
+    """Call ``call(ms)`` in slices until it returns EH_OK or ``timeout`` passes."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    timed_out = load()[1].EH_ERR_TIMEOUT
+    while True:
+        ms = _SLICE_MS
+        if deadline is not None:
+            ms = max(0, min(ms, int((deadline - time.monotonic()) * 1000)))
+        status = call(ms)
+        if status == 0:
+            return
+        if status != timed_out:
+            check(status)
+        if deadline is not None and time.monotonic() >= deadline:
+            raise WaitTimeoutError(message())
 
 
-def _event_fields(event_type, user_id, channel_id):
-    return (_args.text(event_type, "event_type"), _args.text(user_id, "user_id"),
-            _args.text(channel_id, "channel_id"))
+def _hook(hook, name: str):
+    if hook is not None and not callable(hook):
+        raise TypeError(f"{name} must be callable or None, not {type(hook).__name__}")
+    return hook
 
 
-def _bad_event(chunk: list, offset: int) -> Exception:
-    """The exception naming the first malformed event of a chunk."""
+def _check_fields(event_type, user_id, channel_id) -> None:
+    """Raise TypeError or ValueError for fields push() cannot take."""
+    _args.text(event_type, "event_type")
+    _args.text(user_id, "user_id")
+    _args.text(channel_id, "channel_id")
+
+
+def _checked_events(chunk: list, offset: int) -> list:
+    """push_many's events as (type, user, channel, timestamp) tuples, each checked."""
+    now = None
+    out = []
     for i, event in enumerate(chunk):
         where = f"event {offset + i}"
-        if not isinstance(event, (tuple, list)) or len(event) not in (3, 4):
-            return TypeError(f"{where}: expected (event_type, user_id, channel_id[, timestamp]), "
-                             f"got {event!r:.80}")
+        if type(event) not in (tuple, list) or len(event) not in (3, 4):
+            raise TypeError(f"{where}: expected (event_type, user_id, channel_id[, timestamp]), "
+                            f"got {event!r:.80}")
         if len(event) != len(chunk[0]):
-            return TypeError(f"{where}: every event of a call must have the same number of "
-                             "fields (3, or 4 with a timestamp)")
+            raise TypeError(f"{where}: every event of a call must have the same number of "
+                            "fields (3, or 4 with a timestamp)")
+        event_type, user_id, channel_id = event[0], event[1], event[2]
         try:
-            _event_fields(*event[:3])
-            if len(event) == 4:
-                _args.timestamp(event[3])
+            if not (type(event_type) is str and type(user_id) is str
+                    and type(channel_id) is str and (event_type + user_id + channel_id).isascii()):
+                _check_fields(event_type, user_id, channel_id)
         except (TypeError, ValueError) as exc:
-            return type(exc)(f"{where}: {exc}")
-    return ValueError("malformed events")  # the engine refused what Python could not find
+            raise type(exc)(f"{where}: {exc}") from None
+        timestamp = _args.timestamp(event[3], f"{where} timestamp") if len(event) == 4 else 0
+        if not timestamp:
+            timestamp = now = now or int(_time())
+        out.append((event_type, user_id, channel_id, timestamp))
+    return out
 
 
-def _shape(fields: list, stamps: list, columnar: bool):
-    """A batch as the callback receives it."""
-    if columnar:
-        return {"type": fields[0::3], "user_id": fields[1::3], "channel_id": fields[2::3],
-                "timestamp": stamps}
-    it = iter(fields)
-    return [{"type": t, "user_id": u, "channel_id": c, "timestamp": ts}
-            for t, u, c, ts in zip(it, it, it, stamps)]
-
-
-_live: "weakref.WeakSet[EventStreamProcessor]" = weakref.WeakSet()
+_live: "weakref.WeakSet[_Pipeline]" = weakref.WeakSet()
 
 
 @atexit.register
@@ -491,8 +762,11 @@ def _close_at_exit() -> None:
 
     if not usable():
         return
-    for processor in list(_live):
+    for pipeline in list(_live):
         try:
-            processor.close(timeout=processor.exit_timeout)
+            pipeline.close(timeout=pipeline.exit_timeout)
+        except WaitTimeoutError as exc:
+            logger.error("engagehub_native: at exit, %s", exc)
         except Exception:
             logger.exception("engagehub_native: events may be undelivered at exit")
+
