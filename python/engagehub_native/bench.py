@@ -771,24 +771,20 @@ def dropped_processors(make: Callable[[Sink], object], push: Callable[[object, t
                        n: int, settle: float = 5.0) -> dict:
     """Create ``n`` processors one after the other, push 10 events into each, then drop
     each WITHOUT ``close()`` (``del`` + ``gc.collect()``). Reports threads
-    (``threading.active_count()``) before any processor exists and after the last is
-    dropped, waiting up to ``settle`` seconds for threads to end; RSS before the first
-    of the ``n`` is made and after the last is dropped. One processor made beforehand
-    (and closed, where the class has ``close()``) loads the engine, so its one-time
-    memory is not counted. Run it in a fresh process."""
+    (``threading.active_count()``) and RSS before the first is made and after the last
+    is dropped, waiting up to ``settle`` seconds for threads to end. The engine is
+    loaded first (by a board made and closed), so its one-time memory is not counted.
+    Run it in a fresh process."""
     now = int(time.time())
     events = [("message", user_id(i), f"channel{i % 3}", now) for i in range(10)]
-    threads_before = threading.active_count()
-    # Load the engine and its runtime first, so their one-time memory is not counted;
-    # this one is closed where the class offers close() (the drop-in does not).
-    first = make(Sink())
-    for ev in events:
-        push(first, ev)
-    if hasattr(first, "close"):
-        first.close()
-    del first
+    # Load the engine (and start its runtime) with a board, not a processor, so its
+    # one-time memory is not counted and every processor measured is one of the n.
+    from engagehub_native import Leaderboard
+
+    Leaderboard(0.95, 0).close()
     gc.collect()
     time.sleep(0.2)
+    threads_before = threading.active_count()
     rss_before = rss_bytes()
     for _ in range(n):
         proc = make(Sink())
@@ -800,9 +796,10 @@ def dropped_processors(make: Callable[[Sink], object], push: Callable[[object, t
     while threading.active_count() > threads_before and time.monotonic() < deadline:
         time.sleep(0.05)
         gc.collect()
+    rss_after = rss_bytes()
     return {"processors": n, "threads_before": threads_before,
             "threads_after": threading.active_count(), "rss_before": rss_before,
-            "rss_after": rss_bytes(), "growth_mb": (rss_bytes() - rss_before) / 2**20}
+            "rss_after": rss_after, "growth_mb": (rss_after - rss_before) / 2**20}
 
 
 def child_dropped_native(n: int) -> dict:
