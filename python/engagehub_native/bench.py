@@ -901,6 +901,8 @@ def bench_processor(report: Report, sizes: Sizes) -> None:
 
 
 def _num(x: float) -> str:
+    if isinstance(x, int):
+        return f"{x:,}"
     if x == 0:
         return "0"
     if abs(x) >= 100:
