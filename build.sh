@@ -82,7 +82,7 @@ mode_test() {
 }
 
 mode_bench() {
-    say "Go benchmarks (core/; the processor's floor is BenchmarkProcessor in core/stream)"
+    say "Go benchmarks of core/ (BenchmarkProcessor in core/stream: the Go processor alone, target >= 8 M events/s)"
     "$GO" test -run '^$' -bench . -benchmem ./core/...
     install_package
     "$VENV/bin/python" -m pip install -q ".[bench]"
