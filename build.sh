@@ -8,7 +8,8 @@
 #   pytest   install the package (not editable) with its test extras into the
 #            virtualenv $VENV, then run pytest there against the installed copy
 #   test     gotest, then pytest: the whole suite (what the README and CI run)
-#   bench    Go benchmarks of core/, then the Python harness (python -m engagehub_native bench)
+#   bench    Go benchmarks of core/, the package's harness of the native API
+#            (python -m engagehub_native bench), then the drop-ins' (benchmarks/dropin.py)
 #   demo     install into $VENV and run the package's main job (python -m engagehub_native demo)
 # Modes run in the order given, each usable alone.
 #
@@ -17,6 +18,7 @@
 #   VENV     virtualenv folder (default: .venv in this folder)
 #   GO       go binary (default: go on PATH)
 #   PYTEST_ARGS  extra arguments for pytest (default: none)
+#   BENCH_ARGS   extra arguments for both Python harnesses, e.g. --quick (default: none)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -80,12 +82,14 @@ mode_test() {
 }
 
 mode_bench() {
-    say "Go benchmarks"
+    say "Go benchmarks of core/ (BenchmarkProcessor in core/stream: the Go processor alone, target >= 8 M events/s)"
     "$GO" test -run '^$' -bench . -benchmem ./core/...
     install_package
     "$VENV/bin/python" -m pip install -q ".[bench]"
-    say "Python harness"
-    "$VENV/bin/python" -m engagehub_native bench
+    say "the package's harness: native API (python -m engagehub_native bench ${BENCH_ARGS:-})"
+    "$VENV/bin/python" -m engagehub_native bench ${BENCH_ARGS:-}
+    say "the drop-in modules (python benchmarks/dropin.py ${BENCH_ARGS:-})"
+    "$VENV/bin/python" benchmarks/dropin.py ${BENCH_ARGS:-}
 }
 
 mode_demo() {

@@ -1,9 +1,11 @@
 """The benchmark harness behind ``python -m engagehub_native bench``.
 
-Measures, from Python on the machine it runs on, the performance figures that
-issue 2 (leaderboard) and issue 3 (event stream processor) set targets for,
-next to a baseline measured in the same run, and judges each figure against
-the :data:`TARGETS` table. Nothing is hard-coded but the targets.
+Measures the native API (:class:`engagehub_native.EventStreamProcessor`,
+:class:`engagehub_native.Leaderboard`) from Python on the machine it runs on,
+next to a pure-Python baseline measured in the same run, and judges each
+figure against the :data:`TARGETS` table. Nothing is hard-coded but the
+targets. The drop-in modules are the package's clients, so they are measured
+by ``benchmarks/dropin.py`` beside the package, which reuses the helpers here.
 
 Conventions, so the figures mean the same thing in every run:
 
@@ -12,13 +14,14 @@ Conventions, so the figures mean the same thing in every run:
   (two back-to-back reads) is measured and printed beside them.
 * Every timed loop runs with the garbage collector disabled, after a warm-up
   of the same calls.
-* Resident memory is read from ``/proc/self/statm`` in a fresh subprocess,
-  before and after the work, with inputs generated on the fly so the
-  harness's own lists are not counted.
-* Throughput is end to end: from the first push until ``flush`` returns,
-  every event having reached the callback. A push refused because the buffer
-  is full is offered again after a ``time.sleep(0)`` yield, so nothing is
-  lost; the refusals are reported.
+* Resident memory and thread counts are read in a fresh subprocess
+  (``/proc/self/statm``, ``threading.active_count()``), before and after the
+  work, with inputs generated on the fly so the harness's own lists are not
+  counted.
+* Throughput is end to end: from the first push until ``flush`` returns and
+  the callback has seen every event. A push refused because the buffer is
+  full is offered again after a ``time.sleep(0)`` yield, so nothing is lost;
+  the refusals are counted and reported.
 """
 
 from __future__ import annotations
@@ -63,21 +66,36 @@ class Target(NamedTuple):
         return f"{self.op} {_num(self.limit)} {self.unit}"
 
 
-#: Every target the harness judges, keyed by the name rows refer to.
+#: Every target this harness judges, keyed by the name rows refer to.
 TARGETS: Dict[str, Target] = {
     "lb_update_p50": Target("<=", 1.5, "µs", "issue 2"),
-    "lb_top_dicts_p50": Target("<=", 6.0, "µs", "issue 2"),
+    "lb_update_p50_50k": Target("<=", 0.25, "µs", "issue 'The Python boundary, redone'"),
+    "lb_updates_per_s": Target(">=", 3.0, "M/s", "issue 'The Python boundary, redone'"),
+    "lb_top_p50_1m": Target("<=", 4.0, "µs", "issue 'The Python boundary, redone'"),
     "lb_rank_p50": Target("<=", 3.0, "µs", "issue 2"),
+    "lb_queries_per_s": Target(">=", 180.0, "k q/s", "issue 'The Python boundary, redone'"),
     "lb_growth": Target("<=", 2.0, "x", "issue 2"),
     "lb_bytes_per_user": Target("<=", 100.0, "B", "issue 2"),
-    "proc_push_event": Target(">=", 1.0, "M ev/s", "issue 3"),
+    "proc_push_dicts": Target(">=", 2.0, "M ev/s", "issue 'The Python boundary, redone'"),
     "proc_push_many_dicts": Target(">=", 2.0, "M ev/s", "issue 3"),
-    "proc_push_many_columnar": Target(">=", 3.0, "M ev/s", "issue 3"),
+    "proc_columnar": Target(">=", 3.5, "M ev/s", "issue 'The Python boundary, redone'"),
+    "proc_original_workload": Target(">=", 1.5, "M ev/s", "issue 'The Python boundary, redone'"),
     "proc_distinct_error": Target("<=", 1.5, "%", "issue 3"),
     "proc_memory_growth": Target("<", 40.0, "MB", "issue 3"),
+    "proc_dropped_threads": Target("<=", 0.0, "threads", "issue 'The Python boundary, redone'"),
+    "proc_dropped_rss": Target("<", 5.0, "MB", "issue 'The Python boundary, redone'"),
 }
 
 NO_SORTEDCONTAINERS = "baseline unavailable (pip install sortedcontainers)"
+
+#: The "original's own benchmark script" configuration (see :func:`throughput_original`).
+ORIGINAL_CONFIG = {"buffer_size": 16384, "num_threads": 4, "batch_size": 256,
+                   "flush_interval_ms": 200}
+ORIGINAL_EVENTS = 50_000
+
+#: The one-producer delivery runs: buffer, dispatcher threads, batch, flush interval (ms).
+DELIVERY_CONFIG = {"buffer_size": 65536, "num_threads": 1, "batch_size": 512,
+                   "flush_interval_ms": 50}
 
 
 # -- results ----------------------------------------------------------------------
@@ -91,7 +109,7 @@ class Row:
     metric: str
     value: Optional[float]
     unit: str
-    target: Optional[str] = None        #: key into TARGETS, None for information only
+    target: Optional[Target] = None     #: None for information only
     baseline: Optional[float] = None    #: same metric, baseline implementation, same run
     baseline_name: str = ""
     note: str = ""
@@ -100,15 +118,13 @@ class Row:
     def passed(self) -> Optional[bool]:
         if self.target is None or self.value is None:
             return None
-        return TARGETS[self.target].met(self.value)
+        return self.target.met(self.value)
 
     def as_dict(self) -> dict:
         out = asdict(self)
         out["passed"] = self.passed
         if self.target is not None:
-            t = TARGETS[self.target]
-            out["target"] = {"key": self.target, "op": t.op, "limit": t.limit,
-                             "unit": t.unit, "source": t.source}
+            out["target"] = self.target._asdict()
         return out
 
 
@@ -117,28 +133,34 @@ class Sizes:
     """How big each measurement is; ``--quick`` shrinks them all."""
 
     users: int = 1_000_000         #: the large board (and the memory-per-user board)
-    small_users: int = 10_000      #: the small board of the growth ratio
-    update_calls: int = 100_000    #: timed calls per update metric
-    rank_calls: int = 100_000      #: timed calls per rank metric
-    top_calls: int = 30_000        #: timed calls per top-10 metric
+    small_users: int = 10_000      #: the small board (growth ratio, updates/s)
+    mid_users: int = 50_000        #: the board of the update p50 target
+    query_users: int = 100_000     #: the board of the queries/s target
+    update_calls: int = 100_000    #: timed calls per update latency
+    rank_calls: int = 100_000      #: timed calls per rank latency
+    top_calls: int = 30_000        #: timed calls per top-10 latency
+    update_loop: int = 200_000     #: updates of the updates/s run
+    query_loop: int = 50_000       #: queries of the queries/s run
     events: int = 1_000_000        #: events per throughput run
     distinct: int = 1_000_000      #: distinct users for the HLL error
     growth: int = 1_000_000        #: distinct users and channels for memory growth
+    dropped: int = 200             #: processors created and dropped without close()
     event_users: int = 100_000     #: user-id pool of the throughput runs
     channels: int = 50             #: channel pool of the throughput runs
     repeat: int = 3                #: throughput runs per path; the best is reported
 
     @classmethod
     def quick(cls, users: Optional[int] = None) -> "Sizes":
-        return cls(users=users or 50_000, small_users=10_000, update_calls=10_000,
-                   rank_calls=10_000, top_calls=5_000, events=100_000, distinct=100_000,
-                   growth=100_000, event_users=10_000, repeat=1)
+        return cls(users=users or 100_000, update_calls=10_000, rank_calls=10_000,
+                   top_calls=5_000, update_loop=50_000, query_loop=10_000, events=100_000,
+                   distinct=100_000, growth=100_000, dropped=50, event_users=10_000, repeat=1)
 
 
 @dataclass
 class Report:
     """Rows plus the facts needed to read them."""
 
+    title: str = "engagehub_native bench"
     rows: List[Row] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
@@ -200,6 +222,11 @@ def timer_overhead_ns(n: int = 200_000) -> int:
     return percentile(samples, 0.5)
 
 
+def latency(samples: List[int]) -> tuple:
+    """(p50, p99) of sorted ns samples, in µs."""
+    return percentile(samples, 0.5) / 1000, percentile(samples, 0.99) / 1000
+
+
 def load_average() -> float:
     """The 1-minute load average: other work on the machine skews every figure."""
     try:
@@ -227,10 +254,15 @@ def rss_bytes() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def run_child(function: str, *args) -> dict:
-    """Run ``engagehub_native.bench.<function>(*args)`` in a fresh interpreter; its JSON result."""
-    code = (f"import json, engagehub_native.bench as b; "
-            f"print(json.dumps(b.{function}(*{args!r})))")
+def run_child(function: str, *args, module: str = "engagehub_native.bench",
+              path: Optional[str] = None) -> dict:
+    """Run ``<module>.<function>(*args)`` in a fresh interpreter; its JSON result.
+
+    ``path`` is put first on the child's ``sys.path`` (for a module that is
+    not installed, such as ``benchmarks/dropin.py``).
+    """
+    code = (f"import sys, json; sys.path.insert(0, {path!r}) if {path!r} else None; "
+            f"import {module} as m; print(json.dumps(m.{function}(*{args!r})))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=600)
     if done.returncode:
@@ -238,107 +270,148 @@ def run_child(function: str, *args) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _user_id(i: int) -> str:
+def user_id(i: int) -> str:
     """A 13-character user id."""
     return f"user{i:09d}"
+
+
+def have_sortedcontainers(report: Report) -> bool:
+    """Whether the SortedList baseline can run; says so in the report when it can't."""
+    try:
+        import sortedcontainers  # noqa: F401
+        return True
+    except ImportError:
+        report.notes.append(f"leaderboard: {NO_SORTEDCONTAINERS}")
+        print(f"  {NO_SORTEDCONTAINERS}", flush=True)
+        return False
+
+
+# -- the pure-Python leaderboard baseline -----------------------------------------
+
+
+def board_entries(n: int, now: int, seed: int) -> Iterator[tuple]:
+    """``(user_id, points, timestamp)`` for users 0..n-1, points 1..10000, ages 0..30 days."""
+    rng = random.Random(seed)
+    for i in range(n):
+        yield user_id(i), float(rng.randint(1, 10_000)), now - rng.randint(0, 30 * 86400)
+
+
+class SortedBoard:
+    """Baseline: a dict ``user -> score`` plus a ``sortedcontainers.SortedList`` of
+    ``(-score, user)``. Undecayed scores (decay would only cost it more);
+    update = remove the old tuple + add the new; rank = index + 1; top-k = a slice."""
+
+    def __init__(self, entries) -> None:
+        from sortedcontainers import SortedList
+
+        self.scores = {uid: pts for uid, pts, _ in entries}
+        self.sorted = SortedList((-s, u) for u, s in self.scores.items())
+
+    def update(self, uid: str, points: float, timestamp: int = 0) -> None:
+        scores, sl = self.scores, self.sorted
+        old = scores.get(uid)
+        if old is not None:
+            sl.remove((-old, uid))
+            new = old + points
+        else:
+            new = points
+        sl.add((-new, uid))
+        scores[uid] = new
+
+    def rank(self, uid: str) -> int:
+        return self.sorted.index((-self.scores[uid], uid)) + 1
+
+    def top(self, k: int) -> list:
+        return self.sorted[:k]
+
+    def __len__(self) -> int:
+        return len(self.scores)
 
 
 # -- leaderboard ------------------------------------------------------------------
 
 
-class Boards(NamedTuple):
-    """The same users on each implementation measured."""
-
-    dropin: object                 #: cpp_leaderboard.Leaderboard
-    native: object                 #: engagehub_native.Leaderboard
-    sorted_list: Optional[object]  #: sortedcontainers baseline, or None
-    sorted_scores: Optional[dict]  #: user id -> score of the baseline
-
-
-def _board_entries(n: int, now: int, seed: int) -> Iterator[tuple]:
-    """``(user_id, points, timestamp)`` for users 0..n-1, points and ages random."""
-    rng = random.Random(seed)
-    for i in range(n):
-        yield _user_id(i), float(rng.randint(1, 10_000)), now - rng.randint(0, 30 * 86400)
-
-
-def build_boards(n: int, now: int, with_baseline: bool) -> Boards:
-    """Boards of ``n`` users: drop-in (via update_user), native (via update_many), baseline."""
-    import cpp_leaderboard
+def native_board(n: int, now: int):
+    """A native ``Leaderboard(0.95, max_users=0)`` holding users 0..n-1 (via update_many)."""
     from engagehub_native import Leaderboard
 
-    dropin = cpp_leaderboard.Leaderboard(0.95, 0)
-    update_user = dropin.update_user
-    for uid, pts, ts in _board_entries(n, now, seed=n):
-        update_user(uid, pts, ts)
-    native = Leaderboard(0.95, 0)
-    native.update_many(_board_entries(n, now, seed=n))
-    sorted_list = scores = None
-    if with_baseline:
-        from sortedcontainers import SortedList
-
-        scores = {uid: pts for uid, pts, _ in _board_entries(n, now, seed=n)}
-        sorted_list = SortedList((-s, u) for u, s in scores.items())
-    return Boards(dropin, native, sorted_list, scores)
+    board = Leaderboard(0.95, 0)
+    board.update_many(board_entries(n, now, seed=n))
+    return board
 
 
-def _sorted_update(sl, scores: dict) -> Callable:
-    """The baseline's update: remove the old ``(-score, id)``, add the new one."""
-    def update(uid: str, points: float) -> None:
-        old = scores[uid]
-        sl.remove((-old, uid))
-        new = old + points
-        sl.add((-new, uid))
-        scores[uid] = new
-    return update
-
-
-def _sorted_rank(sl, scores: dict) -> Callable:
-    """The baseline's rank of a user: index of its tuple, plus one."""
-    def rank(uid: str) -> int:
-        return sl.index((-scores[uid], uid)) + 1
-    return rank
-
-
-def _latency(samples: List[int]) -> tuple:
-    """(p50, p99) of sorted ns samples, in µs."""
-    return percentile(samples, 0.5) / 1000, percentile(samples, 0.99) / 1000
-
-
-def measure_board(n: int, sizes: Sizes, now: int, baseline: bool) -> Dict[str, tuple]:
-    """p50/p99 latencies (µs) of update, top-10 and rank on an ``n``-user board.
-
-    Keys: ``update_user`` (drop-in), ``update`` (native), ``get_top_users``
-    (drop-in, dicts), ``top`` (native), ``get_user_rank`` (drop-in), and with
-    the baseline ``sl_update``, ``sl_top``, ``sl_rank``. Updates and ranks hit
-    users chosen at random; updates add 1..10 points at the current time.
-    """
-    boards = build_boards(n, now, baseline)
+def board_calls(n: int, sizes: Sizes, now: int) -> tuple:
+    """Argument tuples of the timed calls: updates (random user, 1..10 points, now), ranks
+    (random user), top-10s. The same for every implementation measured at ``n`` users."""
     rng = random.Random(7)
-    upd = [(_user_id(rng.randrange(n)), float(rng.randint(1, 10)), now)
+    upd = [(user_id(rng.randrange(n)), float(rng.randint(1, 10)), now)
            for _ in range(sizes.update_calls)]
-    ranks = [(_user_id(rng.randrange(n)),) for _ in range(sizes.rank_calls)]
-    tops = [(10,)] * sizes.top_calls
+    ranks = [(user_id(rng.randrange(n)),) for _ in range(sizes.rank_calls)]
+    return upd, ranks, [(10,)] * sizes.top_calls
+
+
+def measure_latencies(update: Callable, top: Callable, rank: Callable, calls: tuple) -> dict:
+    """p50/p99 (µs) of ``update``, ``top`` and ``rank`` over the calls of :func:`board_calls`."""
+    upd, ranks, tops = calls
     warm = min(2_000, len(upd) // 10)
-    out = {
-        "update_user": _latency(per_call_ns(boards.dropin.update_user, upd, warm)),
-        "update": _latency(per_call_ns(boards.native.update, upd, warm)),
-        "get_top_users": _latency(per_call_ns(boards.dropin.get_top_users, tops, warm)),
-        "top": _latency(per_call_ns(boards.native.top, tops, warm)),
-        "get_user_rank": _latency(per_call_ns(boards.dropin.get_user_rank, ranks, warm)),
-    }
-    assert boards.dropin.get_user_rank(ranks[0][0]) is not None
-    assert len(boards.dropin.get_top_users(10)) == min(10, n)
-    if boards.sorted_list is not None:
-        sl, scores = boards.sorted_list, boards.sorted_scores
-        out["sl_update"] = _latency(per_call_ns(_sorted_update(sl, scores),
-                                                [a[:2] for a in upd], warm))
-        out["sl_top"] = _latency(per_call_ns(lambda k: sl[:k], tops, warm))
-        out["sl_rank"] = _latency(per_call_ns(_sorted_rank(sl, scores), ranks, warm))
-    boards.native.close()
-    del boards
+    return {"update": latency(per_call_ns(update, upd, warm)),
+            "top": latency(per_call_ns(top, tops, warm)),
+            "rank": latency(per_call_ns(rank, ranks, warm))}
+
+
+def measure_board(n: int, sizes: Sizes, now: int, baseline: bool) -> Dict[str, dict]:
+    """Latencies on an ``n``-user board: ``{"native": {...}, "sorted": {...} or absent}``.
+
+    Native: ``Leaderboard.update(uid, points, now)``, ``Leaderboard.top(10)``,
+    ``Leaderboard.rank(uid)``; the baseline: :class:`SortedBoard`.
+    """
+    calls = board_calls(n, sizes, now)
+    board = native_board(n, now)
+    out = {"native": measure_latencies(board.update, board.top, board.rank, calls)}
+    assert board.rank(calls[1][0][0]) is not None and len(board.top(10)) == min(10, n)
+    board.close()
+    if baseline:
+        sb = SortedBoard(board_entries(n, now, seed=n))
+        out["sorted"] = measure_latencies(sb.update, sb.top, sb.rank, calls)
+        del sb
     gc.collect()
     return out
+
+
+def updates_per_second(update: Callable, visible: Callable, n: int, calls: int, now: int) -> dict:
+    """``calls`` ``update(uid, points, now)`` over random users of an ``n``-user board,
+    timed from the first call until ``visible()`` (a read such as ``len``) returns, so
+    every update is visible; GC disabled; arguments prepared before the clock starts."""
+    rng = random.Random(11)
+    args = [(user_id(rng.randrange(n)), float(rng.randint(1, 10)), now) for _ in range(calls)]
+    for uid, pts, ts in args[:2_000]:
+        update(uid, pts, ts)
+    visible()
+    with no_gc():
+        t0 = _pc()
+        for uid, pts, ts in args:
+            update(uid, pts, ts)
+        size = visible()
+        elapsed = _pc() - t0
+    return {"calls": calls, "seconds": elapsed / 1e9, "per_s": calls / (elapsed / 1e9),
+            "size": size}
+
+
+def queries_per_second(top: Callable, rank: Callable, n: int, calls: int) -> dict:
+    """``calls`` queries, each ``top(10)`` then ``rank(uid)`` of a random user of an
+    ``n``-user board; queries per second, GC disabled, after 1,000 untimed queries."""
+    rng = random.Random(13)
+    uids = [user_id(rng.randrange(n)) for _ in range(calls)]
+    for uid in uids[:1_000]:
+        top(10)
+        rank(uid)
+    with no_gc():
+        t0 = _pc()
+        for uid in uids:
+            top(10)
+            rank(uid)
+        elapsed = _pc() - t0
+    return {"calls": calls, "seconds": elapsed / 1e9, "per_s": calls / (elapsed / 1e9)}
 
 
 def child_board_memory(n: int) -> dict:
@@ -351,7 +424,7 @@ def child_board_memory(n: int) -> dict:
     board.remove("warm-up")
     gc.collect()
     before = rss_bytes()
-    board.update_many(_board_entries(n, now, seed=n))
+    board.update_many(board_entries(n, now, seed=n))
     gc.collect()
     after = rss_bytes()
     assert len(board) == n
@@ -359,65 +432,98 @@ def child_board_memory(n: int) -> dict:
             "bytes_per_user": (after - before) / n}
 
 
+def count(n: int) -> str:
+    """1000000 → "1M", 50000 → "50k"."""
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    if n >= 1_000 and n % 1_000 == 0:
+        return f"{n // 1_000}k"
+    return f"{n:,}"
+
+
 def bench_leaderboard(report: Report, sizes: Sizes) -> None:
-    """Issue 2: update, top-10 and rank latencies at two sizes, their growth, memory per user."""
-    try:
-        import sortedcontainers  # noqa: F401
-        baseline = True
-    except ImportError:
-        baseline = False
-        report.notes.append(f"leaderboard: {NO_SORTEDCONTAINERS}")
-        print(f"  {NO_SORTEDCONTAINERS}", flush=True)
+    """Latencies of update, top-10 and rank at several sizes, their growth, updates/s,
+    queries/s and memory per user, each beside the SortedList baseline."""
+    baseline = have_sortedcontainers(report)
     now = int(time.time())
-    small, large = sizes.small_users, sizes.users
+    small, mid, large = sizes.small_users, sizes.mid_users, sizes.users
     results = {}
-    for n in dict.fromkeys((small, large)):
-        print(f"  leaderboard: {n:,} users ...", flush=True)
+    for n in sorted({small, mid, large}):
+        print(f"  leaderboard: latencies at {n:,} users ...", flush=True)
         results[n] = measure_board(n, sizes, now, baseline)
 
-    sl_name = "SortedList"
-    metrics = [  # (label, key, baseline key, target key for p50)
-        ("update  cpp_leaderboard.update_user", "update_user", "sl_update", "lb_update_p50"),
-        ("update  Leaderboard.update", "update", "sl_update", "lb_update_p50"),
-        ("top-10  get_top_users(10) dicts", "get_top_users", "sl_top", "lb_top_dicts_p50"),
-        ("top-10  Leaderboard.top(10)", "top", "sl_top", None),
-        ("rank    get_user_rank", "get_user_rank", "sl_rank", "lb_rank_p50"),
-    ]
-    for n in dict.fromkeys((small, large)):
-        r = results[n]
-        for label, key, base, target in metrics:
-            b = r.get(base)
-            report.add(
-                Row("leaderboard", f"{label} p50 @{_count(n)}", r[key][0], "µs", target,
-                    b[0] if b else None, sl_name),
-                Row("leaderboard", f"{label} p99 @{_count(n)}", r[key][1], "µs", None,
-                    b[1] if b else None, sl_name),
-            )
+    def row(metric, n, key, q, target=None):
+        b = results[n].get("sorted")
+        return Row("leaderboard", f"{metric} @{count(n)}", results[n]["native"][key][q], "µs",
+                   target, b[key][q] if b else None, "SortedList")
+
+    for n in sorted({small, mid, large}):
+        upd_target = TARGETS["lb_update_p50_50k"] if n == mid else TARGETS["lb_update_p50"]
+        report.add(row("update(uid, pts, ts) p50", n, "update", 0, upd_target),
+                   row("update(uid, pts, ts) p99", n, "update", 1))
+    for n in sorted({small, large}):
+        report.add(row("top(10) p50", n, "top", 0,
+                       TARGETS["lb_top_p50_1m"] if n >= 1_000_000 else None),
+                   row("top(10) p99", n, "top", 1),
+                   row("rank(uid) p50", n, "rank", 0, TARGETS["lb_rank_p50"]),
+                   row("rank(uid) p99", n, "rank", 1))
     if large != small:
-        for label, key, base, _ in metrics:
-            ratio = results[large][key][0] / results[small][key][0]
-            b_ratio = (results[large][base][0] / results[small][base][0]
-                       if base in results[large] else None)
-            report.add(Row("leaderboard", f"{label} p50 {_count(large)}÷{_count(small)}",
-                           ratio, "x", "lb_growth", b_ratio, sl_name))
+        for key, label in (("update", "update"), ("top", "top(10)"), ("rank", "rank(uid)")):
+            ratio = results[large]["native"][key][0] / results[small]["native"][key][0]
+            b = results[large].get("sorted")
+            b_ratio = b[key][0] / results[small]["sorted"][key][0] if b else None
+            report.add(Row("leaderboard", f"{label} p50 {count(large)}÷{count(small)}",
+                           ratio, "x", TARGETS["lb_growth"], b_ratio, "SortedList"))
+
+    print(f"  leaderboard: {sizes.update_loop:,} updates on {small:,} users ...", flush=True)
+    board = native_board(small, now)
+    ups = updates_per_second(board.update, board.__len__, small, sizes.update_loop, now)
+    board.close()
+    b_ups = None
+    if baseline:
+        sb = SortedBoard(board_entries(small, now, seed=small))
+        b_ups = updates_per_second(sb.update, sb.__len__, small, sizes.update_loop, now)
+        del sb
+    report.add(Row("leaderboard",
+                   f"update ×{count(sizes.update_loop)} @{count(small)}, until len() returns",
+                   ups["per_s"] / 1e6, "M/s", TARGETS["lb_updates_per_s"],
+                   b_ups["per_s"] / 1e6 if b_ups else None, "SortedList"))
+
+    qn = sizes.query_users
+    print(f"  leaderboard: top(10) + rank queries at {qn:,} users ...", flush=True)
+    board = native_board(qn, now)
+    q = queries_per_second(board.top, board.rank, qn, sizes.query_loop)
+    board.close()
+    b_q = None
+    if baseline:
+        sb = SortedBoard(board_entries(qn, now, seed=qn))
+        b_q = queries_per_second(sb.top, sb.rank, qn, sizes.query_loop)
+        del sb
+    gc.collect()
+    report.add(Row("leaderboard", f"top(10) + rank(uid) queries @{count(qn)}",
+                   q["per_s"] / 1e3, "k q/s", TARGETS["lb_queries_per_s"],
+                   b_q["per_s"] / 1e3 if b_q else None, "SortedList"))
+
     print(f"  leaderboard: memory of {large:,} users in a fresh process ...", flush=True)
     mem = run_child("child_board_memory", large)
-    report.add(Row("leaderboard", f"resident memory per user @{_count(large)}",
-                   mem["bytes_per_user"], "B", "lb_bytes_per_user",
+    report.add(Row("leaderboard", f"resident memory per user @{count(large)}",
+                   mem["bytes_per_user"], "B", TARGETS["lb_bytes_per_user"],
                    note=f"RSS {mem['rss_before'] / 2**20:.1f} → {mem['rss_after'] / 2**20:.1f} MiB"))
 
 
-# -- processor --------------------------------------------------------------------
+# -- processor: pushing and delivering ---------------------------------------------
+
+
+EVENT_TYPES = ("message", "reaction", "voice_join")
 
 
 def make_events(n: int, users: int, channels: int, now: int, seed: int = 3) -> List[tuple]:
     """``n`` ``(type, user_id, channel_id, now)`` tuples drawn from fixed pools (ids shared)."""
     rng = random.Random(seed)
-    types = ("message", "reaction", "voice_join")
-    uids = [_user_id(i) for i in range(users)]
+    uids = [user_id(i) for i in range(users)]
     cids = [f"channel{i:06d}" for i in range(channels)]
-    return [(types[rng.randrange(3)], uids[rng.randrange(users)], cids[rng.randrange(channels)],
-             now) for _ in range(n)]
+    return [(EVENT_TYPES[rng.randrange(3)], uids[rng.randrange(users)],
+             cids[rng.randrange(channels)], now) for _ in range(n)]
 
 
 def push_each(push: Callable, events: Sequence[tuple]) -> int:
@@ -448,7 +554,7 @@ def push_chunks(push_many: Callable, events: Sequence[tuple], chunk: int = 4096)
 
 
 class Sink:
-    """A no-op flush callback that only counts the events it is handed."""
+    """A no-op flush callback that only counts the events and batches it is handed."""
 
     def __init__(self, columnar: bool = False) -> None:
         self.events = 0
@@ -460,64 +566,81 @@ class Sink:
         self.events += len(batch["type"]) if self.columnar else len(batch)
 
 
-def throughput_push_event(events: Sequence[tuple], warm: Sequence[tuple]) -> dict:
-    """``cpp_event_processor`` ``push_event`` → no-op callback receiving dicts, end to end.
+class ReadingSink(Sink):
+    """A flush callback that reads every field of every event (dict batches)."""
 
-    One producer thread; buffer 65536, batch 1000, one dispatcher thread.
-    Timed from the first push until ``flush_now()`` returns.
+    def __call__(self, batch) -> None:
+        for e in batch:
+            e["type"], e["user_id"], e["channel_id"], e["timestamp"]
+        self.batches += 1
+        self.events += len(batch)
+
+
+def deliver_all(push_all: Callable[[Sequence[tuple]], int], flush: Callable[[], None],
+                dropped: Callable[[], int], sink: Sink, events: Sequence[tuple],
+                warm: Sequence[tuple]) -> dict:
+    """Time ``events`` from the first push until ``flush()`` has returned and ``sink`` has
+    seen every one of them (polled for at most 10 s more, reported as ``late_ms``).
+
+    ``warm`` is pushed and flushed untimed first. ``push_all(events)`` pushes, retries
+    refusals after ``time.sleep(0)`` and returns how many it retried; ``dropped()`` is the
+    engine's count of refused pushes, reported beside it.
     """
-    import cpp_event_processor
-
-    proc = cpp_event_processor.EventStreamProcessor(
-        buffer_size=65536, num_threads=1, batch_size=1000, flush_interval_ms=100)
-    sink = Sink()
-    proc.set_flush_callback(sink)
-    push_each(proc.push_event, warm)
-    proc.flush_now()
-    sink.events = 0
-    dropped0 = proc.events_dropped()
+    push_all(warm)
+    flush()
+    sink.events = sink.batches = 0
+    dropped0 = dropped()
+    n = len(events)
     with no_gc():
         t0 = _pc()
-        refused = push_each(proc.push_event, events)
-        proc.flush_now()
+        refused = push_all(events)
+        flush()
+        t_flush = _pc()
+        deadline = time.monotonic() + 10
+        while sink.events < n and time.monotonic() < deadline:
+            time.sleep(0.0005)
         elapsed = _pc() - t0
-    result = {"events": len(events), "seconds": elapsed / 1e9, "delivered": sink.events,
-              "refused": refused, "counted_drops": proc.events_dropped() - dropped0}
-    proc._processor.close()
-    return result
+    return {"events": n, "seconds": elapsed / 1e9, "delivered": sink.events,
+            "batches": sink.batches, "refused": refused, "counted_drops": dropped() - dropped0,
+            "late_ms": (elapsed - (t_flush - t0)) / 1e6 if sink.events else 0.0}
 
 
-def throughput_push_many(events: Sequence[tuple], warm: Sequence[tuple], columnar: bool) -> dict:
-    """Native ``push_many`` (4096 per call) → no-op callback (dicts or columnar), end to end.
-
-    Same shape as :func:`throughput_push_event`: buffer 65536, batch 1000,
-    one dispatcher thread, timed from the first push until ``flush()`` returns.
-    """
+def native_processor(config: dict, sink: Sink, columnar: bool = False):
+    """A native EventStreamProcessor from a drop-in-style config (flush interval in ms)."""
     from engagehub_native import EventStreamProcessor
 
+    return EventStreamProcessor(
+        buffer_size=config["buffer_size"], num_threads=config["num_threads"],
+        batch_size=config["batch_size"], flush_interval=config["flush_interval_ms"] / 1000,
+        columnar=columnar, on_flush=sink)
+
+
+def throughput_push(events: Sequence[tuple], warm: Sequence[tuple], config: dict = DELIVERY_CONFIG,
+                    sink: Optional[Sink] = None) -> dict:
+    """Native ``push`` (one call per event, one producer thread) → callback receiving dicts."""
+    sink = sink if sink is not None else Sink()
+    with native_processor(config, sink) as proc:
+        return deliver_all(lambda ev: push_each(proc.push, ev), proc.flush,
+                           lambda: proc.stats().dropped, sink, events, warm)
+
+
+def throughput_push_many(events: Sequence[tuple], warm: Sequence[tuple], columnar: bool,
+                         config: dict = DELIVERY_CONFIG) -> dict:
+    """Native ``push_many`` (4096 events per call, one producer) → no-op callback receiving
+    dicts or, with ``columnar``, one dict of four lists per batch."""
     sink = Sink(columnar)
-    with EventStreamProcessor(buffer_size=65536, num_threads=1, batch_size=1000,
-                              flush_interval=0.1, columnar=columnar, on_flush=sink) as proc:
-        push_chunks(proc.push_many, warm)
-        proc.flush()
-        sink.events = 0
-        dropped0 = proc.stats().dropped
-        with no_gc():
-            t0 = _pc()
-            refused = push_chunks(proc.push_many, events)
-            proc.flush()
-            elapsed = _pc() - t0
-        dropped = proc.stats().dropped - dropped0
-    return {"events": len(events), "seconds": elapsed / 1e9, "delivered": sink.events,
-            "refused": refused, "counted_drops": dropped}
+    with native_processor(config, sink, columnar) as proc:
+        return deliver_all(lambda ev: push_chunks(proc.push_many, ev), proc.flush,
+                           lambda: proc.stats().dropped, sink, events, warm)
 
 
-def throughput_python_pipeline(events: Sequence[tuple], batch_size: int = 1000) -> dict:
-    """Baseline: pure Python, ``queue.SimpleQueue`` + one consumer thread building the same
-    dicts in batches for a no-op callback. Timed from the first put until the consumer
-    has delivered everything."""
+def throughput_python_pipeline(events: Sequence[tuple], batch_size: int = 512,
+                               sink: Optional[Sink] = None) -> dict:
+    """Baseline: pure Python, one producer ``put``-ting tuples into a ``queue.SimpleQueue``
+    and one consumer thread building the same 4-key dicts into batches of ``batch_size``
+    for the callback. Timed from the first put until the consumer has delivered all."""
     q: SimpleQueue = SimpleQueue()
-    sink = Sink()
+    sink = sink if sink is not None else Sink()
     done = threading.Event()
     stop = object()
 
@@ -547,7 +670,51 @@ def throughput_python_pipeline(events: Sequence[tuple], batch_size: int = 1000) 
         done.wait()
         elapsed = _pc() - t0
     return {"events": len(events), "seconds": elapsed / 1e9, "delivered": sink.events,
-            "refused": 0, "counted_drops": 0}
+            "batches": sink.batches, "refused": 0, "counted_drops": 0}
+
+
+def dict_floor_ns(events: Sequence[tuple]) -> float:
+    """The pure-Python floor of dict delivery: ns per event of a loop that only builds
+    the 4-key dict of each event and appends it to a list (no queue, no thread, no
+    engine), GC disabled; the best of 3 passes."""
+    best = None
+    for _ in range(3):
+        out: list = []
+        append = out.append
+        with no_gc():
+            t0 = _pc()
+            for t, u, c, ts in events:
+                append({"type": t, "user_id": u, "channel_id": c, "timestamp": ts})
+            elapsed = _pc() - t0
+        del out
+        best = elapsed if best is None else min(best, elapsed)
+    return best / len(events)
+
+
+def throughput_original(events: Sequence[tuple], warm: Sequence[tuple]) -> dict:
+    """The original's own benchmark script, on the native API: a fresh
+    ``EventStreamProcessor(buffer_size=16384, num_threads=4, batch_size=256,
+    flush_interval=0.2)`` with a no-op counting callback, 50k ``push`` calls from one
+    thread (refusals retried after ``time.sleep(0)``), then ``flush()``."""
+    return throughput_push(events, warm, ORIGINAL_CONFIG)
+
+
+def rate(result: dict) -> float:
+    """Millions of events a second of a throughput result (delivered events only)."""
+    return result["delivered"] / result["seconds"] / 1e6
+
+
+def delivery_note(res: dict) -> str:
+    lost = res["events"] - res["delivered"]
+    note = f"{res['refused']:,} refusals re-pushed"
+    if res.get("late_ms", 0) > 1:
+        note += f"; callback finished {res['late_ms']:.0f} ms after flush returned"
+    if lost:
+        note += f"; {lost:,} NOT DELIVERED"
+    return note
+
+
+# -- processor: analytics, memory, lifetime -----------------------------------------
 
 
 def distinct_users_error(n: int) -> dict:
@@ -558,7 +725,7 @@ def distinct_users_error(n: int) -> dict:
     with EventStreamProcessor(buffer_size=65536, batch_size=1000, columnar=True,
                               on_flush=Sink(True)) as proc:
         for start in range(0, n, 65536):
-            chunk = [("message", _user_id(i), "channel0", now)
+            chunk = [("message", user_id(i), "channel0", now)
                      for i in range(start, min(n, start + 65536))]
             push_chunks(proc.push_many, chunk)
         proc.flush()
@@ -600,62 +767,142 @@ def child_processor_memory(n: int) -> dict:
             "rss_after": after, "growth_mb": (after - before) / 2**20, "top": top}
 
 
-def _rate(result: dict) -> float:
-    """Millions of events a second of a throughput result (delivered events only)."""
-    return result["delivered"] / result["seconds"] / 1e6
+def dropped_processors(make: Callable[[Sink], object], push: Callable[[object, tuple], object],
+                       n: int, settle: float = 5.0) -> dict:
+    """Create ``n`` processors one after the other, push 10 events into each, then drop
+    each WITHOUT ``close()`` (``del`` + ``gc.collect()``). Reports threads
+    (``threading.active_count()``) and RSS before the first is made and after the last
+    is dropped, waiting up to ``settle`` seconds for threads to end. The engine is
+    loaded first (by a board made and closed), so its one-time memory is not counted.
+    Run it in a fresh process."""
+    now = int(time.time())
+    events = [("message", user_id(i), f"channel{i % 3}", now) for i in range(10)]
+    # Load the engine (and start its runtime) with a board, not a processor, so its
+    # one-time memory is not counted and every processor measured is one of the n.
+    from engagehub_native import Leaderboard
+
+    Leaderboard(0.95, 0).close()
+    gc.collect()
+    time.sleep(0.2)
+    threads_before = threading.active_count()
+    rss_before = rss_bytes()
+    for _ in range(n):
+        proc = make(Sink())
+        for ev in events:
+            push(proc, ev)
+        del proc
+        gc.collect()
+    deadline = time.monotonic() + settle
+    while threading.active_count() > threads_before and time.monotonic() < deadline:
+        time.sleep(0.05)
+        gc.collect()
+    rss_after = rss_bytes()
+    return {"processors": n, "threads_before": threads_before,
+            "threads_after": threading.active_count(), "rss_before": rss_before,
+            "rss_after": rss_after, "growth_mb": (rss_after - rss_before) / 2**20}
+
+
+def child_dropped_native(n: int) -> dict:
+    """(Subprocess body.) :func:`dropped_processors` over native processors
+    ``EventStreamProcessor(buffer_size=1024, batch_size=100, num_threads=1,
+    flush_interval=0.05, on_flush=<no-op>)``, pushed with ``push``."""
+    from engagehub_native import EventStreamProcessor
+
+    def make(sink):
+        return EventStreamProcessor(buffer_size=1024, batch_size=100, num_threads=1,
+                                    flush_interval=0.05, on_flush=sink)
+
+    return dropped_processors(make, lambda p, ev: p.push(*ev), n)
+
+
+def dropped_rows(section: str, label: str, res: dict) -> List[Row]:
+    """The two judged rows of a dropped-processors run."""
+    extra = res["threads_after"] - res["threads_before"]
+    return [
+        Row(section, f"{label}: threads left over", extra, "threads",
+            TARGETS["proc_dropped_threads"],
+            note=f"threading.active_count() {res['threads_before']} → {res['threads_after']}"),
+        Row(section, f"{label}: RSS growth", res["growth_mb"], "MB", TARGETS["proc_dropped_rss"],
+            note=f"RSS {res['rss_before'] / 2**20:.1f} → {res['rss_after'] / 2**20:.1f} MiB"),
+    ]
 
 
 def bench_processor(report: Report, sizes: Sizes) -> None:
-    """Issue 3: end-to-end throughput of three paths against a pure-Python pipeline,
-    the distinct-users error, and memory growth over many distinct users and channels."""
+    """End-to-end throughput of the native paths against a pure-Python pipeline and the
+    dict-building floor, the original's workload, the distinct-users error, memory growth
+    over many distinct users and channels, and processors dropped without close()."""
     now = int(time.time())
     print(f"  processor: generating {sizes.events:,} events ...", flush=True)
     events = make_events(sizes.events, sizes.event_users, sizes.channels, now)
     warm = events[:20_000]
-    print("  processor: pure-Python pipeline baseline ...", flush=True)
-    base = best_of(sizes.repeat, lambda: throughput_python_pipeline(events))
-    print("  processor: push_event ...", flush=True)
-    one = best_of(sizes.repeat, lambda: throughput_push_event(events, warm))
-    print("  processor: push_many (dicts, columnar) ...", flush=True)
+    batch = DELIVERY_CONFIG["batch_size"]
+    print("  processor: pure-Python pipeline baseline and floor ...", flush=True)
+    base = best_of(sizes.repeat, lambda: throughput_python_pipeline(events, batch))
+    floor = dict_floor_ns(events)
+    print("  processor: push → dicts ...", flush=True)
+    one = best_of(sizes.repeat, lambda: throughput_push(events, warm))
+    print("  processor: push_many → dicts, columnar ...", flush=True)
     many = best_of(sizes.repeat, lambda: throughput_push_many(events, warm, columnar=False))
     col = best_of(sizes.repeat, lambda: throughput_push_many(events, warm, columnar=True))
+    print(f"  processor: the original's workload ({ORIGINAL_EVENTS:,} events) ...", flush=True)
+    orig_events = events[:ORIGINAL_EVENTS]
+    orig = best_of(max(3, sizes.repeat), lambda: throughput_original(orig_events, warm[:5_000]))
+    orig_base = best_of(max(3, sizes.repeat),
+                        lambda: throughput_python_pipeline(orig_events, ORIGINAL_CONFIG["batch_size"]))
     del events, warm
     gc.collect()
-    base_rate = _rate(base)
+    base_rate = rate(base)
     for label, res, target in (
-        ("cpp_event_processor push_event → dict callback", one, "proc_push_event"),
+        ("push → dict callback", one, "proc_push_dicts"),
         ("push_many → dict callback", many, "proc_push_many_dicts"),
-        ("push_many → columnar callback", col, "proc_push_many_columnar"),
+        ("push_many → columnar callback", col, "proc_columnar"),
     ):
-        lost = res["events"] - res["delivered"]
-        report.add(Row("processor", f"{label} ({_count(res['events'])} ev)", _rate(res),
-                       "M ev/s", target, base_rate, "SimpleQueue+thread",
-                       note=f"{res['refused']:,} refusals re-pushed"
-                            + (f"; {lost:,} NOT DELIVERED" if lost else "")))
+        report.add(Row("processor", f"{label} ({count(res['events'])} ev)", rate(res),
+                       "M ev/s", TARGETS[target], base_rate, "SimpleQueue+thread",
+                       note=delivery_note(res)))
+    report.add(Row("processor", f"original's workload: {count(ORIGINAL_EVENTS)} push, then flush",
+                   rate(orig), "M ev/s", TARGETS["proc_original_workload"], rate(orig_base),
+                   "SimpleQueue+thread", note=delivery_note(orig)))
+    push_ns = 1e3 / rate(one)
+    report.add(
+        Row("processor", "floor: build + append the 4-key dict", floor, "ns/ev",
+            note="pure Python, no queue, no thread"),
+        Row("processor", "push → dict callback ÷ floor", push_ns / floor, "x",
+            baseline=(1e3 / base_rate) / floor, baseline_name="SimpleQueue+thread",
+            note=f"{push_ns:.0f} ns per event delivered"),
+    )
     print(f"  processor: distinct users at {sizes.distinct:,} ...", flush=True)
     hll = distinct_users_error(sizes.distinct)
-    report.add(Row("processor", f"distinct-users error @{_count(sizes.distinct)}",
-                   hll["error_pct"], "%", "proc_distinct_error",
+    report.add(Row("processor", f"distinct-users error @{count(sizes.distinct)}",
+                   hll["error_pct"], "%", TARGETS["proc_distinct_error"],
                    note=f"estimate {hll['estimate']:,}"))
     print(f"  processor: memory over {sizes.growth:,} users × channels in a fresh process ...",
           flush=True)
     mem = run_child("child_processor_memory", sizes.growth)
     half = (mem["rss_after"] - mem["rss_half"]) / 2**20
-    report.add(Row("processor",
-                   f"memory growth, {_count(sizes.growth)} new users + channels",
-                   mem["growth_mb"], "MB", "proc_memory_growth",
+    report.add(Row("processor", f"memory growth, {count(sizes.growth)} new users + channels",
+                   mem["growth_mb"], "MB", TARGETS["proc_memory_growth"],
                    note=f"second half adds {half:.1f} MB"))
+    print(f"  processor: {sizes.dropped} processors dropped without close() in a fresh "
+          "process ...", flush=True)
+    report.add(*dropped_rows("processor", f"{sizes.dropped} processors dropped unclosed",
+                             run_child("child_dropped_native", sizes.dropped)))
     report.notes.append(
-        "processor: buffer 65536, batch 1000, 1 dispatcher thread; a refused push is "
-        "re-offered after time.sleep(0), so every event is delivered and 'refusals' counts "
-        f"the re-offers (each also counted by events_dropped()); throughput is the best of "
-        f"{sizes.repeat} run(s), baseline included")
+        "processor: delivery runs use buffer {buffer_size}, {num_threads} dispatcher thread, "
+        "batch {batch_size}, flush interval {flush_interval_ms} ms; ".format(**DELIVERY_CONFIG)
+        + "the original's workload buffer {buffer_size}, {num_threads} threads, batch "
+        "{batch_size}, {flush_interval_ms} ms; ".format(**ORIGINAL_CONFIG)
+        + "a refused push is re-offered after time.sleep(0), so every event is delivered; "
+        f"throughput is the best of {sizes.repeat} run(s) (3 for the original's workload), "
+        "baselines included")
 
 
 # -- running and printing ---------------------------------------------------------
 
 
 def _num(x: float) -> str:
+    if isinstance(x, int):
+        return f"{x:,}"
     if x == 0:
         return "0"
     if abs(x) >= 100:
@@ -663,14 +910,6 @@ def _num(x: float) -> str:
     if abs(x) >= 10:
         return f"{x:.1f}"
     return f"{x:.2f}"
-
-
-def _count(n: int) -> str:
-    if n >= 1_000_000 and n % 1_000_000 == 0:
-        return f"{n // 1_000_000}M"
-    if n >= 1_000 and n % 1_000 == 0:
-        return f"{n // 1_000}k"
-    return f"{n:,}"
 
 
 def format_table(report: Report) -> str:
@@ -681,7 +920,7 @@ def format_table(report: Report) -> str:
         measured = "—" if r.value is None else f"{_num(r.value)} {r.unit}"
         baseline = (f"{_num(r.baseline)} {r.unit} ({r.baseline_name})"
                     if r.baseline is not None else "—")
-        target = str(TARGETS[r.target]) if r.target else "—"
+        target = str(r.target) if r.target else "—"
         result = {None: "info", True: "PASS", False: "FAIL"}[r.passed]
         lines.append((r.metric, measured, baseline, target, result, r.note))
     widths = [max(len(x[i]) for x in lines + [head + ("",)]) for i in range(5)]
@@ -697,24 +936,38 @@ def format_table(report: Report) -> str:
     return "\n".join(out)
 
 
-def run(sizes: Sizes, only: Optional[str] = None, json_path: Optional[str] = None) -> Report:
-    """Run the selected benchmarks, print the table, optionally write JSON; returns the report."""
-    report = Report()
+def format_markdown(report: Report) -> str:
+    """The results as a Markdown table (for docs/benchmarks.md)."""
+    out = ["| metric | measured | baseline (same run) | target | result | note |",
+           "| --- | --- | --- | --- | --- | --- |"]
+    for r in report.rows:
+        measured = "—" if r.value is None else f"{_num(r.value)} {r.unit}"
+        baseline = (f"{_num(r.baseline)} {r.unit} ({r.baseline_name})"
+                    if r.baseline is not None else "—")
+        target = str(r.target) if r.target else "—"
+        result = {None: "info", True: "met", False: "**missed**"}[r.passed]
+        out.append(f"| {r.metric} | {measured} | {baseline} | {target} | {result} | {r.note} |")
+    return "\n".join(out)
+
+
+def start(report: Report, sizes: Sizes) -> None:
+    """Record the run's facts in ``report.meta`` and print its header line."""
     overhead = timer_overhead_ns()
     report.meta = {
         "python": sys.version.split()[0], "platform": platform.platform(),
         "cpus": os.cpu_count(), "sizes": asdict(sizes), "timer_overhead_ns": overhead,
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "load_before": load_average(),
+        "monotonic_start": time.monotonic(),
     }
-    started = time.monotonic()
-    print(f"engagehub_native bench: python {report.meta['python']}, {os.cpu_count()} CPUs, "
+    print(f"{report.title}: python {report.meta['python']}, {os.cpu_count()} CPUs, "
           f"load average {report.meta['load_before']:.2f}, timer overhead {overhead} ns per "
           "sample (included in every latency)", flush=True)
-    if only in (None, "leaderboard"):
-        bench_leaderboard(report, sizes)
-    if only in (None, "processor"):
-        bench_processor(report, sizes)
-    report.meta["seconds"] = round(time.monotonic() - started, 1)
+
+
+def finish(report: Report, json_path: Optional[str] = None,
+           markdown_path: Optional[str] = None) -> None:
+    """Print the table, the notes and the score; optionally write JSON and Markdown."""
+    report.meta["seconds"] = round(time.monotonic() - report.meta.pop("monotonic_start"), 1)
     report.meta["load_after"] = load_average()
     busy = report.meta["load_before"]
     if busy > 0.5 * (os.cpu_count() or 1):
@@ -723,15 +976,34 @@ def run(sizes: Sizes, only: Optional[str] = None, json_path: Optional[str] = Non
             f"{os.cpu_count()} CPUs): figures are pessimistic, rerun on an idle machine")
     print()
     print(format_table(report))
-    print(f"\ntimer overhead: {overhead} ns per perf_counter_ns() pair, not subtracted")
+    print(f"\ntimer overhead: {report.meta['timer_overhead_ns']} ns per perf_counter_ns() pair, "
+          "not subtracted")
     for note in report.notes:
         print(f"note: {note}")
     failed = sum(r.passed is False for r in report.rows)
     judged = sum(r.passed is not None for r in report.rows)
-    print(f"{judged - failed}/{judged} targets met in {report.meta['seconds']} s")
+    print(f"{judged - failed}/{judged} targets met in {report.meta['seconds']} s "
+          f"(load average {report.meta['load_before']:.2f} → {report.meta['load_after']:.2f})")
     if json_path:
         with open(json_path, "w") as f:
             json.dump({"meta": report.meta, "notes": report.notes,
-                       "rows": [r.as_dict() for r in report.rows]}, f, indent=2)
+                       "rows": [r.as_dict() for r in report.rows]}, f, indent=2,
+                      ensure_ascii=False)
         print(f"wrote {json_path}")
+    if markdown_path:
+        with open(markdown_path, "w") as f:
+            f.write(format_markdown(report) + "\n")
+        print(f"wrote {markdown_path}")
+
+
+def run(sizes: Sizes, only: Optional[str] = None, json_path: Optional[str] = None,
+        markdown_path: Optional[str] = None) -> Report:
+    """Run the selected benchmarks, print the table, optionally write JSON; returns the report."""
+    report = Report()
+    start(report, sizes)
+    if only in (None, "leaderboard"):
+        bench_leaderboard(report, sizes)
+    if only in (None, "processor"):
+        bench_processor(report, sizes)
+    finish(report, json_path, markdown_path)
     return report
