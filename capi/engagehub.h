@@ -171,20 +171,27 @@ int eh_proc_new(eh_proc_config *config, uint64_t *proc);
  * not yet acknowledged are lost. Close first to drain. */
 int eh_proc_free(uint64_t proc);
 
+/* What eh_proc_push_many did, and what the caller may offer next. */
+typedef struct {
+    size_t accepted;    /* events queued: the first `accepted` of the call */
+    size_t room;        /* events the ring can take now (a lower bound while
+                           the processor analyses): offering more is wasted */
+    uint64_t kept_from; /* the lowest stream position eh_proc_next may still
+                           hand out, or has handed out without eh_proc_done:
+                           a caller keeping events by position may reuse the
+                           room of every position below it */
+} eh_push_result;
+
 /* Pushes count events in order and never blocks: `fields` is a string
  * list of 2*count strings, the count user ids then the count channel ids
  * (the processor does not need event types), and timestamps[i] is event i's
  * time (<= 0: the time of the push). Events go in until the buffer is full;
- * *accepted tells how many, and the rest are neither queued nor counted as
- * dropped (the caller may offer them again). A field list that does not
- * hold 2*count valid UTF-8 strings refuses the call whole.
- * *kept_from (written first, also for count 0) is the lowest stream
- * position eh_proc_next may still hand out or have handed out without its
- * eh_proc_done: a caller keeping events by position may reuse the room of
- * every position below it. */
+ * the rest are neither queued nor counted as dropped (the caller may offer
+ * them again). A field list that does not hold 2*count valid UTF-8 strings
+ * refuses the call whole. *result is written also when count is 0 (a way
+ * to learn room and kept_from) and when the call fails. */
 int eh_proc_push_many(uint64_t proc, char *fields, size_t fields_length,
-                      int64_t *timestamps, size_t count, size_t *accepted,
-                      uint64_t *kept_from);
+                      int64_t *timestamps, size_t count, eh_push_result *result);
 
 /* Counts n events the caller refused because the buffer was full (its own
  * staging and the ring both), so `dropped` covers every drop. */

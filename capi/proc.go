@@ -109,14 +109,17 @@ func eh_proc_free(h C.uint64_t) (status C.int) {
 
 //export eh_proc_push_many
 func eh_proc_push_many(h C.uint64_t, fields *C.char, fieldsLen C.size_t, timestamps *C.int64_t,
-	count C.size_t, accepted *C.size_t, keptFrom *C.uint64_t) (status C.int) {
+	count C.size_t, out *C.eh_push_result) (status C.int) {
 	defer recoverStatus(&status)
-	*accepted = 0
+	*out = C.eh_push_result{}
 	p, err := procOf(h)
 	if err != nil {
 		return fail(err)
 	}
-	*keptFrom = C.uint64_t(p.keptFrom())
+	defer func() {
+		out.room = C.size_t(p.Room())
+		out.kept_from = C.uint64_t(p.keptFrom())
+	}()
 	n := int(count)
 	if n == 0 {
 		return ehOK
@@ -133,7 +136,7 @@ func eh_proc_push_many(h C.uint64_t, fields *C.char, fieldsLen C.size_t, timesta
 		events[i] = stream.Event{UserID: columns[i], ChannelID: columns[n+i], Timestamp: stamps[i]}
 	}
 	pushed, err := p.Offer(events)
-	*accepted = C.size_t(pushed)
+	out.accepted = C.size_t(pushed)
 	return result(err)
 }
 

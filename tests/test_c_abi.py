@@ -53,9 +53,9 @@ def test_bogus_handles_are_statuses(native, handle):
     length = ffi.new("int64_t *")
     assert lib.eh_board_len(handle, length) == EH_ERR_INVALID_HANDLE
     assert "invalid handle" in take_error(ffi, lib)
-    accepted, kept_from = ffi.new("size_t *"), ffi.new("uint64_t *")
+    result = ffi.new("eh_push_result *")
     assert lib.eh_proc_push_many(handle, b"u\xffc\xff", 4, ffi.new("int64_t[]", [0]), 1,
-                                 accepted, kept_from) == EH_ERR_INVALID_HANDLE
+                                 result) == EH_ERR_INVALID_HANDLE
     take_error(ffi, lib)
     assert lib.eh_board_free(handle) == EH_ERR_INVALID_HANDLE
     take_error(ffi, lib)
@@ -112,16 +112,16 @@ def test_push_many_takes_one_string_list(native):
     assert lib.eh_proc_new(config, out) == EH_OK
     assert config.buffer_size == 1024 and config.batch_size == 1, "the values in force come back"
     proc = out[0]
-    accepted, kept_from = ffi.new("size_t *"), ffi.new("uint64_t *")
+    result = ffi.new("eh_push_result *")
     stamps = ffi.new("int64_t[]", [0, 0])
     try:
         assert lib.eh_proc_push_many(proc, b"u1\xffu\x002\xffc1\xff\xff", 11, stamps, 2,
-                                     accepted, kept_from) == EH_OK
-        assert accepted[0] == 2 and kept_from[0] == 0
+                                     result) == EH_OK
+        assert result.accepted == 2 and result.kept_from == 0 and result.room <= 1024
         for bad in [b"u\xffc", b"u\xffc\xffd\xff", b"", b"\xc3(\xffc\xff"]:
             assert lib.eh_proc_push_many(proc, bad, len(bad), stamps, 1,
-                                         accepted, kept_from) == EH_ERR_INVALID_ARGUMENT
-            assert "list" in take_error(ffi, lib) and accepted[0] == 0
+                                         result) == EH_ERR_INVALID_ARGUMENT
+            assert "list" in take_error(ffi, lib) and result.accepted == 0
         mark = ffi.new("uint64_t *")
         assert lib.eh_proc_flush_begin(proc, mark) == EH_OK
         assert lib.eh_proc_flush_wait(proc, mark[0], 5000, 0) == EH_OK  # analysed

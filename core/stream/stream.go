@@ -328,6 +328,12 @@ func (p *Processor) Config() Config {
 	return cfg
 }
 
+// Room is how many more events the ring can take now: exact for a caller
+// that is the only producer, and a lower bound while the analyser consumes.
+func (p *Processor) Room() int {
+	return p.ring.Cap() - p.ring.Len()
+}
+
 // kick wakes the analyser if it is parked (or about to park). It costs one
 // atomic load when the analyser is busy, so producers may call it per event.
 func (p *Processor) kick() {

@@ -28,6 +28,8 @@ PathLike = Union[str, "os.PathLike[str]"]
 #: the most updates staged before an update drains them into the engine.
 _PAGE = 1024
 
+_INT64_MAX = _args.INT64_MAX
+
 logger = logging.getLogger("engagehub_native")
 
 
@@ -139,7 +141,7 @@ class Leaderboard(NativeObject):
         # Fast path for the common types; _args explains anything else.
         if type(points) is not float or points - points:  # nan/inf - itself is nan
             points = _args.finite(points, "points")
-        if type(timestamp) is not int or not 0 < timestamp <= _args.INT64_MAX:
+        if type(timestamp) is not int or not 0 < timestamp <= _INT64_MAX:
             timestamp = _args.timestamp(timestamp) or int(self.now())
         if type(user_id) is not str or not user_id.isascii():
             _args.text(user_id, "user_id")

@@ -44,6 +44,7 @@ ErrorHook = Callable[[Any, BaseException], Any]
 _SLICE_MS = 100
 #: Most events staged before a push drains them into the engine.
 _STAGE = 1024
+_INT64_MAX = _args.INT64_MAX
 
 
 class ProcessorStats(NamedTuple):
@@ -162,7 +163,7 @@ class EventStreamProcessor:
         the time of the push. Strings may hold any Unicode, NUL included;
         lone surrogates raise ValueError.
         """
-        if type(timestamp) is not int or not 0 < timestamp <= _args.INT64_MAX:
+        if type(timestamp) is not int or not 0 < timestamp <= _INT64_MAX:
             timestamp = _args.timestamp(timestamp) or int(_time())
         if not (type(event_type) is str and type(user_id) is str and type(channel_id) is str
                 and (event_type + user_id + channel_id).isascii()):
@@ -293,9 +294,8 @@ class _Pipeline(NativeObject):
         handle = ffi.new("uint64_t *")
         check(lib.eh_proc_new(config, handle))
         self._attach(handle[0], "eh_proc_free")
-        self._out_accepted = ffi.new("size_t *")
-        self._out_kept_from = ffi.new("uint64_t *")
-        self._kept_from = 0
+        self._push_result = ffi.new("eh_push_result *")
+        self._kept_from = 0  # as the engine last said (it only grows)
 
         ring = config.buffer_size
         self.stage_limit = min(ring, _STAGE)
@@ -306,6 +306,7 @@ class _Pipeline(NativeObject):
         # its batch has taken it.
         self._slots: list = [None] * (2 * ring + config.max_pending)
         self._chunk = ring
+        self._room = ring  # room in the ring as the engine last said (a lower bound)
         self._next_position = 0
         self._drain_lock = threading.Lock()
         self._slice_ms = max(1, min(_SLICE_MS, config.flush_interval_us // 1000))
@@ -367,9 +368,10 @@ class _Pipeline(NativeObject):
             accepted = 0
             if not self.staged:
                 while accepted < len(events):
-                    taken = self._offer_locked(events[accepted:accepted + self._chunk])
+                    n = self._room_for(len(events) - accepted)
+                    taken = n and self._offer_locked(events[accepted:accepted + n])
                     accepted += taken
-                    if not taken:
+                    if taken < n or not n:
                         break
             room = max(0, min(self.stage_limit - len(self.staged), len(events) - accepted))
             self.staged.extend(events[accepted:accepted + room])
@@ -390,30 +392,38 @@ class _Pipeline(NativeObject):
     def _drain_locked(self) -> None:
         staged = self.staged
         while staged:
-            chunk = staged[:self._chunk]
-            del staged[:len(chunk)]  # appends since the slice land after it
+            n = self._room_for(len(staged))
+            if not n:
+                return
+            chunk = staged[:n]
+            del staged[:n]  # appends since the slice land after it
             taken = self._offer_locked(chunk)
-            if taken < len(chunk):
+            if taken < n:
                 staged[0:0] = chunk[taken:]  # back in front, in order
                 return
 
-    def _offer_locked(self, chunk: list) -> int:
-        """Put the chunk in the slots, offer it to the engine; how many it took.
+    def _room_for(self, wanted: int) -> int:
+        """How many of ``wanted`` events the engine can take now (at most a chunk).
 
-        Only as many as the slots can hold without overwriting an event that
-        a dispatcher may still take (the engine tells from where it keeps
-        events after every offer: batches end out of order).
+        The engine says after every offer how much room its ring has and from
+        which position it may still hand events out (batches end out of
+        order), so an offer never encodes what cannot go in, nor reuses a
+        slot a dispatcher may still take. When that says no room, it asks
+        once more, with an empty offer.
         """
+        size = len(self._slots)
+        n = min(wanted, self._chunk, self._room, self._kept_from + size - self._next_position)
+        if n <= 0:
+            self._push_many(b"", 0, None)
+            n = min(wanted, self._chunk, self._room,
+                    self._kept_from + size - self._next_position)
+        return max(n, 0)
+
+    def _offer_locked(self, chunk: list) -> int:
+        """Put the chunk (which _room_for allowed) in the slots and offer it."""
         slots = self._slots
         size = len(slots)
-        n = min(len(chunk), self._kept_from + size - self._next_position)
-        if n <= 0:
-            self._push_many(b"", 0)  # only to learn how far the engine has moved on
-            n = min(len(chunk), self._kept_from + size - self._next_position)
-            if n <= 0:
-                return 0
-        if n < len(chunk):
-            chunk = chunk[:n]
+        n = len(chunk)
         start = self._next_position % size
         end = start + n
         if end <= size:
@@ -427,16 +437,16 @@ class _Pipeline(NativeObject):
         self._next_position += taken
         return taken
 
-    def _push_many(self, fields: bytes, n: int, stamps: Optional[array] = None) -> int:
-        accepted, kept_from = self._out_accepted, self._out_kept_from
+    def _push_many(self, fields: bytes, n: int, stamps: Optional[array]) -> int:
+        out = self._push_result
         status = self._lib.eh_proc_push_many(
             self._handle, fields, len(fields),
-            self._ffi.from_buffer("int64_t[]", stamps) if n else self._ffi.NULL, n,
-            accepted, kept_from)
-        self._kept_from = kept_from[0]
+            self._ffi.from_buffer("int64_t[]", stamps) if n else self._ffi.NULL, n, out)
+        self._room = out.room
+        self._kept_from = out.kept_from
         if status:
             check(status)
-        return accepted[0]
+        return out.accepted
 
     # -- waiting ---------------------------------------------------------------
 
