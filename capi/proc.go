@@ -10,6 +10,7 @@ import "C"
 import (
 	"fmt"
 	"math"
+	"runtime/debug"
 	"sync"
 	"time"
 	"unsafe"
@@ -104,6 +105,10 @@ func eh_proc_free(h C.uint64_t) (status C.int) {
 		return fail(err)
 	}
 	_ = p.Close(0) // stop the analyser; a timeout here only means it was still draining
+	// A processor's sketches are megabytes; hand them back to the OS now
+	// rather than whenever the next collection happens (a process that
+	// drops processors may allocate nothing more in Go for a long time).
+	debug.FreeOSMemory()
 	return ehOK
 }
 

@@ -233,6 +233,8 @@ class EventStreamProcessor:
 
         Events count by their own timestamp; the window is at most an hour
         and is kept in one-minute HyperLogLog buckets (about 0.8 % error).
+        Every event pushed before the call is counted (the call waits for
+        their analysis, not their delivery).
         """
         return self._pipeline.unique_users(_args.integer(window, "window"))
 
@@ -240,7 +242,8 @@ class EventStreamProcessor:
         """Up to ``k`` ``(channel_id, count)`` pairs, busiest first.
 
         Counts are all-time and never under-estimate; memory stays bounded
-        however many channels appear.
+        however many channels appear. Every event pushed before the call is
+        counted (the call waits for their analysis, not their delivery).
         """
         return self._pipeline.top_channels(_args.integer(k, "k", minimum=0))
 
@@ -450,17 +453,20 @@ class _Pipeline(NativeObject):
 
     # -- waiting ---------------------------------------------------------------
 
-    def flush(self, timeout: Optional[float]) -> None:
+    def flush(self, timeout: Optional[float], delivered: bool = True) -> None:
+        """Wait until every event pushed before the call is analysed and, when
+        ``delivered`` (and not inside a callback), delivered."""
         lib, ffi = self._lib, self._ffi
         deadline = None if timeout is None else time.monotonic() + timeout
-        in_callback = getattr(self._local, "in_callback", False)
+        if getattr(self._local, "in_callback", False):
+            delivered = False
         with self._drain_lock:
             # Every event pushed before this call has a position below target.
             target = self._next_position + len(self.staged)
             self._drain_locked()
-        # Staged events wait for room in the ring, which deliveries make;
-        # not from inside a callback, nor without one (nothing would move).
-        while self._next_position < target and self.callback is not None and not in_callback:
+        # Staged events wait for room in the ring, which deliveries make:
+        # without a callback (or inside one) nothing would move.
+        while self._next_position < target and self.callback is not None and delivered:
             if deadline is not None and time.monotonic() >= deadline:
                 raise WaitTimeoutError(f"flush did not finish within {timeout} s; "
                                        f"{len(self.staged)} events are still staged")
@@ -470,7 +476,7 @@ class _Pipeline(NativeObject):
         mark = ffi.new("uint64_t *")
         check(lib.eh_proc_flush_begin(self._handle, mark))
         remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-        _wait(lambda ms: lib.eh_proc_flush_wait(self._handle, mark[0], ms, not in_callback),
+        _wait(lambda ms: lib.eh_proc_flush_wait(self._handle, mark[0], ms, delivered),
               remaining, lambda: f"flush did not finish within {timeout} s; "
                                  f"{self._pending()} events are still pending")
 
@@ -671,14 +677,14 @@ class _Pipeline(NativeObject):
 
     def unique_users(self, window: int) -> int:
         lib = self._lib
-        self.drain()
+        self.flush(None, delivered=False)  # count every event pushed before the read
         out = self._ffi.new("uint64_t *")
         check(lib.eh_proc_unique_users(self._handle, window, out))
         return out[0]
 
     def top_channels(self, k: int) -> list:
         lib = self._lib
-        self.drain()
+        self.flush(None, delivered=False)  # count every event pushed before the read
         top = self._ffi.new("eh_list *")
         check(lib.eh_proc_top_channels(self._handle, k, top))
         ids, _, counts = read_list(top)
