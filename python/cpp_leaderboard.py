@@ -41,42 +41,44 @@ def _k(k) -> int:
     return k
 
 
-class Leaderboard:
-    """Users ranked by exponentially decayed points (``decay_factor`` per day)."""
+class Leaderboard(engagehub_native.Leaderboard):
+    """Users ranked by exponentially decayed points (``decay_factor`` per day).
+
+    The native board under the original's names; its own methods (top,
+    rank, around, update_many, ...) are there too.
+    """
 
     def __init__(self, decay_factor: float = 0.95, max_users: int = 100000) -> None:
         if isinstance(max_users, int) and not isinstance(max_users, bool) and max_users < 0:
             raise TypeError(f"max_users must be a non-negative int, got {max_users!r}")
-        self._board = engagehub_native.Leaderboard(decay_factor, max_users)
-        # The hot path: bound straight to the engine's update, one Python
-        # frame fewer per call than the method below, which documents it.
-        self.update_user = self._board.update
+        super().__init__(decay_factor, max_users)
 
-    def update_user(self, user_id: str, points: float, timestamp: int) -> None:
-        self._board.update(user_id, points, timestamp)
+    #: update_user(user_id, points, timestamp): add points as of timestamp
+    #: (<= 0: the clock's now).
+    update_user = engagehub_native.Leaderboard.update
 
     def get_top_users(self, k: int) -> list:
         return [{"user_id": u, "score": s, "rank": r, "last_update": t}
-                for u, s, r, t in self._board.top(_k(k))]
+                for u, s, r, t in self.top(_k(k))]
 
     def get_user_rank(self, user_id: str) -> Optional[dict]:
-        ranked = self._board.rank(user_id)
+        ranked = self.rank(user_id)
         if ranked is None:
             return None
         u, s, r, t = ranked
         return {"user_id": u, "score": s, "rank": r, "last_update": t}
 
     def save_to_json(self, filepath: str) -> None:
-        self._board.save(filepath)
+        self.save(filepath)
 
     def load_from_json(self, filepath: str) -> None:
-        self._board.load(filepath)
+        self.load(filepath)
 
     def size(self) -> int:
-        return len(self._board)
+        return len(self)
 
     def get_current_time(self) -> float:
-        return float(self._board.now())
+        return float(self.now())
 
     def set_time_source(self, time_source: Optional[Callable[[], int]]) -> None:
-        self._board.clock = time_source
+        self.clock = time_source

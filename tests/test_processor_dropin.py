@@ -49,7 +49,7 @@ class Sink:
 def proc():
     p = EventStreamProcessor(4096, 2, 50, 20)
     yield p
-    p._processor.close(timeout=10)
+    p.close(timeout=10)
 
 
 def test_constructor_arguments_required_keywords_and_zero_defaults():
@@ -61,7 +61,7 @@ def test_constructor_arguments_required_keywords_and_zero_defaults():
     assert p.push_event("m", "u", "c", 0)
     p.flush_now()
     assert [len(b) for b in sink.batches] == [1]  # batch_size 0 -> 1
-    p._processor.close()
+    p.close()
 
 
 @pytest.mark.parametrize("args", [(-1, 1, 1, 1), (1024, 1.5, 1, 1), (1024, 1, "10", 1), (1024, 1, 1, None)])
@@ -100,7 +100,7 @@ def test_batches_are_bounded_and_cut_by_size():
     while len(sink.events) < 70 and time.time() < deadline:
         time.sleep(0.01)
     assert [len(b) for b in sink.batches] == [7] * 10
-    p._processor.close()
+    p.close()
 
 
 def test_partial_batch_is_handed_over_after_the_interval():
@@ -112,7 +112,7 @@ def test_partial_batch_is_handed_over_after_the_interval():
     while not sink.events and time.time() < deadline:
         time.sleep(0.005)
     assert len(sink.events) == 1  # no flush_now: the interval did it
-    p._processor.close()
+    p.close()
 
 
 def test_per_producer_order_and_never_on_the_pushing_thread():
@@ -139,7 +139,7 @@ def test_per_producer_order_and_never_on_the_pushing_thread():
         assert seq == list(range(n))
     assert threading.get_ident() not in sink.threads
     assert all(t.ident not in sink.threads for t in threads)
-    p._processor.close()
+    p.close()
 
 
 def test_callbacks_run_on_at_most_num_threads_threads():
@@ -152,7 +152,7 @@ def test_callbacks_run_on_at_most_num_threads_threads():
     p.flush_now()
     assert len(sink.events) == 300
     assert 1 <= sink.max_running <= 3 and len(sink.threads) <= 3
-    p._processor.close()
+    p.close()
 
 
 def test_flush_now_without_callback_returns_and_events_are_kept(proc):
@@ -181,7 +181,7 @@ def test_without_callback_memory_is_bounded_and_pushes_are_refused():
     while len(sink.events) < accepted and time.time() < deadline:
         p.flush_now()
     assert len(sink.events) == accepted  # everything accepted is delivered, nothing more
-    p._processor.close()
+    p.close()
 
 
 def test_remove_callback_then_set_again(proc):
@@ -218,12 +218,12 @@ def test_flush_now_inside_a_callback_does_not_deadlock():
     threading.Thread(target=lambda: (p.flush_now(), done.set()), daemon=True).start()
     assert done.wait(20), "flush_now deadlocked"
     assert sum(calls) == 10
-    p._processor.close()
+    p.close()
 
 
 def test_callback_exception_is_logged_retried_and_never_lost(caplog):
     p = EventStreamProcessor(1024, 1, 10, 1)
-    p._processor._retry_backoff = 0.001
+    p._pipeline.retry_backoff = 0.001
     seen = []
     failures = {"left": 2}
 
@@ -245,13 +245,13 @@ def test_callback_exception_is_logged_retried_and_never_lost(caplog):
     messages = [r for r in caplog.records if "flush callback raised" in r.getMessage()]
     assert len(messages) == 2 and all(r.exc_info for r in messages)
     assert "database is locked" in caplog.text
-    assert p._processor.stats().retried == 2
-    p._processor.close()
+    assert p.stats().retried == 2
+    p.close()
 
 
 def test_callback_that_always_fails_is_reported_with_its_size(caplog):
     p = EventStreamProcessor(1024, 1, 5, 1)
-    p._processor._retry_backoff = 0.001
+    p._pipeline.retry_backoff = 0.001
 
     def broken(batch):
         raise ValueError("broken sink")
@@ -262,13 +262,13 @@ def test_callback_that_always_fails_is_reported_with_its_size(caplog):
             p.push_event("m", str(i), "c", 0)
         p.flush_now()
     assert "gave up on a batch of 5 events after 3 attempts" in caplog.text
-    assert p._processor.stats().failed == 5
+    assert p.stats().failed == 5
     good = Sink()
     p.set_flush_callback(good)
     p.push_event("m", "later", "c", 0)
     p.flush_now()
     assert [e["user_id"] for e in good.events] == ["later"]  # later batches still flow
-    p._processor.close()
+    p.close()
 
 
 def test_slow_callback_backs_up_and_counts_drops():
@@ -279,7 +279,7 @@ def test_slow_callback_backs_up_and_counts_drops():
     accepted = sum(p.push_event("m", str(i), "c", 0) for i in range(pushed))
     assert accepted < pushed
     assert p.events_dropped() == pushed - accepted
-    p._processor.close(timeout=60)
+    p.close(timeout=60)
     assert len(sink.events) == accepted
 
 
@@ -289,7 +289,7 @@ def roomy():
     p = EventStreamProcessor(1 << 14, 2, 50, 20)
     p.set_flush_callback(Sink())
     yield p
-    p._processor.close(timeout=10)
+    p.close(timeout=10)
 
 
 def test_unique_users_last_hour(roomy):
@@ -357,7 +357,7 @@ def test_eight_producers_counts_reconcile():
     assert len(sink.events) == total
     assert p.total_events_processed() == total
     assert len({(e["user_id"]) for e in sink.events}) == total  # each delivered once
-    p._processor.close()
+    p.close()
 
 
 ODD = ["nul\0inside", "e\u0301\u0301 combining", "emoji 👩‍💻🎉", "x" * 100_000, "", "quote\"back\\"]
