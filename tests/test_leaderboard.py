@@ -156,3 +156,27 @@ def test_exceptions_share_a_base_and_the_builtins():
 
 def test_package_ships_type_information():
     assert os.path.exists(os.path.join(os.path.dirname(engagehub_native.__file__), "py.typed"))
+
+
+@pytest.mark.parametrize("reading, exc, words", [
+    (float("nan"), ValueError, "clock returned nan"),
+    (float("-inf"), ValueError, "clock returned -inf"),
+    (-5, ValueError, "clock returned -5"),
+    (None, TypeError, "clock returned NoneType"),
+    ("now", TypeError, "clock returned str"),
+])
+def test_a_bad_clock_reading_is_refused_naming_the_clock(reading, exc, words):
+    with engagehub_native.Leaderboard(0.9, 0, clock=lambda: reading) as board:
+        with pytest.raises(exc, match=words):
+            board.update("u", 1.0)  # no timestamp: reads the clock
+        with pytest.raises(exc, match=words):
+            board.top(1)
+        assert len(board) == 0, "nothing was stored with a bad time"
+
+
+def test_huge_k_means_everyone(board):
+    board.update("a", 1.0)
+    board.update("b", 2.0)
+    assert [u.user_id for u in board.top(2**63)] == ["b", "a"]
+    assert [u.user_id for u in board.top(10**30)] == ["b", "a"]
+    assert board.page(2**70, 5) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -157,3 +158,46 @@ def test_fresh_child_process_can_use_its_own_processor():
         print(os.waitstatus_to_exitcode(status))
     """, timeout=60)
     assert out.stdout.strip() == "0"
+
+
+def test_pushes_from_an_earlier_atexit_hook_are_delivered(tmp_path):
+    # atexit runs hooks last-registered first: this hook, registered before
+    # the package was imported, runs after the package's own exit hook has
+    # closed the processor.
+    out = tmp_path / "count"
+    run_python(f"""
+        import atexit
+        holder = {{}}
+
+        @atexit.register
+        def late_pushes():
+            for i in range(100):
+                assert holder["p"].push("m", f"late{{i}}", "c")
+
+        import engagehub_native
+        got = []
+
+        def save(batch):
+            got.extend(batch)
+            with open({str(out)!r}, "w") as f:
+                f.write(str(len(got)))
+
+        holder["p"] = engagehub_native.EventStreamProcessor(on_flush=save)
+        holder["p"].push("m", "early", "c")
+    """)
+    assert out.read_text() == "101"
+
+
+def test_exit_timeout_log_says_how_many_events_are_lost():
+    proc = run_python("""
+        import logging, time, engagehub_native
+        logging.basicConfig()
+        p = engagehub_native.EventStreamProcessor(
+            batch_size=10, on_flush=lambda b: time.sleep(0.2), exit_timeout=0.5)
+        for i in range(1000):
+            p.push("m", f"u{i}", "c")
+    """, timeout=60)
+    assert "nothing was lost" not in proc.stderr
+    lost = re.search(r"at exit, (\d+) events were not delivered within exit_timeout", proc.stderr)
+    assert lost, proc.stderr
+    assert 0 < int(lost.group(1)) <= 1000

@@ -23,8 +23,9 @@ def text(value, name: str) -> bytes:
         ) from None
 
 
-def integer(value, name: str, *, minimum: int | None = None, maximum: int = INT64_MAX) -> int:
-    """An int argument (bool refused) within [minimum, maximum]."""
+def integer(value, name: str, *, minimum: int | None = None,
+            maximum: int | None = INT64_MAX) -> int:
+    """An int argument (bool refused) within [minimum, maximum] (None: unbounded)."""
     if type(value) is not int:
         if isinstance(value, bool) or isinstance(value, float):
             raise TypeError(f"{name} must be int, not {type(value).__name__}")
@@ -33,11 +34,18 @@ def integer(value, name: str, *, minimum: int | None = None, maximum: int = INT6
         except TypeError:
             raise TypeError(f"{name} must be int, not {type(value).__name__}") from None
     low = INT64_MIN if minimum is None else minimum
-    if not low <= value <= maximum:
+    high = value if maximum is None else maximum
+    if not low <= value <= high:
         if minimum is not None and value < minimum:
             raise ValueError(f"{name} must be >= {minimum}, got {value}")
         raise ValueError(f"{name} is out of range: {value}")
     return value
+
+
+def count(value, name: str) -> int:
+    """A non-negative int meaning "up to this many"; any size is fine, as the
+    engine never has more than 2**63 - 1 of anything."""
+    return min(integer(value, name, minimum=0, maximum=None), INT64_MAX)
 
 
 def timestamp(value, name: str = "timestamp") -> int:

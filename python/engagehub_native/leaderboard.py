@@ -266,12 +266,12 @@ class Leaderboard(NativeObject):
 
     def top(self, k: int = 10) -> list[RankedUser]:
         """The ``k`` highest-ranked users, best first."""
-        return self.page(0, _args.integer(k, "k", minimum=0))
+        return self.page(0, _args.count(k, "k"))
 
     def page(self, offset: int, limit: int) -> list[RankedUser]:
         """Users ranked ``offset + 1`` to ``offset + limit`` (a page of a ranking view)."""
-        offset = _args.integer(offset, "offset", minimum=0)
-        limit = _args.integer(limit, "limit", minimum=0)
+        offset = _args.count(offset, "offset")
+        limit = _args.count(limit, "limit")
         lib, handle = self._lib, self._handle
         return self._ranked(lambda now, out, first: lib.eh_board_page(
             handle, offset, limit, now, out, first))
@@ -279,8 +279,8 @@ class Leaderboard(NativeObject):
     def around(self, user_id: str, before: int = 5, after: int = 5) -> list[RankedUser]:
         """The user with up to ``before`` users above and ``after`` below; [] if unknown."""
         uid = _args.text(user_id, "user_id")
-        before = _args.integer(before, "before", minimum=0)
-        after = _args.integer(after, "after", minimum=0)
+        before = _args.count(before, "before")
+        after = _args.count(after, "after")
         lib, handle = self._lib, self._handle
         return self._ranked(lambda now, out, first: lib.eh_board_around(
             handle, uid, len(uid), before, after, now, out, first))

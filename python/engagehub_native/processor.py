@@ -245,7 +245,7 @@ class EventStreamProcessor:
         however many channels appear. Every event pushed before the call is
         counted (the call waits for their analysis, not their delivery).
         """
-        return self._pipeline.top_channels(_args.integer(k, "k", minimum=0))
+        return self._pipeline.top_channels(_args.count(k, "k"))
 
     def stats(self) -> ProcessorStats:
         """A snapshot of the counters (the final ones once closed)."""
@@ -318,7 +318,8 @@ class _Pipeline(NativeObject):
         self.closing = False  # pushes are refused; the engine closes once staging is empty
         self._engine_closed = False
         self._stats_lock = threading.Lock()
-        self._failed = self._retried = self._abandoned = 0
+        self._failed = self._retried = self._abandoned = self._late = 0
+        self.closed_at_exit = False  # closed by the exit hook: later pushes deliver at once
         self._callback_seconds = 0.0
         self._final: Optional[ProcessorStats] = None
         self._local = threading.local()  # .in_callback on dispatcher threads
@@ -350,6 +351,8 @@ class _Pipeline(NativeObject):
 
     def push_slow(self, event: tuple) -> bool:
         """A push that found the staging list full (or the processor sealed)."""
+        if self.closed_at_exit:
+            return self._deliver_late([event])
         count_dropped = self._lib.eh_proc_count_dropped  # raises once sealed
         with self._drain_lock:
             if self.closing:
@@ -363,6 +366,8 @@ class _Pipeline(NativeObject):
 
     def push_chunk(self, events: list) -> int:
         """push_many's chunk: staged events first, then these; drops the rest."""
+        if self.closed_at_exit:
+            return self._deliver_late(events)
         count_dropped = self._lib.eh_proc_count_dropped  # raises once sealed
         with self._drain_lock:
             if self.closing:
@@ -547,6 +552,19 @@ class _Pipeline(NativeObject):
             check(status)
         return True
 
+    def _deliver_late(self, events: list) -> int:
+        """Events pushed after the exit hook closed the processor (by an atexit
+        hook that runs after ours): delivered at once on the pushing thread,
+        since no dispatcher is left."""
+        if self.callback is None:
+            logger.error("engagehub_native: %d events pushed after exit closed the processor, "
+                         "with no flush callback set, are undelivered", len(events))
+            return 0
+        with self._stats_lock:
+            self._late += len(events)
+        self._deliver(events, len(events))
+        return len(events)
+
     def drop(self) -> None:
         """Finalizer of the EventStreamProcessor: ask the dispatchers to close.
 
@@ -692,7 +710,10 @@ class _Pipeline(NativeObject):
 
     def stats(self) -> ProcessorStats:
         if self._final is not None:
-            return self._final
+            late = self._late
+            return self._final._replace(pushed=self._final.pushed + late,
+                                        accepted=self._final.accepted + late,
+                                        delivered=self._final.delivered + late)
         lib = self._lib
         if not self.closing:
             self.drain()
@@ -781,8 +802,14 @@ def _close_at_exit() -> None:
     for pipeline in list(_live):
         try:
             pipeline.close(timeout=pipeline.exit_timeout)
-        except WaitTimeoutError as exc:
-            logger.error("engagehub_native: at exit, %s", exc)
+            pipeline.closed_at_exit = True
+        except WaitTimeoutError:
+            try:
+                s = pipeline.stats()
+                lost = f"{s.pending + s.queue_depth} events were"
+            except Exception:
+                lost = "events may have been"
+            logger.error("engagehub_native: at exit, %s not delivered within exit_timeout "
+                         "(%s s) and are lost", lost, pipeline.exit_timeout)
         except Exception:
             logger.exception("engagehub_native: events may be undelivered at exit")
-
