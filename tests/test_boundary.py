@@ -142,16 +142,19 @@ def test_full_buffer_refuses_and_counts_without_losing_accepted_events():
     # staged (the staging list holds min(buffer_size, 1024)); then refusals.
     with EventStreamProcessor(buffer_size=8, on_flush=None, max_pending=8) as p:
         first = sum(p.push("m", f"u{i}", "c", T0) for i in range(100))
-        p.flush()  # returns once backed up: nothing can move without a callback
-        assert not any(p.push("m", "late", "c", T0) for _ in range(50))
+        p.flush()  # analysed as far as they can be, staged ones moved on
+        more = [p.push("m", f"u{100 + i}", "c", T0) for i in range(50)]
+        refused = more.index(False)
+        assert not any(more[refused:]), "once full, nothing moves without a callback"
         s = p.stats()
-        assert first == s.accepted == 24
+        assert first + refused == s.accepted == 24
         assert (s.dropped, s.pushed) == (150 - 24, 150)
         sink = Sink()
         p.on_flush = sink
         p.flush()
         delivered = [e["user_id"] for e in sink.events]
         assert len(delivered) == 24 and delivered == sorted(delivered, key=lambda u: int(u[1:]))
+        assert set(delivered) <= {f"u{i}" for i in range(150)}
 
 
 def test_close_inside_the_callback_returns_and_delivers_the_rest():
