@@ -1,6 +1,7 @@
 package leaderboard
 
 import (
+	"fmt"
 	"math"
 	"slices"
 )
@@ -19,6 +20,37 @@ import (
 // with t_i; before it could overflow (exponent beyond rebaseBound) the board
 // moves L to t_i and multiplies every G by one factor (rebase).
 //
+// # The horizon
+//
+// A float64 G spans about e^±709, so one board can only represent timestamps
+// within a bounded distance of its landmark. A rebase to a timestamp whose
+// exponent is y multiplies every other G by e^−y; for a timestamp far in the
+// future (milliseconds passed as seconds; ten years ahead with f = 0.5 is
+// y ≈ 2530) every other user's G underflows to 0 and stays 0 after the
+// outlier is removed. The board therefore refuses, with an error wrapping
+// ErrTimestampRange, any update whose exponent relative to the landmark
+// exceeds maxSpanExponent in either direction:
+//
+//	|ln f| · |t − L| / D  ≤  600,  i.e. |t − L| ≤ 600/|ln f| days
+//
+// (f = 0.5: 865 days; f = 0.95: 11,697 days ≈ 32 years; f = 1: unbounded,
+// every timestamp is accepted). Within it a rebase scales others by at least
+// e^−600 ≈ 1e−261, which keeps any G of magnitude above ~1e−47 a normal
+// float64 with full precision. The past direction is refused too, so that an
+// outlier that arrived first on an empty board (and became the landmark)
+// cannot silently zero every later, realistic update: those are refused
+// until the outlier is removed (a board that becomes empty takes its next
+// update's timestamp as landmark). Why refuse rather than rebase: the board
+// cannot tell a wrong timestamp from a real jump of years, and only a
+// refusal leaves every stored value intact. The cost: a board with f = 0.5
+// that receives no update for about 2.4 years (by which time every score has
+// decayed by more than e^−600) refuses later updates until its users are
+// removed; with the default f = 0.95 the same takes 32 years.
+//
+// Snapshots obey the same rule on load (see snapshot.go): a file whose
+// entries cannot all be represented relative to one landmark is refused
+// whole, and the board is unchanged.
+//
 // Precision: a user whose score is more than ~1e308 times smaller than the
 // largest weights in play (for f = 0.5, updates about three years older than
 // the newest) underflows to 0. At any time near the newest updates its exact
@@ -26,7 +58,30 @@ import (
 const (
 	secondsPerDay = 86400
 	rebaseBound   = 300 // |ln f|·(t − L)/D at which L moves; e^300 ≈ 1e130
+	// maxSpanExponent bounds |ln f|·|t − L|/D for any accepted timestamp.
+	maxSpanExponent = 600
 )
+
+// checkSpan returns an error wrapping ErrTimestampRange when ts is too far
+// from the landmark to be represented without corrupting other users.
+func (c *core) checkSpan(ts int64) error {
+	y := c.exponentAt(float64(ts))
+	if !(math.Abs(y) > maxSpanExponent) {
+		return nil
+	}
+	days := (float64(ts) - float64(c.landmark)) / secondsPerDay
+	dir := "after"
+	if days < 0 {
+		days, dir = -days, "before"
+	}
+	return fmt.Errorf("%w: timestamp %d is %.0f days %s the board's landmark %d; with decay factor %v the board spans at most %.0f days either side",
+		ErrTimestampRange, ts, days, dir, c.landmark, c.decay, c.horizonDays())
+}
+
+// horizonDays is the largest |t − L| in days that checkSpan accepts.
+func (c *core) horizonDays() float64 {
+	return maxSpanExponent / -c.lnf
+}
 
 // exponentAt returns ln f · (t − L)/D: the log of the factor that turns G
 // into a score at t, and minus the log of an update's weight at t.

@@ -69,6 +69,13 @@ var (
 	// ErrSnapshot is wrapped by ReadSnapshot and Load for input that is not a
 	// well-formed snapshot; the board is unchanged.
 	ErrSnapshot = errors.New("leaderboard: malformed snapshot")
+	// ErrTimestampRange is wrapped by Update for a timestamp too far from
+	// the board's landmark to be represented without corrupting other users'
+	// scores (for example milliseconds passed as seconds; see "The horizon"
+	// in decay.go), and by ReadSnapshot and Load (together with ErrSnapshot)
+	// for a snapshot holding such an entry. The board is unchanged. Boards
+	// with decay factor 1 accept every timestamp.
+	ErrTimestampRange = errors.New("leaderboard: timestamp too far from the board's landmark")
 	// ErrFull is returned by Update when the board already holds 2^31−2
 	// users or 4 GiB of user ids; the board is unchanged.
 	ErrFull = errors.New("leaderboard: capacity exhausted")
@@ -168,8 +175,11 @@ func (b *Board) Contains(userID string) bool {
 // Update adds points earned at timestamp to userID's score. Points of 0 for
 // an unknown user do nothing; for a known user they only advance its
 // LastUpdate. Timestamps may arrive in any order. When the board grows past
-// MaxUsers, its lowest-ranked user (possibly userID) is removed. On error
-// the board is unchanged.
+// MaxUsers, its lowest-ranked user (possibly userID) is removed. A
+// timestamp further from the board's landmark than its horizon (600/|ln f|
+// days: 865 for f = 0.5, about 32 years for f = 0.95, unbounded for f = 1)
+// yields an error wrapping ErrTimestampRange, unless the board is empty or
+// the points are 0 for an unknown user. On error the board is unchanged.
 func (b *Board) Update(userID string, points float64, timestamp int64) error {
 	if math.IsNaN(points) || math.IsInf(points, 0) {
 		return ErrInvalidPoints
@@ -188,6 +198,13 @@ func (c *core) update(id string, h uint64, p float64, ts int64) error {
 	if p == 0 {
 		if u >= 0 {
 			if r := c.rec(u); ts > r.last {
+				// A LastUpdate far ahead would zero the score a snapshot
+				// stores for the user, so the future half of the rule holds.
+				if ts > c.landmark {
+					if err := c.checkSpan(ts); err != nil {
+						return err
+					}
+				}
 				r.last = ts
 			}
 		}
@@ -195,6 +212,8 @@ func (c *core) update(id string, h uint64, p float64, ts int64) error {
 	}
 	if c.size == 0 {
 		c.landmark = ts
+	} else if err := c.checkSpan(ts); err != nil {
+		return err
 	} else if c.lnf != 0 && -c.exponentAt(float64(ts)) > rebaseBound {
 		c.rebase(ts)
 	}

@@ -179,6 +179,15 @@ func parseSnapshot(data []byte) (*core, error) {
 		}
 	}
 	for i := range es {
+		// The horizon rule of Update: an entry so far before the newest
+		// one (or the newest so far after it, as with a timestamp in
+		// milliseconds) that its score cannot be represented is refused
+		// rather than turned into 0.
+		if es[i].score != 0 {
+			if err := c.checkSpan(es[i].last); err != nil {
+				return nil, fmt.Errorf("%w: entry %q: %w", ErrSnapshot, es[i].id, err)
+			}
+		}
 		es[i].g = scale(es[i].score, -c.exponentAt(float64(es[i].last)))
 	}
 	slices.SortFunc(es, func(a, b loaded) int {
