@@ -22,11 +22,26 @@ import (
 //	{"decay_factor": f, "max_users": n,
 //	 "entries": [{"user_id": s, "score": x, "last_update": t}, ...]}
 //
-// with entries in rank order and each score decayed to its own last_update.
+// with entries in rank order and each score decayed to its own last_update,
+// so old readers keep reading it. Two fields make a reload exact:
+//
+//	"landmark": L      (top level, integer Unix seconds)
+//	"g": G             (per entry, the forward-decay value, see decay.go)
+//
+// A user's score at t is G · f^((t − L)/86400). A score decayed to its own
+// last_update and decayed back is a few bits off, which reorders exact ties
+// and moves scores; G relative to L is the board's own value, bit for bit,
+// so a reloaded board ranks exactly as the saved one. On load, an entry's
+// "g" is used when the file has a "landmark"; entries without it (and files
+// without a landmark, such as the original's) are rebuilt from "score" with
+// the landmark at the newest last_update, as before. Either way the horizon
+// rule of Update applies (see decay.go): an entry with a nonzero value whose
+// last_update lies beyond the landmark's horizon fails the whole load.
 
 type snapshotOut struct {
 	DecayFactor float64    `json:"decay_factor"`
 	MaxUsers    int        `json:"max_users"`
+	Landmark    int64      `json:"landmark"`
 	Entries     []entryOut `json:"entries"`
 }
 
@@ -34,12 +49,14 @@ type entryOut struct {
 	UserID     string  `json:"user_id"`
 	Score      float64 `json:"score"`
 	LastUpdate int64   `json:"last_update"`
+	G          float64 `json:"g"`
 }
 
 // Pointers and raw numbers tell a missing key or a wrong type from a zero.
 type snapshotIn struct {
 	DecayFactor *float64         `json:"decay_factor"`
 	MaxUsers    json.RawMessage  `json:"max_users"`
+	Landmark    json.RawMessage  `json:"landmark"`
 	Entries     *[]*snapshotItem `json:"entries"`
 }
 
@@ -47,6 +64,7 @@ type snapshotItem struct {
 	UserID     *string         `json:"user_id"`
 	Score      *float64        `json:"score"`
 	LastUpdate json.RawMessage `json:"last_update"`
+	G          *float64        `json:"g"`
 }
 
 // WriteSnapshot writes the board as JSON in the original's format.
@@ -55,6 +73,7 @@ func (b *Board) WriteSnapshot(w io.Writer) error {
 	s := snapshotOut{
 		DecayFactor: b.decay,
 		MaxUsers:    b.maxUsers,
+		Landmark:    b.landmark,
 		Entries:     make([]entryOut, 0, b.size),
 	}
 	b.forEachLive(func(u int32) {
@@ -64,6 +83,7 @@ func (b *Board) WriteSnapshot(w io.Writer) error {
 			UserID:     string(b.id(u)),
 			Score:      scale(r.g, b.exponentAt(float64(last))),
 			LastUpdate: last,
+			G:          r.g,
 		})
 	})
 	b.mu.RUnlock()
@@ -139,11 +159,20 @@ func parseSnapshot(data []byte) (*core, error) {
 	if len(items) >= maxUserSlots {
 		return nil, snapshotErr("too many entries")
 	}
+	exact := in.Landmark != nil
+	if exact {
+		l, ok := parseInt(in.Landmark)
+		if !ok {
+			return nil, snapshotErr("landmark %s is not an integer", in.Landmark)
+		}
+		c.landmark = l
+	}
 	type loaded struct {
 		id    string
 		score float64
 		last  int64
 		g     float64
+		hasG  bool
 	}
 	es := make([]loaded, len(items))
 	for i, it := range items {
@@ -155,6 +184,9 @@ func parseSnapshot(data []byte) (*core, error) {
 			return nil, snapshotErr("entry %d: last_update %s is not an integer", i, it.LastUpdate)
 		}
 		es[i] = loaded{id: *it.UserID, score: *it.Score, last: last}
+		if exact && it.G != nil {
+			es[i].g, es[i].hasG = *it.G, true
+		}
 	}
 	in = snapshotIn{} // let the decoded tree go before building
 	items = nil
@@ -171,14 +203,25 @@ func parseSnapshot(data []byte) (*core, error) {
 	}
 	byID = nil
 
-	// The landmark is the latest last_update, so every weight is at most 1.
-	if len(es) > 0 {
+	// Without a landmark in the file it is the latest last_update, so every
+	// weight is at most 1.
+	if !exact && len(es) > 0 {
 		c.landmark = es[0].last
 		for _, e := range es {
 			c.landmark = max(c.landmark, e.last)
 		}
 	}
 	for i := range es {
+		if es[i].hasG {
+			// Update keeps every last_update within the horizon after the
+			// landmark; an exact value far in the past is just small.
+			if es[i].g != 0 && es[i].last > c.landmark {
+				if err := c.checkSpan(es[i].last); err != nil {
+					return nil, fmt.Errorf("%w: entry %q: %w", ErrSnapshot, es[i].id, err)
+				}
+			}
+			continue
+		}
 		// The horizon rule of Update: an entry so far before the newest
 		// one (or the newest so far after it, as with a timestamp in
 		// milliseconds) that its score cannot be represented is refused
