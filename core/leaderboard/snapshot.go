@@ -1,14 +1,11 @@
 package leaderboard
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -98,10 +95,12 @@ func (b *Board) WriteSnapshot(w io.Writer) error {
 // ReadSnapshot replaces the board's contents, decay factor and max users
 // with those of the snapshot read from r. Input that is not a well-formed
 // snapshot (see the package's snapshot format) yields an error wrapping
-// ErrSnapshot; on any error the board is unchanged. When the snapshot holds
+// ErrSnapshot, and input longer than MaxSnapshotSize one wrapping
+// ErrSnapshotTooLarge (reading stops there); on any error the board is
+// unchanged. When the snapshot holds
 // more entries than its max_users, the top max_users are kept.
 func (b *Board) ReadSnapshot(r io.Reader) error {
-	data, err := io.ReadAll(r)
+	data, err := readBounded(r, 512)
 	if err != nil {
 		return fmt.Errorf("leaderboard: read snapshot: %w", err)
 	}
@@ -257,75 +256,4 @@ func parseSnapshot(data []byte) (*core, error) {
 	}
 	c.buildTree(gs, us)
 	return c, nil
-}
-
-// Save writes a snapshot to path atomically: it writes a temporary file in
-// the same folder, syncs it, renames it over path and syncs the folder, so
-// a crash leaves either the previous file or the new one. On error no
-// temporary file is left behind.
-func (b *Board) Save(path string) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("leaderboard: save: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-			err = fmt.Errorf("leaderboard: save %s: %w", path, err)
-		}
-	}()
-	w := bufio.NewWriterSize(f, 1<<16)
-	if err = b.WriteSnapshot(w); err != nil {
-		return err
-	}
-	if err = w.Flush(); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		err = d.Sync()
-		d.Close()
-		if err != nil {
-			// The rename happened; the new file is in place but may not
-			// survive a crash. Report it without deleting the target.
-			return fmt.Errorf("sync folder: %w", err)
-		}
-	}
-	return nil
-}
-
-// Load replaces the board with the snapshot in the file at path, like
-// ReadSnapshot. A file that cannot be read yields its *os.PathError
-// (errors.Is(err, fs.ErrNotExist) holds for a missing file); on any error
-// the board is unchanged.
-func (b *Board) Load(path string) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("leaderboard: load: %w", err)
-	}
-	c, err := parseSnapshot(data)
-	if err != nil {
-		return fmt.Errorf("leaderboard: load %s: %w", path, err)
-	}
-	b.mu.Lock()
-	b.core = *c
-	b.mu.Unlock()
-	return nil
 }

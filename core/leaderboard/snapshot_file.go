@@ -1,0 +1,193 @@
+package leaderboard
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// MaxSnapshotSize is the largest snapshot, in bytes, that Load and
+// ReadSnapshot read; longer input is refused with ErrSnapshotTooLarge before
+// it can exhaust memory (a growing file or an endless reader stops there).
+// 16 GiB holds about 200 million entries with short ids, far beyond what a
+// board of this kind holds in practice, while a board at its 2^31 user
+// ceiling could not be reloaded in any sane amount of memory anyway: parsing
+// takes several times the file's size.
+const MaxSnapshotSize int64 = 16 << 30
+
+// maxSnapshotBytes is MaxSnapshotSize; tests lower it.
+var maxSnapshotBytes = MaxSnapshotSize
+
+var (
+	// ErrSnapshotTooLarge is wrapped by Load and ReadSnapshot for input
+	// longer than MaxSnapshotSize; the board is unchanged.
+	ErrSnapshotTooLarge = errors.New("leaderboard: snapshot larger than MaxSnapshotSize")
+	// ErrNotRegularFile is wrapped by Load and Save, inside an
+	// *fs.PathError, when the path names something other than a regular
+	// file (or a symbolic link to one): a directory, FIFO, socket or
+	// device. Nothing is read from it or written over it, so Load cannot
+	// block on a FIFO and Save cannot replace /dev/null; the board is
+	// unchanged.
+	ErrNotRegularFile = errors.New("not a regular file")
+)
+
+// readBounded reads r to its end, refusing more than maxSnapshotBytes.
+// sizeHint presizes the buffer.
+func readBounded(r io.Reader, sizeHint int64) ([]byte, error) {
+	limit := maxSnapshotBytes
+	var buf bytes.Buffer
+	if sizeHint > 0 && sizeHint <= limit {
+		buf.Grow(int(sizeHint) + 512)
+	}
+	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, fmt.Errorf("%w (%d bytes)", ErrSnapshotTooLarge, limit)
+	}
+	return buf.Bytes(), nil
+}
+
+// openRegular opens path for reading only if it is a regular file. The
+// Stat refuses a FIFO or device without opening it (opening some devices
+// has effects); the open is non-blocking and the opened file is checked
+// again, so a FIFO swapped in between cannot block the caller either.
+func openRegular(path string) (*os.File, fs.FileInfo, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, nil, notRegular("load", path, fi)
+	}
+	return openChecked(path)
+}
+
+// openChecked is openRegular's second half: a non-blocking open, then a
+// check of what was opened.
+func openChecked(path string) (*os.File, fs.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = notRegular("load", path, fi)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
+}
+
+func notRegular(op, path string, fi fs.FileInfo) error {
+	return &fs.PathError{Op: op, Path: path,
+		Err: fmt.Errorf("%w (%s)", ErrNotRegularFile, fileKind(fi.Mode()))}
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	}
+	return "mode " + m.String()
+}
+
+// Load replaces the board with the snapshot in the file at path, like
+// ReadSnapshot. A file that cannot be read yields its *fs.PathError
+// (errors.Is(err, fs.ErrNotExist) holds for a missing file); a path that is
+// not a regular file (symbolic links are followed) yields one wrapping
+// ErrNotRegularFile, and a file longer than MaxSnapshotSize an error
+// wrapping ErrSnapshotTooLarge. On any error the board is unchanged.
+func (b *Board) Load(path string) error {
+	f, fi, err := openRegular(path)
+	if err != nil {
+		return fmt.Errorf("leaderboard: load: %w", err)
+	}
+	defer f.Close()
+	if fi.Size() > maxSnapshotBytes {
+		return fmt.Errorf("leaderboard: load %s: %w (%d bytes)", path, ErrSnapshotTooLarge, maxSnapshotBytes)
+	}
+	data, err := readBounded(f, fi.Size())
+	if err != nil {
+		return fmt.Errorf("leaderboard: load %s: %w", path, err)
+	}
+	c, err := parseSnapshot(data)
+	if err != nil {
+		return fmt.Errorf("leaderboard: load %s: %w", path, err)
+	}
+	b.mu.Lock()
+	b.core = *c
+	b.mu.Unlock()
+	return nil
+}
+
+// Save writes a snapshot to path atomically: it writes a temporary file in
+// the same folder, syncs it, renames it over path and syncs the folder, so
+// a crash leaves either the previous file or the new one. On error no
+// temporary file is left behind.
+func (b *Board) Save(path string) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("leaderboard: save: %w", err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+			err = fmt.Errorf("leaderboard: save %s: %w", path, err)
+		}
+	}()
+	w := bufio.NewWriterSize(f, 1<<16)
+	if err = b.WriteSnapshot(w); err != nil {
+		return err
+	}
+	if err = w.Flush(); err != nil {
+		return err
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if d, derr := os.Open(dir); derr == nil {
+		err = d.Sync()
+		d.Close()
+		if err != nil {
+			// The rename happened; the new file is in place but may not
+			// survive a crash. Report it without deleting the target.
+			return fmt.Errorf("sync folder: %w", err)
+		}
+	}
+	return nil
+}
