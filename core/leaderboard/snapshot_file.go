@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 )
 
@@ -144,12 +146,30 @@ func (b *Board) Load(path string) error {
 // the same folder, syncs it, renames it over path and syncs the folder, so
 // a crash leaves either the previous file or the new one. On error no
 // temporary file is left behind.
+//
+// What path may name:
+//   - nothing: a new file is created with mode 0644 minus the umask;
+//   - a regular file: it is replaced, and the replacement keeps its
+//     permission bits (not its owner: it belongs to the saving process);
+//   - a symbolic link (or a chain of them) to a regular file: the link is
+//     followed and its target replaced as above, so the link stays a link;
+//   - a dangling symbolic link: an error wrapping fs.ErrNotExist, and nothing
+//     is created, since a link to a missing file more likely means a missing
+//     mount or a mistyped target than a place to write;
+//   - anything else (a directory, FIFO, socket or device, directly or
+//     through a link): an *fs.PathError wrapping ErrNotRegularFile, and
+//     nothing is written. The check precedes the rename; a path swapped for
+//     a device between the two is not detected.
 func (b *Board) Save(path string) (err error) {
-	dir, base := filepath.Split(path)
+	target, perm, err := saveTarget(path)
+	if err != nil {
+		return fmt.Errorf("leaderboard: save: %w", err)
+	}
+	dir, base := filepath.Split(target)
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	f, err := createTemp(dir, "."+base+".tmp-")
 	if err != nil {
 		return fmt.Errorf("leaderboard: save: %w", err)
 	}
@@ -168,8 +188,10 @@ func (b *Board) Save(path string) (err error) {
 	if err = w.Flush(); err != nil {
 		return err
 	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
+	if perm != 0 {
+		if err = f.Chmod(perm); err != nil {
+			return err
+		}
 	}
 	if err = f.Sync(); err != nil {
 		return err
@@ -177,7 +199,7 @@ func (b *Board) Save(path string) (err error) {
 	if err = f.Close(); err != nil {
 		return err
 	}
-	if err = os.Rename(tmp, path); err != nil {
+	if err = os.Rename(tmp, target); err != nil {
 		return err
 	}
 	if d, derr := os.Open(dir); derr == nil {
@@ -190,4 +212,48 @@ func (b *Board) Save(path string) (err error) {
 		}
 	}
 	return nil
+}
+
+// saveTarget returns the file Save replaces for path and the permission
+// bits to give the replacement (0 for a new file: the creation mode and
+// umask decide).
+func saveTarget(path string) (target string, perm fs.FileMode, err error) {
+	fi, err := os.Lstat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return path, 0, nil
+	}
+	if err != nil {
+		return "", 0, err
+	}
+	target = path
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		target, err = filepath.EvalSymlinks(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", 0, &fs.PathError{Op: "save", Path: path,
+				Err: fmt.Errorf("dangling symbolic link: %w", fs.ErrNotExist)}
+		}
+		if err != nil {
+			return "", 0, err
+		}
+		if fi, err = os.Stat(target); err != nil {
+			return "", 0, err
+		}
+	}
+	if !fi.Mode().IsRegular() {
+		return "", 0, notRegular("save", path, fi)
+	}
+	return target, fi.Mode().Perm(), nil
+}
+
+// createTemp is os.CreateTemp with mode 0644 instead of 0600, so that the
+// umask, not a fixed mode, decides what a new snapshot allows.
+func createTemp(dir, prefix string) (*os.File, error) {
+	for range 100 {
+		name := filepath.Join(dir, prefix+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, &fs.PathError{Op: "createtemp", Path: filepath.Join(dir, prefix+"*"), Err: fs.ErrExist}
 }

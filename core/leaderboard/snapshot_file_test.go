@@ -132,3 +132,129 @@ func TestLoadFollowsSymlinkToRegularFile(t *testing.T) {
 	assert.Equal(t, dump(t, b), dump(t, c))
 }
 
+// requireOnly asserts that dir holds exactly names (no temporary file left).
+func requireOnly(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	assert.ElementsMatch(t, names, got)
+}
+
+func TestSaveRefusesWhatIsNotARegularFile(t *testing.T) {
+	type target struct {
+		path string
+		mode fs.FileMode // type bits expected to survive
+	}
+	dir := t.TempDir()
+	targets := map[string]target{}
+
+	fifo := filepath.Join(dir, "fifo")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o644))
+	targets["fifo"] = target{fifo, fs.ModeNamedPipe}
+
+	sub := filepath.Join(dir, "sub")
+	require.NoError(t, os.Mkdir(sub, 0o755))
+	targets["directory"] = target{sub, fs.ModeDir}
+
+	// A copy of /dev/null (major 1, minor 3); needs CAP_MKNOD.
+	null := filepath.Join(dir, "null")
+	if err := syscall.Mknod(null, syscall.S_IFCHR|0o666, 1<<8|3); err == nil {
+		targets["character device"] = target{null, fs.ModeDevice | fs.ModeCharDevice}
+		link := filepath.Join(dir, "link-to-null")
+		require.NoError(t, os.Symlink("null", link))
+		targets["symlink to a device"] = target{link, fs.ModeSymlink}
+	} else {
+		t.Logf("mknod: %v; the device cases are skipped", err)
+	}
+	linkDir := filepath.Join(dir, "link-to-sub")
+	require.NoError(t, os.Symlink("sub", linkDir))
+	targets["symlink to a directory"] = target{linkDir, fs.ModeSymlink}
+
+	b := sampleBoard(t)
+	for name, tg := range targets {
+		t.Run(name, func(t *testing.T) {
+			err := withinSeconds(t, func() error { return b.Save(tg.path) })
+			require.ErrorIs(t, err, ErrNotRegularFile)
+			var pe *fs.PathError
+			require.True(t, errors.As(err, &pe))
+			fi, err := os.Lstat(tg.path)
+			require.NoError(t, err)
+			assert.Equal(t, tg.mode, fi.Mode().Type(), "the target was replaced")
+		})
+	}
+	names := []string{"fifo", "sub", "link-to-sub"}
+	if _, ok := targets["character device"]; ok {
+		names = append(names, "null", "link-to-null")
+	}
+	requireOnly(t, dir, names...)
+	requireOnly(t, sub)
+}
+
+func TestSaveThroughSymlinkReplacesTargetAndKeepsLink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "data", "board.json")
+	require.NoError(t, os.Mkdir(filepath.Dir(real), 0o755))
+	require.NoError(t, os.WriteFile(real, []byte("old"), 0o600))
+	link := filepath.Join(dir, "current.json")
+	require.NoError(t, os.Symlink(filepath.Join("data", "board.json"), link))
+	chain := filepath.Join(dir, "chain.json")
+	require.NoError(t, os.Symlink("current.json", chain))
+
+	b := sampleBoard(t)
+	require.NoError(t, b.Save(chain))
+	for _, l := range []string{link, chain} {
+		fi, err := os.Lstat(l)
+		require.NoError(t, err)
+		assert.Equal(t, fs.ModeSymlink, fi.Mode().Type(), "%s is no longer a link", l)
+	}
+	fi, err := os.Stat(real)
+	require.NoError(t, err)
+	assert.Equal(t, fs.FileMode(0o600), fi.Mode().Perm())
+	c, err := New(1, 0)
+	require.NoError(t, err)
+	require.NoError(t, c.Load(real))
+	assert.Equal(t, dump(t, b), dump(t, c))
+	requireOnly(t, dir, "data", "current.json", "chain.json")
+	requireOnly(t, filepath.Dir(real), "board.json")
+}
+
+func TestSaveOntoDanglingSymlinkFails(t *testing.T) {
+	dir := t.TempDir()
+	link := filepath.Join(dir, "board.json")
+	require.NoError(t, os.Symlink(filepath.Join("missing", "board.json"), link))
+	err := sampleBoard(t).Save(link)
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	assert.Contains(t, err.Error(), "dangling")
+	fi, err := os.Lstat(link)
+	require.NoError(t, err)
+	assert.Equal(t, fs.ModeSymlink, fi.Mode().Type())
+	requireOnly(t, dir, "board.json")
+}
+
+func TestSaveKeepsModeOfExistingFile(t *testing.T) {
+	b := sampleBoard(t)
+	dir := t.TempDir()
+	for _, perm := range []fs.FileMode{0o600, 0o640, 0o664, 0o444} {
+		path := filepath.Join(dir, perm.String())
+		require.NoError(t, os.WriteFile(path, nil, perm))
+		require.NoError(t, os.Chmod(path, perm)) // past the umask
+		require.NoError(t, b.Save(path))
+		fi, err := os.Stat(path)
+		require.NoError(t, err)
+		assert.Equal(t, perm, fi.Mode().Perm())
+	}
+}
+
+func TestSaveNewFileHonoursUmask(t *testing.T) {
+	old := syscall.Umask(0o027)
+	t.Cleanup(func() { syscall.Umask(old) })
+	path := filepath.Join(t.TempDir(), "board.json")
+	require.NoError(t, sampleBoard(t).Save(path))
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, fs.FileMode(0o640), fi.Mode().Perm())
+}

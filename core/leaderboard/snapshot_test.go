@@ -186,7 +186,7 @@ func TestSaveErrorsLeaveNoTempFile(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, fs.ErrNotExist)
 
-	// Renaming over a directory fails after the temporary file is written.
+	// A directory is refused before any temporary file is written.
 	target := filepath.Join(dir, "adir")
 	require.NoError(t, os.Mkdir(target, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(target, "keep"), nil, 0o644))
