@@ -298,15 +298,15 @@ type Processor struct {
 	wake      chan struct{}
 	_         [cacheLine - 32]byte
 
-	an analyser // owned by the analyser goroutine
+	analyser analyser // owned by the analyser goroutine
 
-	amu  sync.Mutex // guards analytics
-	anly analytics
-	qmu  sync.Mutex // serialises UniqueUsers queries (owns the query cache)
-	uq   uniqueQuery
+	analyticsMu sync.Mutex // guards analytics
+	analytics   analytics
+	queryMu     sync.Mutex // serialises UniqueUsers queries (owns uniqueQuery, its cache)
+	uniqueQuery uniqueQuery
 
-	mu sync.Mutex // guards delivery
-	dl delivery
+	deliveryMu sync.Mutex // guards delivery
+	delivery   delivery
 
 	free   chan []Event  // recycled batch buffers
 	exited chan struct{} // closed when the analyser goroutine returns
@@ -335,12 +335,12 @@ func New(cfg Config) (*Processor, error) {
 		free:         make(chan []Event, freeBuffers),
 		exited:       make(chan struct{}),
 	}
-	if err := p.anly.init(cfg); err != nil {
+	if err := p.analytics.init(cfg); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	p.uq.init(cfg.HLLPrecision)
-	p.dl.init()
-	p.an.init(p)
+	p.uniqueQuery.init(cfg.HLLPrecision)
+	p.delivery.init()
+	p.analyser.init(p)
 	go p.run()
 	return p, nil
 }
@@ -348,12 +348,12 @@ func New(cfg Config) (*Processor, error) {
 // Stats returns a snapshot of the counters.
 func (p *Processor) Stats() Stats {
 	var s Stats
-	p.mu.Lock()
-	s.Delivered = p.dl.delivered
-	s.HandedOut = p.dl.handedOut
-	s.Batches = p.dl.lastID
-	s.Queued = p.dl.queuedEvents
-	p.mu.Unlock()
+	p.deliveryMu.Lock()
+	s.Delivered = p.delivery.delivered
+	s.HandedOut = p.delivery.handedOut
+	s.Batches = p.delivery.lastID
+	s.Queued = p.delivery.queuedEvents
+	p.deliveryMu.Unlock()
 	s.Processed = p.processed.Load()
 	s.Pending = s.Processed - s.Delivered
 	s.QueueDepth = p.ring.Len()
