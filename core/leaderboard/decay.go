@@ -62,34 +62,46 @@ const (
 	maxSpanExponent = 600
 )
 
+// forwardDecay is the board's decay clock: the factor f, its logarithm and
+// the landmark L that every stored G is relative to.
+type forwardDecay struct {
+	factor   float64 // f, in (0, 1]
+	lnf      float64 // ln f, ≤ 0
+	landmark int64   // L, Unix seconds
+}
+
+func newForwardDecay(f float64) forwardDecay {
+	return forwardDecay{factor: f, lnf: math.Log(f)}
+}
+
+// exponentAt returns ln f · (t − L)/D: the log of the factor that turns G
+// into a score at t, and minus the log of an update's weight at t.
+func (d *forwardDecay) exponentAt(t float64) float64 {
+	if d.lnf == 0 {
+		return 0
+	}
+	return d.lnf * (t - float64(d.landmark)) / secondsPerDay
+}
+
 // checkSpan returns an error wrapping ErrTimestampRange when ts is too far
 // from the landmark to be represented without corrupting other users.
-func (c *core) checkSpan(ts int64) error {
-	y := c.exponentAt(float64(ts))
+func (d *forwardDecay) checkSpan(ts int64) error {
+	y := d.exponentAt(float64(ts))
 	if !(math.Abs(y) > maxSpanExponent) {
 		return nil
 	}
-	days := (float64(ts) - float64(c.landmark)) / secondsPerDay
+	days := (float64(ts) - float64(d.landmark)) / secondsPerDay
 	dir := "after"
 	if days < 0 {
 		days, dir = -days, "before"
 	}
 	return fmt.Errorf("%w: timestamp %d is %.0f days %s the board's landmark %d; with decay factor %v the board spans at most %.0f days either side",
-		ErrTimestampRange, ts, days, dir, c.landmark, c.decay, c.horizonDays())
+		ErrTimestampRange, ts, days, dir, d.landmark, d.factor, d.horizonDays())
 }
 
 // horizonDays is the largest |t − L| in days that checkSpan accepts.
-func (c *core) horizonDays() float64 {
-	return maxSpanExponent / -c.lnf
-}
-
-// exponentAt returns ln f · (t − L)/D: the log of the factor that turns G
-// into a score at t, and minus the log of an update's weight at t.
-func (c *core) exponentAt(t float64) float64 {
-	if c.lnf == 0 {
-		return 0
-	}
-	return c.lnf * (t - float64(c.landmark)) / secondsPerDay
+func (d *forwardDecay) horizonDays() float64 {
+	return maxSpanExponent / -d.lnf
 }
 
 // scale returns g·e^y without overflowing or underflowing in between.
@@ -121,8 +133,8 @@ type scaler struct {
 	fast  bool
 }
 
-func (c *core) scalerAt(now float64) scaler {
-	y := c.exponentAt(now)
+func (d *forwardDecay) scalerAt(now float64) scaler {
+	y := d.exponentAt(now)
 	s := scaler{y: y}
 	if y > -700 && y < 700 {
 		s.ey, s.fast = math.Exp(y), true
@@ -143,7 +155,7 @@ func (s scaler) score(g float64) float64 {
 // rebase moves the landmark to l, multiplying every G by f^((l − L)/D). The
 // order is preserved except that values may collapse into ties (underflow
 // to 0), whose id order may differ from the tree's; then the tree is rebuilt.
-func (c *core) rebase(l int64) {
+func (c *standings) rebase(l int64) {
 	if c.lnf == 0 || l == c.landmark {
 		c.landmark = l
 		return
@@ -169,7 +181,7 @@ func (c *core) rebase(l int64) {
 }
 
 // reorderIfNeeded rebuilds the tree when its leaves are out of rank order.
-func (c *core) reorderIfNeeded() {
+func (c *standings) reorderIfNeeded() {
 	ordered := true
 	var pg float64
 	pu := int32(-1)

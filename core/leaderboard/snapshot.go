@@ -68,7 +68,7 @@ type snapshotItem struct {
 func (b *Board) WriteSnapshot(w io.Writer) error {
 	b.mu.RLock()
 	s := snapshotOut{
-		DecayFactor: b.decay,
+		DecayFactor: b.factor,
 		MaxUsers:    b.maxUsers,
 		Landmark:    b.landmark,
 		Entries:     make([]entryOut, 0, b.size),
@@ -109,7 +109,7 @@ func (b *Board) ReadSnapshot(r io.Reader) error {
 		return err
 	}
 	b.mu.Lock()
-	b.core = *c
+	b.standings = *c
 	b.mu.Unlock()
 	return nil
 }
@@ -127,7 +127,7 @@ func parseInt(raw json.RawMessage) (int64, bool) {
 	return v, err == nil
 }
 
-func parseSnapshot(data []byte) (*core, error) {
+func parseSnapshot(data []byte) (*standings, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, snapshotErr("empty input")
 	}
@@ -150,7 +150,7 @@ func parseSnapshot(data []byte) (*core, error) {
 	if !ok || maxUsers < 0 || maxUsers > math.MaxInt {
 		return nil, snapshotErr("max_users %s is not a non-negative integer", in.MaxUsers)
 	}
-	c, err := newCore(*in.DecayFactor, int(maxUsers))
+	c, err := newStandings(*in.DecayFactor, int(maxUsers))
 	if err != nil {
 		return nil, snapshotErr("decay_factor %v: %v", *in.DecayFactor, err)
 	}

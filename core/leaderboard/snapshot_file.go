@@ -137,7 +137,7 @@ func (b *Board) Load(path string) error {
 		return fmt.Errorf("leaderboard: load %s: %w", path, err)
 	}
 	b.mu.Lock()
-	b.core = *c
+	b.standings = *c
 	b.mu.Unlock()
 	return nil
 }
