@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 )
 
 // Forward decay (Cormode et al., ICDE 2009). A user's score at time t is
@@ -23,33 +24,39 @@ import (
 // # The horizon
 //
 // A float64 G spans about e^±709, so one board can only represent timestamps
-// within a bounded distance of its landmark. A rebase to a timestamp whose
+// within a bounded distance of one another. A rebase to a timestamp whose
 // exponent is y multiplies every other G by e^−y; for a timestamp far in the
 // future (milliseconds passed as seconds; ten years ahead with f = 0.5 is
 // y ≈ 2530) every other user's G underflows to 0 and stays 0 after the
-// outlier is removed. The board therefore refuses, with an error wrapping
-// ErrTimestampRange, any update whose exponent relative to the landmark
-// exceeds maxSpanExponent in either direction:
+// outlier is removed, although their scores at the real now are ordinary.
 //
-//	|ln f| · |t − L| / D  ≤  600,  i.e. |t − L| ≤ 600/|ln f| days
+// What tells a wrong timestamp from a real one is the clock, not the data: a
+// board that last saw updates three years ago and now gets one at today's
+// time must move on (its old scores really are ~0 now), while one that gets
+// a timestamp years past today must not. The board therefore refuses, with an
+// error wrapping ErrTimestampRange, any timestamp further in the future than
+// its horizon, measured from the wall clock (time.Now; Go cannot consult
+// the caller's own time source):
+//
+//	t − now  ≤  600/|ln f| days,  i.e. |ln f| · (t − now)/D ≤ 600
 //
 // (f = 0.5: 865 days; f = 0.95: 11,697 days ≈ 32 years; f = 1: unbounded,
-// every timestamp is accepted). Within it a rebase scales others by at least
-// e^−600 ≈ 1e−261, which keeps any G of magnitude above ~1e−47 a normal
-// float64 with full precision. The past direction is refused too, so that an
-// outlier that arrived first on an empty board (and became the landmark)
-// cannot silently zero every later, realistic update: those are refused
-// until the outlier is removed (a board that becomes empty takes its next
-// update's timestamp as landmark). Why refuse rather than rebase: the board
-// cannot tell a wrong timestamp from a real jump of years, and only a
-// refusal leaves every stored value intact. The cost: a board with f = 0.5
-// that receives no update for about 2.4 years (by which time every score has
-// decayed by more than e^−600) refuses later updates until its users are
-// removed; with the default f = 0.95 the same takes 32 years.
+// every timestamp is accepted). The landmark is always some accepted
+// update's timestamp, so it never lies beyond the horizon either, and a
+// rebase towards any accepted timestamp scales the G of users active up to
+// the present by at least e^−600 ≈ 1e−261: a G above ~1e−47 stays a normal
+// float64 with full precision, and removing the newcomer restores nothing
+// because nothing was lost. Past timestamps are never refused: an update far
+// older than the landmark only adds a weight that underflows to 0, which is
+// its decayed value at any time since the landmark. The wall clock is read
+// only when a timestamp lies beyond the horizon of the last reading, so
+// updates pay for it about once per horizon. A machine whose clock is years
+// behind refuses realistic timestamps; that is the price of not letting one
+// bad timestamp wipe the board.
 //
-// Snapshots obey the same rule on load (see snapshot.go): a file whose
-// entries cannot all be represented relative to one landmark is refused
-// whole, and the board is unchanged.
+// Snapshots obey the same rule on load (see snapshot.go): a file with an
+// entry (or landmark) beyond the horizon is refused whole, and the board is
+// unchanged.
 //
 // Precision: a user whose score is more than ~1e308 times smaller than the
 // largest weights in play (for f = 0.5, updates about three years older than
@@ -58,9 +65,13 @@ import (
 const (
 	secondsPerDay = 86400
 	rebaseBound   = 300 // |ln f|·(t − L)/D at which L moves; e^300 ≈ 1e130
-	// maxSpanExponent bounds |ln f|·|t − L|/D for any accepted timestamp.
-	maxSpanExponent = 600
+	// maxAheadExponent bounds |ln f|·(t − now)/D for an accepted timestamp.
+	maxAheadExponent = 600
 )
+
+// wallClock returns the time against which the horizon is measured, in
+// Unix seconds; tests replace it.
+var wallClock = func() int64 { return time.Now().Unix() }
 
 // forwardDecay is the board's decay clock: the factor f, its logarithm and
 // the landmark L that every stored G is relative to.
@@ -68,10 +79,17 @@ type forwardDecay struct {
 	factor   float64 // f, in (0, 1]
 	lnf      float64 // ln f, ≤ 0
 	landmark int64   // L, Unix seconds
+	horizon  float64 // seconds a timestamp may lie after now; +Inf for f = 1
+	clockAt  int64   // the wall clock's latest reading, 0 before the first
 }
 
 func newForwardDecay(f float64) forwardDecay {
-	return forwardDecay{factor: f, lnf: math.Log(f)}
+	lnf := math.Log(f)
+	horizon := math.Inf(1)
+	if lnf != 0 {
+		horizon = maxAheadExponent / -lnf * secondsPerDay
+	}
+	return forwardDecay{factor: f, lnf: lnf, horizon: horizon}
 }
 
 // exponentAt returns ln f · (t − L)/D: the log of the factor that turns G
@@ -83,25 +101,18 @@ func (d *forwardDecay) exponentAt(t float64) float64 {
 	return d.lnf * (t - float64(d.landmark)) / secondsPerDay
 }
 
-// checkSpan returns an error wrapping ErrTimestampRange when ts is too far
-// from the landmark to be represented without corrupting other users.
-func (d *forwardDecay) checkSpan(ts int64) error {
-	y := d.exponentAt(float64(ts))
-	if !(math.Abs(y) > maxSpanExponent) {
+// checkFuture returns an error wrapping ErrTimestampRange when ts lies
+// further after the wall clock's now than the horizon (see "The horizon").
+func (d *forwardDecay) checkFuture(ts int64) error {
+	if float64(ts) <= float64(d.clockAt)+d.horizon {
 		return nil
 	}
-	days := (float64(ts) - float64(d.landmark)) / secondsPerDay
-	dir := "after"
-	if days < 0 {
-		days, dir = -days, "before"
+	d.clockAt = wallClock() // the last reading may be stale
+	if float64(ts) <= float64(d.clockAt)+d.horizon {
+		return nil
 	}
-	return fmt.Errorf("%w: timestamp %d is %.0f days %s the board's landmark %d; with decay factor %v the board spans at most %.0f days either side",
-		ErrTimestampRange, ts, days, dir, d.landmark, d.factor, d.horizonDays())
-}
-
-// horizonDays is the largest |t − L| in days that checkSpan accepts.
-func (d *forwardDecay) horizonDays() float64 {
-	return maxSpanExponent / -d.lnf
+	return fmt.Errorf("%w: timestamp %d is %.0f days after now (%d); with decay factor %v the board accepts at most %.0f days ahead",
+		ErrTimestampRange, ts, (float64(ts)-float64(d.clockAt))/secondsPerDay, d.clockAt, d.factor, d.horizon/secondsPerDay)
 }
 
 // scale returns g·e^y without overflowing or underflowing in between.

@@ -69,13 +69,13 @@ var (
 	// ErrSnapshot is wrapped by ReadSnapshot and Load for input that is not a
 	// well-formed snapshot; the board is unchanged.
 	ErrSnapshot = errors.New("leaderboard: malformed snapshot")
-	// ErrTimestampRange is wrapped by Update for a timestamp too far from
-	// the board's landmark to be represented without corrupting other users'
-	// scores (for example milliseconds passed as seconds; see "The horizon"
-	// in decay.go), and by ReadSnapshot and Load (together with ErrSnapshot)
+	// ErrTimestampRange is wrapped by Update for a timestamp so far in the
+	// future that accepting it would corrupt other users' scores (for
+	// example milliseconds passed as seconds; see "The horizon" in
+	// decay.go), and by ReadSnapshot and Load (together with ErrSnapshot)
 	// for a snapshot holding such an entry. The board is unchanged. Boards
 	// with decay factor 1 accept every timestamp.
-	ErrTimestampRange = errors.New("leaderboard: timestamp too far from the board's landmark")
+	ErrTimestampRange = errors.New("leaderboard: timestamp too far in the future")
 	// ErrFull is returned by Update when the board already holds 2^31−2
 	// users or 4 GiB of user ids; the board is unchanged.
 	ErrFull = errors.New("leaderboard: capacity exhausted")
@@ -168,10 +168,11 @@ func (b *Board) Contains(userID string) bool {
 // an unknown user do nothing; for a known user they only advance its
 // LastUpdate. Timestamps may arrive in any order. When the board grows past
 // MaxUsers, its lowest-ranked user (possibly userID) is removed. A
-// timestamp further from the board's landmark than its horizon (600/|ln f|
-// days: 865 for f = 0.5, about 32 years for f = 0.95, unbounded for f = 1)
-// yields an error wrapping ErrTimestampRange, unless the board is empty or
-// the points are 0 for an unknown user. On error the board is unchanged.
+// timestamp further after the wall clock's now than the board's horizon
+// (600/|ln f| days: 865 for f = 0.5, about 32 years for f = 0.95, unbounded
+// for f = 1) yields an error wrapping ErrTimestampRange, unless the points
+// are 0 for an unknown user; past timestamps are always accepted. On error
+// the board is unchanged.
 func (b *Board) Update(userID string, points float64, timestamp int64) error {
 	if math.IsNaN(points) || math.IsInf(points, 0) {
 		return ErrInvalidPoints
@@ -190,22 +191,21 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 	if p == 0 {
 		if u >= 0 {
 			if r := c.rec(u); ts > r.last {
-				// A LastUpdate far ahead would zero the score a snapshot
-				// stores for the user, so the future half of the rule holds.
-				if ts > c.landmark {
-					if err := c.checkSpan(ts); err != nil {
-						return err
-					}
+				// A LastUpdate beyond the horizon would make the board's
+				// own snapshot unloadable.
+				if err := c.checkFuture(ts); err != nil {
+					return err
 				}
 				r.last = ts
 			}
 		}
 		return nil
 	}
+	if err := c.checkFuture(ts); err != nil {
+		return err
+	}
 	if c.size == 0 {
 		c.landmark = ts
-	} else if err := c.checkSpan(ts); err != nil {
-		return err
 	} else if c.lnf != 0 && -c.exponentAt(float64(ts)) > rebaseBound {
 		c.rebase(ts)
 	}

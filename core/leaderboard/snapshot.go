@@ -32,8 +32,8 @@ import (
 // "g" is used when the file has a "landmark"; entries without it (and files
 // without a landmark, such as the original's) are rebuilt from "score" with
 // the landmark at the newest last_update, as before. Either way the horizon
-// rule of Update applies (see decay.go): an entry with a nonzero value whose
-// last_update lies beyond the landmark's horizon fails the whole load.
+// rule of Update applies (see decay.go): a landmark or last_update further
+// in the future than the horizon fails the whole load.
 
 type snapshotOut struct {
 	DecayFactor float64    `json:"decay_factor"`
@@ -164,6 +164,9 @@ func parseSnapshot(data []byte) (*standings, error) {
 		if !ok {
 			return nil, snapshotErr("landmark %s is not an integer", in.Landmark)
 		}
+		if err := c.checkFuture(l); err != nil {
+			return nil, fmt.Errorf("%w: landmark: %w", ErrSnapshot, err)
+		}
 		c.landmark = l
 	}
 	type loaded struct {
@@ -181,6 +184,12 @@ func parseSnapshot(data []byte) (*standings, error) {
 		last, ok := parseInt(it.LastUpdate)
 		if !ok {
 			return nil, snapshotErr("entry %d: last_update %s is not an integer", i, it.LastUpdate)
+		}
+		// The horizon rule of Update: a last_update beyond it (as with a
+		// timestamp in milliseconds) would, as the landmark, zero every
+		// other entry, so the file is refused rather than loaded wrong.
+		if err := c.checkFuture(last); err != nil {
+			return nil, fmt.Errorf("%w: entry %q: %w", ErrSnapshot, *it.UserID, err)
 		}
 		es[i] = loaded{id: *it.UserID, score: *it.Score, last: last}
 		if exact && it.G != nil {
@@ -211,26 +220,9 @@ func parseSnapshot(data []byte) (*standings, error) {
 		}
 	}
 	for i := range es {
-		if es[i].hasG {
-			// Update keeps every last_update within the horizon after the
-			// landmark; an exact value far in the past is just small.
-			if es[i].g != 0 && es[i].last > c.landmark {
-				if err := c.checkSpan(es[i].last); err != nil {
-					return nil, fmt.Errorf("%w: entry %q: %w", ErrSnapshot, es[i].id, err)
-				}
-			}
-			continue
+		if !es[i].hasG {
+			es[i].g = scale(es[i].score, -c.exponentAt(float64(es[i].last)))
 		}
-		// The horizon rule of Update: an entry so far before the newest
-		// one (or the newest so far after it, as with a timestamp in
-		// milliseconds) that its score cannot be represented is refused
-		// rather than turned into 0.
-		if es[i].score != 0 {
-			if err := c.checkSpan(es[i].last); err != nil {
-				return nil, fmt.Errorf("%w: entry %q: %w", ErrSnapshot, es[i].id, err)
-			}
-		}
-		es[i].g = scale(es[i].score, -c.exponentAt(float64(es[i].last)))
 	}
 	slices.SortFunc(es, func(a, b loaded) int {
 		switch {
