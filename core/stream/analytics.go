@@ -179,7 +179,8 @@ func (q *uniqueQuery) init(precision uint8) {
 // events whose timestamp lies in the last window, counted in whole minutes:
 // the current minute (Now / 60) and the window-1 minutes before it. window
 // is rounded to the nearest minute, at least 1 and at most 60; window ≤ 0
-// returns 0. Events more than 60 s in the future are not counted; see also
+// returns 0. A window outside 0..MaxWindow is clamped, not refused: callers
+// that take it from users check it with ValidWindow first. Events more than 60 s in the future are not counted; see also
 // the minute bucketing on analytics.add.
 //
 // The answer is cached until an event changes one of the window's buckets
