@@ -95,7 +95,7 @@ func (b *Board) WriteSnapshot(w io.Writer) error {
 // ReadSnapshot replaces the board's contents, decay factor and max users
 // with those of the snapshot read from r. Input that is not a well-formed
 // snapshot (see the package's snapshot format) yields an error wrapping
-// ErrSnapshot, and input longer than MaxSnapshotSize one wrapping
+// ErrSnapshot, and input longer than MaxSnapshotSize one that also wraps
 // ErrSnapshotTooLarge (reading stops there); on any error the board is
 // unchanged. When the snapshot holds
 // more entries than its max_users, the top max_users are kept.

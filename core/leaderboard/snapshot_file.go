@@ -27,8 +27,9 @@ const MaxSnapshotSize int64 = 16 << 30
 var maxSnapshotBytes = MaxSnapshotSize
 
 var (
-	// ErrSnapshotTooLarge is wrapped by Load and ReadSnapshot for input
-	// longer than MaxSnapshotSize; the board is unchanged.
+	// ErrSnapshotTooLarge is wrapped by Load and ReadSnapshot, together
+	// with ErrSnapshot, for input longer than MaxSnapshotSize; the board is
+	// unchanged.
 	ErrSnapshotTooLarge = errors.New("leaderboard: snapshot larger than MaxSnapshotSize")
 	// ErrNotRegularFile is wrapped by Load and Save, inside an
 	// *fs.PathError, when the path names something other than a regular
@@ -52,7 +53,7 @@ func readBounded(r io.Reader, sizeHint int64) ([]byte, error) {
 		return nil, err
 	}
 	if n > limit {
-		return nil, fmt.Errorf("%w (%d bytes)", ErrSnapshotTooLarge, limit)
+		return nil, fmt.Errorf("%w: %w (%d bytes)", ErrSnapshot, ErrSnapshotTooLarge, limit)
 	}
 	return buf.Bytes(), nil
 }
@@ -126,7 +127,7 @@ func (b *Board) Load(path string) error {
 	}
 	defer f.Close()
 	if fi.Size() > maxSnapshotBytes {
-		return fmt.Errorf("leaderboard: load %s: %w (%d bytes)", path, ErrSnapshotTooLarge, maxSnapshotBytes)
+		return fmt.Errorf("leaderboard: load %s: %w: %w (%d bytes)", path, ErrSnapshot, ErrSnapshotTooLarge, maxSnapshotBytes)
 	}
 	data, err := readBounded(f, fi.Size())
 	if err != nil {
