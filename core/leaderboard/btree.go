@@ -55,7 +55,7 @@ type tree struct {
 
 // before reports whether key (g1,u1) ranks before (g2,u2): higher G first,
 // then smaller id bytes.
-func (c *core) before(g1 float64, u1 int32, g2 float64, u2 int32) bool {
+func (c *standings) before(g1 float64, u1 int32, g2 float64, u2 int32) bool {
 	if g1 != g2 {
 		return g1 > g2
 	}
@@ -65,7 +65,7 @@ func (c *core) before(g1 float64, u1 int32, g2 float64, u2 int32) bool {
 	return bytes.Compare(c.id(u1), c.id(u2)) < 0
 }
 
-func (c *core) newLeaf() int32 {
+func (c *standings) newLeaf() int32 {
 	var id int32
 	if n := len(c.freeLeaves); n > 0 {
 		id = c.freeLeaves[n-1]
@@ -80,7 +80,7 @@ func (c *core) newLeaf() int32 {
 	return id
 }
 
-func (c *core) newInner() int32 {
+func (c *standings) newInner() int32 {
 	var id int32
 	if n := len(c.freeInners); n > 0 {
 		id = c.freeInners[n-1]
@@ -94,7 +94,7 @@ func (c *core) newInner() int32 {
 	return id
 }
 
-func (c *core) initTree() {
+func (c *standings) initTree() {
 	c.tree = tree{}
 	c.root = c.newLeaf()
 }
@@ -103,7 +103,7 @@ func (c *core) initTree() {
 // (g,u). Keys are scanned linearly rather than bisected: a node that is not
 // in cache then costs about one miss (the loads are independent and the
 // hardware prefetches ahead) instead of one dependent miss per probe.
-func (c *core) leafPos(lf *leafNode, g float64, u int32) int {
+func (c *standings) leafPos(lf *leafNode, g float64, u int32) int {
 	n := int(lf.n)
 	keys := lf.g[:n]
 	p := 0
@@ -118,7 +118,7 @@ func (c *core) leafPos(lf *leafNode, g float64, u int32) int {
 
 // childFor returns the child of nd whose range holds (g,u): the last child
 // whose separator does not rank after (g,u), scanning linearly as leafPos.
-func (c *core) childFor(nd *innerNode, g float64, u int32) int {
+func (c *standings) childFor(nd *innerNode, g float64, u int32) int {
 	n := int(nd.n)
 	keys := nd.g[:n]
 	i := 1
@@ -151,7 +151,7 @@ func (nd *innerNode) removeAt(i int) {
 }
 
 // treeInsert adds a key that is not in the tree.
-func (c *core) treeInsert(g float64, u int32) {
+func (c *standings) treeInsert(g float64, u int32) {
 	if c.height == 0 {
 		if c.leaves[c.root].n == leafCap {
 			c.growRoot()
@@ -187,7 +187,7 @@ func (c *core) treeInsert(g float64, u int32) {
 	}
 }
 
-func (c *core) leafInsert(id int32, g float64, u int32) {
+func (c *standings) leafInsert(id int32, g float64, u int32) {
 	lf := c.leaves[id]
 	c.rec(u).leaf = id
 	j := c.leafPos(lf, g, u)
@@ -199,7 +199,7 @@ func (c *core) leafInsert(id int32, g float64, u int32) {
 }
 
 // growRoot puts a new root above a full root and splits the old one.
-func (c *core) growRoot() {
+func (c *standings) growRoot() {
 	id := c.newInner()
 	nd := c.inners[id]
 	old := c.root
@@ -223,7 +223,7 @@ func (c *core) growRoot() {
 	c.splitInner(nd, 0, c.height == 2)
 }
 
-func (c *core) splitLeaf(p *innerNode, i int) {
+func (c *standings) splitLeaf(p *innerNode, i int) {
 	lid := p.child[i]
 	rid := c.newLeaf()
 	l, r := c.leaves[lid], c.leaves[rid]
@@ -244,7 +244,7 @@ func (c *core) splitLeaf(p *innerNode, i int) {
 }
 
 // setLeaf records that users us live in leaf id.
-func (c *core) setLeaf(id int32, us []int32) {
+func (c *standings) setLeaf(id int32, us []int32) {
 	for _, u := range us {
 		c.rec(u).leaf = id
 	}
@@ -252,7 +252,7 @@ func (c *core) setLeaf(id int32, us []int32) {
 
 // setParent records that children kids (leaves if leafKids) hang below
 // inner node id.
-func (c *core) setParent(id int32, kids []int32, leafKids bool) {
+func (c *standings) setParent(id int32, kids []int32, leafKids bool) {
 	par := c.innerParent
 	if leafKids {
 		par = c.leafParent
@@ -263,7 +263,7 @@ func (c *core) setParent(id int32, kids []int32, leafKids bool) {
 }
 
 // splitInner splits p.child[i], whose children are leaves if leafKids.
-func (c *core) splitInner(p *innerNode, i int, leafKids bool) {
+func (c *standings) splitInner(p *innerNode, i int, leafKids bool) {
 	lid := p.child[i]
 	rid := c.newInner()
 	l, r := c.inners[lid], c.inners[rid]
@@ -287,7 +287,7 @@ func (c *core) splitInner(p *innerNode, i int, leafKids bool) {
 // shiftLeaf makes room in the full leaf p.child[i] by moving entries to a
 // sibling under the same parent that has room, which keeps leaves fuller
 // than splitting alone. It reports whether it did.
-func (c *core) shiftLeaf(p *innerNode, i int) bool {
+func (c *standings) shiftLeaf(p *innerNode, i int) bool {
 	l := c.leaves[p.child[i]]
 	if i+1 < int(p.n) {
 		if r := c.leaves[p.child[i+1]]; r.n <= leafCap-2 {
@@ -305,7 +305,7 @@ func (c *core) shiftLeaf(p *innerNode, i int) bool {
 }
 
 // moveLeafRight moves the last k entries of child j to the front of child j+1.
-func (c *core) moveLeafRight(p *innerNode, j, k int) {
+func (c *standings) moveLeafRight(p *innerNode, j, k int) {
 	a, b := c.leaves[p.child[j]], c.leaves[p.child[j+1]]
 	an, bn := int(a.n), int(b.n)
 	copy(b.g[k:bn+k], b.g[:bn])
@@ -321,7 +321,7 @@ func (c *core) moveLeafRight(p *innerNode, j, k int) {
 }
 
 // moveLeafLeft moves the first k entries of child j+1 to the end of child j.
-func (c *core) moveLeafLeft(p *innerNode, j, k int) {
+func (c *standings) moveLeafLeft(p *innerNode, j, k int) {
 	a, b := c.leaves[p.child[j]], c.leaves[p.child[j+1]]
 	an, bn := int(a.n), int(b.n)
 	copy(a.g[an:an+k], b.g[:k])
@@ -343,7 +343,7 @@ func (c *core) moveLeafLeft(p *innerNode, j, k int) {
 // a live key that bounds its child from below, hence the child's minimum),
 // so nothing above the leaf but the counts changes. Otherwise it falls back
 // to treeRemove, which rebalances on the way down.
-func (c *core) treeRemoveUser(g float64, u int32) {
+func (c *standings) treeRemoveUser(g float64, u int32) {
 	id := c.rec(u).leaf
 	lf := c.leaves[id]
 	if c.height > 0 && (lf.n <= leafMin || lf.u[0] == u) {
@@ -381,7 +381,7 @@ func (c *core) treeRemoveUser(g float64, u int32) {
 // reports whether it could: when the new key ranks strictly between the
 // leaf's first key and its last key other than u's. Then the leaf's first
 // key (the only one a separator can equal) stays, and no count changes.
-func (c *core) moveInLeaf(ng float64, u int32) bool {
+func (c *standings) moveInLeaf(ng float64, u int32) bool {
 	lf := c.leaves[c.rec(u).leaf]
 	n := int(lf.n)
 	if n < 3 || lf.u[0] == u {
@@ -410,7 +410,7 @@ func (c *core) moveInLeaf(ng float64, u int32) bool {
 }
 
 // treeRemove deletes a key that is in the tree.
-func (c *core) treeRemove(g float64, u int32) {
+func (c *standings) treeRemove(g float64, u int32) {
 	c.size--
 	if c.height == 0 {
 		c.leafRemove(c.leaves[c.root], g, u)
@@ -450,7 +450,7 @@ func (c *core) treeRemove(g float64, u int32) {
 	}
 }
 
-func (c *core) leafRemove(lf *leafNode, g float64, u int32) {
+func (c *standings) leafRemove(lf *leafNode, g float64, u int32) {
 	j := c.leafPos(lf, g, u)
 	n := int(lf.n)
 	copy(lf.g[j:n-1], lf.g[j+1:n])
@@ -460,7 +460,7 @@ func (c *core) leafRemove(lf *leafNode, g float64, u int32) {
 
 // repairSeparators replaces every consulted separator equal to the removed
 // key (g,u) by the smallest key of the child it bounds.
-func (c *core) repairSeparators(g float64, u int32) {
+func (c *standings) repairSeparators(g float64, u int32) {
 	if c.height == 0 {
 		return
 	}
@@ -477,7 +477,7 @@ func (c *core) repairSeparators(g float64, u int32) {
 	}
 }
 
-func (c *core) minKey(id int32, level int) (float64, int32) {
+func (c *standings) minKey(id int32, level int) (float64, int32) {
 	for ; level > 0; level-- {
 		id = c.inners[id].child[0]
 	}
@@ -487,7 +487,7 @@ func (c *core) minKey(id int32, level int) (float64, int32) {
 
 // fixLeaf gives the thin leaf p.child[i] more entries by merging it with a
 // neighbour or taking some of the neighbour's.
-func (c *core) fixLeaf(p *innerNode, i int) {
+func (c *standings) fixLeaf(p *innerNode, i int) {
 	j := i
 	if j+1 >= int(p.n) {
 		j = i - 1
@@ -520,7 +520,7 @@ func (c *core) fixLeaf(p *innerNode, i int) {
 // fixInner is fixLeaf for inner children (whose own children are leaves if
 // leafKids): rotations pull the parent's separator down and push a child's
 // separator up, as in any B-tree.
-func (c *core) fixInner(p *innerNode, i int, leafKids bool) {
+func (c *standings) fixInner(p *innerNode, i int, leafKids bool) {
 	j := i
 	if j+1 >= int(p.n) {
 		j = i - 1
@@ -586,7 +586,7 @@ func (c *core) fixInner(p *innerNode, i int, leafKids bool) {
 }
 
 // rankOf returns the 0-based rank of a key that is in the tree.
-func (c *core) rankOf(g float64, u int32) int {
+func (c *standings) rankOf(g float64, u int32) int {
 	r := 0
 	id := c.root
 	for level := c.height; level > 0; level-- {
@@ -603,7 +603,7 @@ func (c *core) rankOf(g float64, u int32) int {
 // rankOfUser returns the 0-based rank of user u, which is in the tree,
 // from its leaf up through the parent links: no key comparisons, and the
 // leaf and its parent can be fetched in parallel.
-func (c *core) rankOfUser(u int32) int {
+func (c *standings) rankOfUser(u int32) int {
 	id := c.rec(u).leaf
 	lf := c.leaves[id]
 	r := 0
@@ -631,7 +631,7 @@ func (c *core) rankOfUser(u int32) int {
 }
 
 // kth returns the leaf and position of the entry with 0-based rank r < size.
-func (c *core) kth(r int) (int32, int) {
+func (c *standings) kth(r int) (int32, int) {
 	id := c.root
 	for level := c.height; level > 0; level-- {
 		nd := c.inners[id]
@@ -645,7 +645,7 @@ func (c *core) kth(r int) (int32, int) {
 }
 
 // forEachLive calls fn for every user in rank order.
-func (c *core) forEachLive(fn func(u int32)) {
+func (c *standings) forEachLive(fn func(u int32)) {
 	if c.size == 0 {
 		return
 	}
@@ -660,7 +660,7 @@ func (c *core) forEachLive(fn func(u int32)) {
 
 // buildTree replaces the tree by one holding keys gs/us, which must be in
 // rank order, with nodes filled to bulkFill/8 of capacity.
-func (c *core) buildTree(gs []float64, us []int32) {
+func (c *standings) buildTree(gs []float64, us []int32) {
 	c.initTree()
 	n := len(gs)
 	if n == 0 {

@@ -1,8 +1,10 @@
 package leaderboard
 
 import (
+	"fmt"
 	"math"
 	"slices"
+	"time"
 )
 
 // Forward decay (Cormode et al., ICDE 2009). A user's score at time t is
@@ -19,6 +21,43 @@ import (
 // with t_i; before it could overflow (exponent beyond rebaseBound) the board
 // moves L to t_i and multiplies every G by one factor (rebase).
 //
+// # The horizon
+//
+// A float64 G spans about e^±709, so one board can only represent timestamps
+// within a bounded distance of one another. A rebase to a timestamp whose
+// exponent is y multiplies every other G by e^−y; for a timestamp far in the
+// future (milliseconds passed as seconds; ten years ahead with f = 0.5 is
+// y ≈ 2530) every other user's G underflows to 0 and stays 0 after the
+// outlier is removed, although their scores at the real now are ordinary.
+//
+// What tells a wrong timestamp from a real one is the clock, not the data: a
+// board that last saw updates three years ago and now gets one at today's
+// time must move on (its old scores really are ~0 now), while one that gets
+// a timestamp years past today must not. The board therefore refuses, with an
+// error wrapping ErrTimestampRange, any timestamp further in the future than
+// its horizon, measured from the wall clock (time.Now; Go cannot consult
+// the caller's own time source):
+//
+//	t − now  ≤  600/|ln f| days,  i.e. |ln f| · (t − now)/D ≤ 600
+//
+// (f = 0.5: 865 days; f = 0.95: 11,697 days ≈ 32 years; f = 1: unbounded,
+// every timestamp is accepted). The landmark is always some accepted
+// update's timestamp, so it never lies beyond the horizon either, and a
+// rebase towards any accepted timestamp scales the G of users active up to
+// the present by at least e^−600 ≈ 1e−261: a G above ~1e−47 stays a normal
+// float64 with full precision, and removing the newcomer restores nothing
+// because nothing was lost. Past timestamps are never refused: an update far
+// older than the landmark only adds a weight that underflows to 0, which is
+// its decayed value at any time since the landmark. The wall clock is read
+// only when a timestamp lies beyond the horizon of the last reading, so
+// updates pay for it about once per horizon. A machine whose clock is years
+// behind refuses realistic timestamps; that is the price of not letting one
+// bad timestamp wipe the board.
+//
+// Snapshots obey the same rule on load (see snapshot.go): a file with an
+// entry (or landmark) beyond the horizon is refused whole, and the board is
+// unchanged.
+//
 // Precision: a user whose score is more than ~1e308 times smaller than the
 // largest weights in play (for f = 0.5, updates about three years older than
 // the newest) underflows to 0. At any time near the newest updates its exact
@@ -26,15 +65,54 @@ import (
 const (
 	secondsPerDay = 86400
 	rebaseBound   = 300 // |ln f|·(t − L)/D at which L moves; e^300 ≈ 1e130
+	// maxAheadExponent bounds |ln f|·(t − now)/D for an accepted timestamp.
+	maxAheadExponent = 600
 )
+
+// wallClock returns the time against which the horizon is measured, in
+// Unix seconds; tests replace it.
+var wallClock = func() int64 { return time.Now().Unix() }
+
+// forwardDecay is the board's decay clock: the factor f, its logarithm and
+// the landmark L that every stored G is relative to.
+type forwardDecay struct {
+	factor   float64 // f, in (0, 1]
+	lnf      float64 // ln f, ≤ 0
+	landmark int64   // L, Unix seconds
+	horizon  float64 // seconds a timestamp may lie after now; +Inf for f = 1
+	clockAt  int64   // the wall clock's latest reading, 0 before the first
+}
+
+func newForwardDecay(f float64) forwardDecay {
+	lnf := math.Log(f)
+	horizon := math.Inf(1)
+	if lnf != 0 {
+		horizon = maxAheadExponent / -lnf * secondsPerDay
+	}
+	return forwardDecay{factor: f, lnf: lnf, horizon: horizon}
+}
 
 // exponentAt returns ln f · (t − L)/D: the log of the factor that turns G
 // into a score at t, and minus the log of an update's weight at t.
-func (c *core) exponentAt(t float64) float64 {
-	if c.lnf == 0 {
+func (d *forwardDecay) exponentAt(t float64) float64 {
+	if d.lnf == 0 {
 		return 0
 	}
-	return c.lnf * (t - float64(c.landmark)) / secondsPerDay
+	return d.lnf * (t - float64(d.landmark)) / secondsPerDay
+}
+
+// checkFuture returns an error wrapping ErrTimestampRange when ts lies
+// further after the wall clock's now than the horizon (see "The horizon").
+func (d *forwardDecay) checkFuture(ts int64) error {
+	if float64(ts) <= float64(d.clockAt)+d.horizon {
+		return nil
+	}
+	d.clockAt = wallClock() // the last reading may be stale
+	if float64(ts) <= float64(d.clockAt)+d.horizon {
+		return nil
+	}
+	return fmt.Errorf("%w: timestamp %d is %.0f days after now (%d); with decay factor %v the board accepts at most %.0f days ahead",
+		ErrTimestampRange, ts, (float64(ts)-float64(d.clockAt))/secondsPerDay, d.clockAt, d.factor, d.horizon/secondsPerDay)
 }
 
 // scale returns g·e^y without overflowing or underflowing in between.
@@ -66,8 +144,8 @@ type scaler struct {
 	fast  bool
 }
 
-func (c *core) scalerAt(now float64) scaler {
-	y := c.exponentAt(now)
+func (d *forwardDecay) scalerAt(now float64) scaler {
+	y := d.exponentAt(now)
 	s := scaler{y: y}
 	if y > -700 && y < 700 {
 		s.ey, s.fast = math.Exp(y), true
@@ -88,7 +166,7 @@ func (s scaler) score(g float64) float64 {
 // rebase moves the landmark to l, multiplying every G by f^((l − L)/D). The
 // order is preserved except that values may collapse into ties (underflow
 // to 0), whose id order may differ from the tree's; then the tree is rebuilt.
-func (c *core) rebase(l int64) {
+func (c *standings) rebase(l int64) {
 	if c.lnf == 0 || l == c.landmark {
 		c.landmark = l
 		return
@@ -114,7 +192,7 @@ func (c *core) rebase(l int64) {
 }
 
 // reorderIfNeeded rebuilds the tree when its leaves are out of rank order.
-func (c *core) reorderIfNeeded() {
+func (c *standings) reorderIfNeeded() {
 	ordered := true
 	var pg float64
 	pu := int32(-1)

@@ -10,7 +10,7 @@ import (
 // bounds, fill, leaf links, and agreement with the user columns and index.
 func checkTree(t *testing.T, b *Board) {
 	t.Helper()
-	c := &b.core
+	c := &b.standings
 	var leavesInOrder []int32
 	var walk func(id int32, level int, isRoot bool, lo *[2]any) int
 	walk = func(id int32, level int, isRoot bool, lo *[2]any) int {
@@ -74,7 +74,7 @@ func checkTree(t *testing.T, b *Board) {
 	}
 }
 
-func (c *core) lastKey(id int32, level int) (float64, int32) {
+func (c *standings) lastKey(id int32, level int) (float64, int32) {
 	for ; level > 0; level-- {
 		nd := c.inners[id]
 		id = nd.child[nd.n-1]

@@ -17,8 +17,8 @@
 // in chunks of 40-byte records (G, last update, leaf, and the id itself when
 // it has at most 15 bytes) addressed by int32 (users.go), longer ids once in
 // a chunked byte arena, and an
-// open-addressing hash index (xxhash, linear probing) maps an id to its
-// user: no Go map and no per-user object, so the garbage collector has
+// open-addressing hash index (xxhash, linear probing; index.go) maps an id
+// to its user: no Go map and no per-user object, so the garbage collector has
 // almost nothing to scan. A million users with 13-byte ids take about 64
 // bytes of heap each (BenchmarkMemory).
 //
@@ -69,6 +69,13 @@ var (
 	// ErrSnapshot is wrapped by ReadSnapshot and Load for input that is not a
 	// well-formed snapshot; the board is unchanged.
 	ErrSnapshot = errors.New("leaderboard: malformed snapshot")
+	// ErrTimestampRange is wrapped by Update for a timestamp so far in the
+	// future that accepting it would corrupt other users' scores (for
+	// example milliseconds passed as seconds; see "The horizon" in
+	// decay.go), and by ReadSnapshot and Load (together with ErrSnapshot)
+	// for a snapshot holding such an entry. The board is unchanged. Boards
+	// with decay factor 1 accept every timestamp.
+	ErrTimestampRange = errors.New("leaderboard: timestamp too far in the future")
 	// ErrFull is returned by Update when the board already holds 2^31−2
 	// users or 4 GiB of user ids; the board is unchanged.
 	ErrFull = errors.New("leaderboard: capacity exhausted")
@@ -85,26 +92,20 @@ type Entry struct {
 // Board is an in-memory ranking of users by decayed points.
 type Board struct {
 	mu sync.RWMutex
-	core
+	standings
 }
 
-// core is the board's state without its lock, so that a snapshot can be
-// built aside and swapped in whole.
-type core struct {
-	decay    float64
-	lnf      float64 // ln decay, ≤ 0
+// standings is the board's state without its lock, so that a snapshot can
+// be built aside and swapped in whole. Its parts, one file each: the decay
+// clock (decay.go), the user records (users.go), the hash index from id to
+// user (index.go) and the order-statistic tree that ranks them (btree.go).
+// Operations that keep the parts consistent with one another (update,
+// removal, rebase) are its own methods.
+type standings struct {
+	forwardDecay
 	maxUsers int
-	landmark int64
-
-	uchunks []*userChunk
-	uhigh   int32 // slots ever used
-	ufree   int32 // head of the free-slot list, -1 if none
-	arena   idArena
-
-	buckets   []bucket // hash index, see users.go
-	overflows int      // buckets with an overflow mark
-	indexed   int
-
+	userTable
+	userIndex
 	tree
 }
 
@@ -112,36 +113,34 @@ type core struct {
 // after one day (1 = no decay); maxUsers > 0 bounds the board, dropping the
 // lowest-ranked user when an update makes it larger, and 0 means unlimited.
 func New(decayFactor float64, maxUsers int) (*Board, error) {
-	c, err := newCore(decayFactor, maxUsers)
+	s, err := newStandings(decayFactor, maxUsers)
 	if err != nil {
 		return nil, err
 	}
-	return &Board{core: *c}, nil
+	return &Board{standings: *s}, nil
 }
 
-func newCore(decayFactor float64, maxUsers int) (*core, error) {
+func newStandings(decayFactor float64, maxUsers int) (*standings, error) {
 	if !(decayFactor > 0 && decayFactor <= 1) {
 		return nil, ErrInvalidDecay
 	}
 	if maxUsers < 0 {
 		return nil, ErrInvalidLimit
 	}
-	c := &core{
-		decay:    decayFactor,
-		lnf:      math.Log(decayFactor),
-		maxUsers: maxUsers,
-		ufree:    -1,
-		arena:    newArena(),
+	s := &standings{
+		forwardDecay: newForwardDecay(decayFactor),
+		maxUsers:     maxUsers,
+		userTable:    newUserTable(),
 	}
-	c.initTree()
-	return c, nil
+	s.initTree()
+	return s, nil
 }
 
 // DecayFactor returns the fraction of a point kept after one day.
 func (b *Board) DecayFactor() float64 {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	return b.decay
+	return b.factor
 }
 
 // MaxUsers returns the bound on the number of users, 0 for none.
@@ -168,7 +167,11 @@ func (b *Board) Contains(userID string) bool {
 // Update adds points earned at timestamp to userID's score. Points of 0 for
 // an unknown user do nothing; for a known user they only advance its
 // LastUpdate. Timestamps may arrive in any order. When the board grows past
-// MaxUsers, its lowest-ranked user (possibly userID) is removed. On error
+// MaxUsers, its lowest-ranked user (possibly userID) is removed. A
+// timestamp further after the wall clock's now than the board's horizon
+// (600/|ln f| days: 865 for f = 0.5, about 32 years for f = 0.95, unbounded
+// for f = 1) yields an error wrapping ErrTimestampRange, unless the points
+// are 0 for an unknown user; past timestamps are always accepted. On error
 // the board is unchanged.
 func (b *Board) Update(userID string, points float64, timestamp int64) error {
 	if math.IsNaN(points) || math.IsInf(points, 0) {
@@ -183,15 +186,23 @@ func (b *Board) Update(userID string, points float64, timestamp int64) error {
 	return b.update(userID, h, points, timestamp)
 }
 
-func (c *core) update(id string, h uint64, p float64, ts int64) error {
+func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 	u := c.lookup(id, h)
 	if p == 0 {
 		if u >= 0 {
 			if r := c.rec(u); ts > r.last {
+				// A LastUpdate beyond the horizon would make the board's
+				// own snapshot unloadable.
+				if err := c.checkFuture(ts); err != nil {
+					return err
+				}
 				r.last = ts
 			}
 		}
 		return nil
+	}
+	if err := c.checkFuture(ts); err != nil {
+		return err
 	}
 	if c.size == 0 {
 		c.landmark = ts
@@ -264,7 +275,7 @@ func (b *Board) Remove(userID string) bool {
 	return true
 }
 
-func (c *core) removeUser(u int32) {
+func (c *standings) removeUser(u int32) {
 	c.treeRemoveUser(c.g(u), u)
 	c.indexDelete(u, hashID(c.id(u)))
 	c.freeUser(u)
@@ -385,7 +396,7 @@ func (b *Board) Visit(offset, limit int, now float64, fn func(e Entry) bool) {
 	b.visit(offset, limit, now, fn)
 }
 
-func (c *core) visit(offset, limit int, now float64, fn func(e Entry) bool) {
+func (c *standings) visit(offset, limit int, now float64, fn func(e Entry) bool) {
 	offset, limit = max(offset, 0), max(limit, 0)
 	if offset >= c.size || limit == 0 {
 		return

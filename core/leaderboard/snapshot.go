@@ -1,14 +1,11 @@
 package leaderboard
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,11 +19,26 @@ import (
 //	{"decay_factor": f, "max_users": n,
 //	 "entries": [{"user_id": s, "score": x, "last_update": t}, ...]}
 //
-// with entries in rank order and each score decayed to its own last_update.
+// with entries in rank order and each score decayed to its own last_update,
+// so old readers keep reading it. Two fields make a reload exact:
+//
+//	"landmark": L      (top level, integer Unix seconds)
+//	"g": G             (per entry, the forward-decay value, see decay.go)
+//
+// A user's score at t is G · f^((t − L)/86400). A score decayed to its own
+// last_update and decayed back is a few bits off, which reorders exact ties
+// and moves scores; G relative to L is the board's own value, bit for bit,
+// so a reloaded board ranks exactly as the saved one. On load, an entry's
+// "g" is used when the file has a "landmark"; entries without it (and files
+// without a landmark, such as the original's) are rebuilt from "score" with
+// the landmark at the newest last_update, as before. Either way the horizon
+// rule of Update applies (see decay.go): a landmark or last_update further
+// in the future than the horizon fails the whole load.
 
 type snapshotOut struct {
 	DecayFactor float64    `json:"decay_factor"`
 	MaxUsers    int        `json:"max_users"`
+	Landmark    int64      `json:"landmark"`
 	Entries     []entryOut `json:"entries"`
 }
 
@@ -34,12 +46,14 @@ type entryOut struct {
 	UserID     string  `json:"user_id"`
 	Score      float64 `json:"score"`
 	LastUpdate int64   `json:"last_update"`
+	G          float64 `json:"g"`
 }
 
 // Pointers and raw numbers tell a missing key or a wrong type from a zero.
 type snapshotIn struct {
 	DecayFactor *float64         `json:"decay_factor"`
 	MaxUsers    json.RawMessage  `json:"max_users"`
+	Landmark    json.RawMessage  `json:"landmark"`
 	Entries     *[]*snapshotItem `json:"entries"`
 }
 
@@ -47,14 +61,16 @@ type snapshotItem struct {
 	UserID     *string         `json:"user_id"`
 	Score      *float64        `json:"score"`
 	LastUpdate json.RawMessage `json:"last_update"`
+	G          *float64        `json:"g"`
 }
 
 // WriteSnapshot writes the board as JSON in the original's format.
 func (b *Board) WriteSnapshot(w io.Writer) error {
 	b.mu.RLock()
 	s := snapshotOut{
-		DecayFactor: b.decay,
+		DecayFactor: b.factor,
 		MaxUsers:    b.maxUsers,
+		Landmark:    b.landmark,
 		Entries:     make([]entryOut, 0, b.size),
 	}
 	b.forEachLive(func(u int32) {
@@ -64,6 +80,7 @@ func (b *Board) WriteSnapshot(w io.Writer) error {
 			UserID:     string(b.id(u)),
 			Score:      scale(r.g, b.exponentAt(float64(last))),
 			LastUpdate: last,
+			G:          r.g,
 		})
 	})
 	b.mu.RUnlock()
@@ -78,10 +95,12 @@ func (b *Board) WriteSnapshot(w io.Writer) error {
 // ReadSnapshot replaces the board's contents, decay factor and max users
 // with those of the snapshot read from r. Input that is not a well-formed
 // snapshot (see the package's snapshot format) yields an error wrapping
-// ErrSnapshot; on any error the board is unchanged. When the snapshot holds
+// ErrSnapshot, and input longer than MaxSnapshotSize one that also wraps
+// ErrSnapshotTooLarge (reading stops there); on any error the board is
+// unchanged. When the snapshot holds
 // more entries than its max_users, the top max_users are kept.
 func (b *Board) ReadSnapshot(r io.Reader) error {
-	data, err := io.ReadAll(r)
+	data, err := readBounded(r, 512)
 	if err != nil {
 		return fmt.Errorf("leaderboard: read snapshot: %w", err)
 	}
@@ -90,7 +109,7 @@ func (b *Board) ReadSnapshot(r io.Reader) error {
 		return err
 	}
 	b.mu.Lock()
-	b.core = *c
+	b.standings = *c
 	b.mu.Unlock()
 	return nil
 }
@@ -108,7 +127,7 @@ func parseInt(raw json.RawMessage) (int64, bool) {
 	return v, err == nil
 }
 
-func parseSnapshot(data []byte) (*core, error) {
+func parseSnapshot(data []byte) (*standings, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, snapshotErr("empty input")
 	}
@@ -131,7 +150,7 @@ func parseSnapshot(data []byte) (*core, error) {
 	if !ok || maxUsers < 0 || maxUsers > math.MaxInt {
 		return nil, snapshotErr("max_users %s is not a non-negative integer", in.MaxUsers)
 	}
-	c, err := newCore(*in.DecayFactor, int(maxUsers))
+	c, err := newStandings(*in.DecayFactor, int(maxUsers))
 	if err != nil {
 		return nil, snapshotErr("decay_factor %v: %v", *in.DecayFactor, err)
 	}
@@ -139,11 +158,23 @@ func parseSnapshot(data []byte) (*core, error) {
 	if len(items) >= maxUserSlots {
 		return nil, snapshotErr("too many entries")
 	}
+	exact := in.Landmark != nil
+	if exact {
+		l, ok := parseInt(in.Landmark)
+		if !ok {
+			return nil, snapshotErr("landmark %s is not an integer", in.Landmark)
+		}
+		if err := c.checkFuture(l); err != nil {
+			return nil, fmt.Errorf("%w: landmark: %w", ErrSnapshot, err)
+		}
+		c.landmark = l
+	}
 	type loaded struct {
 		id    string
 		score float64
 		last  int64
 		g     float64
+		hasG  bool
 	}
 	es := make([]loaded, len(items))
 	for i, it := range items {
@@ -154,7 +185,16 @@ func parseSnapshot(data []byte) (*core, error) {
 		if !ok {
 			return nil, snapshotErr("entry %d: last_update %s is not an integer", i, it.LastUpdate)
 		}
+		// The horizon rule of Update: a last_update beyond it (as with a
+		// timestamp in milliseconds) would, as the landmark, zero every
+		// other entry, so the file is refused rather than loaded wrong.
+		if err := c.checkFuture(last); err != nil {
+			return nil, fmt.Errorf("%w: entry %q: %w", ErrSnapshot, *it.UserID, err)
+		}
 		es[i] = loaded{id: *it.UserID, score: *it.Score, last: last}
+		if exact && it.G != nil {
+			es[i].g, es[i].hasG = *it.G, true
+		}
 	}
 	in = snapshotIn{} // let the decoded tree go before building
 	items = nil
@@ -171,15 +211,18 @@ func parseSnapshot(data []byte) (*core, error) {
 	}
 	byID = nil
 
-	// The landmark is the latest last_update, so every weight is at most 1.
-	if len(es) > 0 {
+	// Without a landmark in the file it is the latest last_update, so every
+	// weight is at most 1.
+	if !exact && len(es) > 0 {
 		c.landmark = es[0].last
 		for _, e := range es {
 			c.landmark = max(c.landmark, e.last)
 		}
 	}
 	for i := range es {
-		es[i].g = scale(es[i].score, -c.exponentAt(float64(es[i].last)))
+		if !es[i].hasG {
+			es[i].g = scale(es[i].score, -c.exponentAt(float64(es[i].last)))
+		}
 	}
 	slices.SortFunc(es, func(a, b loaded) int {
 		switch {
@@ -205,75 +248,4 @@ func parseSnapshot(data []byte) (*core, error) {
 	}
 	c.buildTree(gs, us)
 	return c, nil
-}
-
-// Save writes a snapshot to path atomically: it writes a temporary file in
-// the same folder, syncs it, renames it over path and syncs the folder, so
-// a crash leaves either the previous file or the new one. On error no
-// temporary file is left behind.
-func (b *Board) Save(path string) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("leaderboard: save: %w", err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-			err = fmt.Errorf("leaderboard: save %s: %w", path, err)
-		}
-	}()
-	w := bufio.NewWriterSize(f, 1<<16)
-	if err = b.WriteSnapshot(w); err != nil {
-		return err
-	}
-	if err = w.Flush(); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		err = d.Sync()
-		d.Close()
-		if err != nil {
-			// The rename happened; the new file is in place but may not
-			// survive a crash. Report it without deleting the target.
-			return fmt.Errorf("sync folder: %w", err)
-		}
-	}
-	return nil
-}
-
-// Load replaces the board with the snapshot in the file at path, like
-// ReadSnapshot. A file that cannot be read yields its *os.PathError
-// (errors.Is(err, fs.ErrNotExist) holds for a missing file); on any error
-// the board is unchanged.
-func (b *Board) Load(path string) error {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("leaderboard: load: %w", err)
-	}
-	c, err := parseSnapshot(data)
-	if err != nil {
-		return fmt.Errorf("leaderboard: load %s: %w", path, err)
-	}
-	b.mu.Lock()
-	b.core = *c
-	b.mu.Unlock()
-	return nil
 }

@@ -48,12 +48,12 @@ func TestSnapshotFormat(t *testing.T) {
 	require.NoError(t, b.Update("x", 8, 1000))
 	require.NoError(t, b.Update("x", 0, 1000+day)) // score at own last_update: 4
 	require.NoError(t, b.Update("y", 1, 1000))
-	assert.JSONEq(t, `{"decay_factor":0.5,"max_users":7,"entries":[
-		{"user_id":"x","score":4,"last_update":87400},
-		{"user_id":"y","score":1,"last_update":1000}]}`, dump(t, b))
+	assert.JSONEq(t, `{"decay_factor":0.5,"max_users":7,"landmark":1000,"entries":[
+		{"user_id":"x","score":4,"last_update":87400,"g":8},
+		{"user_id":"y","score":1,"last_update":1000,"g":1}]}`, dump(t, b))
 	empty, err := New(1, 0)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"decay_factor":1,"max_users":0,"entries":[]}`, dump(t, empty))
+	assert.JSONEq(t, `{"decay_factor":1,"max_users":0,"landmark":0,"entries":[]}`, dump(t, empty))
 }
 
 func TestLoadOriginalSample(t *testing.T) {
@@ -186,7 +186,7 @@ func TestSaveErrorsLeaveNoTempFile(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, fs.ErrNotExist)
 
-	// Renaming over a directory fails after the temporary file is written.
+	// A directory is refused before any temporary file is written.
 	target := filepath.Join(dir, "adir")
 	require.NoError(t, os.Mkdir(target, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(target, "keep"), nil, 0o644))
@@ -229,6 +229,8 @@ func FuzzReadSnapshot(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add([]byte(`{"decay_factor":0.5`))
+	f.Add([]byte(`{"decay_factor":0.5,"max_users":0,"landmark":1000,"entries":[{"user_id":"x","score":4,"last_update":87400,"g":8},{"user_id":"y","score":1,"last_update":1000,"g":1},{"user_id":"z","score":1,"last_update":5}]}`))
+	f.Add([]byte(`{"decay_factor":0.9,"max_users":0,"landmark":-5,"entries":[{"user_id":"a","score":1,"last_update":9223372036854775807,"g":1e-300},{"user_id":"b","score":1,"last_update":0,"g":-0}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := New(0.9, 10)
 		require.NoError(t, err)

@@ -3,8 +3,6 @@ package leaderboard
 import (
 	"encoding/binary"
 	"math"
-
-	"github.com/cespare/xxhash/v2"
 )
 
 // Users live in columnar chunks indexed by an int32 user index, so that the
@@ -34,10 +32,22 @@ type user struct {
 
 const (
 	inlineMax = 15
-	longID    = 0xff
+	longID    = 0xff // short[inlineMax] of a user whose id is in the arena
+	freeSlot  = 0xfe // short[inlineMax] of a free slot
 )
 
 type userChunk [userChunkSize]user
+
+// userTable holds the user records, addressed by an int32 user index, and
+// the arena of long ids. Freed slots form a list threaded through ref.
+type userTable struct {
+	uchunks []*userChunk
+	uhigh   int32 // slots ever used
+	ufree   int32 // head of the free-slot list, -1 if none
+	arena   idArena
+}
+
+func newUserTable() userTable { return userTable{ufree: -1, arena: newArena()} }
 
 // Ids are stored once, as a uvarint length followed by the bytes, in 1 MiB
 // chunks addressed by a uint32 offset (chunk<<20 | position). An id never
@@ -111,11 +121,11 @@ func (a *idArena) free(ref uint32) {
 	a.dead += size
 }
 
-func (c *core) rec(u int32) *user { return &c.uchunks[u>>userChunkBits][u&userChunkMask] }
+func (ut *userTable) rec(u int32) *user { return &ut.uchunks[u>>userChunkBits][u&userChunkMask] }
 
-func (c *core) g(u int32) float64 { return c.uchunks[u>>userChunkBits][u&userChunkMask].g }
+func (ut *userTable) g(u int32) float64 { return ut.uchunks[u>>userChunkBits][u&userChunkMask].g }
 
-func (c *core) id(u int32) []byte { return c.rec(u).id(&c.arena) }
+func (ut *userTable) id(u int32) []byte { return ut.rec(u).id(&ut.arena) }
 
 func (r *user) id(a *idArena) []byte {
 	if n := r.short[inlineMax]; n <= inlineMax {
@@ -126,36 +136,36 @@ func (r *user) id(a *idArena) []byte {
 
 // newUser stores id in a free slot and returns the slot, or false when the
 // board's capacity (2^31-1 users, 4 GiB of ids) is exhausted.
-func (c *core) newUser(id string, g float64, last int64) (int32, bool) {
+func (ut *userTable) newUser(id string, g float64, last int64) (int32, bool) {
 	var ref uint32
 	long := len(id) > inlineMax
 	if long {
 		var ok bool
-		if ref, ok = c.arena.add(id); !ok {
-			c.compact()
-			if ref, ok = c.arena.add(id); !ok {
+		if ref, ok = ut.arena.add(id); !ok {
+			ut.compact()
+			if ref, ok = ut.arena.add(id); !ok {
 				return 0, false
 			}
 		}
 	}
 	var u int32
-	if c.ufree >= 0 {
-		u = c.ufree
-		c.ufree = int32(c.rec(u).ref) - 1
+	if ut.ufree >= 0 {
+		u = ut.ufree
+		ut.ufree = int32(ut.rec(u).ref) - 1
 	} else {
-		if c.uhigh >= maxUserSlots {
+		if ut.uhigh >= maxUserSlots {
 			if long {
-				c.arena.free(ref)
+				ut.arena.free(ref)
 			}
 			return 0, false
 		}
-		u = c.uhigh
-		c.uhigh++
-		if int(u>>userChunkBits) == len(c.uchunks) {
-			c.uchunks = append(c.uchunks, new(userChunk))
+		u = ut.uhigh
+		ut.uhigh++
+		if int(u>>userChunkBits) == len(ut.uchunks) {
+			ut.uchunks = append(ut.uchunks, new(userChunk))
 		}
 	}
-	r := c.rec(u)
+	r := ut.rec(u)
 	*r = user{g: g, last: last, ref: ref}
 	if long {
 		r.short[inlineMax] = longID
@@ -168,127 +178,26 @@ func (c *core) newUser(id string, g float64, last int64) (int32, bool) {
 
 // freeUser releases u's slot and id bytes; u must already be out of the
 // tree and the index.
-func (c *core) freeUser(u int32) {
-	r := c.rec(u)
+func (ut *userTable) freeUser(u int32) {
+	r := ut.rec(u)
 	if r.short[inlineMax] == longID {
-		c.arena.free(r.ref)
+		ut.arena.free(r.ref)
 	}
-	r.ref = uint32(c.ufree + 1)
-	c.ufree = u
-	if c.arena.dead > c.arena.live && c.arena.dead > 4*arenaChunkSize {
-		c.compact()
+	r.ref = uint32(ut.ufree + 1)
+	r.short[inlineMax] = freeSlot
+	ut.ufree = u
+	if ut.arena.dead > ut.arena.live && ut.arena.dead > 4*arenaChunkSize {
+		ut.compact()
 	}
 }
 
 // compact rewrites the live ids into a fresh arena, dropping dead bytes.
-func (c *core) compact() {
+func (ut *userTable) compact() {
 	na := newArena()
-	c.forEachLive(func(u int32) {
-		if r := c.rec(u); r.short[inlineMax] == longID {
-			r.ref, _ = na.add(string(c.arena.get(r.ref)))
-		}
-	})
-	c.arena = na
-}
-
-// The index maps an id to its user: buckets of ten slots, each slot the
-// user + 1 (0 = empty) and a 16-bit fingerprint of the id's hash, in one
-// 64-byte cache line. A lookup reads its home bucket and compares ids only
-// for matching fingerprints, so it rarely touches a user that is not the
-// one sought; it goes on to the next bucket only if the bucket has ever
-// overflowed. The table holds at most 8 users per bucket on average, and is
-// rebuilt when it grows or when half its buckets carry overflow marks
-// (deletions leave them behind).
-const bucketSlots = 10
-
-type bucket struct {
-	u        [bucketSlots]int32
-	fp       [bucketSlots]uint16
-	overflow uint32 // nonzero once an insert passed this bucket full
-}
-
-func hashID(id []byte) uint64 { return xxhash.Sum64(id) }
-
-func fingerprint(h uint64) uint16 { return uint16(h >> 48) }
-
-func (c *core) lookup(id string, h uint64) int32 {
-	if len(c.buckets) == 0 {
-		return -1
-	}
-	mask := uint64(len(c.buckets) - 1)
-	fp := fingerprint(h)
-	i := h & mask
-	for range len(c.buckets) {
-		bk := &c.buckets[i]
-		for j := range bucketSlots {
-			if s := bk.u[j]; s != 0 && bk.fp[j] == fp && string(c.id(s-1)) == id {
-				return s - 1
-			}
-		}
-		if bk.overflow == 0 {
-			return -1
-		}
-		i = (i + 1) & mask
-	}
-	return -1
-}
-
-func (c *core) indexInsert(u int32, h uint64) {
-	if (c.indexed+1)*10 > len(c.buckets)*bucketSlots*8 {
-		c.indexGrow()
-	}
-	c.indexPut(u, h)
-	c.indexed++
-	if c.overflows*2 > len(c.buckets) {
-		// Deletions leave overflow marks behind; with churn at a steady
-		// size they would pile up and lengthen every probe.
-		c.indexRebuild(len(c.buckets))
-	}
-}
-
-func (c *core) indexPut(u int32, h uint64) {
-	mask := uint64(len(c.buckets) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		bk := &c.buckets[i]
-		for j := range bucketSlots {
-			if bk.u[j] == 0 {
-				bk.u[j], bk.fp[j] = u+1, fingerprint(h)
-				return
-			}
-		}
-		if bk.overflow == 0 {
-			bk.overflow = 1
-			c.overflows++
+	for u := range ut.uhigh {
+		if r := ut.rec(u); r.short[inlineMax] == longID {
+			r.ref, _ = na.add(string(ut.arena.get(r.ref)))
 		}
 	}
-}
-
-func (c *core) indexGrow() { c.indexRebuild(max(2*len(c.buckets), 2)) }
-
-// indexRebuild rehashes every user into n fresh buckets.
-func (c *core) indexRebuild(n int) {
-	old := c.buckets
-	c.buckets = make([]bucket, n)
-	c.overflows = 0
-	for i := range old {
-		for _, s := range old[i].u {
-			if s != 0 {
-				c.indexPut(s-1, hashID(c.id(s-1)))
-			}
-		}
-	}
-}
-
-func (c *core) indexDelete(u int32, h uint64) {
-	mask := uint64(len(c.buckets) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
-		bk := &c.buckets[i]
-		for j := range bucketSlots {
-			if bk.u[j] == u+1 {
-				bk.u[j], bk.fp[j] = 0, 0
-				c.indexed--
-				return
-			}
-		}
-	}
+	ut.arena = na
 }

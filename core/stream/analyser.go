@@ -76,7 +76,7 @@ func (p *Processor) recycle(b []Event) {
 
 // run is the analyser goroutine: the only consumer of the ring.
 func (p *Processor) run() {
-	a := &p.an
+	a := &p.analyser
 	defer close(p.exited)
 	defer a.timer.Stop()
 	maxPending := int64(p.cfg.MaxPending)
@@ -129,10 +129,10 @@ func (p *Processor) run() {
 			}
 			if a.seen > a.backed {
 				a.backed = a.seen
-				p.mu.Lock()
-				p.dl.backedTicket = a.backed
-				p.dl.broadcastLocked()
-				p.mu.Unlock()
+				p.deliveryMu.Lock()
+				p.delivery.backedTicket = a.backed
+				p.delivery.broadcastLocked()
+				p.deliveryMu.Unlock()
 			}
 		}
 
@@ -184,9 +184,9 @@ func (a *analyser) popChunk(max int) int {
 	if n == 0 {
 		return 0
 	}
-	p.amu.Lock()
-	p.anly.add(chunk, a.wallNow())
-	p.amu.Unlock()
+	p.analyticsMu.Lock()
+	p.analytics.add(chunk, a.wallNow())
+	p.analyticsMu.Unlock()
 
 	a.popped += uint64(n)
 	p.pending.Add(int64(n))
@@ -230,9 +230,9 @@ func (a *analyser) cut() {
 	a.lastCut = a.now
 	first := a.cutUpTo
 	a.cutUpTo += uint64(len(events))
-	p.mu.Lock()
-	p.dl.enqueueLocked(first, events)
-	p.mu.Unlock()
+	p.deliveryMu.Lock()
+	p.delivery.enqueueLocked(first, events)
+	p.deliveryMu.Unlock()
 }
 
 // takeFlushRequests turns flush tickets issued since the last look into a
@@ -263,9 +263,9 @@ func (a *analyser) resolveTargets() {
 		a.cut()
 	}
 	p := a.p
-	p.mu.Lock()
-	p.dl.resolveLocked(a.targets[i-1].ticket)
-	p.mu.Unlock()
+	p.deliveryMu.Lock()
+	p.delivery.resolveLocked(a.targets[i-1].ticket)
+	p.deliveryMu.Unlock()
 	a.targets = append(a.targets[:0], a.targets[i:]...)
 }
 
@@ -276,11 +276,11 @@ func (a *analyser) finish() {
 		a.cut()
 	}
 	p := a.p
-	p.mu.Lock()
+	p.deliveryMu.Lock()
 	if a.seen > 0 {
-		p.dl.resolveLocked(a.seen)
+		p.delivery.resolveLocked(a.seen)
 	}
-	p.dl.drained = true
-	p.dl.broadcastLocked()
-	p.mu.Unlock()
+	p.delivery.drained = true
+	p.delivery.broadcastLocked()
+	p.deliveryMu.Unlock()
 }

@@ -24,7 +24,7 @@ type minuteBucket struct {
 	sketch  *hll.Sketch
 }
 
-// analytics is guarded by Processor.amu; only the analyser mutates it.
+// analytics is guarded by Processor.analyticsMu; only the analyser mutates it.
 type analytics struct {
 	buckets [windowMinutes]minuteBucket
 	cms     *cms.Sketch
@@ -179,7 +179,8 @@ func (q *uniqueQuery) init(precision uint8) {
 // events whose timestamp lies in the last window, counted in whole minutes:
 // the current minute (Now / 60) and the window-1 minutes before it. window
 // is rounded to the nearest minute, at least 1 and at most 60; window ≤ 0
-// returns 0. Events more than 60 s in the future are not counted; see also
+// returns 0. A window outside 0..MaxWindow is clamped, not refused: callers
+// that take it from users check it with ValidWindow first. Events more than 60 s in the future are not counted; see also
 // the minute bucketing on analytics.add.
 //
 // The answer is cached until an event changes one of the window's buckets
@@ -193,17 +194,17 @@ func (p *Processor) UniqueUsers(window time.Duration) uint64 {
 	nowMin := p.cfg.Now().Unix() / 60
 	oldest := nowMin - width + 1
 
-	p.qmu.Lock()
-	defer p.qmu.Unlock()
-	q := &p.uq
+	p.queryMu.Lock()
+	defer p.queryMu.Unlock()
+	q := &p.uniqueQuery
 
 	// Under the analytics lock, only copy the buckets that changed.
 	pastChanged := !q.pastValid || q.pastNowMin != nowMin || q.pastWidth != width
 	curIdx := nowMin % windowMinutes
-	p.amu.Lock()
+	p.analyticsMu.Lock()
 	for m := oldest; m <= nowMin; m++ {
 		i := m % windowMinutes
-		b := &p.anly.buckets[i]
+		b := &p.analytics.buckets[i]
 		if b.minute != m {
 			if q.minutes[i] == m {
 				// Cached a minute the bucket no longer holds: cannot
@@ -227,7 +228,7 @@ func (p *Processor) UniqueUsers(window time.Duration) uint64 {
 			pastChanged = true
 		}
 	}
-	p.amu.Unlock()
+	p.analyticsMu.Unlock()
 
 	curVer := uint64(0)
 	if q.minutes[curIdx] == nowMin {
@@ -263,16 +264,16 @@ func (p *Processor) TopChannels(k int) []ChannelCount {
 	if k <= 0 {
 		return nil
 	}
-	p.amu.Lock()
-	defer p.amu.Unlock()
+	p.analyticsMu.Lock()
+	defer p.analyticsMu.Unlock()
 	// Tightening counts with the CMS can reorder the Space-Saving list, so
 	// fetch more than k until the k-th tightened count beats every count
 	// not fetched (each at most the last fetched Space-Saving count).
 	for fetch := max(2*k, 16); ; fetch *= 2 {
-		items := p.anly.top.Top(fetch)
+		items := p.analytics.top.Top(fetch)
 		out := make([]ChannelCount, len(items))
 		for i, it := range items {
-			out[i] = ChannelCount{ChannelID: it.Key, Count: min(it.Count, p.anly.cms.EstimateString(it.Key))}
+			out[i] = ChannelCount{ChannelID: it.Key, Count: min(it.Count, p.analytics.cms.EstimateString(it.Key))}
 		}
 		slices.SortFunc(out, func(a, b ChannelCount) int {
 			if c := cmp.Compare(b.Count, a.Count); c != 0 {
@@ -280,7 +281,7 @@ func (p *Processor) TopChannels(k int) []ChannelCount {
 			}
 			return cmp.Compare(a.ChannelID, b.ChannelID)
 		})
-		complete := len(items) < fetch || len(items) >= p.anly.top.Len()
+		complete := len(items) < fetch || len(items) >= p.analytics.top.Len()
 		if complete || out[k-1].Count > minCount(items) {
 			if len(out) > k {
 				out = out[:k]

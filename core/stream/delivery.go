@@ -5,7 +5,7 @@ import (
 )
 
 // delivery is the state shared by the analyser, the consumers and the
-// flushers, guarded by Processor.mu.
+// flushers, guarded by Processor.deliveryMu.
 type delivery struct {
 	queue        []*Batch // FIFO of cut batches not yet handed out
 	head         int
@@ -79,24 +79,24 @@ func (d *delivery) resolveLocked(ticket uint64) {
 	d.broadcastLocked()
 }
 
-// waitLocked releases mu until the next broadcast or the deadline; it
+// waitLocked releases deliveryMu until the next broadcast or the deadline; it
 // reports false when the deadline has passed.
 func (p *Processor) waitLocked(deadline time.Time) bool {
 	d := time.Until(deadline)
 	if d <= 0 {
 		return false
 	}
-	ch := p.dl.changed
-	p.dl.waiters++
-	p.mu.Unlock()
+	ch := p.delivery.changed
+	p.delivery.waiters++
+	p.deliveryMu.Unlock()
 	t := time.NewTimer(d)
 	select {
 	case <-ch:
 	case <-t.C:
 	}
 	t.Stop()
-	p.mu.Lock()
-	p.dl.waiters--
+	p.deliveryMu.Lock()
+	p.delivery.waiters--
 	return true
 }
 
@@ -104,10 +104,10 @@ func (p *Processor) waitLocked(deadline time.Time) bool {
 // attached. Next hands out batches only while one is; Flush with
 // waitDelivery and Close wait for delivery only while one is.
 func (p *Processor) SetConsumer(attached bool) {
-	p.mu.Lock()
-	p.dl.attached = attached
-	p.dl.broadcastLocked()
-	p.mu.Unlock()
+	p.deliveryMu.Lock()
+	p.delivery.attached = attached
+	p.delivery.broadcastLocked()
+	p.deliveryMu.Unlock()
 }
 
 // Next waits up to timeout for a batch and hands it out; the caller must
@@ -119,9 +119,9 @@ func (p *Processor) SetConsumer(attached bool) {
 // is left or no consumer is attached (nothing more will be handed out).
 func (p *Processor) Next(timeout time.Duration) (*Batch, error) {
 	deadline := time.Now().Add(timeout)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	d := &p.dl
+	p.deliveryMu.Lock()
+	defer p.deliveryMu.Unlock()
+	d := &p.delivery
 	for {
 		if d.attached && d.head < len(d.queue) {
 			b := d.queue[d.head]
@@ -149,8 +149,8 @@ func (p *Processor) Done(b *Batch) {
 		return
 	}
 	n := len(b.Events)
-	p.mu.Lock()
-	d := &p.dl
+	p.deliveryMu.Lock()
+	d := &p.delivery
 	d.delivered += uint64(n)
 	if b.ID == d.doneUpTo+1 {
 		d.doneUpTo++
@@ -171,7 +171,7 @@ func (p *Processor) Done(b *Batch) {
 		d.doneAhead[b.ID] = struct{}{}
 	}
 	d.broadcastLocked()
-	p.mu.Unlock()
+	p.deliveryMu.Unlock()
 
 	p.recycle(b.Events)
 	b.Events = nil
@@ -210,9 +210,9 @@ func (p *Processor) BeginFlush() uint64 {
 // Otherwise it returns ErrTimeout when the timeout passes.
 func (p *Processor) WaitFlush(ticket uint64, timeout time.Duration, waitDelivery bool) error {
 	deadline := time.Now().Add(timeout)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	d := &p.dl
+	p.deliveryMu.Lock()
+	defer p.deliveryMu.Unlock()
+	d := &p.delivery
 	for {
 		if d.drained {
 			return nil
@@ -261,9 +261,9 @@ func (p *Processor) Close(timeout time.Duration) error {
 	case <-t.C:
 		return ErrTimeout
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for p.dl.attached && p.dl.delivered < p.processed.Load() {
+	p.deliveryMu.Lock()
+	defer p.deliveryMu.Unlock()
+	for p.delivery.attached && p.delivery.delivered < p.processed.Load() {
 		if !p.waitLocked(deadline) {
 			return ErrTimeout
 		}

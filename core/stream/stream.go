@@ -58,7 +58,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/engagehub/engagehub-native/core/hll"
 	"github.com/engagehub/engagehub-native/core/ring"
+	"github.com/engagehub/engagehub-native/core/topk"
 )
 
 var (
@@ -76,7 +78,45 @@ var (
 	// Event.Validate, TryPush and PushBatch for a string field that is not
 	// valid UTF-8.
 	ErrInvalidEvent = errors.New("stream: invalid event")
+	// ErrInvalidWindow is returned (wrapped) by ValidWindow for a unique-user
+	// window outside 0..MaxWindow.
+	ErrInvalidWindow = errors.New("stream: invalid unique-user window")
 )
+
+// Bounds of Config, checked by New. Each sizes memory allocated up front or
+// held at once, so a value beyond it fails with ErrInvalidConfig instead of
+// ending the process in Go's fatal out-of-memory (a ring of 2^29 events
+// needed more than 8 GB; 2^27 took 21 s to allocate).
+const (
+	// MaxBufferSize is the largest Config.BufferSize: 4,194,304 events,
+	// a ring of 256 MiB (64-byte slots).
+	MaxBufferSize = 1 << 22
+	// MaxPendingLimit is the largest Config.MaxPending: 4,194,304 events
+	// analysed and not yet acknowledged. A defaulted MaxPending is clamped
+	// to it.
+	MaxPendingLimit = 1 << 22
+	// MinHLLPrecision and MaxHLLPrecision bound Config.HLLPrecision (0 is
+	// the default, 14); 18 costs 256 KiB per one-minute bucket, 15 MiB in
+	// all.
+	MinHLLPrecision = hll.MinPrecision
+	MaxHLLPrecision = hll.MaxPrecision
+	// MaxTopKCapacity is the largest Config.TopKCapacity.
+	MaxTopKCapacity = topk.MaxCapacity
+	// MaxWindow is the longest window UniqueUsers answers: the 60 one-minute
+	// buckets the processor keeps.
+	MaxWindow = windowMinutes * time.Minute
+)
+
+// ValidWindow reports whether d is a unique-user window UniqueUsers answers
+// as asked: nil for 0 ≤ d ≤ MaxWindow, else an error wrapping
+// ErrInvalidWindow. UniqueUsers itself clamps any window into that range;
+// callers that take the window from users check it here first.
+func ValidWindow(d time.Duration) error {
+	if d < 0 || d > MaxWindow {
+		return fmt.Errorf("%w: %v (want 0..%v)", ErrInvalidWindow, d, MaxWindow)
+	}
+	return nil
+}
 
 // Event is one engagement event. Timestamp is in Unix seconds; a Timestamp
 // ≤ 0 means "now" and is replaced, at push, by Config.Now.
@@ -120,7 +160,7 @@ type ChannelCount struct {
 // Config configures New. The zero value of every field selects its default.
 type Config struct {
 	// BufferSize is the ring capacity, rounded up to a power of two.
-	// 0 → 1024.
+	// 0 → 1024; at most MaxBufferSize.
 	BufferSize int
 	// BatchSize is the maximum number of events per batch. 0 → 1.
 	BatchSize int
@@ -130,16 +170,18 @@ type Config struct {
 	FlushInterval time.Duration
 	// MaxPending bounds the events analysed but not yet acknowledged with
 	// Done (in the partial batch, queued, or handed out). When it is reached
-	// the analyser stops consuming the ring. 0 → max(BufferSize, 4*BatchSize).
+	// the analyser stops consuming the ring. 0 → max(BufferSize, 4*BatchSize)
+	// clamped to MaxPendingLimit; at most MaxPendingLimit.
 	MaxPending int
 	// HLLPrecision is the HyperLogLog precision of each one-minute bucket
-	// (4..18). 0 → 14 (about 0.8 % standard error, 16 KiB per bucket).
+	// (MinHLLPrecision..MaxHLLPrecision, 4..18). 0 → 14 (about 0.8 %
+	// standard error, 16 KiB per bucket).
 	HLLPrecision uint8
 	// CMSEpsilon and CMSDelta size the Count-Min Sketch of channel counts.
 	// 0 → 1e-4 and 1e-3.
 	CMSEpsilon, CMSDelta float64
 	// TopKCapacity is the number of channels tracked by the Space-Saving
-	// top-k. 0 → 1024.
+	// top-k. 0 → 1024; at most MaxTopKCapacity.
 	TopKCapacity int
 	// Now is the wall clock used for timestamps ≤ 0 and for the unique-user
 	// window. nil → time.Now.
@@ -157,16 +199,18 @@ const (
 
 func (c Config) withDefaults() (Config, error) {
 	switch {
-	case c.BufferSize < 0 || c.BufferSize > ring.MaxCapacity:
-		return c, fmt.Errorf("%w: BufferSize %d", ErrInvalidConfig, c.BufferSize)
+	case c.BufferSize < 0 || c.BufferSize > MaxBufferSize:
+		return c, fmt.Errorf("%w: BufferSize %d (want 0..%d)", ErrInvalidConfig, c.BufferSize, MaxBufferSize)
 	case c.BatchSize < 0:
 		return c, fmt.Errorf("%w: BatchSize %d", ErrInvalidConfig, c.BatchSize)
 	case c.FlushInterval < 0:
 		return c, fmt.Errorf("%w: FlushInterval %v", ErrInvalidConfig, c.FlushInterval)
-	case c.MaxPending < 0:
-		return c, fmt.Errorf("%w: MaxPending %d", ErrInvalidConfig, c.MaxPending)
-	case c.TopKCapacity < 0:
-		return c, fmt.Errorf("%w: TopKCapacity %d", ErrInvalidConfig, c.TopKCapacity)
+	case c.MaxPending < 0 || c.MaxPending > MaxPendingLimit:
+		return c, fmt.Errorf("%w: MaxPending %d (want 0..%d)", ErrInvalidConfig, c.MaxPending, MaxPendingLimit)
+	case c.HLLPrecision != 0 && (c.HLLPrecision < MinHLLPrecision || c.HLLPrecision > MaxHLLPrecision):
+		return c, fmt.Errorf("%w: HLLPrecision %d (want 0 or %d..%d)", ErrInvalidConfig, c.HLLPrecision, MinHLLPrecision, MaxHLLPrecision)
+	case c.TopKCapacity < 0 || c.TopKCapacity > MaxTopKCapacity:
+		return c, fmt.Errorf("%w: TopKCapacity %d (want 0..%d)", ErrInvalidConfig, c.TopKCapacity, MaxTopKCapacity)
 	case c.CMSEpsilon < 0 || c.CMSDelta < 0:
 		return c, fmt.Errorf("%w: CMSEpsilon %v, CMSDelta %v", ErrInvalidConfig, c.CMSEpsilon, c.CMSDelta)
 	}
@@ -180,7 +224,10 @@ func (c Config) withDefaults() (Config, error) {
 		c.FlushInterval = defaultFlushInterval
 	}
 	if c.MaxPending == 0 {
-		c.MaxPending = max(c.BufferSize, 4*c.BatchSize)
+		c.MaxPending = MaxPendingLimit
+		if c.BatchSize <= MaxPendingLimit/4 {
+			c.MaxPending = min(max(c.BufferSize, 4*c.BatchSize), MaxPendingLimit)
+		}
 	}
 	if c.HLLPrecision == 0 {
 		c.HLLPrecision = defaultHLLPrecision
@@ -251,15 +298,15 @@ type Processor struct {
 	wake      chan struct{}
 	_         [cacheLine - 32]byte
 
-	an analyser // owned by the analyser goroutine
+	analyser analyser // owned by the analyser goroutine
 
-	amu  sync.Mutex // guards analytics
-	anly analytics
-	qmu  sync.Mutex // serialises UniqueUsers queries (owns the query cache)
-	uq   uniqueQuery
+	analyticsMu sync.Mutex // guards analytics
+	analytics   analytics
+	queryMu     sync.Mutex // serialises UniqueUsers queries (owns uniqueQuery, its cache)
+	uniqueQuery uniqueQuery
 
-	mu sync.Mutex // guards delivery
-	dl delivery
+	deliveryMu sync.Mutex // guards delivery
+	delivery   delivery
 
 	free   chan []Event  // recycled batch buffers
 	exited chan struct{} // closed when the analyser goroutine returns
@@ -288,12 +335,12 @@ func New(cfg Config) (*Processor, error) {
 		free:         make(chan []Event, freeBuffers),
 		exited:       make(chan struct{}),
 	}
-	if err := p.anly.init(cfg); err != nil {
+	if err := p.analytics.init(cfg); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	p.uq.init(cfg.HLLPrecision)
-	p.dl.init()
-	p.an.init(p)
+	p.uniqueQuery.init(cfg.HLLPrecision)
+	p.delivery.init()
+	p.analyser.init(p)
 	go p.run()
 	return p, nil
 }
@@ -301,12 +348,12 @@ func New(cfg Config) (*Processor, error) {
 // Stats returns a snapshot of the counters.
 func (p *Processor) Stats() Stats {
 	var s Stats
-	p.mu.Lock()
-	s.Delivered = p.dl.delivered
-	s.HandedOut = p.dl.handedOut
-	s.Batches = p.dl.lastID
-	s.Queued = p.dl.queuedEvents
-	p.mu.Unlock()
+	p.deliveryMu.Lock()
+	s.Delivered = p.delivery.delivered
+	s.HandedOut = p.delivery.handedOut
+	s.Batches = p.delivery.lastID
+	s.Queued = p.delivery.queuedEvents
+	p.deliveryMu.Unlock()
 	s.Processed = p.processed.Load()
 	s.Pending = s.Processed - s.Delivered
 	s.QueueDepth = p.ring.Len()

@@ -1,0 +1,117 @@
+package leaderboard
+
+import "github.com/cespare/xxhash/v2"
+
+// The index maps an id to its user: buckets of ten slots, each slot the
+// user + 1 (0 = empty) and a 16-bit fingerprint of the id's hash, in one
+// 64-byte cache line. A lookup reads its home bucket and compares ids only
+// for matching fingerprints, so it rarely touches a user that is not the
+// one sought; it goes on to the next bucket only if the bucket has ever
+// overflowed. The table holds at most 8 users per bucket on average, and is
+// rebuilt when it grows or when half its buckets carry overflow marks
+// (deletions leave them behind).
+const bucketSlots = 10
+
+// userIndex is the hash index from an id to its user in a userTable.
+type userIndex struct {
+	buckets   []bucket
+	overflows int // buckets with an overflow mark
+	indexed   int
+}
+
+type bucket struct {
+	u        [bucketSlots]int32
+	fp       [bucketSlots]uint16
+	overflow uint32 // nonzero once an insert passed this bucket full
+}
+
+func hashID(id []byte) uint64 { return xxhash.Sum64(id) }
+
+func fingerprint(h uint64) uint16 { return uint16(h >> 48) }
+
+func (ix *userIndex) find(users *userTable, id string, h uint64) int32 {
+	if len(ix.buckets) == 0 {
+		return -1
+	}
+	mask := uint64(len(ix.buckets) - 1)
+	fp := fingerprint(h)
+	i := h & mask
+	for range len(ix.buckets) {
+		bk := &ix.buckets[i]
+		for j := range bucketSlots {
+			if s := bk.u[j]; s != 0 && bk.fp[j] == fp && string(users.id(s-1)) == id {
+				return s - 1
+			}
+		}
+		if bk.overflow == 0 {
+			return -1
+		}
+		i = (i + 1) & mask
+	}
+	return -1
+}
+
+func (ix *userIndex) insert(users *userTable, u int32, h uint64) {
+	if (ix.indexed+1)*10 > len(ix.buckets)*bucketSlots*8 {
+		ix.rebuild(users, max(2*len(ix.buckets), 2))
+	}
+	ix.put(u, h)
+	ix.indexed++
+	if ix.overflows*2 > len(ix.buckets) {
+		// Deletions leave overflow marks behind; with churn at a steady
+		// size they would pile up and lengthen every probe.
+		ix.rebuild(users, len(ix.buckets))
+	}
+}
+
+func (ix *userIndex) put(u int32, h uint64) {
+	mask := uint64(len(ix.buckets) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		bk := &ix.buckets[i]
+		for j := range bucketSlots {
+			if bk.u[j] == 0 {
+				bk.u[j], bk.fp[j] = u+1, fingerprint(h)
+				return
+			}
+		}
+		if bk.overflow == 0 {
+			bk.overflow = 1
+			ix.overflows++
+		}
+	}
+}
+
+// rebuild rehashes every user into n fresh buckets.
+func (ix *userIndex) rebuild(users *userTable, n int) {
+	old := ix.buckets
+	ix.buckets = make([]bucket, n)
+	ix.overflows = 0
+	for i := range old {
+		for _, s := range old[i].u {
+			if s != 0 {
+				ix.put(s-1, hashID(users.id(s-1)))
+			}
+		}
+	}
+}
+
+func (ix *userIndex) remove(u int32, h uint64) {
+	mask := uint64(len(ix.buckets) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		bk := &ix.buckets[i]
+		for j := range bucketSlots {
+			if bk.u[j] == u+1 {
+				bk.u[j], bk.fp[j] = 0, 0
+				ix.indexed--
+				return
+			}
+		}
+	}
+}
+
+// lookup returns the user whose id is id (h its hash), or -1.
+func (s *standings) lookup(id string, h uint64) int32 { return s.userIndex.find(&s.userTable, id, h) }
+
+func (s *standings) indexInsert(u int32, h uint64) { s.userIndex.insert(&s.userTable, u, h) }
+
+func (s *standings) indexDelete(u int32, h uint64) { s.userIndex.remove(u, h) }
