@@ -17,19 +17,17 @@ import (
 )
 
 func init() {
+	// First: a snapshot refused for an entry's timestamp is a snapshot error.
+	registerStatus(ehErrSnapshot, leaderboard.ErrSnapshot)
 	registerStatus(ehErrInvalidArgument,
 		leaderboard.ErrInvalidDecay, leaderboard.ErrInvalidLimit,
-		leaderboard.ErrInvalidPoints, leaderboard.ErrInvalidUserID)
-	registerStatus(ehErrSnapshot, leaderboard.ErrSnapshot)
+		leaderboard.ErrInvalidPoints, leaderboard.ErrInvalidUserID, leaderboard.ErrTimestampRange)
 	registerStatus(ehErrCapacity, leaderboard.ErrFull)
 }
 
 //export eh_board_new
 func eh_board_new(decay C.double, maxUsers C.int64_t, out *C.uint64_t) (status C.int) {
 	defer recoverStatus(&status)
-	if maxUsers > C.int64_t(math.MaxInt32) {
-		return fail(fmt.Errorf("%w: max_users %d is larger than %d", errInvalidArgument, maxUsers, math.MaxInt32))
-	}
 	b, err := leaderboard.New(float64(decay), int(maxUsers))
 	if err != nil {
 		return fail(fmt.Errorf("decay_factor %v, max_users %d: %w", float64(decay), int64(maxUsers), err))
@@ -48,7 +46,7 @@ func eh_board_free(h C.uint64_t) (status C.int) {
 }
 
 //export eh_board_config
-func eh_board_config(h C.uint64_t, decay *C.double, maxUsers *C.int64_t) (status C.int) {
+func eh_board_config(h C.uint64_t, decay *C.double, maxUsers *C.int64_t, latest *C.int64_t) (status C.int) {
 	defer recoverStatus(&status)
 	b, err := handleValue[*leaderboard.Board](h)
 	if err != nil {
@@ -56,6 +54,7 @@ func eh_board_config(h C.uint64_t, decay *C.double, maxUsers *C.int64_t) (status
 	}
 	*decay = C.double(b.DecayFactor())
 	*maxUsers = C.int64_t(b.MaxUsers())
+	*latest = C.int64_t(b.LatestTimestamp())
 	return ehOK
 }
 

@@ -84,10 +84,15 @@ typedef struct {
     int64_t last_update;
 } eh_standing;
 
-/* decay_factor in (0, 1]; max_users 0 = unlimited. */
+/* decay_factor in (0, 1]; max_users 0 = unlimited, at most 2^31 - 2. */
 int eh_board_new(double decay_factor, int64_t max_users, uint64_t *board);
 int eh_board_free(uint64_t board);
-int eh_board_config(uint64_t board, double *decay_factor, int64_t *max_users);
+/* The board's decay factor and limit, and the latest timestamp an update
+ * may carry now (the wall clock plus the board's horizon: a timestamp
+ * further ahead, such as milliseconds passed as seconds, would wipe out the
+ * other users' scores and is refused). The latest timestamp only grows. */
+int eh_board_config(uint64_t board, double *decay_factor, int64_t *max_users,
+                    int64_t *latest_timestamp);
 int eh_board_len(uint64_t board, int64_t *length);
 
 /* Applies count updates in order: update i adds points[i] to the i-th id of

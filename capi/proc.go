@@ -19,7 +19,7 @@ import (
 )
 
 func init() {
-	registerStatus(ehErrInvalidArgument, stream.ErrInvalidConfig, stream.ErrInvalidEvent)
+	registerStatus(ehErrInvalidArgument, stream.ErrInvalidConfig, stream.ErrInvalidEvent, stream.ErrInvalidWindow)
 	registerStatus(ehErrClosed, stream.ErrClosed)
 	registerStatus(ehErrTimeout, stream.ErrTimeout)
 }
@@ -63,8 +63,9 @@ func millis(ms C.int64_t) time.Duration {
 //export eh_proc_new
 func eh_proc_new(cfg *C.eh_proc_config, out *C.uint64_t) (status C.int) {
 	defer recoverStatus(&status)
-	if cfg.hll_precision < 0 || cfg.hll_precision > 255 {
-		return fail(fmt.Errorf("%w: hll_precision %d", errInvalidArgument, cfg.hll_precision))
+	if cfg.hll_precision < 0 || cfg.hll_precision > math.MaxUint8 { // would not fit Config's uint8
+		return fail(fmt.Errorf("%w: HLLPrecision %d (want %d..%d, 0 for the default)",
+			stream.ErrInvalidConfig, cfg.hll_precision, stream.MinHLLPrecision, stream.MaxHLLPrecision))
 	}
 	p, err := stream.New(stream.Config{
 		BufferSize:    int(cfg.buffer_size),
@@ -246,10 +247,11 @@ func eh_proc_unique_users(h C.uint64_t, windowSeconds C.int64_t, out *C.uint64_t
 	if err != nil {
 		return fail(err)
 	}
-	if windowSeconds < 0 || windowSeconds > 3600 {
-		return fail(fmt.Errorf("%w: window must lie in 0..3600 seconds, got %d", errInvalidArgument, windowSeconds))
+	window := time.Duration(max(min(windowSeconds, math.MaxInt32), math.MinInt32)) * time.Second
+	if err := stream.ValidWindow(window); err != nil {
+		return fail(err)
 	}
-	*out = C.uint64_t(p.UniqueUsers(time.Duration(windowSeconds) * time.Second))
+	*out = C.uint64_t(p.UniqueUsers(window))
 	return ehOK
 }
 

@@ -223,12 +223,13 @@ def test_snapshot_format_and_round_trip_of_odd_ids(lb, tmp_path):
     path = tmp_path / "board.json"
     lb.save_to_json(str(path))
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert set(data) == {"decay_factor", "max_users", "entries"}
+    # The original's fields, which its readers use; extra fields keep exact ties.
+    assert set(data) >= {"decay_factor", "max_users", "entries"}
     assert data["decay_factor"] == 0.95 and data["max_users"] == 100000
     assert {e["user_id"] for e in data["entries"]} == set(WEIRD_IDS)
     by_id = {e["user_id"]: e for e in data["entries"]}
     assert by_id["nul\0byte"]["score"] == pytest.approx(WEIRD_IDS.index("nul\0byte") + 1)
-    assert set(by_id[""]) == {"user_id", "score", "last_update"}
+    assert set(by_id[""]) >= {"user_id", "score", "last_update"}
 
     other = Leaderboard(0.5, 7)
     other.set_time_source(lambda: T0)

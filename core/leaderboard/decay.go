@@ -115,6 +115,16 @@ func (d *forwardDecay) checkFuture(ts int64) error {
 		ErrTimestampRange, ts, (float64(ts)-float64(d.clockAt))/secondsPerDay, d.clockAt, d.factor, d.horizon/secondsPerDay)
 }
 
+// latestTimestamp is the latest timestamp checkFuture accepts now.
+func (d *forwardDecay) latestTimestamp() int64 {
+	d.clockAt = wallClock()
+	latest := float64(d.clockAt) + d.horizon
+	if latest >= math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(latest)
+}
+
 // scale returns g·e^y without overflowing or underflowing in between.
 func scale(g, y float64) float64 {
 	if g == 0 || y == 0 {

@@ -58,8 +58,9 @@ var (
 	// ErrInvalidDecay is returned by New for a decay factor that is not a
 	// finite number in (0, 1].
 	ErrInvalidDecay = errors.New("leaderboard: decay factor must be in (0, 1]")
-	// ErrInvalidLimit is returned by New for a negative maxUsers.
-	ErrInvalidLimit = errors.New("leaderboard: max users must not be negative")
+	// ErrInvalidLimit is returned by New for a maxUsers that is negative or
+	// beyond MaxUsersLimit.
+	ErrInvalidLimit = errors.New("leaderboard: max users must lie in 0..2147483646")
 	// ErrInvalidPoints is returned by Update for NaN or infinite points, or
 	// when the user's total would overflow; the board is unchanged.
 	ErrInvalidPoints = errors.New("leaderboard: points must be finite and keep the score finite")
@@ -124,7 +125,7 @@ func newStandings(decayFactor float64, maxUsers int) (*standings, error) {
 	if !(decayFactor > 0 && decayFactor <= 1) {
 		return nil, ErrInvalidDecay
 	}
-	if maxUsers < 0 {
+	if maxUsers < 0 || maxUsers > MaxUsersLimit {
 		return nil, ErrInvalidLimit
 	}
 	s := &standings{
@@ -148,6 +149,16 @@ func (b *Board) MaxUsers() int {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	return b.maxUsers
+}
+
+// LatestTimestamp returns the latest timestamp Update accepts now: the wall
+// clock plus the board's horizon (math.MaxInt64 for decay factor 1). A
+// caller that checks timestamps against it ahead of Update may keep the
+// value for a while: it only grows.
+func (b *Board) LatestTimestamp() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.latestTimestamp()
 }
 
 // Len returns the number of users on the board.

@@ -14,8 +14,12 @@ const (
 	userChunkSize = 1 << userChunkBits
 	userChunkMask = userChunkSize - 1
 
-	maxUserSlots = math.MaxInt32 - 1
+	maxUserSlots = MaxUsersLimit
 )
+
+// MaxUsersLimit is the most users a board can hold (user slots are int32,
+// with one value reserved), hence the largest maxUsers New accepts.
+const MaxUsersLimit = math.MaxInt32 - 1
 
 // A user's fields sit together in one 40-byte record, with its id when the
 // id has at most inlineMax bytes, so that a lookup confirms the match in the

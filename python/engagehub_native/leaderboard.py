@@ -93,6 +93,7 @@ class Leaderboard(NativeObject):
         self._staged: list = []
         self._room = _PAGE
         self._drain_lock = threading.Lock()
+        self._latest = self._config()[2]
 
     # -- configuration ----------------------------------------------------
 
@@ -109,11 +110,13 @@ class Leaderboard(NativeObject):
             raise TypeError(f"clock must be callable or None, not {type(clock).__name__}")
         self._clock = clock
 
-    def _config(self) -> Tuple[float, int]:
+    def _config(self) -> Tuple[float, int, int]:
+        """(decay factor, max users, latest timestamp an update may carry now)."""
         decay = self._ffi.new("double *")
         limit = self._ffi.new("int64_t *")
-        check(self._lib.eh_board_config(self._handle, decay, limit))
-        return decay[0], limit[0]
+        latest = self._ffi.new("int64_t *")
+        check(self._lib.eh_board_config(self._handle, decay, limit, latest))
+        return decay[0], limit[0], latest[0]
 
     @property
     def decay_factor(self) -> float:
@@ -141,14 +144,25 @@ class Leaderboard(NativeObject):
         # Fast path for the common types; _args explains anything else.
         if type(points) is not float or points - points:  # nan/inf - itself is nan
             points = _args.finite(points, "points")
-        if type(timestamp) is not int or not 0 < timestamp <= _INT64_MAX:
-            timestamp = _args.timestamp(timestamp) or int(self.now())
         if type(user_id) is not str or not user_id.isascii():
             _args.text(user_id, "user_id")
+        if type(timestamp) is not int or not 0 < timestamp <= self._latest:
+            timestamp = self._timestamp(timestamp, user_id, points)
         staged = self._staged
         staged.append((user_id, points, timestamp))
         if len(staged) >= self._room:
             self._sync()
+
+    def _timestamp(self, timestamp, user_id: str, points: float) -> int:
+        """An update's timestamp: now for None or <= 0; checked against the
+        board's horizon (the engine's rule; the latest timestamp it accepts
+        is cached and only grows)."""
+        timestamp = _args.timestamp(timestamp) or int(self.now())
+        if timestamp > self._latest:
+            self._latest = self._config()[2]
+            if timestamp > self._latest:  # the engine refuses it, saying why
+                self._apply_now([(user_id, points, timestamp)])
+        return timestamp
 
     def update_many(self, updates: Iterable[Tuple]) -> int:
         """Apply ``(user_id, points)`` or ``(user_id, points, timestamp)`` tuples.
@@ -345,6 +359,7 @@ class Leaderboard(NativeObject):
         raw = _path(path)
         self._sync()
         check(self._lib.eh_board_load(self._handle, raw, len(raw)))
+        self._latest = self._config()[2]  # the decay factor, hence the horizon, may differ
 
     # -- lifetime ---------------------------------------------------------
 
@@ -368,7 +383,7 @@ class Leaderboard(NativeObject):
         if self.closed:
             return "<Leaderboard closed>"
         try:
-            decay, limit = self._config()
+            decay, limit, _ = self._config()
             return f"<Leaderboard users={len(self)} decay_factor={decay} max_users={limit}>"
         except Exception as exc:  # e.g. used in a forked child
             return f"<Leaderboard unusable: {type(exc).__name__}>"
