@@ -10,6 +10,7 @@ import "C"
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"unsafe"
 
@@ -25,6 +26,28 @@ func init() {
 	registerStatus(ehErrCapacity, leaderboard.ErrFull)
 }
 
+// board is what a board handle refers to: the board and the background
+// applier of the updates the caller submits without waiting.
+type board struct {
+	*leaderboard.Board
+	updates *leaderboard.Background
+}
+
+// boardOf returns the board behind h, for a call that does not read users.
+func boardOf(h C.uint64_t) (*board, error) {
+	return handleValue[*board](h)
+}
+
+// syncedBoardOf returns the board behind h once every update submitted
+// before the call is applied: what every read of users goes through.
+func syncedBoardOf(h C.uint64_t) (*board, error) {
+	b, err := handleValue[*board](h)
+	if err == nil {
+		b.updates.Sync()
+	}
+	return b, err
+}
+
 //export eh_board_new
 func eh_board_new(decay C.double, maxUsers C.int64_t, out *C.uint64_t) (status C.int) {
 	defer recoverStatus(&status)
@@ -32,14 +55,14 @@ func eh_board_new(decay C.double, maxUsers C.int64_t, out *C.uint64_t) (status C
 	if err != nil {
 		return fail(fmt.Errorf("decay_factor %v, max_users %d: %w", float64(decay), int64(maxUsers), err))
 	}
-	*out = newHandle(b)
+	*out = newHandle(&board{Board: b, updates: leaderboard.NewBackground(b)})
 	return ehOK
 }
 
 //export eh_board_free
 func eh_board_free(h C.uint64_t) (status C.int) {
 	defer recoverStatus(&status)
-	if _, err := handleValue[*leaderboard.Board](h); err != nil {
+	if _, err := syncedBoardOf(h); err != nil { // let a running apply finish
 		return fail(err)
 	}
 	return result(deleteHandle(h))
@@ -48,7 +71,7 @@ func eh_board_free(h C.uint64_t) (status C.int) {
 //export eh_board_config
 func eh_board_config(h C.uint64_t, decay *C.double, maxUsers *C.int64_t, latest *C.int64_t) (status C.int) {
 	defer recoverStatus(&status)
-	b, err := handleValue[*leaderboard.Board](h)
+	b, err := boardOf(h)
 	if err != nil {
 		return fail(err)
 	}
@@ -61,7 +84,7 @@ func eh_board_config(h C.uint64_t, decay *C.double, maxUsers *C.int64_t, latest 
 //export eh_board_len
 func eh_board_len(h C.uint64_t, length *C.int64_t) (status C.int) {
 	defer recoverStatus(&status)
-	b, err := handleValue[*leaderboard.Board](h)
+	b, err := syncedBoardOf(h)
 	if err != nil {
 		return fail(err)
 	}
@@ -71,10 +94,10 @@ func eh_board_len(h C.uint64_t, length *C.int64_t) (status C.int) {
 
 //export eh_board_update_many
 func eh_board_update_many(h C.uint64_t, ids *C.char, idsLen C.size_t, points *C.double, timestamps *C.int64_t,
-	count C.size_t, skipped *C.size_t) (status C.int) {
+	count C.size_t, wait C.int, refused *C.size_t) (status C.int) {
 	defer recoverStatus(&status)
-	*skipped = 0
-	b, err := handleValue[*leaderboard.Board](h)
+	*refused = 0
+	b, err := boardOf(h)
 	if err != nil {
 		return fail(err)
 	}
@@ -83,29 +106,25 @@ func eh_board_update_many(h C.uint64_t, ids *C.char, idsLen C.size_t, points *C.
 	if err != nil {
 		return fail(err)
 	}
-	pts := unsafe.Slice((*float64)(unsafe.Pointer(points)), n)
-	tss := unsafe.Slice((*int64)(unsafe.Pointer(timestamps)), n)
+	pts := slices.Clone(unsafe.Slice((*float64)(unsafe.Pointer(points)), n))
 	for i, p := range pts {
 		if math.IsNaN(p) || math.IsInf(p, 0) {
 			return fail(fmt.Errorf("update %d: %w: %v", i, leaderboard.ErrInvalidPoints, p))
 		}
 	}
-	var first error
-	for i := range n {
-		if err := b.Update(idList[i], pts[i], tss[i]); err != nil {
-			*skipped++
-			if first == nil {
-				first = fmt.Errorf("update %d (user %q): %w", i, idList[i], err)
-			}
-		}
+	b.updates.Submit(idList, pts, slices.Clone(unsafe.Slice((*int64)(unsafe.Pointer(timestamps)), n)))
+	if wait != 0 {
+		b.updates.Sync()
 	}
+	skipped, first := b.updates.Refusals()
+	*refused = C.size_t(skipped)
 	return result(first)
 }
 
 //export eh_board_remove
 func eh_board_remove(h C.uint64_t, id *C.char, idLen C.size_t, removed *C.int) (status C.int) {
 	defer recoverStatus(&status)
-	b, err := handleValue[*leaderboard.Board](h)
+	b, err := syncedBoardOf(h)
 	if err != nil {
 		return fail(err)
 	}
@@ -119,7 +138,7 @@ func eh_board_remove(h C.uint64_t, id *C.char, idLen C.size_t, removed *C.int) (
 //export eh_board_standing
 func eh_board_standing(h C.uint64_t, id *C.char, idLen C.size_t, now C.double, out *C.eh_standing) (status C.int) {
 	defer recoverStatus(&status)
-	b, err := handleValue[*leaderboard.Board](h)
+	b, err := syncedBoardOf(h)
 	if err != nil {
 		return fail(err)
 	}
@@ -136,7 +155,7 @@ func eh_board_standing(h C.uint64_t, id *C.char, idLen C.size_t, now C.double, o
 func eh_board_page(h C.uint64_t, offset, limit C.int64_t, now C.double, out *C.eh_list, firstRank *C.int64_t) (status C.int) {
 	defer recoverStatus(&status)
 	*out = C.eh_list{}
-	b, err := handleValue[*leaderboard.Board](h)
+	b, err := syncedBoardOf(h)
 	if err != nil {
 		return fail(err)
 	}
@@ -160,7 +179,7 @@ func eh_board_around(h C.uint64_t, id *C.char, idLen C.size_t, before, after C.i
 	out *C.eh_list, firstRank *C.int64_t) (status C.int) {
 	defer recoverStatus(&status)
 	*out = C.eh_list{}
-	b, err := handleValue[*leaderboard.Board](h)
+	b, err := syncedBoardOf(h)
 	if err != nil {
 		return fail(err)
 	}
@@ -194,7 +213,7 @@ var listWriters = sync.Pool{New: func() any { return new(listWriter) }}
 //export eh_board_save
 func eh_board_save(h C.uint64_t, path *C.char, pathLen C.size_t) (status C.int) {
 	defer recoverStatus(&status)
-	b, err := handleValue[*leaderboard.Board](h)
+	b, err := syncedBoardOf(h)
 	if err != nil {
 		return fail(err)
 	}
@@ -204,7 +223,7 @@ func eh_board_save(h C.uint64_t, path *C.char, pathLen C.size_t) (status C.int) 
 //export eh_board_load
 func eh_board_load(h C.uint64_t, path *C.char, pathLen C.size_t) (status C.int) {
 	defer recoverStatus(&status)
-	b, err := handleValue[*leaderboard.Board](h)
+	b, err := syncedBoardOf(h)
 	if err != nil {
 		return fail(err)
 	}

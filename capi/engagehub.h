@@ -95,16 +95,20 @@ int eh_board_config(uint64_t board, double *decay_factor, int64_t *max_users,
                     int64_t *latest_timestamp);
 int eh_board_len(uint64_t board, int64_t *length);
 
-/* Applies count updates in order: update i adds points[i] to the i-th id of
- * the string list `ids` as of timestamps[i] (Unix seconds, already
- * resolved). A list that does not hold count valid ids, or a point that is
- * not finite, refuses the call whole. An update the board refuses (a total
- * that overflows, a board at its hard limit) is skipped and counted in
- * *skipped; the others are applied, and the first refusal is the call's
- * error. */
+/* Submits count updates, applied in order, after every update submitted
+ * before: update i adds points[i] to the i-th id of the string list `ids`
+ * as of timestamps[i] (Unix seconds, already resolved). A list that does
+ * not hold count valid ids, or a point that is not finite, refuses the call
+ * whole. With wait 0 the call returns at once and the board applies the
+ * updates in the background; every call that reads users waits for them
+ * first. With wait != 0 it returns once they are applied. An update the
+ * board refuses (a timestamp beyond its horizon, a total that overflows, a
+ * board at its hard limit) is skipped: the call reports, in *refused and
+ * as its error (the first of them), the refusals found since the last
+ * call that reported any, which with wait != 0 include this call's. */
 int eh_board_update_many(uint64_t board, char *ids, size_t ids_length,
                          double *points, int64_t *timestamps,
-                         size_t count, size_t *skipped);
+                         size_t count, int wait, size_t *refused);
 int eh_board_remove(uint64_t board, char *user_id, size_t user_id_length,
                     int *removed);
 int eh_board_standing(uint64_t board, char *user_id, size_t user_id_length,

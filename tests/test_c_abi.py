@@ -26,10 +26,10 @@ def statuses(native):
 
 def update(lib, ffi, board, user_id: bytes, points: float, timestamp: int) -> int:
     """One update through the bulk export, as the package sends them."""
-    skipped = ffi.new("size_t *")
+    refused = ffi.new("size_t *")
     return lib.eh_board_update_many(board, user_id + b"\xff", len(user_id) + 1,
                                     ffi.new("double[]", [points]),
-                                    ffi.new("int64_t[]", [timestamp]), 1, skipped)
+                                    ffi.new("int64_t[]", [timestamp]), 1, 1, refused)
 
 
 def take_error(ffi, lib):
@@ -84,19 +84,27 @@ def test_invalid_utf8_and_bad_values_are_refused(native):
     try:
         assert update(lib, ffi, board, b"\xc3\x28", 1.0, 1) == EH_ERR_INVALID_ARGUMENT
         assert "UTF-8" in take_error(ffi, lib)
+        # Submitted without waiting, a refusal is reported by the next call.
+        refused = ffi.new("size_t *")
+        future = b"\xffmallory\xff"
+        assert lib.eh_board_update_many(board, future, len(future), ffi.new("double[]", [1, 1]),
+                                        ffi.new("int64_t[]", [1, 2**62]), 2, 0, refused) == EH_OK
+        assert update(lib, ffi, board, b"later", 1.0, 1) == EH_ERR_INVALID_ARGUMENT
+        assert "too far in the future" in take_error(ffi, lib)
+        assert update(lib, ffi, board, b"later", 1.0, 1) == EH_OK, "reported once"
         assert update(lib, ffi, board, b"u", float("nan"), 1) == EH_ERR_INVALID_ARGUMENT
         assert take_error(ffi, lib)
         page, first = ffi.new("eh_list *"), ffi.new("int64_t *")
         assert lib.eh_board_page(board, -1, 5, 0.0, page, first) == EH_ERR_INVALID_ARGUMENT
         take_error(ffi, lib)
         # ids list without its last end byte
-        skipped = ffi.new("size_t *")
+        refused = ffi.new("size_t *")
         assert lib.eh_board_update_many(board, b"a\xffb", 3, ffi.new("double[]", [1, 2]),
-                                        ffi.new("int64_t[]", [1, 1]), 2,
-                                        skipped) == EH_ERR_INVALID_ARGUMENT
+                                        ffi.new("int64_t[]", [1, 1]), 2, 1,
+                                        refused) == EH_ERR_INVALID_ARGUMENT
         take_error(ffi, lib)
         length = ffi.new("int64_t *")
-        assert lib.eh_board_len(board, length) == EH_OK and length[0] == 0
+        assert lib.eh_board_len(board, length) == EH_OK and length[0] == 2  # "" and "later"
     finally:
         lib.eh_board_free(board)
     assert lib.eh_board_new(1.5, 0, out) == EH_ERR_INVALID_ARGUMENT

@@ -46,6 +46,7 @@ package leaderboard
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"sync"
 	"unicode/utf8"
@@ -185,16 +186,52 @@ func (b *Board) Contains(userID string) bool {
 // are 0 for an unknown user; past timestamps are always accepted. On error
 // the board is unchanged.
 func (b *Board) Update(userID string, points float64, timestamp int64) error {
+	if err := checkUpdate(userID, points); err != nil {
+		return err
+	}
+	h := xxhash.Sum64String(userID)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.update(userID, h, points, timestamp)
+}
+
+// UpdateMany applies updates i = 0, 1, ... (userIDs[i], points[i],
+// timestamps[i]) in order, as Update would, under one acquisition of the
+// write lock. An update Update would refuse is skipped; UpdateMany returns
+// how many were, and the first one's error naming its index. The three
+// slices must have the same length.
+func (b *Board) UpdateMany(userIDs []string, points []float64, timestamps []int64) (refused int, first error) {
+	hashes := make([]uint64, len(userIDs))
+	for i, id := range userIDs {
+		hashes[i] = xxhash.Sum64String(id)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i, id := range userIDs {
+		err := checkUpdate(id, points[i])
+		if err == nil {
+			err = b.update(id, hashes[i], points[i], timestamps[i])
+		}
+		if err != nil {
+			refused++
+			if first == nil {
+				first = fmt.Errorf("update %d (user %q): %w", i, id, err)
+			}
+		}
+	}
+	return refused, first
+}
+
+// checkUpdate refuses what no board accepts: points that are not finite,
+// a user id that is not UTF-8.
+func checkUpdate(userID string, points float64) error {
 	if math.IsNaN(points) || math.IsInf(points, 0) {
 		return ErrInvalidPoints
 	}
 	if !utf8.ValidString(userID) {
 		return ErrInvalidUserID
 	}
-	h := xxhash.Sum64String(userID)
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.update(userID, h, points, timestamp)
+	return nil
 }
 
 func (c *standings) update(id string, h uint64, p float64, ts int64) error {

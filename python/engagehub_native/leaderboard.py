@@ -41,7 +41,7 @@ class _Scratch(threading.local):
         self.list = ffi.new("eh_list *")
         self.first = ffi.new("int64_t *")
         self.standing = ffi.new("eh_standing *")
-        self.skipped = ffi.new("size_t *")
+        self.refused = ffi.new("size_t *")
 
 
 _scratch: Optional[_Scratch] = None
@@ -151,7 +151,8 @@ class Leaderboard(NativeObject):
         staged = self._staged
         staged.append((user_id, points, timestamp))
         if len(staged) >= self._room:
-            self._sync()
+            with self._drain_lock:  # submit and go on: the engine applies them meanwhile
+                self._drain_locked(wait=False)
 
     def _timestamp(self, timestamp, user_id: str, points: float) -> int:
         """An update's timestamp: now for None or <= 0; checked against the
@@ -206,45 +207,48 @@ class Leaderboard(NativeObject):
     def _apply_now(self, chunk: list) -> int:
         """Apply checked updates after the staged ones; refusals raise."""
         with self._drain_lock:
-            self._drain_locked()
-            self._apply(chunk, raise_refusals=True)
+            self._drain_locked(wait=True)
+            self._apply(chunk, wait=True, raise_refusals=True)
         return len(chunk)
 
     def _sync(self) -> None:
-        """Move staged updates into the engine (before every read).
+        """Move staged updates into the engine and wait until they are
+        applied (before every read).
 
         Always under the lock, even when nothing is staged: another thread
-        may be between taking a chunk from the list and applying it.
+        may be between taking a chunk from the list and submitting it.
         """
         with self._drain_lock:
-            self._drain_locked()
+            self._drain_locked(wait=True)
 
-    def _drain_locked(self) -> None:
+    def _drain_locked(self, wait: bool) -> None:
+        """Submit every staged update, 1024 per call; the engine applies them
+        in the background, and with ``wait`` the last call waits for all."""
         lib = self._lib  # raises ClosedError / ForkedProcessError once sealed
         staged = self._staged
         while staged:
             chunk = staged[:_PAGE]
             del staged[:len(chunk)]  # updates appended since the slice land after it
-            self._apply(chunk, raise_refusals=False, lib=lib)
+            self._apply(chunk, wait=wait and not staged, raise_refusals=False, lib=lib)
 
-    def _apply(self, chunk: list, raise_refusals: bool, lib=None) -> None:
+    def _apply(self, chunk: list, wait: bool, raise_refusals: bool, lib=None) -> None:
         lib = lib or self._lib
         ids, points, stamps = zip(*chunk)
         blob = encode_strings(ids)
         ffi = self._ffi
-        skipped = (_scratch or _new_scratch()).skipped
+        refused = (_scratch or _new_scratch()).refused
         status = lib.eh_board_update_many(
             self._handle, blob, len(blob), ffi.from_buffer("double[]", array("d", points)),
-            ffi.from_buffer("int64_t[]", array("q", stamps)), len(chunk), skipped)
+            ffi.from_buffer("int64_t[]", array("q", stamps)), len(chunk), wait, refused)
         if not status:
             return
-        if raise_refusals or not skipped[0]:
+        if raise_refusals or not refused[0]:
             check(status)
         try:
             check(status)
         except Exception as exc:
-            # The updates returned long ago: report the refusal, keep the rest.
-            logger.error("leaderboard: %d staged updates were refused: %s", skipped[0], exc)
+            # Those updates returned long ago: report the refusals, keep the rest.
+            logger.error("leaderboard: %d staged updates were refused: %s", refused[0], exc)
 
     def remove(self, user_id: str) -> bool:
         """Remove a user; returns whether the user was on the board."""

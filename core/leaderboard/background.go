@@ -1,0 +1,92 @@
+package leaderboard
+
+import "sync"
+
+// maxQueuedBatches bounds the batches a Background holds: Submit waits
+// while this many wait to be applied, so a caller that outruns the board
+// is slowed down instead of growing memory.
+const maxQueuedBatches = 4
+
+// Background applies batches of updates to a Board on a goroutine of its
+// own, in the order they were submitted, so that whoever submits them (the
+// Python side draining its staged updates) goes on at once and the board's
+// work overlaps with the caller's. A reader that must see every update
+// submitted before it calls Sync first. Updates the board refuses are
+// counted and kept for Refusals. The goroutine runs only while there is
+// work; a Background needs no closing.
+type Background struct {
+	board   *Board
+	mu      sync.Mutex
+	changed sync.Cond // a batch was applied or taken off the queue
+	queue   []batch   // submitted, not yet applied; queue[0] is being applied
+	running bool      // a goroutine is applying the queue
+	refused int       // updates refused since the last Refusals
+	first   error     // the first of them
+}
+
+type batch struct {
+	userIDs    []string
+	points     []float64
+	timestamps []int64
+}
+
+// NewBackground returns a Background applying to b.
+func NewBackground(b *Board) *Background {
+	g := &Background{board: b}
+	g.changed.L = &g.mu
+	return g
+}
+
+// Submit queues updates for UpdateMany; the slices now belong to g. It
+// returns at once unless maxQueuedBatches batches are waiting.
+func (g *Background) Submit(userIDs []string, points []float64, timestamps []int64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for len(g.queue) >= maxQueuedBatches {
+		g.changed.Wait()
+	}
+	g.queue = append(g.queue, batch{userIDs, points, timestamps})
+	if !g.running {
+		g.running = true
+		go g.apply()
+	}
+}
+
+func (g *Background) apply() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for len(g.queue) > 0 {
+		next := g.queue[0]
+		g.mu.Unlock()
+		refused, err := g.board.UpdateMany(next.userIDs, next.points, next.timestamps)
+		g.mu.Lock()
+		g.queue[0] = batch{}
+		g.queue = g.queue[1:]
+		g.refused += refused
+		if g.first == nil {
+			g.first = err
+		}
+		g.changed.Broadcast()
+	}
+	g.queue = nil
+	g.running = false
+}
+
+// Sync waits until every batch submitted before it has been applied.
+func (g *Background) Sync() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for len(g.queue) > 0 {
+		g.changed.Wait()
+	}
+}
+
+// Refusals returns how many submitted updates the board refused since the
+// last call, with the first one's error, and forgets them.
+func (g *Background) Refusals() (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n, err := g.refused, g.first
+	g.refused, g.first = 0, nil
+	return n, err
+}

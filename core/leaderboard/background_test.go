@@ -1,0 +1,98 @@
+package leaderboard
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestUpdateManySkipsWhatUpdateRefuses(t *testing.T) {
+	b, err := New(1, 0)
+	require.NoError(t, err)
+	refused, first := b.UpdateMany([]string{"a", "\xff", "b", "a"}, []float64{1, 1, 2, 3}, []int64{10, 10, 10, 11})
+	assert.Equal(t, 1, refused)
+	require.ErrorIs(t, first, ErrInvalidUserID)
+	assert.Contains(t, first.Error(), "update 1")
+	e, ok := b.Rank("a", 20)
+	require.True(t, ok)
+	assert.Equal(t, 4.0, e.Score)
+	assert.Equal(t, int64(11), e.LastUpdate)
+	assert.Equal(t, 2, b.Len())
+}
+
+func TestBackgroundAppliesInOrderAndSyncSeesEverything(t *testing.T) {
+	b, err := New(1, 0)
+	require.NoError(t, err)
+	g := NewBackground(b)
+	const batches, per = 50, 100
+	for k := range batches {
+		ids := make([]string, per)
+		pts := make([]float64, per)
+		tss := make([]int64, per)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("u%d", i)
+			pts[i] = float64(k) // later batches add more: order shows in LastUpdate
+			tss[i] = int64(1000 + k)
+		}
+		g.Submit(ids, pts, tss)
+	}
+	g.Sync()
+	assert.Equal(t, per, b.Len())
+	e, ok := b.Rank("u7", 2000)
+	require.True(t, ok)
+	assert.Equal(t, float64(batches*(batches-1)/2), e.Score)
+	assert.Equal(t, int64(1000+batches-1), e.LastUpdate)
+	n, first := g.Refusals()
+	assert.Zero(t, n)
+	assert.NoError(t, first)
+}
+
+func TestBackgroundCountsRefusalsUntilAsked(t *testing.T) {
+	b, err := New(1, 0)
+	require.NoError(t, err)
+	g := NewBackground(b)
+	g.Submit([]string{"ok", "\xfe"}, []float64{1, 1}, []int64{1, 1})
+	g.Submit([]string{"\xfd"}, []float64{1}, []int64{1})
+	g.Sync()
+	n, first := g.Refusals()
+	assert.Equal(t, 2, n)
+	require.ErrorIs(t, first, ErrInvalidUserID)
+	n, first = g.Refusals()
+	assert.Zero(t, n)
+	assert.NoError(t, first)
+}
+
+func TestBackgroundWithConcurrentReaders(t *testing.T) {
+	b, err := New(0.95, 0)
+	require.NoError(t, err)
+	g := NewBackground(b)
+	var wg sync.WaitGroup
+	done := make(chan struct{})
+	for range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				g.Sync()
+				_ = b.Top(10, 5000)
+			}
+		}()
+	}
+	for k := range 200 {
+		g.Submit([]string{fmt.Sprintf("u%d", k%37)}, []float64{1}, []int64{int64(1000 + k)})
+	}
+	g.Sync()
+	done <- struct{}{}
+	done <- struct{}{}
+	done <- struct{}{}
+	wg.Wait()
+	assert.Equal(t, 37, b.Len())
+}
