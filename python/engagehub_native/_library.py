@@ -79,8 +79,16 @@ def _load_locked():
 _END = "\udcff"
 
 
-def encode_strings(strings) -> bytes:
+def encode_strings(strings: list) -> bytes:
     """A list of str (already checked: no lone surrogates) in the wire format."""
+    if not strings:
+        return b""
+    text = "\0".join(strings)
+    if text.count("\0") == len(strings) - 1:
+        # No string holds a NUL: end each with one, encode without an error
+        # handler (the surrogate end marker costs one per string), then turn
+        # the NULs into the end bytes.
+        return (text + "\0").encode().replace(b"\0", b"\xff")
     return (_END.join(strings) + _END).encode("utf-8", "surrogateescape")
 
 

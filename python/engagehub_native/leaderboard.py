@@ -88,10 +88,12 @@ class Leaderboard(NativeObject):
         handle = ffi.new("uint64_t *")
         check(lib.eh_board_new(decay_factor, max_users, handle))
         self._attach(handle[0], "eh_board_free")
-        # Updates not yet in the engine, and how many may wait: _seal() sets
-        # _room to 0 so that the next update drains, which raises.
+        # Updates not yet in the engine, flat (user id, points, timestamp,
+        # user id, ...: the engine's columns are then strided slices), and
+        # how many fields may wait: _seal() sets _room to 0 so that the next
+        # update drains, which raises.
         self._staged: list = []
-        self._room = _PAGE
+        self._room = 3 * _PAGE
         self._drain_lock = threading.Lock()
         self._latest = self._config()[2]
 
@@ -149,7 +151,7 @@ class Leaderboard(NativeObject):
         if type(timestamp) is not int or not 0 < timestamp <= self._latest:
             timestamp = self._timestamp(timestamp, user_id, points)
         staged = self._staged
-        staged.append((user_id, points, timestamp))
+        staged.extend((user_id, points, timestamp))  # one step: atomic
         if len(staged) >= self._room:
             with self._drain_lock:  # submit and go on: the engine applies them meanwhile
                 self._drain_locked(wait=False)
@@ -162,7 +164,7 @@ class Leaderboard(NativeObject):
         if timestamp > self._latest:
             self._latest = self._config()[2]
             if timestamp > self._latest:  # the engine refuses it, saying why
-                self._apply_now([(user_id, points, timestamp)])
+                self._apply_now([user_id, points, timestamp])
         return timestamp
 
     def update_many(self, updates: Iterable[Tuple]) -> int:
@@ -196,8 +198,8 @@ class Leaderboard(NativeObject):
                 if now is None:
                     now = int(self.now())
                 ts = now
-            chunk.append((user_id, pts, ts))
-            if len(chunk) == _PAGE:
+            chunk += (user_id, pts, ts)
+            if len(chunk) == 3 * _PAGE:
                 done += self._apply_now(chunk)
                 chunk = []
         if chunk:
@@ -205,11 +207,11 @@ class Leaderboard(NativeObject):
         return done
 
     def _apply_now(self, chunk: list) -> int:
-        """Apply checked updates after the staged ones; refusals raise."""
+        """Apply checked updates (flat fields) after the staged ones; refusals raise."""
         with self._drain_lock:
             self._drain_locked(wait=True)
             self._apply(chunk, wait=True, raise_refusals=True)
-        return len(chunk)
+        return len(chunk) // 3
 
     def _sync(self) -> None:
         """Move staged updates into the engine and wait until they are
@@ -227,19 +229,20 @@ class Leaderboard(NativeObject):
         lib = self._lib  # raises ClosedError / ForkedProcessError once sealed
         staged = self._staged
         while staged:
-            chunk = staged[:_PAGE]
+            chunk = staged[:3 * _PAGE]
             del staged[:len(chunk)]  # updates appended since the slice land after it
             self._apply(chunk, wait=wait and not staged, raise_refusals=False, lib=lib)
 
     def _apply(self, chunk: list, wait: bool, raise_refusals: bool, lib=None) -> None:
+        """Submit updates given as flat fields (user id, points, timestamp, ...)."""
         lib = lib or self._lib
-        ids, points, stamps = zip(*chunk)
-        blob = encode_strings(ids)
+        blob = encode_strings(chunk[0::3])
         ffi = self._ffi
         refused = (_scratch or _new_scratch()).refused
         status = lib.eh_board_update_many(
-            self._handle, blob, len(blob), ffi.from_buffer("double[]", array("d", points)),
-            ffi.from_buffer("int64_t[]", array("q", stamps)), len(chunk), wait, refused)
+            self._handle, blob, len(blob), ffi.from_buffer("double[]", array("d", chunk[1::3])),
+            ffi.from_buffer("int64_t[]", array("q", chunk[2::3])), len(chunk) // 3, wait,
+            refused)
         if not status:
             return
         if raise_refusals or not refused[0]:

@@ -2,17 +2,19 @@
 
 How an event travels (see DESIGN.md, "no Go crossing per call on hot paths"):
 
-* ``push`` checks the event and appends a tuple to a Python staging list:
-  no call into the engine. When the staging list is full, when a
+* ``push`` checks the event and appends its four fields to a Python staging
+  list (flat: type, user, channel, timestamp, type, ...): no call into the
+  engine. A flat list gives the engine's columns as strided slices, with no
+  per-event work. When the staging list is full, when a
   dispatcher thread finds no batch within the flush interval, and before
   every read (flush, analytics, stats, close), the list is drained into the
   engine in bulk, one crossing per chunk.
 * The engine gets only what it analyses (user and channel ids, timestamps)
   and numbers the events it accepts: stream positions 0, 1, 2, ... in the
-  order of the drains. The event tuples themselves stay here, in a ring of
-  slots indexed by position.
+  order of the drains. The events' fields themselves stay here, in a ring
+  of slots indexed by position (four slots per event).
 * A batch comes back as (first position, count); the dispatcher thread
-  takes those tuples from the slots and hands the callback the very string
+  takes those fields from the slots and hands the callback the very string
   objects that were pushed, shaped as dicts or columns. No string is
   decoded on the way back.
 """
@@ -44,6 +46,8 @@ ErrorHook = Callable[[Any, BaseException], Any]
 _SLICE_MS = 100
 #: Most events staged before a push drains them into the engine.
 _STAGE = 1024
+#: Fields per staged event: type, user id, channel id, timestamp.
+_FIELDS = 4
 _INT64_MAX = _args.INT64_MAX
 
 
@@ -109,10 +113,10 @@ class EventStreamProcessor:
             max_pending=max_pending, hll_precision=hll_precision, topk_capacity=topk_capacity)
         self._pipeline = pipeline
         # The hot path's state: the staging list (never replaced) and how
-        # many it may hold; _seal() sets _room to -1, so every push takes
-        # the slow path, which raises ClosedError or ForkedProcessError.
+        # many fields it may hold; _seal() sets _room to -1, so every push
+        # takes the slow path, which raises ClosedError or ForkedProcessError.
         self._staged = pipeline.staged
-        self._room = pipeline.stage_limit
+        self._room = _FIELDS * pipeline.stage_limit
         pipeline.owner = weakref.ref(self)
         weakref.finalize(self, pipeline.drop)
         pipeline.start()
@@ -170,7 +174,7 @@ class EventStreamProcessor:
             _check_fields(event_type, user_id, channel_id)
         staged = self._staged
         if len(staged) < self._room:
-            staged.append((event_type, user_id, channel_id, timestamp))
+            staged.extend((event_type, user_id, channel_id, timestamp))  # one step: atomic
             return True
         return self._pipeline.push_slow((event_type, user_id, channel_id, timestamp))
 
@@ -301,13 +305,15 @@ class _Pipeline(NativeObject):
         self._kept_from = 0  # as the engine last said (it only grows)
 
         ring = config.buffer_size
-        self.stage_limit = min(ring, _STAGE)
-        self.staged: list = []
-        # Accepted events by stream position, modulo len(slots): at most
-        # ring + max_pending of them are neither handed out nor done, and a
-        # drain adds at most `ring`, so a slot is never overwritten before
-        # its batch has taken it.
-        self._slots: list = [None] * (2 * ring + config.max_pending)
+        self.stage_limit = min(ring, _STAGE)  # events
+        self.staged: list = []  # their fields, flat
+        # Accepted events' fields by stream position, modulo the number of
+        # events the slots hold: at most ring + max_pending events are held
+        # by the engine, and a drain adds at most `ring` (the engine says
+        # from where it still keeps events, see _room_for), so an event's
+        # fields are never overwritten before its batch has taken them.
+        self._capacity = 2 * ring + config.max_pending  # events
+        self._slots: list = [None] * (_FIELDS * self._capacity)
         self._chunk = ring
         self._room = ring  # room in the ring as the engine last said (a lower bound)
         self._next_position = 0
@@ -352,20 +358,21 @@ class _Pipeline(NativeObject):
     def push_slow(self, event: tuple) -> bool:
         """A push that found the staging list full (or the processor sealed)."""
         if self.closed_at_exit:
-            return self._deliver_late([event])
+            return self._deliver_late(list(event))
         count_dropped = self._lib.eh_proc_count_dropped  # raises once sealed
         with self._drain_lock:
             if self.closing:
                 raise ClosedError("EventStreamProcessor is closed")
             self._drain_locked()
-            if len(self.staged) < self.stage_limit:
-                self.staged.append(event)
+            if len(self.staged) < _FIELDS * self.stage_limit:
+                self.staged.extend(event)
                 return True
             check(count_dropped(self._handle, 1))
             return False
 
     def push_chunk(self, events: list) -> int:
-        """push_many's chunk: staged events first, then these; drops the rest."""
+        """push_many's chunk (flat fields): staged events first, then these;
+        drops the rest."""
         if self.closed_at_exit:
             return self._deliver_late(events)
         count_dropped = self._lib.eh_proc_count_dropped  # raises once sealed
@@ -373,19 +380,21 @@ class _Pipeline(NativeObject):
             if self.closing:
                 raise ClosedError("EventStreamProcessor is closed")
             self._drain_locked()
+            count = len(events) // _FIELDS
             accepted = 0
             if not self.staged:
-                while accepted < len(events):
-                    n = self._room_for(len(events) - accepted)
-                    taken = n and self._offer_locked(events[accepted:accepted + n])
+                while accepted < count:
+                    n = self._room_for(count - accepted)
+                    taken = n and self._offer_locked(
+                        events[_FIELDS * accepted:_FIELDS * (accepted + n)])
                     accepted += taken
                     if taken < n or not n:
                         break
-            room = max(0, min(self.stage_limit - len(self.staged), len(events) - accepted))
-            self.staged.extend(events[accepted:accepted + room])
+            room = max(0, min(self.stage_limit - len(self.staged) // _FIELDS, count - accepted))
+            self.staged.extend(events[_FIELDS * accepted:_FIELDS * (accepted + room)])
             accepted += room
-            if accepted < len(events):
-                check(count_dropped(self._handle, len(events) - accepted))
+            if accepted < count:
+                check(count_dropped(self._handle, count - accepted))
             return accepted
 
     def drain(self) -> None:
@@ -400,14 +409,14 @@ class _Pipeline(NativeObject):
     def _drain_locked(self) -> None:
         staged = self.staged
         while staged:
-            n = self._room_for(len(staged))
+            n = self._room_for(len(staged) // _FIELDS)
             if not n:
                 return
-            chunk = staged[:n]
-            del staged[:n]  # appends since the slice land after it
+            chunk = staged[:_FIELDS * n]
+            del staged[:_FIELDS * n]  # appends since the slice land after it
             taken = self._offer_locked(chunk)
             if taken < n:
-                staged[0:0] = chunk[taken:]  # back in front, in order
+                staged[0:0] = chunk[_FIELDS * taken:]  # back in front, in order
                 return
 
     def _room_for(self, wanted: int) -> int:
@@ -419,7 +428,7 @@ class _Pipeline(NativeObject):
         slot a dispatcher may still take. When that says no room, it asks
         once more, with an empty offer.
         """
-        size = len(self._slots)
+        size = self._capacity
         n = min(wanted, self._chunk, self._room, self._kept_from + size - self._next_position)
         if n <= 0:
             self._push_many(b"", 0, None)
@@ -428,20 +437,21 @@ class _Pipeline(NativeObject):
         return max(n, 0)
 
     def _offer_locked(self, chunk: list) -> int:
-        """Put the chunk (which _room_for allowed) in the slots and offer it."""
+        """Put the chunk's fields (as many events as _room_for allowed) in
+        the slots and offer the events to the engine; how many it took."""
         slots = self._slots
         size = len(slots)
-        n = len(chunk)
-        start = self._next_position % size
-        end = start + n
+        start = _FIELDS * (self._next_position % self._capacity)
+        end = start + len(chunk)
         if end <= size:
             slots[start:end] = chunk
         else:
             split = size - start
             slots[start:] = chunk[:split]
             slots[:end - size] = chunk[split:]
-        _, users, channels, stamps = zip(*chunk)
-        taken = self._push_many(encode_strings(users + channels), n, array("q", stamps))
+        n = len(chunk) // _FIELDS
+        fields = encode_strings(chunk[1::_FIELDS] + chunk[2::_FIELDS])  # user ids, channel ids
+        taken = self._push_many(fields, n, array("q", chunk[3::_FIELDS]))
         self._next_position += taken
         return taken
 
@@ -467,14 +477,14 @@ class _Pipeline(NativeObject):
             delivered = False
         with self._drain_lock:
             # Every event pushed before this call has a position below target.
-            target = self._next_position + len(self.staged)
+            target = self._next_position + len(self.staged) // _FIELDS
             self._drain_locked()
         # Staged events wait for room in the ring, which deliveries make:
         # without a callback (or inside one) nothing would move.
         while self._next_position < target and self.callback is not None and delivered:
             if deadline is not None and time.monotonic() >= deadline:
                 raise WaitTimeoutError(f"flush did not finish within {timeout} s; "
-                                       f"{len(self.staged)} events are still staged")
+                                       f"{len(self.staged) // _FIELDS} events are still staged")
             time.sleep(0.001)
             with self._drain_lock:
                 self._drain_locked()
@@ -499,7 +509,7 @@ class _Pipeline(NativeObject):
 
         while not self._try_close_engine():  # staged events wait for room in the ring
             if deadline is not None and time.monotonic() >= deadline:
-                raise timed_out(f"{len(self.staged)} events are still staged")
+                raise timed_out(f"{len(self.staged) // _FIELDS} events are still staged")
             time.sleep(0.001)
         # The dispatchers end once every batch is delivered; the last frees
         # the engine. Joined in slices, so Ctrl-C is seen.
@@ -540,11 +550,12 @@ class _Pipeline(NativeObject):
             if self.staged:
                 if self.callback is not None:
                     return False  # deliveries will make room in the ring
+                left = len(self.staged) // _FIELDS
                 logger.error("closing with no flush callback set: %d staged events are "
-                             "undelivered", len(self.staged))
+                             "undelivered", left)
                 with self._stats_lock:
-                    self._failed += len(self.staged)
-                    self._abandoned += len(self.staged)
+                    self._failed += left
+                    self._abandoned += left
                 self.staged.clear()
             self._engine_closed = True
         status = lib.eh_proc_close(handle, 0)
@@ -552,18 +563,19 @@ class _Pipeline(NativeObject):
             check(status)
         return True
 
-    def _deliver_late(self, events: list) -> int:
-        """Events pushed after the exit hook closed the processor (by an atexit
-        hook that runs after ours): delivered at once on the pushing thread,
-        since no dispatcher is left."""
+    def _deliver_late(self, fields: list) -> int:
+        """Events (flat fields) pushed after the exit hook closed the
+        processor, by an atexit hook that runs after ours: delivered at once
+        on the pushing thread, since no dispatcher is left."""
+        count = len(fields) // _FIELDS
         if self.callback is None:
             logger.error("engagehub_native: %d events pushed after exit closed the processor, "
-                         "with no flush callback set, are undelivered", len(events))
+                         "with no flush callback set, are undelivered", count)
             return 0
         with self._stats_lock:
-            self._late += len(events)
-        self._deliver(events, len(events))
-        return len(events)
+            self._late += count
+        self._deliver(fields, count)
+        return count
 
     def drop(self) -> None:
         """Finalizer of the EventStreamProcessor: ask the dispatchers to close.
@@ -583,6 +595,7 @@ class _Pipeline(NativeObject):
             self._local.in_callback = False
             slots = self._slots
             size = len(slots)
+            capacity = self._capacity
             while True:
                 if self.closing and not self._engine_closed:
                     self._try_close_engine()
@@ -596,11 +609,11 @@ class _Pipeline(NativeObject):
                     if self.staged and not self.closing:
                         self.drain()  # a trickle that never filled the staging list
                     continue
-                start = batch.first % size
-                end = start + count
-                events = slots[start:end] if end <= size else slots[start:] + slots[:end - size]
+                start = _FIELDS * (batch.first % capacity)
+                end = start + _FIELDS * count
+                fields = slots[start:end] if end <= size else slots[start:] + slots[:end - size]
                 try:
-                    self._deliver(events, count)
+                    self._deliver(fields, count)
                 finally:
                     lib.eh_proc_done(handle, batch.id)
         except ClosedError:
@@ -629,14 +642,15 @@ class _Pipeline(NativeObject):
         _live.discard(self)
         self._release()
 
-    def _deliver(self, events: list, count: int) -> None:
+    def _deliver(self, fields: list, count: int) -> None:
+        """Shape ``count`` events' flat fields as the callback takes them and call it."""
         if self.columnar:
-            types, users, channels, stamps = zip(*events)
-            batch = {"type": list(types), "user_id": list(users),
-                     "channel_id": list(channels), "timestamp": list(stamps)}
+            batch = {"type": fields[0::4], "user_id": fields[1::4],
+                     "channel_id": fields[2::4], "timestamp": fields[3::4]}
         else:
+            it = iter(fields)
             batch = [{"type": t, "user_id": u, "channel_id": c, "timestamp": ts}
-                     for t, u, c, ts in events]
+                     for t, u, c, ts in zip(it, it, it, it)]
         self._local.in_callback = True
         try:
             attempt = 0
@@ -722,7 +736,7 @@ class _Pipeline(NativeObject):
         with self._stats_lock:
             failed, retried, seconds = self._failed, self._retried, self._callback_seconds
             abandoned = self._abandoned
-        staged = len(self.staged)
+        staged = len(self.staged) // _FIELDS
         return ProcessorStats(
             pushed=s.pushed + staged + abandoned, accepted=s.accepted + staged + abandoned,
             dropped=s.dropped, processed=s.processed, delivered=s.delivered, failed=failed,
@@ -764,7 +778,7 @@ def _check_fields(event_type, user_id, channel_id) -> None:
 
 
 def _checked_events(chunk: list, offset: int) -> list:
-    """push_many's events as (type, user, channel, timestamp) tuples, each checked."""
+    """push_many's events, each checked, as flat fields (type, user, channel, timestamp, ...)."""
     now = None
     out = []
     for i, event in enumerate(chunk):
@@ -785,7 +799,7 @@ def _checked_events(chunk: list, offset: int) -> list:
         timestamp = _args.timestamp(event[3], f"{where} timestamp") if len(event) == 4 else 0
         if not timestamp:
             timestamp = now = now or int(_time())
-        out.append((event_type, user_id, channel_id, timestamp))
+        out += (event_type, user_id, channel_id, timestamp)
     return out
 
 
