@@ -827,6 +827,63 @@ def dropped_rows(section: str, label: str, res: dict) -> List[Row]:
     ]
 
 
+def step_costs_ns(events: Sequence[tuple]) -> Dict[str, float]:
+    """CPU time per event of each Python step of push → dict delivery, measured
+    apart on this thread with time.thread_time (so the other threads' share of
+    the GIL is not counted): ``push`` (checks and staging, no drain), ``drain``
+    (the staged fields as the engine's columns and wire list, the engine's
+    copy of them, and its ring push: what a full staging list costs),
+    ``dicts`` and ``columns`` (a batch shaped for the callback from the
+    flat fields the slots hold). GC disabled; the best of 3 passes."""
+    from engagehub_native import EventStreamProcessor
+
+    n = len(events)
+    costs: Dict[str, float] = {}
+    best_push = best_drain = None
+    for _ in range(3):
+        # Room for every event and a long flush interval: nothing drains
+        # on its own while the loop pushes.
+        proc = EventStreamProcessor(buffer_size=n, max_pending=n, batch_size=512,
+                                    flush_interval=3600, on_flush=lambda batch: None)
+        proc._room = 1 << 62  # stage them all: push alone
+        push = proc.push
+        pipeline = proc._pipeline
+        with no_gc():
+            t0 = time.thread_time()
+            for t, u, c, ts in events:
+                push(t, u, c, ts)
+            t1 = time.thread_time()
+            with pipeline._drain_lock:  # what a dispatcher left staged, then all again
+                pipeline._drain_locked()
+                pipeline.staged.extend(field for event in events for field in event)
+                t1b = time.thread_time()
+                pipeline._drain_locked()
+                t2 = time.thread_time() - (t1b - t1)
+        proc.close()
+        best_push = min(best_push or t1 - t0, t1 - t0)
+        best_drain = min(best_drain or t2 - t1, t2 - t1)
+    costs["push"] = best_push / n * 1e9
+    costs["drain"] = best_drain / n * 1e9
+    flat = [field for event in events[:512] for field in event]
+    for shape in ("dicts", "columns"):
+        best = None
+        for _ in range(3):
+            with no_gc():
+                t0 = time.thread_time()
+                for _ in range(max(1, n // 512)):
+                    if shape == "dicts":
+                        it = iter(flat)
+                        [{"type": t, "user_id": u, "channel_id": c, "timestamp": ts}
+                         for t, u, c, ts in zip(it, it, it, it)]
+                    else:
+                        {"type": flat[0::4], "user_id": flat[1::4],
+                         "channel_id": flat[2::4], "timestamp": flat[3::4]}
+                elapsed = time.thread_time() - t0
+            best = elapsed if best is None else min(best, elapsed)
+        costs[shape] = best / (max(1, n // 512) * 512) * 1e9
+    return costs
+
+
 def bench_processor(report: Report, sizes: Sizes) -> None:
     """End-to-end throughput of the native paths against a pure-Python pipeline and the
     dict-building floor, the original's workload, the distinct-users error, memory growth
@@ -871,6 +928,18 @@ def bench_processor(report: Report, sizes: Sizes) -> None:
             baseline=(1e3 / base_rate) / floor, baseline_name="SimpleQueue+thread",
             note=f"{push_ns:.0f} ns per event delivered"),
     )
+    print("  processor: the cost of each step ...", flush=True)
+    steps = step_costs_ns(make_events(sizes.events, sizes.event_users, sizes.channels, now))
+    for step, what in (("push", "push(): checks + staging, per event"),
+                       ("drain", "drain: columns + wire list + engine offer, per event"),
+                       ("dicts", "delivery: flat fields → list of dicts, per event"),
+                       ("columns", "delivery: flat fields → four columns, per event")):
+        report.add(Row("processor", f"step: {what}", steps[step], "ns/ev",
+                       note="CPU time of the thread doing it (time.thread_time)"))
+    report.add(Row("processor", "step: push + drain + dicts, per event",
+                   steps["push"] + steps["drain"] + steps["dicts"], "ns/ev",
+                   baseline=floor, baseline_name="floor",
+                   note="the GIL-bound work; its inverse bounds one producer's rate"))
     print(f"  processor: distinct users at {sizes.distinct:,} ...", flush=True)
     hll = distinct_users_error(sizes.distinct)
     report.add(Row("processor", f"distinct-users error @{count(sizes.distinct)}",
