@@ -22,6 +22,8 @@ def wall_clock() -> int:
     the second it was earned shows no fractional decay.
     """
     return int(time.time())
+
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 #: Users per crossing of the C ABI when iterating or updating in bulk; also
@@ -93,6 +95,7 @@ class Leaderboard(NativeObject):
         # how many fields may wait: _seal() sets _room to 0 so that the next
         # update drains, which raises.
         self._staged: list = []
+        self._draining = False
         self._room = 3 * _PAGE
         self._drain_lock = threading.Lock()
         self._latest = self._config()[2]
@@ -132,7 +135,10 @@ class Leaderboard(NativeObject):
 
     def now(self) -> float:
         """The clock's current time in Unix seconds (checked: a finite time > 0)."""
-        return _args.clock_reading(self._clock())
+        clock = self._clock
+        if clock is wall_clock:
+            return wall_clock()  # needs no check
+        return _args.clock_reading(clock())
 
     # -- updates ----------------------------------------------------------
 
@@ -217,21 +223,29 @@ class Leaderboard(NativeObject):
         """Move staged updates into the engine and wait until they are
         applied (before every read).
 
-        Always under the lock, even when nothing is staged: another thread
-        may be between taking a chunk from the list and submitting it.
+        Nothing to do when nothing is staged and no drain is between taking
+        a chunk from the list and submitting it (_draining is set before the
+        list is emptied, and reset once the engine has the chunk, so a
+        reader that finds both empty finds every earlier update submitted;
+        the engine's reads wait for what was submitted).
         """
-        with self._drain_lock:
-            self._drain_locked(wait=True)
+        if self._staged or self._draining or self._room <= 0:
+            with self._drain_lock:
+                self._drain_locked(wait=True)
 
     def _drain_locked(self, wait: bool) -> None:
         """Submit every staged update, 1024 per call; the engine applies them
         in the background, and with ``wait`` the last call waits for all."""
         lib = self._lib  # raises ClosedError / ForkedProcessError once sealed
         staged = self._staged
-        while staged:
-            chunk = staged[:3 * _PAGE]
-            del staged[:len(chunk)]  # updates appended since the slice land after it
-            self._apply(chunk, wait=wait and not staged, raise_refusals=False, lib=lib)
+        self._draining = True
+        try:
+            while staged:
+                chunk = staged[:3 * _PAGE]
+                del staged[:len(chunk)]  # updates appended since the slice land after it
+                self._apply(chunk, wait=wait and not staged, raise_refusals=False, lib=lib)
+        finally:
+            self._draining = False
 
     def _apply(self, chunk: list, wait: bool, raise_refusals: bool, lib=None) -> None:
         """Submit updates given as flat fields (user id, points, timestamp, ...)."""
