@@ -21,6 +21,7 @@ How an event travels (see DESIGN.md, "no Go crossing per call on hot paths"):
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import logging
 import os
@@ -226,6 +227,25 @@ class EventStreamProcessor:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    # -- asyncio -----------------------------------------------------------------
+
+    async def aflush(self, timeout: Optional[float] = None) -> None:
+        """:meth:`flush` for a coroutine: waits on a worker thread, so the event
+        loop (a discord.py bot's, say) keeps running. ``push`` never blocks
+        and needs no ``await``. Cancelling the awaiting task stops the wait,
+        not the flush."""
+        await asyncio.to_thread(self.flush, timeout)
+
+    async def aclose(self, timeout: Optional[float] = None) -> None:
+        """:meth:`close` for a coroutine, waiting on a worker thread."""
+        await asyncio.to_thread(self.close, timeout)
+
+    async def __aenter__(self) -> "EventStreamProcessor":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.aclose()
 
     def _seal(self) -> None:
         self._room = -1
