@@ -76,6 +76,8 @@ func eh_proc_new(cfg *C.eh_proc_config, out *C.uint64_t) (status C.int) {
 		TopKCapacity:  int(cfg.topk_capacity),
 		CMSEpsilon:    float64(cfg.cms_epsilon),
 		CMSDelta:      float64(cfg.cms_delta),
+		// The caller keeps the events and names them by position.
+		ForgetFields: true,
 	})
 	if err != nil {
 		return fail(err)

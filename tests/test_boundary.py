@@ -237,3 +237,19 @@ def test_dropped_processors_are_reclaimed():
     assert int(threads_left) == 0
     assert int(delivered) == 320 * 50, "what a dropped processor held was delivered"
     assert float(growth) < 5.0, f"resident memory grew {growth} MB over 300 dropped processors"
+
+
+def test_delivered_events_are_not_kept_alive():
+    # The slots hold pushed strings only until their batch is taken: a burst
+    # of large events must not stay in memory after delivery.
+    import sys
+
+    big = "x" * 1_000_000
+    baseline = sys.getrefcount(big)
+    seen = []
+    with EventStreamProcessor(on_flush=lambda batch: seen.append(len(batch)), batch_size=7) as p:
+        for i in range(50):
+            p.push("m", big, f"c{i}", T0)
+        p.flush()
+        assert sum(seen) == 50
+        assert sys.getrefcount(big) == baseline, "nothing holds the delivered strings"

@@ -187,6 +187,11 @@ func (a *analyser) popChunk(max int) int {
 	p.analyticsMu.Lock()
 	p.analytics.add(chunk, a.wallNow())
 	p.analyticsMu.Unlock()
+	if p.cfg.ForgetFields {
+		for i := range chunk {
+			chunk[i] = Event{Timestamp: chunk[i].Timestamp}
+		}
+	}
 
 	a.popped += uint64(n)
 	p.pending.Add(int64(n))

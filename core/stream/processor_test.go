@@ -513,6 +513,24 @@ func TestOfferKeepsWhatDidNotFit(t *testing.T) {
 	assert.Equal(t, s.Accepted+3, p.Stats().Pushed)
 }
 
+func TestForgetFieldsKeepsPositionsAndTimestamps(t *testing.T) {
+	p := newTestProcessor(t, Config{BatchSize: 10, ForgetFields: true})
+	c := startConsumers(t, p, 1)
+	events := seqEvents(0, 25)
+	pushAll(t, p, events)
+	require.NoError(t, p.Flush(5*time.Second, true))
+	c.Stop()
+	got := 0
+	for _, b := range c.Sorted() {
+		for i, e := range b.events {
+			assert.Equal(t, Event{Timestamp: events[b.first+uint64(i)].Timestamp}, e)
+		}
+		got += len(b.events)
+	}
+	assert.Equal(t, 25, got)
+	assert.Equal(t, 1, len(p.TopChannels(10)), "the analytics saw the strings")
+}
+
 func TestConfigInForce(t *testing.T) {
 	p := newTestProcessor(t, Config{BufferSize: 1000, BatchSize: 64})
 	cfg := p.Config()

@@ -186,6 +186,12 @@ type Config struct {
 	// Now is the wall clock used for timestamps ≤ 0 and for the unique-user
 	// window. nil → time.Now.
 	Now func() time.Time
+	// ForgetFields makes batches carry only what the analytics cannot give
+	// back, the timestamps: an event's strings are dropped once analysed.
+	// For a producer that keeps its own copy of every event and names them
+	// by stream position (Batch.First), so that pending events cost the
+	// engine no memory for their strings.
+	ForgetFields bool
 }
 
 const (

@@ -631,7 +631,13 @@ class _Pipeline(NativeObject):
                     continue
                 start = _FIELDS * (batch.first % capacity)
                 end = start + _FIELDS * count
-                fields = slots[start:end] if end <= size else slots[start:] + slots[:end - size]
+                if end <= size:
+                    fields = slots[start:end]
+                    slots[start:end] = [None] * (end - start)  # keep nobody's strings alive
+                else:
+                    fields = slots[start:] + slots[:end - size]
+                    slots[start:] = [None] * (size - start)
+                    slots[:end - size] = [None] * (end - size)
                 try:
                     self._deliver(fields, count)
                 finally:
