@@ -642,6 +642,7 @@ class _Pipeline(NativeObject):
                     self._deliver(fields, count)
                 finally:
                     lib.eh_proc_done(handle, batch.id)
+                    fields = None  # not kept alive while this thread waits
         except ClosedError:
             return
         except Exception:
