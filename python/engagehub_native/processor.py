@@ -328,11 +328,12 @@ class _Pipeline(NativeObject):
         self.stage_limit = min(ring, _STAGE)  # events
         self.staged: list = []  # their fields, flat
         # Accepted events' fields by stream position, modulo the number of
-        # events the slots hold: at most ring + max_pending events are held
-        # by the engine, and a drain adds at most `ring` (the engine says
-        # from where it still keeps events, see _room_for), so an event's
-        # fields are never overwritten before its batch has taken them.
-        self._capacity = 2 * ring + config.max_pending  # events
+        # events the slots hold. A drain never offers more than fits above
+        # the oldest event the engine may still hand out (see _room_for), so
+        # an event's fields are never overwritten before its batch has taken
+        # them; the engine holds at most ring + max_pending events, so that
+        # many slots never hold a drain back.
+        self._capacity = ring + config.max_pending  # events
         self._slots: list = [None] * (_FIELDS * self._capacity)
         self._chunk = ring
         self._room = ring  # room in the ring as the engine last said (a lower bound)
