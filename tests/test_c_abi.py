@@ -135,7 +135,7 @@ def test_push_many_takes_one_string_list(native):
         assert lib.eh_proc_flush_wait(proc, mark[0], 5000, 0) == EH_OK  # analysed
         top = ffi.new("eh_list *")
         assert lib.eh_proc_top_channels(proc, 5, top) == EH_OK
-        ids, reals, counts = _library.read_list(top)
+        ids, reals, counts = _library.read_list(top, reals=False, ints=True)
         assert sorted(ids) == ["", "c1"] and reals is None and counts == [1, 1]
     finally:
         assert lib.eh_proc_close(proc, 1000) == EH_OK
@@ -197,7 +197,8 @@ def test_page_is_one_block_with_three_columns(native):
         assert lib.eh_board_page(board, 1, 10, 20.0, page, first) == EH_OK
         assert page.count == 2 and first[0] == 2 and page.strings_length == 12
         assert ffi.unpack(page.strings, 12) == b"user1\xffuser0\xff"
-        assert _library.read_list(page) == (["user1", "user0"], [2.0, 1.0], [11, 10])
+        assert _library.read_list(page, reals=True, ints=True) == (
+            ["user1", "user0"], [2.0, 1.0], [11, 10])
         assert lib.eh_board_page(board, 5, 10, 20.0, page, first) == EH_OK
         assert page.count == 0 and page.block == ffi.NULL, "an empty list holds no block"
     finally:

@@ -99,20 +99,21 @@ def split_strings(raw: bytes) -> list:
     return strings
 
 
-def read_list(lst) -> tuple:
+def read_list(lst, reals: bool, ints: bool) -> tuple:
     """(strings, reals, ints) of an eh_list the engine handed out, releasing
-    its block; a column the call did not fill is None."""
+    its block; ``reals`` and ``ints`` say which number columns the call
+    fills (the others come back None)."""
     count = lst.count
     if not count:
         return [], [], []
     ffi, lib = _native.ffi, _native.lib
     try:
         strings = split_strings(ffi.unpack(lst.strings, lst.strings_length))
-        reals = ffi.unpack(lst.reals, count) if lst.reals else None
-        ints = ffi.unpack(lst.ints, count) if lst.ints else None
+        real_column = ffi.unpack(lst.reals, count) if reals else None
+        int_column = ffi.unpack(lst.ints, count) if ints else None
     finally:
         lib.eh_free(lst.block)
-    return strings, reals, ints
+    return strings, real_column, int_column
 
 
 def check(status: int) -> None:

@@ -328,7 +328,7 @@ class Leaderboard(NativeObject):
         status = call(now, s.list, s.first)
         if status:
             check(status)
-        ids, scores, lasts = read_list(s.list)
+        ids, scores, lasts = read_list(s.list, reals=True, ints=True)
         first = s.first[0]
         return list(map(RankedUser._make,
                         zip(ids, scores, range(first, first + len(ids)), lasts)))

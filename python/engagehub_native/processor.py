@@ -747,7 +747,7 @@ class _Pipeline(NativeObject):
         self.flush(None, delivered=False)  # count every event pushed before the read
         top = self._ffi.new("eh_list *")
         check(lib.eh_proc_top_channels(self._handle, k, top))
-        ids, _, counts = read_list(top)
+        ids, _, counts = read_list(top, reals=False, ints=True)
         return list(zip(ids, counts))
 
     def stats(self) -> ProcessorStats:
