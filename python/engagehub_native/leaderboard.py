@@ -301,12 +301,15 @@ class Leaderboard(NativeObject):
 
     def top(self, k: int = 10) -> list[RankedUser]:
         """The ``k`` highest-ranked users, best first."""
-        return self.page(0, _args.count(k, "k"))
+        if type(k) is not int or not 0 <= k <= _INT64_MAX:
+            k = _args.count(k, "k")
+        return self._page(0, k)
 
     def page(self, offset: int, limit: int) -> list[RankedUser]:
         """Users ranked ``offset + 1`` to ``offset + limit`` (a page of a ranking view)."""
-        offset = _args.count(offset, "offset")
-        limit = _args.count(limit, "limit")
+        return self._page(_args.count(offset, "offset"), _args.count(limit, "limit"))
+
+    def _page(self, offset: int, limit: int) -> list[RankedUser]:
         lib, handle = self._lib, self._handle
         return self._ranked(lambda now, out, first: lib.eh_board_page(
             handle, offset, limit, now, out, first))
