@@ -85,9 +85,9 @@ def encode_strings(strings: list) -> bytes:
         return b""
     text = "\0".join(strings)
     if text.count("\0") == len(strings) - 1:
-        # No string holds a NUL: end each with one, encode without an error
-        # handler (the surrogate end marker costs one per string), then turn
-        # the NULs into the end bytes.
+        # No string holds a NUL: end each with one and encode (with the
+        # surrogate end marker instead, the encoder calls its error handler
+        # once per string, 50 ns), then turn the NULs into the end bytes.
         return (text + "\0").encode().replace(b"\0", b"\xff")
     return (_END.join(strings) + _END).encode("utf-8", "surrogateescape")
 
