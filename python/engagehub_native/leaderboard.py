@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
 from array import array
+from itertools import chain, islice, repeat
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Tuple, Union
 
 from . import _args
@@ -181,10 +183,52 @@ class Leaderboard(NativeObject):
         the bad one are applied and the exception names the bad tuple's index.
         Returns how many updates were applied.
         """
-        done = 0
-        chunk = []
+        done = offset = 0
+        updates = iter(updates)
+        while True:
+            chunk = list(islice(updates, _PAGE))
+            if not chunk:
+                return done
+            done += self._apply_now(self._checked_in_bulk(chunk)
+                                    or self._checked_one_by_one(chunk, offset))
+            offset += len(chunk)
+
+    def _checked_in_bulk(self, chunk: list) -> Optional[list]:
+        """The usual chunk checked a column at a time: tuples or lists, all of
+        2 or all of 3 fields, str ids, finite real points, int timestamps
+        within the board's horizon. As flat fields, or None for anything
+        else, which _checked_one_by_one then checks and names."""
+        if not set(map(type, chunk)) <= {tuple, list}:
+            return None
+        widths = set(map(len, chunk))
+        if widths == {3}:
+            ids, points, stamps = zip(*chunk)
+            if (set(map(type, stamps)) != {int} or min(stamps) < 1
+                    or max(stamps) > self._latest):
+                return None
+        elif widths == {2}:
+            ids, points = zip(*chunk)
+            stamps = repeat(int(self.now()), len(chunk))
+        else:
+            return None
+        if set(map(type, ids)) != {str} or not set(map(type, points)) <= {float, int}:
+            return None
+        text = "".join(ids)
+        try:
+            if not text.isascii():
+                text.encode()  # a lone surrogate raises
+            if not all(map(math.isfinite, points)):
+                return None
+        except (UnicodeEncodeError, OverflowError):
+            return None
+        return list(chain.from_iterable(zip(ids, points, stamps)))
+
+    def _checked_one_by_one(self, chunk: list, offset: int) -> list:
+        """update_many's chunk checked update by update: the first bad one
+        raises, named by its index. As flat fields."""
+        flat = []
         now = None
-        for index, update in enumerate(updates):
+        for index, update in enumerate(chunk, offset):
             try:
                 if len(update) == 3:
                     user_id, pts, ts = update
@@ -204,13 +248,8 @@ class Leaderboard(NativeObject):
                 if now is None:
                     now = int(self.now())
                 ts = now
-            chunk += (user_id, pts, ts)
-            if len(chunk) == 3 * _PAGE:
-                done += self._apply_now(chunk)
-                chunk = []
-        if chunk:
-            done += self._apply_now(chunk)
-        return done
+            flat += (user_id, pts, ts)
+        return flat
 
     def _apply_now(self, chunk: list) -> int:
         """Apply checked updates (flat fields) after the staged ones; refusals raise."""

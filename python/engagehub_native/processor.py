@@ -29,7 +29,7 @@ import threading
 import time
 import weakref
 from array import array
-from itertools import islice
+from itertools import chain, islice, repeat
 from time import time as _time
 from typing import Any, Callable, Iterable, NamedTuple, Optional, Sequence
 
@@ -807,6 +807,39 @@ def _check_fields(event_type, user_id, channel_id) -> None:
 
 def _checked_events(chunk: list, offset: int) -> list:
     """push_many's events, each checked, as flat fields (type, user, channel, timestamp, ...)."""
+    return _checked_in_bulk(chunk) or _checked_one_by_one(chunk, offset)
+
+
+def _checked_in_bulk(chunk: list) -> Optional[list]:
+    """The usual chunk checked a column at a time (about 20 ns per event):
+    tuples or lists, all of 3 or all of 4 fields, str fields, timestamps
+    that are ints in 1..2**63-1 (None, or 3 fields, for now). None for
+    anything else, which _checked_one_by_one then checks and names."""
+    if not set(map(type, chunk)) <= {tuple, list}:
+        return None
+    widths = set(map(len, chunk))
+    if widths == {4}:
+        types, users, channels, stamps = zip(*chunk)
+        if set(map(type, stamps)) != {int} or min(stamps) < 1 or max(stamps) > _INT64_MAX:
+            return None
+    elif widths == {3}:
+        types, users, channels = zip(*chunk)
+        stamps = repeat(int(_time()), len(chunk))
+    else:
+        return None
+    if set(map(type, types)) | set(map(type, users)) | set(map(type, channels)) != {str}:
+        return None
+    text = "".join(types) + "".join(users) + "".join(channels)
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:  # a lone surrogate somewhere
+            return None
+    return list(chain.from_iterable(zip(types, users, channels, stamps)))
+
+
+def _checked_one_by_one(chunk: list, offset: int) -> list:
+    """_checked_events for any chunk: the first bad event raises, named by its index."""
     now = None
     out = []
     for i, event in enumerate(chunk):
