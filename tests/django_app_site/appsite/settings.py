@@ -4,6 +4,8 @@ Environment:
   ENGAGEHUB_DJANGO_DB    a SQLite database file, or a PostgreSQL URL
                          (postgresql://user[:password]@host:port/dbname)
   ENGAGEHUB_NATIVE_JSON  a JSON object merged into ENGAGEHUB_NATIVE
+  ENGAGEHUB_EAGER        when set, also install the app "eager", which creates
+                         the objects in ready() (what the checks warn about)
 """
 
 import json
@@ -15,6 +17,8 @@ DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
 INSTALLED_APPS = ["engagehub_native.django"]
+if os.environ.get("ENGAGEHUB_EAGER"):
+    INSTALLED_APPS.append("eager")
 MIDDLEWARE = []
 ROOT_URLCONF = "appsite.urls"
 WSGI_APPLICATION = "appsite.wsgi.application"
