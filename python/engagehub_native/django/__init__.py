@@ -28,9 +28,10 @@ logger = logging.getLogger("engagehub_native.django")
 __all__ = ["get_processor", "get_leaderboard", "record", "created_before_fork"]
 
 _lock = threading.Lock()
-# The objects of this process, and the pid of the process that created each:
-# a pid other than os.getpid() means the object was inherited through fork()
-# and is unusable here (the package seals such objects), so a new one is made.
+# The objects of this process, and the pid of the process that created each.
+# A pid other than os.getpid() means the object was inherited through fork():
+# it is unusable here, and so is the native library its parent loaded, so
+# creating another raises ForkedProcessError, which then names the mistake.
 _processor = None
 _processor_pid: Optional[int] = None
 _board = None
