@@ -253,3 +253,23 @@ def test_delivered_events_are_not_kept_alive():
         p.flush()
         assert sum(seen) == 50
         assert sys.getrefcount(big) == baseline, "nothing holds the delivered strings"
+
+
+def test_push_many_queues_a_prefix_so_the_rest_can_be_offered_again():
+    # With several 4096-event chunks in one call and the buffer filling in
+    # the first, nothing of a later chunk may be queued: the caller offers
+    # events[n:] again and must get every event exactly once, in order.
+    got = []
+    with EventStreamProcessor(buffer_size=1024, batch_size=256, flush_interval=0.001,
+                              on_flush=got.extend) as p:
+        events = [("m", f"u{i}", "c", T0) for i in range(20_000)]
+        rest, refused = events, 0
+        while rest:
+            n = p.push_many(rest)
+            refused += len(rest) - n
+            rest = rest[n:]
+            if rest:
+                time.sleep(0.001)
+        p.flush()
+        assert [e["user_id"] for e in got] == [f"u{i}" for i in range(20_000)]
+        assert p.stats().dropped == refused

@@ -182,20 +182,26 @@ class EventStreamProcessor:
     def push_many(self, events: Iterable[Sequence]) -> int:
         """Queue ``(event_type, user_id, channel_id[, timestamp])`` tuples in order.
 
-        Never blocks; returns how many were queued. Once the buffer is full
-        the remaining events of the call are dropped and counted. Events are
-        checked 4096 at a time before any of them is queued: a bad event
-        raises TypeError or ValueError naming its index, and only the
-        chunks before its own were queued.
+        Never blocks; returns how many were queued, always the first ones:
+        once the buffer is full, the remaining events of the call are
+        dropped and counted (without being checked), so ``events[n:]`` may
+        be offered again. Events are checked 4096 at a time before any of
+        them is queued: a bad event raises TypeError or ValueError naming
+        its index, and only the chunks before its own were queued.
         """
         accepted = offered = 0
         events = iter(events)
+        pipeline = self._pipeline
         while True:
             chunk = list(islice(events, 4096))
             if not chunk:
                 return accepted
-            accepted += self._pipeline.push_chunk(_checked_events(chunk, offered))
+            taken = pipeline.push_chunk(_checked_events(chunk, offered))
+            accepted += taken
             offered += len(chunk)
+            if taken < len(chunk):  # full: a later event must not pass an earlier one
+                pipeline.count_dropped(sum(1 for _ in events))
+                return accepted
 
     # -- waiting ---------------------------------------------------------------
 
@@ -417,6 +423,10 @@ class _Pipeline(NativeObject):
             if accepted < count:
                 check(count_dropped(self._handle, count - accepted))
             return accepted
+
+    def count_dropped(self, n: int) -> None:
+        if n:
+            check(self._lib.eh_proc_count_dropped(self._handle, n))
 
     def drain(self) -> None:
         """Hand every staged event the ring can take to the engine.
