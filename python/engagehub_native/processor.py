@@ -680,19 +680,26 @@ class _Pipeline(NativeObject):
         _live.discard(self)
         self._release()
 
-    def _deliver(self, fields: list, count: int) -> None:
-        """Shape ``count`` events' flat fields as the callback takes them and call it."""
+    def _shape(self, fields: list):
+        """A batch as the callback takes it, made from the events' flat fields."""
         if self.columnar:
-            batch = {"type": fields[0::4], "user_id": fields[1::4],
-                     "channel_id": fields[2::4], "timestamp": fields[3::4]}
-        else:
-            it = iter(fields)
-            batch = [{"type": t, "user_id": u, "channel_id": c, "timestamp": ts}
-                     for t, u, c, ts in zip(it, it, it, it)]
+            return {"type": fields[0::4], "user_id": fields[1::4],
+                    "channel_id": fields[2::4], "timestamp": fields[3::4]}
+        it = iter(fields)
+        return [{"type": t, "user_id": u, "channel_id": c, "timestamp": ts}
+                for t, u, c, ts in zip(it, it, it, it)]
+
+    def _deliver(self, fields: list, count: int) -> None:
+        """Call the callback with ``count`` events, retrying; each attempt (and
+        on_error) gets the batch as it was cut, whatever a failed attempt
+        did to its list."""
+        batch = self._shape(fields)
         self._local.in_callback = True
         try:
             attempt = 0
             while True:
+                if attempt:
+                    batch = self._shape(fields)
                 callback = self.callback
                 while callback is None:  # removed after this batch was handed out
                     if self.closing:
@@ -713,7 +720,7 @@ class _Pipeline(NativeObject):
                             self._retried += 1
                         time.sleep(self.retry_backoff * 2 ** (attempt - 1))
                         continue
-                    self._give_up(batch, count, exc)
+                    self._give_up(self._shape(fields), count, exc)
                     return
                 finally:
                     with self._stats_lock:
