@@ -11,6 +11,10 @@
 #   bench    Go benchmarks of core/, the package's harness of the native API
 #            (python -m engagehub_native bench), then the drop-ins' (benchmarks/dropin.py)
 #   demo     install into $VENV and run the package's main job (python -m engagehub_native demo)
+#   soak [SECONDS]  install into $VENV, then a steady load (tests/soak.py) for SECONDS
+#            (default 600), sampling memory, threads and fds; fails unless they level off
+#   fuzz [DURATION] every Go fuzz target of core/ and capi/, one at a time, for DURATION
+#            each (a go test -fuzztime value, default 10m; e.g. 30s, 10000x)
 # Modes run in the order given, each usable alone.
 #
 # Environment:
@@ -19,6 +23,7 @@
 #   GO       go binary (default: go on PATH)
 #   PYTEST_ARGS  extra arguments for pytest (default: none)
 #   BENCH_ARGS   extra arguments for both Python harnesses, e.g. --quick (default: none)
+#   SOAK_ARGS    extra arguments for tests/soak.py, e.g. --rate 5000 (default: none)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -97,10 +102,37 @@ mode_demo() {
     "$VENV/bin/python" -m engagehub_native demo
 }
 
-[ $# -gt 0 ] || { sed -n '2,23p' "$0"; exit 2; }
-for mode in "$@"; do
+mode_soak() {
+    local seconds="${1:-600}"
+    install_package
+    say "soak for $seconds s (tests/soak.py)"
+    (cd tests && "$VENV/bin/python" soak.py "$seconds" ${SOAK_ARGS:-})
+}
+
+mode_fuzz() {
+    local fuzztime="${1:-10m}" pkg target
+    say "go fuzz targets of core/ and capi/, $fuzztime each"
+    # go test -fuzz takes one target per invocation: run them one at a time.
+    grep -rl --include='*_test.go' '^func Fuzz' core capi | sort | while read -r file; do
+        pkg="./$(dirname "$file")"
+        for target in $(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$file"); do
+            say "fuzz $pkg $target ($fuzztime)"
+            "$GO" test -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime" "$pkg"
+        done
+    done
+}
+
+usage() { sed -n '2,26p' "$0"; }
+[ $# -gt 0 ] || { usage; exit 2; }
+while [ $# -gt 0 ]; do
+    mode="$1"; shift
     case "$mode" in
         lib|wheel|gotest|pytest|test|bench|demo) "mode_$mode" ;;
-        *) echo "build.sh: unknown mode '$mode'" >&2; sed -n '2,23p' "$0" >&2; exit 2 ;;
+        soak|fuzz)
+            # an optional argument: a duration (starts with a digit)
+            arg=""
+            if [ $# -gt 0 ] && [[ "$1" =~ ^[0-9] ]]; then arg="$1"; shift; fi
+            "mode_$mode" $arg ;;
+        *) echo "build.sh: unknown mode '$mode'" >&2; usage >&2; exit 2 ;;
     esac
 done
