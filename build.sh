@@ -11,6 +11,10 @@
 #   bench    Go benchmarks of core/, the package's harness of the native API
 #            (python -m engagehub_native bench), then the drop-ins' (benchmarks/dropin.py)
 #   demo     install into $VENV and run the package's main job (python -m engagehub_native demo)
+#   devmode  the binding-layer tests (test_c_abi, _boundary, _leaderboard, _processor,
+#            _hardening, _faults) under python -X dev, PYTHONMALLOC=debug, -W error
+#   cgocheck go test ./capi/ under GOEXPERIMENT=cgocheck2, then the library built with it
+#            into the virtualenv $VENV-cgocheck2 and the binding-layer tests run against it
 #   soak [SECONDS]  install into $VENV, then a steady load (tests/soak.py) for SECONDS
 #            (default 600), sampling memory, threads and fds; fails unless they level off
 #   fuzz [DURATION] every Go fuzz target of core/ and capi/, one at a time, for DURATION
@@ -45,6 +49,7 @@ venv() {
 
 install_package() {
     venv
+    INSTALLED=1
     say "installing engagehub-native[test] into $VENV"
     "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps .
     "$VENV/bin/python" -m pip install -q ".[test]"
@@ -102,9 +107,41 @@ mode_demo() {
     "$VENV/bin/python" -m engagehub_native demo
 }
 
+# The binding layer: the raw C ABI and both classes' boundary behaviour.
+BINDING_TESTS="test_c_abi.py test_boundary.py test_leaderboard.py test_processor.py test_hardening.py test_faults.py"
+
+# Install unless an earlier mode of this run already did.
+ensure_installed() { [ -n "${INSTALLED:-}" ] || install_package; }
+
+mode_devmode() {
+    ensure_installed
+    say "binding-layer tests under python -X dev, PYTHONMALLOC=debug, warnings as errors"
+    (cd tests && PYTHONMALLOC=debug "$VENV/bin/python" -X dev -W error -m pytest -q \
+        -p no:cacheprovider -W error $BINDING_TESTS)
+}
+
+mode_cgocheck() {
+    local cgvenv="${VENV%/}-cgocheck2"
+    say "go test ./capi/ under GOEXPERIMENT=cgocheck2"
+    GOEXPERIMENT=cgocheck2 "$GO" test -count=1 ./capi/
+    say "the library built under GOEXPERIMENT=cgocheck2, installed into $cgvenv"
+    if [ ! -x "$cgvenv/bin/python" ]; then
+        "$PYTHON" -m venv "$cgvenv"
+        "$cgvenv/bin/python" -m pip install -q --upgrade pip pytest
+    fi
+    GOEXPERIMENT=cgocheck2 "$cgvenv/bin/python" -m pip install -q --force-reinstall --no-deps .
+    "$cgvenv/bin/python" -m pip install -q .
+    "$GO" version -m build/golib/libengagehub.so | grep -q 'GOEXPERIMENT=cgocheck2' \
+        || { echo "build.sh: the library was not built with cgocheck2" >&2; exit 1; }
+    say "binding-layer tests against the cgocheck2 library"
+    (cd tests && "$cgvenv/bin/python" -m pytest -q -p no:cacheprovider $BINDING_TESTS)
+    # Leave build/golib as a normal build, as the next install expects.
+    mode_lib
+}
+
 mode_soak() {
     local seconds="${1:-600}"
-    install_package
+    ensure_installed
     say "soak for $seconds s (tests/soak.py)"
     (cd tests && "$VENV/bin/python" soak.py "$seconds" ${SOAK_ARGS:-})
 }
@@ -122,12 +159,12 @@ mode_fuzz() {
     done
 }
 
-usage() { sed -n '2,26p' "$0"; }
+usage() { sed -n '2,30p' "$0"; }
 [ $# -gt 0 ] || { usage; exit 2; }
 while [ $# -gt 0 ]; do
     mode="$1"; shift
     case "$mode" in
-        lib|wheel|gotest|pytest|test|bench|demo) "mode_$mode" ;;
+        lib|wheel|gotest|pytest|test|bench|demo|devmode|cgocheck) "mode_$mode" ;;
         soak|fuzz)
             # an optional argument: a duration (starts with a digit)
             arg=""

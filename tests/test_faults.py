@@ -270,7 +270,15 @@ def test_a_save_onto_a_full_disk_raises_enospc_and_keeps_the_previous_snapshot(s
     with engagehub_native.Leaderboard() as again:
         again.load(path)
         assert len(again) == 100
-    # The failed save cleaned up after itself: the space is free again.
+    # The drop-in's callers catch RuntimeError, as with the original.
+    import cpp_leaderboard
+    lb = cpp_leaderboard.Leaderboard(0.95, 0)
+    for i in range(5000):
+        lb.update_user(f"user-with-a-longer-id-{i:08d}", float(i + 1), 1_700_000_000)
+    with pytest.raises(RuntimeError):
+        lb.save_to_json(str(path))
+    assert path.read_bytes() == before
+    # The failed saves cleaned up after themselves: the space is free again.
     assert [p.name for p in small_tmpfs.iterdir()] == ["board.json"]
     st = os.statvfs(small_tmpfs)
     assert st.f_bavail * st.f_frsize >= 32 * 1024
