@@ -165,6 +165,57 @@ def test_a_slow_sink_under_several_producers_counts_drops_and_delivers_the_rest(
             assert [u for u in seen if u.startswith(f"{n}:")] == accepted_ids[n]
 
 
+def test_a_slow_sink_with_push_many_producers_drops_the_tail_of_each_call():
+    producers, calls, per_call = 4, 200, 100
+    seen: list = []
+    lock = threading.Lock()
+
+    def slow_sink(batch):
+        time.sleep(0.002)
+        with lock:
+            seen.extend(e["user_id"] for e in batch)
+
+    accepted_ids: list = [[] for _ in range(producers)]
+    with engagehub_native.EventStreamProcessor(
+            buffer_size=1024, batch_size=100, num_threads=1, flush_interval=0.01,
+            on_flush=slow_sink) as p:
+        def produce(n: int) -> None:
+            for c in range(calls):
+                chunk = [("m", f"{n}:{c}:{i}", "c") for i in range(per_call)]
+                took = p.push_many(chunk)
+                accepted_ids[n].extend(u for _, u, _ in chunk[:took])  # the queued prefix
+
+        threads = [threading.Thread(target=produce, args=(n,)) for n in range(producers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        p.flush(timeout=60)
+        s = p.stats()
+    accepted = sum(map(len, accepted_ids))
+    assert s.dropped > 0 and s.pushed == producers * calls * per_call
+    assert s.accepted == accepted == s.delivered == len(seen)
+    for n in range(producers):  # the accepted ones are each call's prefix, in push order
+        assert [u for u in seen if u.startswith(f"{n}:")] == accepted_ids[n]
+
+
+def test_close_timeout_while_the_sink_is_retrying_loses_nothing():
+    sink = FailingThenRecovering(failures=2)
+    p = engagehub_native.EventStreamProcessor(batch_size=50, on_flush=sink, on_error=sink.on_error,
+                                              max_attempts=3, retry_backoff=0.5)
+    p.push_many(("m", f"u{i}", "c") for i in range(100))
+    with pytest.raises(engagehub_native.WaitTimeoutError):
+        p.close(timeout=0.2)             # the sink is backing off for 0.5 + 1 s
+    assert p.closed
+    with pytest.raises(engagehub_native.ClosedError):
+        p.push("m", "late", "c")
+    p.close(timeout=20)                  # wait for the rest
+    s = p.stats()
+    assert sink.raised == 2 and s.retried == 2 and s.failed == 0
+    assert sink.ids("ok") == [f"u{i}" for i in range(100)]
+    assert s.delivered == s.accepted == 100
+
+
 # -- (c) SIGTERM and SIGINT mid-flush, in a real process --------------------------
 
 CHILD = textwrap.dedent("""
@@ -222,6 +273,34 @@ def test_sigint_mid_flush_keyboardinterrupt_still_delivers_everything(tmp_path):
     assert rc in (-signal.SIGINT, 1, 130), (rc, err)
     assert "flushed" not in out
     assert len(delivered) == accepted == 5000
+
+
+def test_a_failing_sink_at_interpreter_exit_still_reconciles(tmp_path):
+    ok, failed = tmp_path / "ok.txt", tmp_path / "failed.txt"
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(f'''
+        import engagehub_native
+        calls = [0]
+        def sink(batch):
+            calls[0] += 1
+            if calls[0] % 3:        # two calls in three fail
+                raise ConnectionError("down")
+            with open({str(ok)!r}, "a") as f:
+                f.write("".join(e["user_id"] + "\\n" for e in batch))
+        def on_error(batch, exc):
+            with open({str(failed)!r}, "a") as f:
+                f.write("".join(e["user_id"] + "\\n" for e in batch))
+        p = engagehub_native.EventStreamProcessor(batch_size=10, flush_interval=60,
+                                                  on_flush=sink, on_error=on_error,
+                                                  max_attempts=2, retry_backoff=0.001)
+        print(p.push_many(("m", f"u{{i}}", "c") for i in range(300)))
+        # no flush, no close: the exit hook delivers, retrying as usual
+    ''')], capture_output=True, text=True, timeout=60, cwd=HERE)
+    assert proc.returncode == 0, proc.stderr
+    accepted = int(proc.stdout)
+    got_ok = ok.read_text().split() if ok.exists() else []
+    got_failed = failed.read_text().split() if failed.exists() else []
+    assert got_failed and got_ok
+    assert sorted(got_ok + got_failed) == sorted(f"u{i}" for i in range(accepted))
 
 
 def test_sigterm_mid_flush_without_a_handler_loses_what_was_pending(tmp_path):
