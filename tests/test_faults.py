@@ -361,3 +361,17 @@ def test_a_save_onto_a_full_disk_raises_enospc_and_keeps_the_previous_snapshot(s
     assert [p.name for p in small_tmpfs.iterdir()] == ["board.json"]
     st = os.statvfs(small_tmpfs)
     assert st.f_bavail * st.f_frsize >= 32 * 1024
+
+
+def test_a_save_onto_a_read_only_filesystem_raises_erofs_and_keeps_the_file(small_tmpfs, clock):
+    path = small_tmpfs / "board.json"
+    with engagehub_native.Leaderboard(0.95, 0, clock=clock) as board:
+        board.update("a", 1.0)
+        board.save(path)
+        before = path.read_bytes()
+        subprocess.run(["mount", "-o", "remount,ro", str(small_tmpfs)], check=True)
+        board.update("b", 2.0)
+        with pytest.raises(SnapshotFileError) as info:
+            board.save(path)
+        assert info.value.errno == errno.EROFS and isinstance(info.value, RuntimeError)
+    assert path.read_bytes() == before
