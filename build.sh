@@ -127,12 +127,14 @@ mode_cgocheck() {
     say "the library built under GOEXPERIMENT=cgocheck2, installed into $cgvenv"
     if [ ! -x "$cgvenv/bin/python" ]; then
         "$PYTHON" -m venv "$cgvenv"
-        "$cgvenv/bin/python" -m pip install -q --upgrade pip pytest
+        "$cgvenv/bin/python" -m pip install -q --upgrade pip
     fi
+    "$cgvenv/bin/python" -m pip install -q pytest "cffi>=1.16"
     GOEXPERIMENT=cgocheck2 "$cgvenv/bin/python" -m pip install -q --force-reinstall --no-deps .
-    "$cgvenv/bin/python" -m pip install -q .
-    "$GO" version -m build/golib/libengagehub.so | grep -q 'GOEXPERIMENT=cgocheck2' \
-        || { echo "build.sh: the library was not built with cgocheck2" >&2; exit 1; }
+    local lib
+    lib="$(cd tests && "$cgvenv/bin/python" -c 'import os, engagehub_native as m; print(os.path.join(os.path.dirname(m.__file__), "libengagehub.so"))')"
+    "$GO" version -m "$lib" | grep -q 'GOEXPERIMENT=cgocheck2' \
+        || { echo "build.sh: $lib was not built with GOEXPERIMENT=cgocheck2" >&2; exit 1; }
     say "binding-layer tests against the cgocheck2 library"
     (cd tests && "$cgvenv/bin/python" -m pytest -q -p no:cacheprovider $BINDING_TESTS)
     # Leave build/golib as a normal build, as the next install expects.
