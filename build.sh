@@ -11,6 +11,14 @@
 #   bench    Go benchmarks of core/, the package's harness of the native API
 #            (python -m engagehub_native bench), then the drop-ins' (benchmarks/dropin.py)
 #   demo     install into $VENV and run the package's main job (python -m engagehub_native demo)
+#   devmode  the binding-layer tests (test_c_abi, _boundary, _leaderboard, _processor,
+#            _hardening, _faults) under python -X dev, PYTHONMALLOC=debug, -W error
+#   cgocheck go test ./capi/ under GOEXPERIMENT=cgocheck2, then the library built with it
+#            into the virtualenv $VENV-cgocheck2 and the binding-layer tests run against it
+#   soak [SECONDS]  install into $VENV, then a steady load (tests/soak.py) for SECONDS
+#            (default 600), sampling memory, threads and fds; fails unless they level off
+#   fuzz [DURATION] every Go fuzz target of core/ and capi/, one at a time, for DURATION
+#            each (a go test -fuzztime value, default 10m; e.g. 30s, 10000x)
 # Modes run in the order given, each usable alone.
 #
 # Environment:
@@ -19,6 +27,7 @@
 #   GO       go binary (default: go on PATH)
 #   PYTEST_ARGS  extra arguments for pytest (default: none)
 #   BENCH_ARGS   extra arguments for both Python harnesses, e.g. --quick (default: none)
+#   SOAK_ARGS    extra arguments for tests/soak.py, e.g. --rate 5000 (default: none)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -40,6 +49,7 @@ venv() {
 
 install_package() {
     venv
+    INSTALLED=1
     say "installing engagehub-native[test] into $VENV"
     "$VENV/bin/python" -m pip install -q --force-reinstall --no-deps .
     "$VENV/bin/python" -m pip install -q ".[test]"
@@ -97,10 +107,71 @@ mode_demo() {
     "$VENV/bin/python" -m engagehub_native demo
 }
 
-[ $# -gt 0 ] || { sed -n '2,23p' "$0"; exit 2; }
-for mode in "$@"; do
+# The binding layer: the raw C ABI and both classes' boundary behaviour.
+BINDING_TESTS="test_c_abi.py test_boundary.py test_leaderboard.py test_processor.py test_hardening.py test_faults.py"
+
+# Install unless an earlier mode of this run already did.
+ensure_installed() { [ -n "${INSTALLED:-}" ] || install_package; }
+
+mode_devmode() {
+    ensure_installed
+    say "binding-layer tests under python -X dev, PYTHONMALLOC=debug, warnings as errors"
+    (cd tests && PYTHONMALLOC=debug "$VENV/bin/python" -X dev -W error -m pytest -q \
+        -p no:cacheprovider -W error $BINDING_TESTS)
+}
+
+mode_cgocheck() {
+    local cgvenv="${VENV%/}-cgocheck2"
+    say "go test ./capi/ under GOEXPERIMENT=cgocheck2"
+    GOEXPERIMENT=cgocheck2 "$GO" test -count=1 ./capi/
+    say "the library built under GOEXPERIMENT=cgocheck2, installed into $cgvenv"
+    if [ ! -x "$cgvenv/bin/python" ]; then
+        "$PYTHON" -m venv "$cgvenv"
+        "$cgvenv/bin/python" -m pip install -q --upgrade pip
+    fi
+    "$cgvenv/bin/python" -m pip install -q pytest "cffi>=1.16"
+    GOEXPERIMENT=cgocheck2 "$cgvenv/bin/python" -m pip install -q --force-reinstall --no-deps .
+    local lib
+    lib="$(cd tests && "$cgvenv/bin/python" -c 'import os, engagehub_native as m; print(os.path.join(os.path.dirname(m.__file__), "libengagehub.so"))')"
+    "$GO" version -m "$lib" | grep -q 'GOEXPERIMENT=cgocheck2' \
+        || { echo "build.sh: $lib was not built with GOEXPERIMENT=cgocheck2" >&2; exit 1; }
+    say "binding-layer tests against the cgocheck2 library"
+    (cd tests && "$cgvenv/bin/python" -m pytest -q -p no:cacheprovider $BINDING_TESTS)
+    # Leave build/golib as a normal build, as the next install expects.
+    mode_lib
+}
+
+mode_soak() {
+    local seconds="${1:-600}"
+    ensure_installed
+    say "soak for $seconds s (tests/soak.py)"
+    (cd tests && "$VENV/bin/python" soak.py "$seconds" ${SOAK_ARGS:-})
+}
+
+mode_fuzz() {
+    local fuzztime="${1:-10m}" pkg target
+    say "go fuzz targets of core/ and capi/, $fuzztime each"
+    # go test -fuzz takes one target per invocation: run them one at a time.
+    grep -rl --include='*_test.go' '^func Fuzz' core capi | sort | while read -r file; do
+        pkg="./$(dirname "$file")"
+        for target in $(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$file"); do
+            say "fuzz $pkg $target ($fuzztime)"
+            "$GO" test -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime" "$pkg"
+        done
+    done
+}
+
+usage() { sed -n '2,30p' "$0"; }
+[ $# -gt 0 ] || { usage; exit 2; }
+while [ $# -gt 0 ]; do
+    mode="$1"; shift
     case "$mode" in
-        lib|wheel|gotest|pytest|test|bench|demo) "mode_$mode" ;;
-        *) echo "build.sh: unknown mode '$mode'" >&2; sed -n '2,23p' "$0" >&2; exit 2 ;;
+        lib|wheel|gotest|pytest|test|bench|demo|devmode|cgocheck) "mode_$mode" ;;
+        soak|fuzz)
+            # an optional argument: a duration (starts with a digit)
+            arg=""
+            if [ $# -gt 0 ] && [[ "$1" =~ ^[0-9] ]]; then arg="$1"; shift; fi
+            "mode_$mode" $arg ;;
+        *) echo "build.sh: unknown mode '$mode'" >&2; usage >&2; exit 2 ;;
     esac
 done
