@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 
 from setuptools import setup
 from setuptools.command.build_ext import build_ext
@@ -61,8 +62,11 @@ def find_go():
     if not go or not shutil.which(go):
         fail(f"building from source needs Go >= {need} (go.mod) and no 'go' was found on PATH: "
              f"install it from https://go.dev/dl/ (or set GO=/path/to/go), {WHEEL_ONLY}")
+    # Asked outside the module, and with GOTOOLCHAIN=local, so that go reports
+    # itself instead of refusing (or fetching) for go.mod's sake.
+    outside = tempfile.gettempdir()
     local = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True,
-                           env=dict(os.environ, GOTOOLCHAIN="local"), cwd=ROOT)
+                           env=dict(os.environ, GOTOOLCHAIN="local"), cwd=outside)
     have = local.stdout.strip() if local.returncode == 0 else ""
     if not have:
         fail(f"'{go} env GOVERSION' failed ({(local.stderr or '').strip()[:200]}); "
@@ -70,7 +74,7 @@ def find_go():
     if version_tuple(have) < version_tuple(need):
         # Go >= 1.21 fetches the toolchain go.mod names when GOTOOLCHAIN allows it.
         toolchain = os.environ.get("GOTOOLCHAIN") or subprocess.run(
-            [go, "env", "GOTOOLCHAIN"], capture_output=True, text=True, cwd=ROOT,
+            [go, "env", "GOTOOLCHAIN"], capture_output=True, text=True, cwd=outside,
             env=dict(os.environ, GOTOOLCHAIN="local")).stdout.strip()
         can_switch = version_tuple(have) >= (1, 21) and toolchain not in ("", "local") \
             and not toolchain.endswith("+path")
@@ -127,6 +131,15 @@ class BuildGoThenExtension(build_ext):
             for ext in self.extensions
         ]
 
+
+# Commands that compile: check the toolchain before setuptools starts any of
+# them, so a machine that cannot build hears so first and in one line.
+# (Making the sdist or the metadata needs neither Go nor a compiler.)
+COMPILING = {"build", "build_ext", "bdist_wheel", "bdist_egg", "install", "develop",
+             "editable_wheel"}
+if COMPILING & set(sys.argv[1:]):
+    find_go()
+    check_c_toolchain()
 
 # A free-threaded CPython has no limited API; cffi then builds a version-specific
 # extension, and the wheel must carry that interpreter's own tag.
