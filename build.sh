@@ -6,7 +6,7 @@
 #   wheel    build one cp39-abi3 wheel (carries the library; installs without Go
 #            or a compiler), repair it to a manylinux tag with auditwheel into
 #            dist/, and print what auditwheel show says of it
-#   matrix   wheel, then for each CPython in $MATRIX_PYTHONS: a fresh virtualenv,
+#   matrix   wheel (unless $ENGAGEHUB_WHEEL names one), then for each CPython in $MATRIX_PYTHONS: a fresh virtualenv,
 #            the wheel and its test extras installed, pytest $MATRIX_TESTS there
 #   gotest   go vet, then go test -race -shuffle=on over core/ and capi/
 #   pytest   install the package (not editable) with its test extras into the
@@ -27,6 +27,8 @@
 #                ~/.pyenv/versions/X.Y.*/bin/pythonX.Y, else pythonX.Y on PATH,
 #                else skipped with a line saying so (MATRIX_STRICT=1: fail instead)
 #   MATRIX_TESTS pytest arguments for each matrix interpreter (default: the whole suite)
+#   ENGAGEHUB_WHEEL  a wheel for matrix to test instead of building one (also
+#                tells tests/test_wheel.py which wheel to install)
 #   BENCH_ARGS   extra arguments for both Python harnesses, e.g. --quick (default: none)
 set -euo pipefail
 
@@ -86,9 +88,14 @@ find_python() {
 }
 
 mode_matrix() {
-    mode_wheel
     local wheel want python env_dir label results=() failed=0
-    wheel="$(ls "$ROOT"/dist/engagehub_native-*.whl)"
+    if [ -n "${ENGAGEHUB_WHEEL:-}" ]; then
+        wheel="$ENGAGEHUB_WHEEL"
+        say "matrix: testing the given wheel $wheel"
+    else
+        mode_wheel
+        wheel="$(ls "$ROOT"/dist/engagehub_native-*.whl)"
+    fi
     for want in ${MATRIX_PYTHONS:-3.9 3.10 3.11 3.12 3.13}; do
         python="$(find_python "$want")"
         if [ -z "$python" ]; then
@@ -153,10 +160,10 @@ mode_demo() {
     "$VENV/bin/python" -m engagehub_native demo
 }
 
-[ $# -gt 0 ] || { sed -n '2,34p' "$0"; exit 2; }
+[ $# -gt 0 ] || { sed -n '2,36p' "$0"; exit 2; }
 for mode in "$@"; do
     case "$mode" in
         lib|wheel|matrix|gotest|pytest|test|bench|demo) "mode_$mode" ;;
-        *) echo "build.sh: unknown mode '$mode'" >&2; sed -n '2,34p' "$0" >&2; exit 2 ;;
+        *) echo "build.sh: unknown mode '$mode'" >&2; sed -n '2,36p' "$0" >&2; exit 2 ;;
     esac
 done
