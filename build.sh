@@ -106,14 +106,14 @@ mode_matrix() {
         fi
         label="$("$python" -c 'import platform; print(platform.python_version())')"
         env_dir="$ROOT/build/matrix/$label"
-        say "matrix: CPython $label ($python): fresh virtualenv, the wheel, pytest ${MATRIX_TESTS:-}"
+        say "matrix: CPython $label ($python): fresh virtualenv, the wheel, pytest ${MATRIX_TESTS:-(the whole suite)}"
         rm -rf "$env_dir"
         "$python" -m venv "$env_dir"
         "$env_dir/bin/python" -m pip install -q --upgrade pip
         "$env_dir/bin/python" -m pip install -q "$wheel[test]"
         # From tests/ so the source tree's python/ folder is never imported;
         # ENGAGEHUB_WHEEL lets test_wheel check this very wheel instead of building one.
-        if (cd tests && ENGAGEHUB_WHEEL="$wheel" "$env_dir/bin/python" -m pytest -p no:cacheprovider ${MATRIX_TESTS:-} .); then
+        if (cd tests && ENGAGEHUB_WHEEL="$wheel" "$env_dir/bin/python" -m pytest -p no:cacheprovider ${MATRIX_TESTS:-.}); then
             results+=("$label: passed")
         else
             results+=("$label: FAILED")
