@@ -50,3 +50,10 @@ def run_python(code: str, *, timeout: float = 60, env: dict | None = None,
             f"subprocess exited {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
         )
     return proc
+
+
+def pytest_report_header(config):
+    """What is under test (python -m engagehub_native info), at the top of every run."""
+    from engagehub_native import _info
+
+    return _info.lines(_info.collect())

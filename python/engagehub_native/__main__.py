@@ -1,6 +1,7 @@
-"""``python -m engagehub_native``: the demo (the package's main job) and the benchmark harness.
+"""``python -m engagehub_native``: the demo (the package's main job), the benchmark harness, and info.
 
     python -m engagehub_native demo [--events N] [--db PATH]   # events into SQLite, analytics out
+    python -m engagehub_native info [--json]        # versions, library path, does it load here
     python -m engagehub_native bench [--quick] [--only leaderboard|processor]
                                      [--users N] [--json PATH] [--markdown PATH]
 
@@ -219,10 +220,28 @@ def bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def info(args: argparse.Namespace) -> int:
+    """Print what is installed and whether the library loads; exit 1 if it does not."""
+    from . import _info
+
+    facts = _info.collect()
+    if args.json:
+        import json
+
+        print(json.dumps(facts, indent=2))
+    else:
+        print("\n".join(_info.lines(facts)))
+    return 0 if facts["load"]["ok"] else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m engagehub_native",
-                                     description="engagehub_native: demo and benchmarks")
+                                     description="engagehub_native: demo, benchmarks and info")
     sub = parser.add_subparsers(dest="command", required=True)
+    i = sub.add_parser("info", help="package, ABI and Go versions, library path, whether it loads "
+                                    "here (for bug reports)")
+    i.add_argument("--json", action="store_true", help="print the facts as JSON")
+    i.set_defaults(func=info)
     d = sub.add_parser("demo", help="push simulated Discord events, print analytics and a leaderboard")
     d.add_argument("--events", type=int, default=1_000_000,
                    help="events to simulate (default 1000000)")

@@ -4,10 +4,16 @@ Registered with ``cffi_modules`` in setup.py. The cdef is read from the
 hand-written public header capi/engagehub.h, so the C contract lives in one
 place. The extension links against libengagehub.so, which setup.py builds
 with Go first and installs beside the extension (found through $ORIGIN).
+
+The extension is built against CPython's limited API (``py_limited_api``),
+so one compiled module, ``_native.abi3.so``, loads in every CPython >= 3.9;
+setup.py tags the wheel cp39-abi3 to match.
 """
 
 import os
 import re
+import sys
+import sysconfig
 
 from cffi import FFI
 
@@ -36,6 +42,9 @@ ffibuilder.set_source(
     library_dirs=[GO_LIB_DIR],
     libraries=["engagehub"],
     extra_link_args=["-Wl,-rpath,$ORIGIN"],
+    # Not on a free-threaded or debug CPython, which have no limited API.
+    py_limited_api=not sysconfig.get_config_var("Py_GIL_DISABLED")
+    and not hasattr(sys, "gettotalrefcount"),
 )
 
 if __name__ == "__main__":
