@@ -155,7 +155,11 @@ def test_exceptions_share_a_base_and_the_builtins():
 
 
 def test_package_ships_type_information():
-    assert os.path.exists(os.path.join(os.path.dirname(engagehub_native.__file__), "py.typed"))
+    import cpp_event_processor
+    import cpp_leaderboard
+
+    for package in (engagehub_native, cpp_leaderboard, cpp_event_processor):
+        assert os.path.exists(os.path.join(os.path.dirname(package.__file__), "py.typed"))
 
 
 @pytest.mark.parametrize("reading, exc, words", [

@@ -14,7 +14,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NEEDED = ("setup.py", "pyproject.toml", "MANIFEST.in", "go.mod", "go.sum", "capi/engagehub.h",
           "capi/main.go", "toolchain/glibc_compat.h", "python/engagehub_native/_ffi_build.py",
-          "python/cpp_leaderboard.py", "README.md", "CHANGELOG.md")
+          "python/cpp_leaderboard/__init__.py", "README.md", "CHANGELOG.md")
 
 pytestmark = [
     pytest.mark.slow,
