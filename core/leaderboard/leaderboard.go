@@ -289,7 +289,7 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 			return ErrFull
 		}
 		c.indexInsert(nu, h)
-		c.treeInsert(ng, nu)
+		c.treeInsert(key{ng, idPrefix(id), nu})
 		if c.maxUsers > 0 && c.size > c.maxUsers {
 			lid, pos := c.kth(c.size - 1)
 			c.removeUser(c.leaves[lid].u[pos])
@@ -301,9 +301,10 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 		r.last = ts
 	}
 	if ng != old {
-		if !c.moveInLeaf(ng, u) {
-			c.treeRemoveUser(old, u)
-			c.treeInsert(ng, u)
+		pfx := idPrefix(id)
+		if !c.moveInLeaf(key{ng, pfx, u}) {
+			c.treeRemoveUser(key{old, pfx, u})
+			c.treeInsert(key{ng, pfx, u})
 		}
 		r.g = ng
 	}
@@ -324,7 +325,7 @@ func (b *Board) Remove(userID string) bool {
 }
 
 func (c *standings) removeUser(u int32) {
-	c.treeRemoveUser(c.g(u), u)
+	c.treeRemoveUser(c.keyOf(u))
 	c.indexDelete(u, hashID(c.id(u)))
 	c.freeUser(u)
 }
