@@ -738,12 +738,11 @@ func (c *standings) forEachLive(fn func(u int32)) {
 	}
 }
 
-// buildTree replaces the tree by one holding users us, which must be in
-// rank order, with gs their values, and nodes filled to bulkFill/8 of
-// capacity.
-func (c *standings) buildTree(gs []float64, us []int32) {
+// buildTree replaces the tree by one holding keys, which must be in rank
+// order, with nodes filled to bulkFill/8 of capacity.
+func (c *standings) buildTree(keys []key) {
 	c.initTree()
-	n := len(gs)
+	n := len(keys)
 	if n == 0 {
 		return
 	}
@@ -769,10 +768,8 @@ func (c *standings) buildTree(gs []float64, us []int32) {
 			id = c.newLeaf()
 		}
 		lf := c.leaves[id]
-		copy(lf.g[:sz], gs[start:start+sz])
-		copy(lf.u[:sz], us[start:start+sz])
-		for j, u := range lf.u[:sz] {
-			lf.p[j] = idPrefix(c.id(u))
+		for j, k := range keys[start : start+sz] {
+			lf.setKey(j, k)
 		}
 		c.setLeaf(id, lf.u[:sz])
 		lf.n = int32(sz)
