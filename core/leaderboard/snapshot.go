@@ -91,32 +91,87 @@ func (c *standings) writeSnapshot(w io.Writer) error {
 	bw.WriteString(`,"entries":[`)
 	first := true
 	var err error
+	var line []byte
 	c.forEachLive(func(u int32) {
 		if err != nil {
 			return
 		}
 		r := c.rec(u)
-		idb := r.id(&c.arena)
-		buf.Reset()
-		if err = enc.Encode(entryOut{
-			UserID:     unsafe.String(unsafe.SliceData(idb), len(idb)),
-			Score:      scale(r.g, c.exponentAt(float64(r.last))),
-			LastUpdate: r.last,
-			G:          r.g,
-		}); err != nil {
-			return
-		}
+		line = line[:0]
 		if !first {
-			bw.WriteByte(',')
+			line = append(line, ',')
 		}
 		first = false
-		_, err = bw.Write(buf.Bytes()[:buf.Len()-1])
+		line, err = appendEntry(line, enc, &buf, r.id(&c.arena), scale(r.g, c.exponentAt(float64(r.last))), r.last, r.g)
+		if err == nil {
+			_, err = bw.Write(line)
+		}
 	})
 	if err != nil {
 		return err
 	}
 	bw.WriteString("]}\n")
 	return bw.Flush()
+}
+
+// appendEntry appends what enc would write for the entry (without its
+// newline): numbers and plain ASCII ids are formatted here, as
+// encoding/json formats them (TestAppendEntryMatchesEncodingJSON), and ids
+// that need escaping are quoted by enc, through buf.
+func appendEntry(b []byte, enc *json.Encoder, buf *bytes.Buffer, id []byte, score float64, last int64, g float64) ([]byte, error) {
+	b = append(b, `{"user_id":`...)
+	if plainJSON(id) {
+		b = append(b, '"')
+		b = append(b, id...)
+		b = append(b, '"')
+	} else {
+		buf.Reset()
+		if err := enc.Encode(unsafe.String(unsafe.SliceData(id), len(id))); err != nil {
+			return b, err
+		}
+		b = append(b, buf.Bytes()[:buf.Len()-1]...)
+	}
+	b = append(b, `,"score":`...)
+	b, err := appendJSONFloat(b, score)
+	if err != nil {
+		return b, err
+	}
+	b = append(b, `,"last_update":`...)
+	b = strconv.AppendInt(b, last, 10)
+	b = append(b, `,"g":`...)
+	b, err = appendJSONFloat(b, g)
+	return append(b, '}'), err
+}
+
+// plainJSON reports whether id is printable ASCII that a JSON string holds
+// unescaped.
+func plainJSON(id []byte) bool {
+	for _, c := range id {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// appendJSONFloat formats f as encoding/json does (ES6 number style).
+func appendJSONFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return b, &json.UnsupportedValueError{Str: strconv.FormatFloat(f, 'g', -1, 64)}
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 → e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, nil
 }
 
 // ReadSnapshot replaces the board's contents, decay factor and max users
