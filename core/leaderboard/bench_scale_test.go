@@ -7,6 +7,7 @@ import (
 	"runtime/metrics"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -99,11 +100,13 @@ func BenchmarkUpdateTies(b *testing.B) {
 				}
 				b.ReportAllocs()
 				b.ResetTimer()
+				cpu := startCPU()
 				for i := 0; i < b.N; i++ {
 					if err := board.Update(ids[pick[i&(len(pick)-1)]], float64(i&7+1), benchBase); err != nil {
 						b.Fatal(err)
 					}
 				}
+				cpu.report(b)
 			})
 		}
 		runtime.GC()
@@ -127,6 +130,7 @@ func BenchmarkUpdateMany(b *testing.B) {
 			rng := rand.New(rand.NewPCG(4, 4))
 			us := make([]string, batch)
 			b.ResetTimer()
+			cpu := startCPU()
 			for i := 0; i < b.N; i += batch {
 				b.StopTimer()
 				for k := range us {
@@ -138,11 +142,13 @@ func BenchmarkUpdateMany(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+			cpu.report(b) // includes the stopped-timer picking of ids
 		})
 		b.Run("new/"+strconv.Itoa(n), func(b *testing.B) {
 			fresh := ids[n:]
 			next := 0
 			b.ResetTimer()
+			cpu := startCPU()
 			for i := 0; i < b.N; i += batch {
 				k := min(batch, b.N-i)
 				if next+k > len(fresh) {
@@ -158,6 +164,7 @@ func BenchmarkUpdateMany(b *testing.B) {
 				}
 				next += k
 			}
+			cpu.report(b)
 		})
 		board = nil
 		runtime.GC()
@@ -263,4 +270,21 @@ func BenchmarkMemoryScale(b *testing.B) {
 			runtime.KeepAlive(ids)
 		})
 	}
+}
+
+// cpuMeter reports, beside ns/op (wall time, inflated when the machine is
+// shared), the CPU time this process spent per op: user plus system time
+// from getrusage, so it includes the garbage collector.
+type cpuMeter struct{ start time.Duration }
+
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func startCPU() cpuMeter { return cpuMeter{cpuNow()} }
+
+func (m cpuMeter) report(b *testing.B) {
+	b.ReportMetric(float64(cpuNow()-m.start)/float64(b.N), "cpu-ns/op")
 }
