@@ -10,17 +10,20 @@
 //
 // The ranking is an order-statistic B+tree (per-child counts in inner nodes;
 // btree.go) rather than an indexable skip list. Both give O(log n) rank and
-// k-th entry, but the B+tree keeps 63 (G, user) pairs contiguously per leaf,
-// so a lookup touches about four nodes instead of ~20 scattered skip-list
-// nodes, it costs about 12–17 bytes per user instead of ~40 for nodes with
-// towers of links and spans, and it holds no Go pointer per user. Users live
+// k-th entry, but the B+tree keeps 63 keys (G, the id's first 8 bytes,
+// user) contiguously per leaf, so a lookup touches about four nodes instead
+// of ~20 scattered skip-list nodes, it costs about 20–25 bytes per user
+// instead of ~40 for nodes with towers of links and spans, and it holds no
+// Go pointer per user. The id prefix in the key lets an update place a user
+// among thousands with the same score (integer points) by comparing
+// numbers in the node, not the neighbours' ids in their records. Users live
 // in chunks of 40-byte records (G, last update, leaf, and the id itself when
 // it has at most 15 bytes) addressed by int32 (users.go), longer ids once in
 // a chunked byte arena, and an
 // open-addressing hash index (xxhash, linear probing; index.go) maps an id
 // to its user: no Go map and no per-user object, so the garbage collector has
-// almost nothing to scan. A million users with 13-byte ids take about 64
-// bytes of heap each (BenchmarkMemory).
+// almost nothing to scan (heap per user: BenchmarkMemory, and
+// BenchmarkMemoryScale for 18-digit ids).
 //
 // Nodes are searched by linear scans (independent loads) rather than
 // bisection (dependent loads). Every user knows its leaf and every node its
@@ -36,6 +39,8 @@
 // fingerprints spare the misses of other users' records), Rank about one
 // more (leaf and parent, fetched in parallel), and an update two or three
 // more (the old key's leaf, then the new key's descent and leaf).
+// UpdateMany overlaps these misses across the updates of a batch (see
+// warm).
 //
 // # Concurrency
 //

@@ -13,12 +13,11 @@ import (
 )
 
 // MaxSnapshotSize is the largest snapshot, in bytes, that Load and
-// ReadSnapshot read; longer input is refused with ErrSnapshotTooLarge before
-// it can exhaust memory (a growing file or an endless reader stops there).
-// 16 GiB holds about 200 million entries with short ids, far beyond what a
-// board of this kind holds in practice, while a board at its 2^31 user
-// ceiling could not be reloaded in any sane amount of memory anyway: parsing
-// takes several times the file's size.
+// ReadSnapshot read; longer input is refused with ErrSnapshotTooLarge (a
+// growing file or an endless reader stops there, instead of loading for
+// ever). 16 GiB holds about 200 million entries with short ids, far beyond
+// what a board of this kind holds in practice. Loading streams the file: it
+// needs memory for the new board, not for the file.
 const MaxSnapshotSize int64 = 16 << 30
 
 // maxSnapshotBytes is MaxSnapshotSize; tests lower it.
