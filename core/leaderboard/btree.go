@@ -738,6 +738,18 @@ func (c *standings) forEachLive(fn func(u int32)) {
 	}
 }
 
+// forEachLeaf calls fn with the users of every leaf, in rank order.
+func (c *standings) forEachLeaf(fn func(us []int32)) {
+	if c.size == 0 {
+		return
+	}
+	id, _ := c.kth(0)
+	for ; id >= 0; id = c.leaves[id].next {
+		lf := c.leaves[id]
+		fn(lf.u[:lf.n])
+	}
+}
+
 // buildTree replaces the tree by one holding keys, which must be in rank
 // order, with nodes filled to bulkFill/8 of capacity.
 func (c *standings) buildTree(keys []key) {
