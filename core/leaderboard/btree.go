@@ -1,13 +1,23 @@
 package leaderboard
 
-import "bytes"
+import (
+	"bytes"
+	"encoding/binary"
+)
 
-// The ranking is an order-statistic B+tree. Leaves hold (G, user) pairs in
-// rank order; inner nodes hold, per child, a separator key (a lower bound of
+// The ranking is an order-statistic B+tree. Leaves hold keys (G, id
+// prefix, user) in rank order; inner nodes hold, per child, a separator key (a lower bound of
 // the child's keys; slot 0 is never consulted) and the number of entries
 // below it, so rank and k-th entry cost O(log n). Nodes live in slices and
 // link to each other by int32 ids. Node sizes are chosen to fill Go size
-// classes exactly (768 and 1280 bytes).
+// classes closely (1280 and 1792 bytes).
+//
+// Keys carry the first 8 bytes of the user's id (see idPrefix) beside G, so
+// that placing a key among users with equal G compares numbers held in the
+// node, not ids in the users' records: with integer points thousands of
+// users share each G, and reading each neighbour's id would be a dependent
+// cache miss per comparison. Only keys whose G and prefix are both equal
+// (ids sharing their first 8 bytes) compare the full ids.
 //
 // Invariants: every consulted separator is the key of a live entry (removal
 // repairs separators equal to the removed key), so tie-breaks by id never
@@ -24,6 +34,7 @@ const (
 
 type leafNode struct {
 	g    [leafCap]float64
+	p    [leafCap]uint64 // id prefixes
 	u    [leafCap]int32
 	n    int32
 	prev int32
@@ -32,6 +43,7 @@ type leafNode struct {
 
 type innerNode struct {
 	g     [innerCap]float64
+	p     [innerCap]uint64
 	u     [innerCap]int32
 	child [innerCap]int32
 	count [innerCap]int32
@@ -53,17 +65,58 @@ type tree struct {
 	size        int
 }
 
-// before reports whether key (g1,u1) ranks before (g2,u2): higher G first,
-// then smaller id bytes.
-func (c *standings) before(g1 float64, u1 int32, g2 float64, u2 int32) bool {
-	if g1 != g2 {
-		return g1 > g2
+// key is an entry of the tree: user u with value g, and p the prefix of
+// u's id.
+type key struct {
+	g float64
+	p uint64
+	u int32
+}
+
+// idPrefix returns the first 8 bytes of id as a big-endian number, padded
+// with zero bytes: idPrefix(a) < idPrefix(b) implies a < b in byte order,
+// and equal prefixes decide nothing.
+func idPrefix[S string | []byte](id S) uint64 {
+	if len(id) >= 8 {
+		return binary.BigEndian.Uint64([]byte(id[:8]))
 	}
-	if u1 == u2 {
+	var buf [8]byte
+	copy(buf[:], id)
+	return binary.BigEndian.Uint64(buf[:])
+}
+
+// keyOf returns user u's key, with G and id read from its record.
+func (c *standings) keyOf(u int32) key {
+	return key{c.g(u), idPrefix(c.id(u)), u}
+}
+
+// less reports whether key a ranks before key b: higher G first, then
+// smaller id bytes.
+func (c *standings) less(a, b key) bool {
+	if a.g != b.g {
+		return a.g > b.g
+	}
+	if a.p != b.p {
+		return a.p < b.p
+	}
+	if a.u == b.u {
 		return false
 	}
-	return bytes.Compare(c.id(u1), c.id(u2)) < 0
+	return bytes.Compare(c.id(a.u), c.id(b.u)) < 0
 }
+
+// before reports whether user u1 with value g1 ranks before u2 with g2.
+func (c *standings) before(g1 float64, u1 int32, g2 float64, u2 int32) bool {
+	return c.less(key{g1, idPrefix(c.id(u1)), u1}, key{g2, idPrefix(c.id(u2)), u2})
+}
+
+func (lf *leafNode) key(j int) key { return key{lf.g[j], lf.p[j], lf.u[j]} }
+
+func (lf *leafNode) setKey(j int, k key) { lf.g[j], lf.p[j], lf.u[j] = k.g, k.p, k.u }
+
+func (nd *innerNode) key(i int) key { return key{nd.g[i], nd.p[i], nd.u[i]} }
+
+func (nd *innerNode) setKey(i int, k key) { nd.g[i], nd.p[i], nd.u[i] = k.g, k.p, k.u }
 
 func (c *standings) newLeaf() int32 {
 	var id int32
@@ -100,50 +153,59 @@ func (c *standings) initTree() {
 }
 
 // leafPos returns the first position in lf whose key does not rank before
-// (g,u). Keys are scanned linearly rather than bisected: a node that is not
+// k. Keys are scanned linearly rather than bisected: a node that is not
 // in cache then costs about one miss (the loads are independent and the
 // hardware prefetches ahead) instead of one dependent miss per probe.
-func (c *standings) leafPos(lf *leafNode, g float64, u int32) int {
+func (c *standings) leafPos(lf *leafNode, k key) int {
 	n := int(lf.n)
-	keys := lf.g[:n]
+	gs, ps := lf.g[:n], lf.p[:n]
 	p := 0
-	for p < len(keys) && keys[p] > g {
+	for p < len(gs) && gs[p] > k.g {
 		p++
 	}
-	for p < len(keys) && keys[p] == g && c.before(keys[p], lf.u[p], g, u) {
+	for p < len(gs) && gs[p] == k.g && ps[p] < k.p {
+		p++
+	}
+	for p < len(gs) && gs[p] == k.g && ps[p] == k.p && c.less(lf.key(p), k) {
 		p++
 	}
 	return p
 }
 
-// childFor returns the child of nd whose range holds (g,u): the last child
-// whose separator does not rank after (g,u), scanning linearly as leafPos.
-func (c *standings) childFor(nd *innerNode, g float64, u int32) int {
+// childFor returns the child of nd whose range holds k: the last child
+// whose separator does not rank after k, scanning linearly as leafPos.
+func (c *standings) childFor(nd *innerNode, k key) int {
 	n := int(nd.n)
-	keys := nd.g[:n]
+	gs, ps := nd.g[:n], nd.p[:n]
 	i := 1
-	for i < len(keys) && keys[i] > g {
+	for i < len(gs) && gs[i] > k.g {
 		i++
 	}
-	for i < len(keys) && keys[i] == g && !c.before(g, u, keys[i], nd.u[i]) {
+	for i < len(gs) && gs[i] == k.g && ps[i] < k.p {
+		i++
+	}
+	for i < len(gs) && gs[i] == k.g && ps[i] == k.p && !c.less(k, nd.key(i)) {
 		i++
 	}
 	return i - 1
 }
 
-func (nd *innerNode) insertAt(i int, g float64, u, child, count int32) {
+func (nd *innerNode) insertAt(i int, k key, child, count int32) {
 	n := int(nd.n)
 	copy(nd.g[i+1:n+1], nd.g[i:n])
+	copy(nd.p[i+1:n+1], nd.p[i:n])
 	copy(nd.u[i+1:n+1], nd.u[i:n])
 	copy(nd.child[i+1:n+1], nd.child[i:n])
 	copy(nd.count[i+1:n+1], nd.count[i:n])
-	nd.g[i], nd.u[i], nd.child[i], nd.count[i] = g, u, child, count
+	nd.setKey(i, k)
+	nd.child[i], nd.count[i] = child, count
 	nd.n++
 }
 
 func (nd *innerNode) removeAt(i int) {
 	n := int(nd.n)
 	copy(nd.g[i:n-1], nd.g[i+1:n])
+	copy(nd.p[i:n-1], nd.p[i+1:n])
 	copy(nd.u[i:n-1], nd.u[i+1:n])
 	copy(nd.child[i:n-1], nd.child[i+1:n])
 	copy(nd.count[i:n-1], nd.count[i+1:n])
@@ -151,7 +213,7 @@ func (nd *innerNode) removeAt(i int) {
 }
 
 // treeInsert adds a key that is not in the tree.
-func (c *standings) treeInsert(g float64, u int32) {
+func (c *standings) treeInsert(k key) {
 	if c.height == 0 {
 		if c.leaves[c.root].n == leafCap {
 			c.growRoot()
@@ -161,40 +223,41 @@ func (c *standings) treeInsert(g float64, u int32) {
 	}
 	c.size++
 	if c.height == 0 {
-		c.leafInsert(c.root, g, u)
+		c.leafInsert(c.root, k)
 		return
 	}
 	nd := c.inners[c.root]
 	for level := c.height; ; level-- {
-		i := c.childFor(nd, g, u)
+		i := c.childFor(nd, k)
 		if level == 1 {
 			if c.leaves[nd.child[i]].n == leafCap {
 				if !c.shiftLeaf(nd, i) {
 					c.splitLeaf(nd, i)
 				}
-				i = c.childFor(nd, g, u)
+				i = c.childFor(nd, k)
 			}
 			nd.count[i]++
-			c.leafInsert(nd.child[i], g, u)
+			c.leafInsert(nd.child[i], k)
 			return
 		}
 		if c.inners[nd.child[i]].n == innerCap {
 			c.splitInner(nd, i, level == 2)
-			i = c.childFor(nd, g, u)
+			i = c.childFor(nd, k)
 		}
 		nd.count[i]++
 		nd = c.inners[nd.child[i]]
 	}
 }
 
-func (c *standings) leafInsert(id int32, g float64, u int32) {
+func (c *standings) leafInsert(id int32, k key) {
 	lf := c.leaves[id]
-	c.rec(u).leaf = id
-	j := c.leafPos(lf, g, u)
+	c.rec(k.u).leaf = id
+	j := c.leafPos(lf, k)
 	n := int(lf.n)
 	copy(lf.g[j+1:n+1], lf.g[j:n])
+	copy(lf.p[j+1:n+1], lf.p[j:n])
 	copy(lf.u[j+1:n+1], lf.u[j:n])
-	lf.g[j], lf.u[j] = g, u
+	lf.setKey(j, k)
 	lf.n++
 }
 
@@ -205,7 +268,7 @@ func (c *standings) growRoot() {
 	old := c.root
 	if c.height == 0 {
 		lf := c.leaves[old]
-		nd.insertAt(0, lf.g[0], lf.u[0], old, lf.n)
+		nd.insertAt(0, lf.key(0), old, lf.n)
 		c.leafParent[old] = id
 		c.root, c.height = id, 1
 		c.splitLeaf(nd, 0)
@@ -216,7 +279,7 @@ func (c *standings) growRoot() {
 	for i := 0; i < int(on.n); i++ {
 		cnt += on.count[i]
 	}
-	nd.insertAt(0, on.g[0], on.u[0], old, cnt)
+	nd.insertAt(0, on.key(0), old, cnt)
 	c.innerParent[old] = id
 	c.root = id
 	c.height++
@@ -230,6 +293,7 @@ func (c *standings) splitLeaf(p *innerNode, i int) {
 	half := int(l.n) / 2
 	k := int(l.n) - half
 	copy(r.g[:k], l.g[half:l.n])
+	copy(r.p[:k], l.p[half:l.n])
 	copy(r.u[:k], l.u[half:l.n])
 	r.n, l.n = int32(k), int32(half)
 	c.setLeaf(rid, r.u[:k])
@@ -240,7 +304,7 @@ func (c *standings) splitLeaf(p *innerNode, i int) {
 	}
 	l.next = rid
 	p.count[i] = l.n
-	p.insertAt(i+1, r.g[0], r.u[0], rid, r.n)
+	p.insertAt(i+1, r.key(0), rid, r.n)
 }
 
 // setLeaf records that users us live in leaf id.
@@ -270,6 +334,7 @@ func (c *standings) splitInner(p *innerNode, i int, leafKids bool) {
 	half := int(l.n) / 2
 	k := int(l.n) - half
 	copy(r.g[:k], l.g[half:l.n])
+	copy(r.p[:k], l.p[half:l.n])
 	copy(r.u[:k], l.u[half:l.n])
 	copy(r.child[:k], l.child[half:l.n])
 	copy(r.count[:k], l.count[half:l.n])
@@ -281,7 +346,7 @@ func (c *standings) splitInner(p *innerNode, i int, leafKids bool) {
 	}
 	r.n, l.n = int32(k), int32(half)
 	p.count[i] -= moved
-	p.insertAt(i+1, r.g[0], r.u[0], rid, moved)
+	p.insertAt(i+1, r.key(0), rid, moved)
 }
 
 // shiftLeaf makes room in the full leaf p.child[i] by moving entries to a
@@ -309,15 +374,17 @@ func (c *standings) moveLeafRight(p *innerNode, j, k int) {
 	a, b := c.leaves[p.child[j]], c.leaves[p.child[j+1]]
 	an, bn := int(a.n), int(b.n)
 	copy(b.g[k:bn+k], b.g[:bn])
+	copy(b.p[k:bn+k], b.p[:bn])
 	copy(b.u[k:bn+k], b.u[:bn])
 	copy(b.g[:k], a.g[an-k:an])
+	copy(b.p[:k], a.p[an-k:an])
 	copy(b.u[:k], a.u[an-k:an])
 	c.setLeaf(p.child[j+1], b.u[:k])
 	a.n -= int32(k)
 	b.n += int32(k)
 	p.count[j] -= int32(k)
 	p.count[j+1] += int32(k)
-	p.g[j+1], p.u[j+1] = b.g[0], b.u[0]
+	p.setKey(j+1, b.key(0))
 }
 
 // moveLeafLeft moves the first k entries of child j+1 to the end of child j.
@@ -325,29 +392,32 @@ func (c *standings) moveLeafLeft(p *innerNode, j, k int) {
 	a, b := c.leaves[p.child[j]], c.leaves[p.child[j+1]]
 	an, bn := int(a.n), int(b.n)
 	copy(a.g[an:an+k], b.g[:k])
+	copy(a.p[an:an+k], b.p[:k])
 	copy(a.u[an:an+k], b.u[:k])
 	c.setLeaf(p.child[j], a.u[an:an+k])
 	copy(b.g[:bn-k], b.g[k:bn])
+	copy(b.p[:bn-k], b.p[k:bn])
 	copy(b.u[:bn-k], b.u[k:bn])
 	a.n += int32(k)
 	b.n -= int32(k)
 	p.count[j] += int32(k)
 	p.count[j+1] -= int32(k)
-	p.g[j+1], p.u[j+1] = b.g[0], b.u[0]
+	p.setKey(j+1, b.key(0))
 }
 
-// treeRemoveUser deletes user u, whose key (g,u) is in the tree. In the common
+// treeRemoveUser deletes key k, which is in the tree. In the common
 // case it starts at u's leaf and walks up the parent links, without a
 // descent: when the leaf stays above its minimum fill and u is not its
 // first key. Only a leaf's first key can equal a separator (a separator is
 // a live key that bounds its child from below, hence the child's minimum),
 // so nothing above the leaf but the counts changes. Otherwise it falls back
 // to treeRemove, which rebalances on the way down.
-func (c *standings) treeRemoveUser(g float64, u int32) {
+func (c *standings) treeRemoveUser(k key) {
+	u := k.u
 	id := c.rec(u).leaf
 	lf := c.leaves[id]
 	if c.height > 0 && (lf.n <= leafMin || lf.u[0] == u) {
-		c.treeRemove(g, u)
+		c.treeRemove(k)
 		return
 	}
 	n := int(lf.n)
@@ -356,6 +426,7 @@ func (c *standings) treeRemoveUser(g float64, u int32) {
 		j++
 	}
 	copy(lf.g[j:n-1], lf.g[j+1:n])
+	copy(lf.p[j:n-1], lf.p[j+1:n])
 	copy(lf.u[j:n-1], lf.u[j+1:n])
 	lf.n--
 	c.size--
@@ -377,11 +448,12 @@ func (c *standings) treeRemoveUser(g float64, u int32) {
 	}
 }
 
-// moveInLeaf changes user u's key to (ng,u) within u's leaf and
+// moveInLeaf changes user k.u's key to k within its leaf and
 // reports whether it could: when the new key ranks strictly between the
 // leaf's first key and its last key other than u's. Then the leaf's first
 // key (the only one a separator can equal) stays, and no count changes.
-func (c *standings) moveInLeaf(ng float64, u int32) bool {
+func (c *standings) moveInLeaf(nk key) bool {
+	u := nk.u
 	lf := c.leaves[c.rec(u).leaf]
 	n := int(lf.n)
 	if n < 3 || lf.u[0] == u {
@@ -391,7 +463,7 @@ func (c *standings) moveInLeaf(ng float64, u int32) bool {
 	if lf.u[hi] == u {
 		hi--
 	}
-	if !c.before(lf.g[0], lf.u[0], ng, u) || !c.before(ng, u, lf.g[hi], lf.u[hi]) {
+	if !c.less(lf.key(0), nk) || !c.less(nk, lf.key(hi)) {
 		return false
 	}
 	j := 1
@@ -399,42 +471,44 @@ func (c *standings) moveInLeaf(ng float64, u int32) bool {
 		j++
 	}
 	copy(lf.g[j:n-1], lf.g[j+1:n])
+	copy(lf.p[j:n-1], lf.p[j+1:n])
 	copy(lf.u[j:n-1], lf.u[j+1:n])
 	lf.n--
-	k := c.leafPos(lf, ng, u)
+	k := c.leafPos(lf, nk)
 	copy(lf.g[k+1:n], lf.g[k:n-1])
+	copy(lf.p[k+1:n], lf.p[k:n-1])
 	copy(lf.u[k+1:n], lf.u[k:n-1])
-	lf.g[k], lf.u[k] = ng, u
+	lf.setKey(k, nk)
 	lf.n++
 	return true
 }
 
 // treeRemove deletes a key that is in the tree.
-func (c *standings) treeRemove(g float64, u int32) {
+func (c *standings) treeRemove(k key) {
 	c.size--
 	if c.height == 0 {
-		c.leafRemove(c.leaves[c.root], g, u)
+		c.leafRemove(c.leaves[c.root], k)
 		return
 	}
 	sepHit := false
 	nd := c.inners[c.root]
 	for level := c.height; ; level-- {
-		i := c.childFor(nd, g, u)
+		i := c.childFor(nd, k)
 		if level == 1 {
 			if c.leaves[nd.child[i]].n <= leafMin {
 				c.fixLeaf(nd, i)
-				i = c.childFor(nd, g, u)
+				i = c.childFor(nd, k)
 			}
 		} else if c.inners[nd.child[i]].n <= innerMin {
 			c.fixInner(nd, i, level == 2)
-			i = c.childFor(nd, g, u)
+			i = c.childFor(nd, k)
 		}
-		if i > 0 && nd.u[i] == u && nd.g[i] == g {
+		if i > 0 && nd.u[i] == k.u && nd.g[i] == k.g {
 			sepHit = true
 		}
 		nd.count[i]--
 		if level == 1 {
-			c.leafRemove(c.leaves[nd.child[i]], g, u)
+			c.leafRemove(c.leaves[nd.child[i]], k)
 			break
 		}
 		nd = c.inners[nd.child[i]]
@@ -446,29 +520,30 @@ func (c *standings) treeRemove(g float64, u int32) {
 		c.height--
 	}
 	if sepHit {
-		c.repairSeparators(g, u)
+		c.repairSeparators(k)
 	}
 }
 
-func (c *standings) leafRemove(lf *leafNode, g float64, u int32) {
-	j := c.leafPos(lf, g, u)
+func (c *standings) leafRemove(lf *leafNode, k key) {
+	j := c.leafPos(lf, k)
 	n := int(lf.n)
 	copy(lf.g[j:n-1], lf.g[j+1:n])
+	copy(lf.p[j:n-1], lf.p[j+1:n])
 	copy(lf.u[j:n-1], lf.u[j+1:n])
 	lf.n--
 }
 
 // repairSeparators replaces every consulted separator equal to the removed
-// key (g,u) by the smallest key of the child it bounds.
-func (c *standings) repairSeparators(g float64, u int32) {
+// key k by the smallest key of the child it bounds.
+func (c *standings) repairSeparators(k key) {
 	if c.height == 0 {
 		return
 	}
 	nd := c.inners[c.root]
 	for level := c.height; level > 0; level-- {
-		i := c.childFor(nd, g, u)
-		if i > 0 && nd.u[i] == u && nd.g[i] == g {
-			nd.g[i], nd.u[i] = c.minKey(nd.child[i], level-1)
+		i := c.childFor(nd, k)
+		if i > 0 && nd.u[i] == k.u && nd.g[i] == k.g {
+			nd.setKey(i, c.minKey(nd.child[i], level-1))
 		}
 		if level == 1 {
 			return
@@ -477,12 +552,11 @@ func (c *standings) repairSeparators(g float64, u int32) {
 	}
 }
 
-func (c *standings) minKey(id int32, level int) (float64, int32) {
+func (c *standings) minKey(id int32, level int) key {
 	for ; level > 0; level-- {
 		id = c.inners[id].child[0]
 	}
-	lf := c.leaves[id]
-	return lf.g[0], lf.u[0]
+	return c.leaves[id].key(0)
 }
 
 // fixLeaf gives the thin leaf p.child[i] more entries by merging it with a
@@ -497,6 +571,7 @@ func (c *standings) fixLeaf(p *innerNode, i int) {
 	if total <= leafCap*3/4 {
 		an, bn := int(a.n), int(b.n)
 		copy(a.g[an:an+bn], b.g[:bn])
+		copy(a.p[an:an+bn], b.p[:bn])
 		copy(a.u[an:an+bn], b.u[:bn])
 		c.setLeaf(p.child[j], a.u[an:an+bn])
 		a.n = int32(total)
@@ -530,11 +605,12 @@ func (c *standings) fixInner(p *innerNode, i int, leafKids bool) {
 	total := an + bn
 	if total <= innerCap*3/4 {
 		copy(a.g[an:total], b.g[:bn])
+		copy(a.p[an:total], b.p[:bn])
 		copy(a.u[an:total], b.u[:bn])
 		copy(a.child[an:total], b.child[:bn])
 		copy(a.count[an:total], b.count[:bn])
 		c.setParent(p.child[j], a.child[an:total], leafKids)
-		a.g[an], a.u[an] = p.g[j+1], p.u[j+1]
+		a.setKey(an, p.key(j+1))
 		a.n = int32(total)
 		c.freeInners = append(c.freeInners, p.child[j+1])
 		p.count[j] += p.count[j+1]
@@ -545,16 +621,18 @@ func (c *standings) fixInner(p *innerNode, i int, leafKids bool) {
 	if an > target {
 		k := an - target
 		copy(b.g[k:bn+k], b.g[:bn])
+		copy(b.p[k:bn+k], b.p[:bn])
 		copy(b.u[k:bn+k], b.u[:bn])
 		copy(b.child[k:bn+k], b.child[:bn])
 		copy(b.count[k:bn+k], b.count[:bn])
 		copy(b.g[:k], a.g[an-k:an])
+		copy(b.p[:k], a.p[an-k:an])
 		copy(b.u[:k], a.u[an-k:an])
 		copy(b.child[:k], a.child[an-k:an])
 		copy(b.count[:k], a.count[an-k:an])
 		c.setParent(p.child[j+1], b.child[:k], leafKids)
-		b.g[k], b.u[k] = p.g[j+1], p.u[j+1]
-		p.g[j+1], p.u[j+1] = b.g[0], b.u[0]
+		b.setKey(k, p.key(j+1))
+		p.setKey(j+1, b.key(0))
 		var moved int32
 		for t := 0; t < k; t++ {
 			moved += b.count[t]
@@ -566,17 +644,19 @@ func (c *standings) fixInner(p *innerNode, i int, leafKids bool) {
 	}
 	k := target - an
 	copy(a.g[an:an+k], b.g[:k])
+	copy(a.p[an:an+k], b.p[:k])
 	copy(a.u[an:an+k], b.u[:k])
 	copy(a.child[an:an+k], b.child[:k])
 	copy(a.count[an:an+k], b.count[:k])
 	c.setParent(p.child[j], a.child[an:an+k], leafKids)
-	a.g[an], a.u[an] = p.g[j+1], p.u[j+1]
-	p.g[j+1], p.u[j+1] = b.g[k], b.u[k]
+	a.setKey(an, p.key(j+1))
+	p.setKey(j+1, b.key(k))
 	var moved int32
 	for t := 0; t < k; t++ {
 		moved += b.count[t]
 	}
 	copy(b.g[:bn-k], b.g[k:bn])
+	copy(b.p[:bn-k], b.p[k:bn])
 	copy(b.u[:bn-k], b.u[k:bn])
 	copy(b.child[:bn-k], b.child[k:bn])
 	copy(b.count[:bn-k], b.count[k:bn])
@@ -586,18 +666,18 @@ func (c *standings) fixInner(p *innerNode, i int, leafKids bool) {
 }
 
 // rankOf returns the 0-based rank of a key that is in the tree.
-func (c *standings) rankOf(g float64, u int32) int {
+func (c *standings) rankOf(k key) int {
 	r := 0
 	id := c.root
 	for level := c.height; level > 0; level-- {
 		nd := c.inners[id]
-		i := c.childFor(nd, g, u)
+		i := c.childFor(nd, k)
 		for j := 0; j < i; j++ {
 			r += int(nd.count[j])
 		}
 		id = nd.child[i]
 	}
-	return r + c.leafPos(c.leaves[id], g, u)
+	return r + c.leafPos(c.leaves[id], k)
 }
 
 // rankOfUser returns the 0-based rank of user u, which is in the tree,
@@ -658,18 +738,29 @@ func (c *standings) forEachLive(fn func(u int32)) {
 	}
 }
 
-// buildTree replaces the tree by one holding keys gs/us, which must be in
-// rank order, with nodes filled to bulkFill/8 of capacity.
-func (c *standings) buildTree(gs []float64, us []int32) {
+// forEachLeaf calls fn with the users of every leaf, in rank order.
+func (c *standings) forEachLeaf(fn func(us []int32)) {
+	if c.size == 0 {
+		return
+	}
+	id, _ := c.kth(0)
+	for ; id >= 0; id = c.leaves[id].next {
+		lf := c.leaves[id]
+		fn(lf.u[:lf.n])
+	}
+}
+
+// buildTree replaces the tree by one holding keys, which must be in rank
+// order, with nodes filled to bulkFill/8 of capacity.
+func (c *standings) buildTree(keys []key) {
 	c.initTree()
-	n := len(gs)
+	n := len(keys)
 	if n == 0 {
 		return
 	}
 	type ref struct {
 		id    int32
-		g     float64
-		u     int32
+		k     key
 		count int32
 	}
 	per := leafCap * bulkFill / 8
@@ -689,8 +780,9 @@ func (c *standings) buildTree(gs []float64, us []int32) {
 			id = c.newLeaf()
 		}
 		lf := c.leaves[id]
-		copy(lf.g[:sz], gs[start:start+sz])
-		copy(lf.u[:sz], us[start:start+sz])
+		for j, k := range keys[start : start+sz] {
+			lf.setKey(j, k)
+		}
 		c.setLeaf(id, lf.u[:sz])
 		lf.n = int32(sz)
 		lf.prev = prev
@@ -698,7 +790,7 @@ func (c *standings) buildTree(gs []float64, us []int32) {
 			c.leaves[prev].next = id
 		}
 		prev = id
-		level = append(level, ref{id, lf.g[0], lf.u[0], int32(sz)})
+		level = append(level, ref{id, lf.key(0), int32(sz)})
 		start += sz
 	}
 	per = innerCap * bulkFill / 8
@@ -715,12 +807,13 @@ func (c *standings) buildTree(gs []float64, us []int32) {
 			nd := c.inners[id]
 			var cnt int32
 			for k, r := range level[start : start+sz] {
-				nd.g[k], nd.u[k], nd.child[k], nd.count[k] = r.g, r.u, r.id, r.count
+				nd.setKey(k, r.k)
+				nd.child[k], nd.count[k] = r.id, r.count
 				cnt += r.count
 			}
 			nd.n = int32(sz)
 			c.setParent(id, nd.child[:sz], c.height == 0)
-			next = append(next, ref{id, level[start].g, level[start].u, cnt})
+			next = append(next, ref{id, level[start].k, cnt})
 			start += sz
 		}
 		level = next

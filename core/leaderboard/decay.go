@@ -216,20 +216,16 @@ func (c *standings) reorderIfNeeded() {
 	if ordered {
 		return
 	}
-	us := make([]int32, 0, c.size)
-	c.forEachLive(func(u int32) { us = append(us, u) })
-	slices.SortFunc(us, func(a, b int32) int {
+	keys := make([]key, 0, c.size)
+	c.forEachLive(func(u int32) { keys = append(keys, c.keyOf(u)) })
+	slices.SortFunc(keys, func(a, b key) int {
 		switch {
-		case c.before(c.g(a), a, c.g(b), b):
+		case c.less(a, b):
 			return -1
-		case c.before(c.g(b), b, c.g(a), a):
+		case c.less(b, a):
 			return 1
 		}
 		return 0
 	})
-	gs := make([]float64, len(us))
-	for i, u := range us {
-		gs[i] = c.g(u)
-	}
-	c.buildTree(gs, us)
+	c.buildTree(keys)
 }

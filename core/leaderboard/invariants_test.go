@@ -20,12 +20,13 @@ func checkTree(t *testing.T, b *Board) {
 				require.Greater(t, int(lf.n), leafMin/2, "leaf %d underfull", id)
 			}
 			for j := 1; j < int(lf.n); j++ {
-				require.True(t, c.before(lf.g[j-1], lf.u[j-1], lf.g[j], lf.u[j]), "leaf %d out of order at %d", id, j)
+				require.True(t, c.less(lf.key(j-1), lf.key(j)), "leaf %d out of order at %d", id, j)
+				require.Equal(t, idPrefix(c.id(lf.u[j])), lf.p[j], "leaf %d prefix at %d", id, j)
 			}
 			for j := 0; j < int(lf.n); j++ {
 				require.Equal(t, c.g(lf.u[j]), lf.g[j], "leaf key differs from column")
 				require.Equal(t, id, c.rec(lf.u[j]).leaf, "user %d's leaf", lf.u[j])
-				require.Equal(t, c.rankOf(lf.g[j], lf.u[j]), c.rankOfUser(lf.u[j]), "rank by descent and by parent links differ")
+				require.Equal(t, c.rankOf(lf.key(j)), c.rankOfUser(lf.u[j]), "rank by descent and by parent links differ")
 			}
 			leavesInOrder = append(leavesInOrder, id)
 			return int(lf.n)
@@ -47,11 +48,10 @@ func checkTree(t *testing.T, b *Board) {
 			require.Equal(t, int(nd.count[i]), n, "count of child %d", i)
 			total += n
 			if i > 0 {
-				g, u := nd.g[i], nd.u[i]
-				mg, mu := c.minKey(nd.child[i], level-1)
-				require.False(t, c.before(mg, mu, g, u), "separator above child min")
-				pl, pp := c.lastKey(nd.child[i-1], level-1)
-				require.True(t, c.before(pl, pp, g, u), "separator not above left child")
+				sep, u := nd.key(i), nd.u[i]
+				require.Equal(t, idPrefix(c.id(u)), sep.p, "separator prefix")
+				require.False(t, c.less(c.minKey(nd.child[i], level-1), sep), "separator above child min")
+				require.True(t, c.less(c.lastKey(nd.child[i-1], level-1), sep), "separator not above left child")
 				require.GreaterOrEqual(t, c.lookup(string(c.id(u)), hashID(c.id(u))), int32(0), "separator refers to a removed user")
 			}
 		}
@@ -74,11 +74,11 @@ func checkTree(t *testing.T, b *Board) {
 	}
 }
 
-func (c *standings) lastKey(id int32, level int) (float64, int32) {
+func (c *standings) lastKey(id int32, level int) key {
 	for ; level > 0; level-- {
 		nd := c.inners[id]
 		id = nd.child[nd.n-1]
 	}
 	lf := c.leaves[id]
-	return lf.g[lf.n-1], lf.u[lf.n-1]
+	return lf.key(int(lf.n - 1))
 }

@@ -10,17 +10,20 @@
 //
 // The ranking is an order-statistic B+tree (per-child counts in inner nodes;
 // btree.go) rather than an indexable skip list. Both give O(log n) rank and
-// k-th entry, but the B+tree keeps 63 (G, user) pairs contiguously per leaf,
-// so a lookup touches about four nodes instead of ~20 scattered skip-list
-// nodes, it costs about 12–17 bytes per user instead of ~40 for nodes with
-// towers of links and spans, and it holds no Go pointer per user. Users live
+// k-th entry, but the B+tree keeps 63 keys (G, the id's first 8 bytes,
+// user) contiguously per leaf, so a lookup touches about four nodes instead
+// of ~20 scattered skip-list nodes, it costs about 20–25 bytes per user
+// instead of ~40 for nodes with towers of links and spans, and it holds no
+// Go pointer per user. The id prefix in the key lets an update place a user
+// among thousands with the same score (integer points) by comparing
+// numbers in the node, not the neighbours' ids in their records. Users live
 // in chunks of 40-byte records (G, last update, leaf, and the id itself when
 // it has at most 15 bytes) addressed by int32 (users.go), longer ids once in
 // a chunked byte arena, and an
 // open-addressing hash index (xxhash, linear probing; index.go) maps an id
 // to its user: no Go map and no per-user object, so the garbage collector has
-// almost nothing to scan. A million users with 13-byte ids take about 64
-// bytes of heap each (BenchmarkMemory).
+// almost nothing to scan (heap per user: BenchmarkMemory, and
+// BenchmarkMemoryScale for 18-digit ids).
 //
 // Nodes are searched by linear scans (independent loads) rather than
 // bisection (dependent loads). Every user knows its leaf and every node its
@@ -36,6 +39,8 @@
 // fingerprints spare the misses of other users' records), Rank about one
 // more (leaf and parent, fetched in parallel), and an update two or three
 // more (the old key's leaf, then the new key's descent and leaf).
+// UpdateMany overlaps these misses across the updates of a batch (see
+// warm).
 //
 // # Concurrency
 //
@@ -109,6 +114,7 @@ type standings struct {
 	userTable
 	userIndex
 	tree
+	warmSink uint32 // keeps warm's loads from being optimised away
 }
 
 // New returns an empty board. decayFactor is the fraction of a point kept
@@ -207,19 +213,56 @@ func (b *Board) UpdateMany(userIDs []string, points []float64, timestamps []int6
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for i, id := range userIDs {
-		err := checkUpdate(id, points[i])
-		if err == nil {
-			err = b.update(id, hashes[i], points[i], timestamps[i])
-		}
-		if err != nil {
-			refused++
-			if first == nil {
-				first = fmt.Errorf("update %d (user %q): %w", i, id, err)
+	for lo := 0; lo < len(userIDs); lo += warmRun {
+		hi := min(lo+warmRun, len(userIDs))
+		b.warm(userIDs[lo:hi], hashes[lo:hi])
+		for i := lo; i < hi; i++ {
+			id := userIDs[i]
+			err := checkUpdate(id, points[i])
+			if err == nil {
+				err = b.update(id, hashes[i], points[i], timestamps[i])
+			}
+			if err != nil {
+				refused++
+				if first == nil {
+					first = fmt.Errorf("update %d (user %q): %w", i, id, err)
+				}
 			}
 		}
 	}
 	return refused, first
+}
+
+// warmRun is how many updates UpdateMany warms at once: their buckets,
+// records, ids and leaves (a few KiB each) stay well inside L2.
+const warmRun = 128
+
+// warm loads what the updates of ids (hashes their hashes) will read: their
+// index buckets, then their records and ids, then the leaves holding them,
+// one pass per level. Within a pass the loads of different updates do not
+// depend on one another, so their cache misses overlap, where applying the
+// updates one by one waits for each miss in turn. It changes nothing: an
+// update in the run may still add or remove users before a later one.
+func (c *standings) warm(ids []string, hashes []uint64) {
+	if len(c.buckets) == 0 {
+		return
+	}
+	mask := uint64(len(c.buckets) - 1)
+	var sink uint32
+	for _, h := range hashes {
+		sink += c.buckets[h&mask].overflow
+	}
+	var us [warmRun]int32
+	for i, h := range hashes {
+		us[i] = c.lookup(ids[i], h)
+	}
+	for _, u := range us[:len(ids)] {
+		if u >= 0 {
+			lf := c.leaves[c.rec(u).leaf]
+			sink += uint32(lf.n) + uint32(lf.u[0]) + uint32(lf.p[0]) + uint32(lf.g[0])
+		}
+	}
+	c.warmSink = sink
 }
 
 // checkUpdate refuses what no board accepts: points that are not finite,
@@ -289,7 +332,7 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 			return ErrFull
 		}
 		c.indexInsert(nu, h)
-		c.treeInsert(ng, nu)
+		c.treeInsert(key{ng, idPrefix(id), nu})
 		if c.maxUsers > 0 && c.size > c.maxUsers {
 			lid, pos := c.kth(c.size - 1)
 			c.removeUser(c.leaves[lid].u[pos])
@@ -301,9 +344,10 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 		r.last = ts
 	}
 	if ng != old {
-		if !c.moveInLeaf(ng, u) {
-			c.treeRemoveUser(old, u)
-			c.treeInsert(ng, u)
+		pfx := idPrefix(id)
+		if !c.moveInLeaf(key{ng, pfx, u}) {
+			c.treeRemoveUser(key{old, pfx, u})
+			c.treeInsert(key{ng, pfx, u})
 		}
 		r.g = ng
 	}
@@ -324,7 +368,7 @@ func (b *Board) Remove(userID string) bool {
 }
 
 func (c *standings) removeUser(u int32) {
-	c.treeRemoveUser(c.g(u), u)
+	c.treeRemoveUser(c.keyOf(u))
 	c.indexDelete(u, hashID(c.id(u)))
 	c.freeUser(u)
 }

@@ -206,3 +206,76 @@ func TestLargeTreeModel(t *testing.T) {
 	assert.Equal(t, 0, b.Len())
 	assert.Empty(t, b.Top(10, 0))
 }
+
+// TestModelTies crowds many users onto few scores, with ids that share long
+// prefixes (snowflakes of one day, and ids equal in their first 8 bytes or
+// differing only in trailing zero bytes, which the tree's id prefix cannot
+// tell apart), so the order among ties rests on the full-id fallback.
+func TestModelTies(t *testing.T) {
+	snow := snowflakeIDs(400, 9)
+	var ids []string
+	for i, s := range snow {
+		ids = append(ids, s[:10]+snow[(i*7)%len(snow)][10:]) // shared leading digits
+	}
+	for _, stem := range []string{"", "a", "abcdefgh", "abcdefg", "snowflak"} {
+		for _, tail := range []string{"", "\x00", "\x00\x00", "\x01", "0", "00", "1", "\xc3\xa9"} {
+			ids = append(ids, stem+tail)
+		}
+	}
+	for _, decay := range []float64{1, 0.95} {
+		t.Run(fmt.Sprint(decay), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(11, uint64(decay*100)))
+			b, err := New(decay, 0)
+			require.NoError(t, err)
+			m := newModel(decay, 0)
+			ts := int64(1_700_000_000)
+			for op := range 8000 {
+				id := ids[rng.IntN(len(ids))]
+				if rng.IntN(25) == 0 {
+					_, had := m.ups[id]
+					m.remove(id)
+					require.Equal(t, had, b.Remove(id))
+				} else {
+					p := float64(1 + rng.IntN(12)) // few distinct totals
+					if rng.IntN(4) == 0 {
+						p = -p
+					}
+					require.NoError(t, b.Update(id, p, ts))
+					m.update(id, p, ts)
+				}
+				if op%1000 == 0 || op == 7999 {
+					checkTree(t, b)
+					checkBoard(t, b, m, float64(ts), rng)
+				}
+			}
+		})
+	}
+}
+
+// TestManyTiesLargeTree puts 1,000 integer scores under 60,000 snowflake
+// ids, so whole subtrees share one score, then moves users among them.
+func TestManyTiesLargeTree(t *testing.T) {
+	ids := snowflakeIDs(60000, 10)
+	rng := rand.New(rand.NewPCG(12, 12))
+	b, err := New(1, 0)
+	require.NoError(t, err)
+	m := newModel(1, 0)
+	for _, id := range ids {
+		p := float64(1 + rng.IntN(1000))
+		require.NoError(t, b.Update(id, p, 1))
+		m.update(id, p, 1)
+	}
+	for i := range 60000 {
+		id := ids[rng.IntN(len(ids))]
+		if i%4 == 3 {
+			b.Remove(id)
+			m.remove(id)
+			continue
+		}
+		p := float64(rng.IntN(9) - 4)
+		require.NoError(t, b.Update(id, p, 1))
+		m.update(id, p, 1)
+	}
+	checkTree(t, b)
+	checkBoard(t, b, m, 1, rng)
+}

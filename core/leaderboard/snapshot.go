@@ -1,8 +1,10 @@
 package leaderboard
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -10,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/cespare/xxhash/v2"
 )
@@ -35,13 +38,6 @@ import (
 // rule of Update applies (see decay.go): a landmark or last_update further
 // in the future than the horizon fails the whole load.
 
-type snapshotOut struct {
-	DecayFactor float64    `json:"decay_factor"`
-	MaxUsers    int        `json:"max_users"`
-	Landmark    int64      `json:"landmark"`
-	Entries     []entryOut `json:"entries"`
-}
-
 type entryOut struct {
 	UserID     string  `json:"user_id"`
 	Score      float64 `json:"score"`
@@ -49,14 +45,8 @@ type entryOut struct {
 	G          float64 `json:"g"`
 }
 
-// Pointers and raw numbers tell a missing key or a wrong type from a zero.
-type snapshotIn struct {
-	DecayFactor *float64         `json:"decay_factor"`
-	MaxUsers    json.RawMessage  `json:"max_users"`
-	Landmark    json.RawMessage  `json:"landmark"`
-	Entries     *[]*snapshotItem `json:"entries"`
-}
-
+// snapshotItem is one decoded entry: pointers and raw numbers tell a
+// missing key or a wrong type from a zero.
 type snapshotItem struct {
 	UserID     *string         `json:"user_id"`
 	Score      *float64        `json:"score"`
@@ -64,32 +54,153 @@ type snapshotItem struct {
 	G          *float64        `json:"g"`
 }
 
-// WriteSnapshot writes the board as JSON in the original's format.
+// snapshotHeader is the snapshot's top level without its entries.
+type snapshotHeader struct {
+	DecayFactor float64 `json:"decay_factor"`
+	MaxUsers    int     `json:"max_users"`
+	Landmark    int64   `json:"landmark"`
+}
+
+// WriteSnapshot writes the board as JSON in the original's format. It
+// streams the entries to w under the read lock, so updates wait until the
+// whole snapshot is written (queries do not); it holds no copy of the
+// board.
 func (b *Board) WriteSnapshot(w io.Writer) error {
 	b.mu.RLock()
-	s := snapshotOut{
-		DecayFactor: b.factor,
-		MaxUsers:    b.maxUsers,
-		Landmark:    b.landmark,
-		Entries:     make([]entryOut, 0, b.size),
-	}
-	b.forEachLive(func(u int32) {
-		r := b.rec(u)
-		last := r.last
-		s.Entries = append(s.Entries, entryOut{
-			UserID:     string(b.id(u)),
-			Score:      scale(r.g, b.exponentAt(float64(last))),
-			LastUpdate: last,
-			G:          r.g,
-		})
-	})
-	b.mu.RUnlock()
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(&s); err != nil {
+	defer b.mu.RUnlock()
+	if err := b.writeSnapshot(w); err != nil {
 		return fmt.Errorf("leaderboard: write snapshot: %w", err)
 	}
 	return nil
+}
+
+// writeSnapshot writes what one json.Encoder (HTML escaping off) would
+// write for the whole snapshot, one entry at a time.
+func (c *standings) writeSnapshot(w io.Writer) error {
+	bw, ok := w.(*bufio.Writer)
+	if !ok {
+		bw = bufio.NewWriterSize(w, 1<<16)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(snapshotHeader{c.factor, c.maxUsers, c.landmark}); err != nil {
+		return err
+	}
+	bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("}\n")))
+	bw.WriteString(`,"entries":[`)
+	first := true
+	var err error
+	var line []byte
+	c.forEachLeaf(func(us []int32) {
+		// Rank order is random in memory: touch the leaf's records, then
+		// their ids, each pass of independent loads, so that the misses
+		// overlap instead of costing two in a row per entry.
+		c.warmIDs(us)
+		for _, u := range us {
+			if err != nil {
+				return
+			}
+			err = c.writeEntry(bw, &line, enc, &buf, u, first)
+			first = false
+		}
+	})
+	if err != nil {
+		return err
+	}
+	bw.WriteString("]}\n")
+	return bw.Flush()
+}
+
+// warmIDs loads the records and ids of users us (see writeSnapshot).
+func (c *standings) warmIDs(us []int32) {
+	var sink uint32
+	for _, u := range us {
+		sink += c.rec(u).ref
+	}
+	for _, u := range us {
+		if r := c.rec(u); r.short[inlineMax] == longID {
+			sink += uint32(c.arena.chunks[r.ref>>arenaChunkBits][r.ref&arenaChunkMask])
+		}
+	}
+	c.warmSink = sink
+}
+
+// writeEntry writes user u's entry to bw, after a comma unless first;
+// line is scratch space kept between calls.
+func (c *standings) writeEntry(bw *bufio.Writer, line *[]byte, enc *json.Encoder, buf *bytes.Buffer, u int32, first bool) error {
+	r := c.rec(u)
+	b := (*line)[:0]
+	if !first {
+		b = append(b, ',')
+	}
+	b, err := appendEntry(b, enc, buf, r.id(&c.arena), scale(r.g, c.exponentAt(float64(r.last))), r.last, r.g)
+	*line = b
+	if err != nil {
+		return err
+	}
+	_, err = bw.Write(b)
+	return err
+}
+
+// appendEntry appends what enc would write for the entry (without its
+// newline): numbers and plain ASCII ids are formatted here, as
+// encoding/json formats them (TestAppendEntryMatchesEncodingJSON), and ids
+// that need escaping are quoted by enc, through buf.
+func appendEntry(b []byte, enc *json.Encoder, buf *bytes.Buffer, id []byte, score float64, last int64, g float64) ([]byte, error) {
+	b = append(b, `{"user_id":`...)
+	if plainJSON(id) {
+		b = append(b, '"')
+		b = append(b, id...)
+		b = append(b, '"')
+	} else {
+		buf.Reset()
+		if err := enc.Encode(unsafe.String(unsafe.SliceData(id), len(id))); err != nil {
+			return b, err
+		}
+		b = append(b, buf.Bytes()[:buf.Len()-1]...)
+	}
+	b = append(b, `,"score":`...)
+	b, err := appendJSONFloat(b, score)
+	if err != nil {
+		return b, err
+	}
+	b = append(b, `,"last_update":`...)
+	b = strconv.AppendInt(b, last, 10)
+	b = append(b, `,"g":`...)
+	b, err = appendJSONFloat(b, g)
+	return append(b, '}'), err
+}
+
+// plainJSON reports whether id is printable ASCII that a JSON string holds
+// unescaped.
+func plainJSON(id []byte) bool {
+	for _, c := range id {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// appendJSONFloat formats f as encoding/json does (ES6 number style).
+func appendJSONFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return b, &json.UnsupportedValueError{Str: strconv.FormatFloat(f, 'g', -1, 64)}
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 → e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, nil
 }
 
 // ReadSnapshot replaces the board's contents, decay factor and max users
@@ -97,14 +208,12 @@ func (b *Board) WriteSnapshot(w io.Writer) error {
 // snapshot (see the package's snapshot format) yields an error wrapping
 // ErrSnapshot, and input longer than MaxSnapshotSize one that also wraps
 // ErrSnapshotTooLarge (reading stops there); on any error the board is
-// unchanged. When the snapshot holds
-// more entries than its max_users, the top max_users are kept.
+// unchanged. When the snapshot holds more entries than its max_users, the
+// top max_users are kept. The snapshot is decoded entry by entry into a
+// new board, swapped in when complete: a load needs about one board's
+// memory beside the current one.
 func (b *Board) ReadSnapshot(r io.Reader) error {
-	data, err := readBounded(r, 512)
-	if err != nil {
-		return fmt.Errorf("leaderboard: read snapshot: %w", err)
-	}
-	c, err := parseSnapshot(data)
+	c, err := readStandings(r)
 	if err != nil {
 		return err
 	}
@@ -127,125 +236,300 @@ func parseInt(raw json.RawMessage) (int64, bool) {
 	return v, err == nil
 }
 
-func parseSnapshot(data []byte) (*standings, error) {
-	if len(bytes.TrimSpace(data)) == 0 {
+// readStandings decodes a snapshot from r, entry by entry, into new
+// standings. Users go straight into the new user table and index (which
+// also finds duplicate ids); their G is settled once the whole top level
+// is known, since nothing orders its keys; then they are sorted and the
+// tree is built in one pass.
+func readStandings(r io.Reader) (*standings, error) {
+	src := &snapshotReader{r: r, limit: maxSnapshotBytes}
+	c, err := decodeSnapshot(json.NewDecoder(src))
+	if src.err != nil {
+		if errors.Is(src.err, ErrSnapshotTooLarge) || errors.Is(src.err, errNotUTF8) {
+			return nil, fmt.Errorf("%w: %w", ErrSnapshot, src.err)
+		}
+		return nil, fmt.Errorf("leaderboard: read snapshot: %w", src.err)
+	}
+	return c, err
+}
+
+func decodeSnapshot(dec *json.Decoder) (*standings, error) {
+	tok, err := dec.Token()
+	if err == io.EOF {
 		return nil, snapshotErr("empty input")
 	}
-	if !utf8.Valid(data) {
-		return nil, snapshotErr("not UTF-8")
-	}
-	var in snapshotIn
-	if err := json.Unmarshal(data, &in); err != nil {
+	if err != nil {
 		return nil, snapshotErr("%v", err)
 	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, snapshotErr("not an object")
+	}
+	var (
+		decay           *float64
+		maxRaw, landRaw json.RawMessage
+		ld              loader
+		sawEntries      bool
+		landmarkFirst   bool
+	)
+	ld.c = &standings{userTable: newUserTable()}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, snapshotErr("%v", err)
+		}
+		name, _ := tok.(string)
+		var raw json.RawMessage
+		// encoding/json matches field names regardless of case.
+		switch {
+		case strings.EqualFold(name, "entries"):
+			if sawEntries {
+				return nil, snapshotErr("entries given twice")
+			}
+			landmarkFirst = landRaw != nil
+			present, err := ld.entries(dec, landmarkFirst)
+			if err != nil {
+				return nil, err
+			}
+			sawEntries = present
+			continue
+		case strings.EqualFold(name, "decay_factor"):
+			if err := dec.Decode(&raw); err != nil {
+				return nil, snapshotErr("%v", err)
+			}
+			if err := json.Unmarshal(raw, &decay); err != nil {
+				return nil, snapshotErr("decay_factor: %v", err)
+			}
+			continue
+		}
+		if err := dec.Decode(&raw); err != nil {
+			return nil, snapshotErr("%v", err)
+		}
+		switch {
+		case strings.EqualFold(name, "max_users"):
+			maxRaw = raw
+		case strings.EqualFold(name, "landmark"):
+			landRaw = raw
+			if string(raw) == "null" {
+				landRaw = nil
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, snapshotErr("%v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, snapshotErr("data after the snapshot")
+	}
 	switch {
-	case in.DecayFactor == nil:
+	case decay == nil:
 		return nil, snapshotErr("missing decay_factor")
-	case in.MaxUsers == nil:
+	case maxRaw == nil:
 		return nil, snapshotErr("missing max_users")
-	case in.Entries == nil:
+	case !sawEntries:
 		return nil, snapshotErr("missing entries")
 	}
-	maxUsers, ok := parseInt(in.MaxUsers)
+	maxUsers, ok := parseInt(maxRaw)
 	if !ok || maxUsers < 0 || maxUsers > math.MaxInt {
-		return nil, snapshotErr("max_users %s is not a non-negative integer", in.MaxUsers)
+		return nil, snapshotErr("max_users %s is not a non-negative integer", maxRaw)
 	}
-	c, err := newStandings(*in.DecayFactor, int(maxUsers))
+	c, err := newStandings(*decay, int(maxUsers))
 	if err != nil {
-		return nil, snapshotErr("decay_factor %v: %v", *in.DecayFactor, err)
+		return nil, snapshotErr("decay_factor %v: %v", *decay, err)
 	}
-	items := *in.Entries
-	if len(items) >= maxUserSlots {
-		return nil, snapshotErr("too many entries")
-	}
-	exact := in.Landmark != nil
+	exact := landRaw != nil
 	if exact {
-		l, ok := parseInt(in.Landmark)
+		l, ok := parseInt(landRaw)
 		if !ok {
-			return nil, snapshotErr("landmark %s is not an integer", in.Landmark)
+			return nil, snapshotErr("landmark %s is not an integer", landRaw)
 		}
 		if err := c.checkFuture(l); err != nil {
 			return nil, fmt.Errorf("%w: landmark: %w", ErrSnapshot, err)
 		}
 		c.landmark = l
 	}
-	type loaded struct {
-		id    string
-		score float64
-		last  int64
-		g     float64
-		hasG  bool
+	c.userTable, c.userIndex = ld.c.userTable, ld.c.userIndex
+	n := int(c.uhigh)
+	// The horizon rule of Update: a last_update beyond it (as with a
+	// timestamp in milliseconds) would, as the landmark, zero every other
+	// entry, so the file is refused rather than loaded wrong.
+	for u := range int32(n) {
+		if err := c.checkFuture(c.rec(u).last); err != nil {
+			return nil, fmt.Errorf("%w: entry %q: %w", ErrSnapshot, c.id(u), err)
+		}
 	}
-	es := make([]loaded, len(items))
-	for i, it := range items {
+	// Without a landmark in the file it is the latest last_update, so every
+	// weight is at most 1.
+	if !exact && n > 0 {
+		c.landmark = c.rec(0).last
+		for u := range int32(n) {
+			c.landmark = max(c.landmark, c.rec(u).last)
+		}
+	}
+	keys := make([]key, n)
+	for u := range int32(n) {
+		r := c.rec(u)
+		// r.g holds the entry's G when the landmark preceded the entries
+		// and the entry had one, its score otherwise.
+		switch {
+		case exact && landmarkFirst && !ld.fromScore(u):
+		case exact && !landmarkFirst && !math.IsNaN(ld.gAside[u]):
+			r.g = ld.gAside[u]
+		default:
+			r.g = scale(r.g, -c.exponentAt(float64(r.last)))
+		}
+		keys[u] = key{r.g, idPrefix(r.id(&c.arena)), u}
+	}
+	ld = loader{}
+	slices.SortFunc(keys, func(a, b key) int {
+		switch {
+		case c.less(a, b):
+			return -1
+		case c.less(b, a):
+			return 1
+		}
+		return 0
+	})
+	if c.maxUsers > 0 && len(keys) > c.maxUsers {
+		for _, k := range keys[c.maxUsers:] {
+			c.indexDelete(k.u, hashID(c.id(k.u)))
+			c.freeUser(k.u)
+		}
+		keys = keys[:c.maxUsers]
+	}
+	c.buildTree(keys)
+	return c, nil
+}
+
+// loader holds the users decoded so far and what settles their G.
+type loader struct {
+	c        *standings
+	needConv []uint64  // bit u: user u's G comes from its score
+	gAside   []float64 // per user, its "g" (NaN if none), when the landmark follows the entries
+}
+
+func (ld *loader) fromScore(u int32) bool { return ld.needConv[u>>6]&(1<<(u&63)) != 0 }
+
+// entries decodes the value of "entries", adding each entry as a user, and
+// reports whether it was present (not null).
+func (ld *loader) entries(dec *json.Decoder, landmarkFirst bool) (bool, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return false, snapshotErr("entries: %v", err)
+	}
+	if tok == nil {
+		return false, nil
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		return false, snapshotErr("entries is not an array")
+	}
+	c := ld.c
+	for i := 0; dec.More(); i++ {
+		var it *snapshotItem
+		if err := dec.Decode(&it); err != nil {
+			return false, snapshotErr("entry %d: %v", i, err)
+		}
 		if it == nil || it.UserID == nil || it.Score == nil || it.LastUpdate == nil {
-			return nil, snapshotErr("entry %d: user_id, score and last_update are required", i)
+			return false, snapshotErr("entry %d: user_id, score and last_update are required", i)
 		}
 		last, ok := parseInt(it.LastUpdate)
 		if !ok {
-			return nil, snapshotErr("entry %d: last_update %s is not an integer", i, it.LastUpdate)
+			return false, snapshotErr("entry %d: last_update %s is not an integer", i, it.LastUpdate)
 		}
-		// The horizon rule of Update: a last_update beyond it (as with a
-		// timestamp in milliseconds) would, as the landmark, zero every
-		// other entry, so the file is refused rather than loaded wrong.
-		if err := c.checkFuture(last); err != nil {
-			return nil, fmt.Errorf("%w: entry %q: %w", ErrSnapshot, *it.UserID, err)
+		if i >= maxUserSlots-1 {
+			return false, snapshotErr("too many entries")
 		}
-		es[i] = loaded{id: *it.UserID, score: *it.Score, last: last}
-		if exact && it.G != nil {
-			es[i].g, es[i].hasG = *it.G, true
+		id := *it.UserID
+		h := xxhash.Sum64String(id)
+		if c.lookup(id, h) >= 0 {
+			return false, snapshotErr("duplicate user_id %q", id)
 		}
-	}
-	in = snapshotIn{} // let the decoded tree go before building
-	items = nil
-
-	byID := make([]int32, len(es))
-	for i := range byID {
-		byID[i] = int32(i)
-	}
-	slices.SortFunc(byID, func(a, b int32) int { return strings.Compare(es[a].id, es[b].id) })
-	for i := 1; i < len(byID); i++ {
-		if es[byID[i]].id == es[byID[i-1]].id {
-			return nil, snapshotErr("duplicate user_id %q", es[byID[i]].id)
+		g, conv := *it.Score, true
+		if landmarkFirst && it.G != nil {
+			g, conv = *it.G, false
 		}
-	}
-	byID = nil
-
-	// Without a landmark in the file it is the latest last_update, so every
-	// weight is at most 1.
-	if !exact && len(es) > 0 {
-		c.landmark = es[0].last
-		for _, e := range es {
-			c.landmark = max(c.landmark, e.last)
-		}
-	}
-	for i := range es {
-		if !es[i].hasG {
-			es[i].g = scale(es[i].score, -c.exponentAt(float64(es[i].last)))
-		}
-	}
-	slices.SortFunc(es, func(a, b loaded) int {
-		switch {
-		case a.g > b.g:
-			return -1
-		case a.g < b.g:
-			return 1
-		}
-		return strings.Compare(a.id, b.id)
-	})
-	if c.maxUsers > 0 && len(es) > c.maxUsers {
-		es = es[:c.maxUsers]
-	}
-	gs := make([]float64, len(es))
-	us := make([]int32, len(es))
-	for i, e := range es {
-		u, ok := c.newUser(e.id, e.g, e.last)
+		u, ok := c.newUser(id, g, last)
 		if !ok {
-			return nil, snapshotErr("user ids exceed the board's capacity")
+			return false, snapshotErr("user ids exceed the board's capacity")
 		}
-		c.indexInsert(u, xxhash.Sum64String(e.id))
-		gs[i], us[i] = e.g, u
+		c.indexInsert(u, h)
+		if u>>6 >= int32(len(ld.needConv)) {
+			ld.needConv = append(ld.needConv, 0)
+		}
+		if conv {
+			ld.needConv[u>>6] |= 1 << (u & 63)
+		}
+		if !landmarkFirst {
+			aside := math.NaN()
+			if it.G != nil {
+				aside = *it.G
+			}
+			ld.gAside = append(ld.gAside, aside)
+		}
 	}
-	c.buildTree(gs, us)
-	return c, nil
+	if _, err := dec.Token(); err != nil {
+		return false, snapshotErr("entries: %v", err)
+	}
+	return true, nil
+}
+
+var errNotUTF8 = errors.New("not UTF-8")
+
+// snapshotReader passes a snapshot through, failing with an error wrapping
+// ErrSnapshotTooLarge past limit bytes and with errNotUTF8 at bytes that
+// are not UTF-8 (encoding/json would quietly replace them), and keeps the
+// first error it returned.
+type snapshotReader struct {
+	r       io.Reader
+	limit   int64
+	n       int64
+	partial []byte // an incomplete UTF-8 sequence at the end of the last read
+	err     error
+}
+
+func (s *snapshotReader) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	k, err := s.r.Read(p)
+	s.n += int64(k)
+	if s.n > s.limit {
+		s.err = fmt.Errorf("%w (%d bytes)", ErrSnapshotTooLarge, s.limit)
+		return 0, s.err
+	}
+	if !s.validUTF8(p[:k], err == io.EOF) {
+		s.err = errNotUTF8
+		return 0, s.err
+	}
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return k, err
+}
+
+// validUTF8 checks b, continuing an incomplete sequence from the last
+// read and keeping one at b's end for the next (or failing on it at eof).
+func (s *snapshotReader) validUTF8(b []byte, eof bool) bool {
+	if len(s.partial) > 0 {
+		b = append(s.partial, b...)
+		s.partial = nil
+	}
+	tail := len(b)
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				tail = i
+			}
+			break
+		}
+	}
+	if !utf8.Valid(b[:tail]) {
+		return false
+	}
+	if tail < len(b) {
+		if eof {
+			return false
+		}
+		s.partial = append([]byte(nil), b[tail:]...)
+	}
+	return true
 }

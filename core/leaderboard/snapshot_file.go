@@ -2,10 +2,8 @@ package leaderboard
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -15,12 +13,11 @@ import (
 )
 
 // MaxSnapshotSize is the largest snapshot, in bytes, that Load and
-// ReadSnapshot read; longer input is refused with ErrSnapshotTooLarge before
-// it can exhaust memory (a growing file or an endless reader stops there).
-// 16 GiB holds about 200 million entries with short ids, far beyond what a
-// board of this kind holds in practice, while a board at its 2^31 user
-// ceiling could not be reloaded in any sane amount of memory anyway: parsing
-// takes several times the file's size.
+// ReadSnapshot read; longer input is refused with ErrSnapshotTooLarge (a
+// growing file or an endless reader stops there, instead of loading for
+// ever). 16 GiB holds about 200 million entries with short ids, far beyond
+// what a board of this kind holds in practice. Loading streams the file: it
+// needs memory for the new board, not for the file.
 const MaxSnapshotSize int64 = 16 << 30
 
 // maxSnapshotBytes is MaxSnapshotSize; tests lower it.
@@ -39,24 +36,6 @@ var (
 	// unchanged.
 	ErrNotRegularFile = errors.New("not a regular file")
 )
-
-// readBounded reads r to its end, refusing more than maxSnapshotBytes.
-// sizeHint presizes the buffer.
-func readBounded(r io.Reader, sizeHint int64) ([]byte, error) {
-	limit := maxSnapshotBytes
-	var buf bytes.Buffer
-	if sizeHint > 0 && sizeHint <= limit {
-		buf.Grow(int(sizeHint) + 512)
-	}
-	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if n > limit {
-		return nil, fmt.Errorf("%w: %w (%d bytes)", ErrSnapshot, ErrSnapshotTooLarge, limit)
-	}
-	return buf.Bytes(), nil
-}
 
 // openRegular opens path for reading only if it is a regular file. The
 // Stat refuses a FIFO or device without opening it (opening some devices
@@ -129,11 +108,7 @@ func (b *Board) Load(path string) error {
 	if fi.Size() > maxSnapshotBytes {
 		return fmt.Errorf("leaderboard: load %s: %w: %w (%d bytes)", path, ErrSnapshot, ErrSnapshotTooLarge, maxSnapshotBytes)
 	}
-	data, err := readBounded(f, fi.Size())
-	if err != nil {
-		return fmt.Errorf("leaderboard: load %s: %w", path, err)
-	}
-	c, err := parseSnapshot(data)
+	c, err := readStandings(bufio.NewReaderSize(f, 1<<16))
 	if err != nil {
 		return fmt.Errorf("leaderboard: load %s: %w", path, err)
 	}
