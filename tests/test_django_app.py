@@ -199,6 +199,25 @@ def test_a_dotted_path_sink(tmp_path):
     assert sorted(e["user_id"] for e in lines) == [f"u{i}" for i in range(10)]
 
 
+def test_a_closed_processor_or_board_is_replaced(tmp_path):
+    db, out = str(tmp_path / "app.sqlite3"), tmp_path / "events.jsonl"
+    env = app_env(db, {"sink": "appsite.sinks.to_file"}, ENGAGEHUB_SINK_FILE=str(out))
+    site_script("""
+        from engagehub_native.django import get_leaderboard, get_processor
+        first = get_processor()
+        first.push("message", "before", "c")
+        first.close()
+        second = get_processor()
+        assert second is not first and not second.closed
+        second.push("message", "after", "c")
+        board = get_leaderboard()
+        board.close()
+        assert get_leaderboard() is not board and len(get_leaderboard()) == 0
+    """, env)
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(e["user_id"] for e in lines) == ["after", "before"]
+
+
 # -- the leaderboard, snapshots and the commands -----------------------------------
 
 def test_snapshot_restore_rebuild_and_stats(tmp_path):

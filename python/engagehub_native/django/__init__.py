@@ -74,13 +74,14 @@ def get_processor():
 
     Its batches go to the configured sink on its dispatcher threads;
     pending events are delivered at interpreter exit (``exit_timeout``).
+    After someone closed it, the next call creates a new one.
     """
     global _processor, _processor_pid
     pid = os.getpid()
-    if _processor_pid == pid:
+    if _processor_pid == pid and not _processor.closed:
         return _processor
     with _lock:
-        if _processor_pid != pid:
+        if _processor_pid != pid or _processor.closed:  # a closed one is replaced
             from .. import EventStreamProcessor, ForkedProcessError
             from . import conf, sinks
 
@@ -109,10 +110,10 @@ def get_leaderboard():
     """
     global _board, _board_pid
     pid = os.getpid()
-    if _board_pid == pid:
+    if _board_pid == pid and not _board.closed:
         return _board
     with _lock:
-        if _board_pid != pid:
+        if _board_pid != pid or _board.closed:  # a closed one is replaced
             from .. import ForkedProcessError, Leaderboard
             from . import conf
 
