@@ -133,7 +133,7 @@ func eh_proc_push_many(h C.uint64_t, fields *C.char, fieldsLen C.size_t, timesta
 		return ehOK
 	}
 	// The events keep their strings, which share the one copy readStrings
-	// makes (it lives until the last of them is delivered).
+	// makes, until they are analysed (ForgetFields drops them then).
 	columns, err := readStrings(fields, fieldsLen, 2*n)
 	if err != nil {
 		return fail(err)

@@ -298,11 +298,11 @@ class Leaderboard(NativeObject):
             refused)
         if not status:
             return
-        if raise_refusals or not refused[0]:
-            check(status)
         try:
             check(status)
         except Exception as exc:
+            if raise_refusals or not refused[0]:
+                raise
             # Those updates returned long ago: report the refusals, keep the rest.
             logger.error("leaderboard: %d staged updates were refused: %s", refused[0], exc)
 
