@@ -29,7 +29,9 @@ import threading
 import time
 import weakref
 from array import array
+from collections import deque
 from itertools import chain, islice, repeat
+from operator import add
 from time import time as _time
 from typing import Any, Callable, Iterable, NamedTuple, Optional, Sequence
 
@@ -49,6 +51,12 @@ _SLICE_MS = 100
 _STAGE = 1024
 #: Fields per staged event: type, user id, channel id, timestamp.
 _FIELDS = 4
+#: Longest event (its three strings' characters together) that may wait in
+#: the staging list: a longer one goes straight into the engine or is
+#: refused, so the staging list holds at most _STAGE * _SMALL characters.
+_SMALL = 1024
+#: Default bound on the size of the events a processor holds (see max_pending_bytes).
+_MAX_PENDING_BYTES = 256 * 2**20
 _INT64_MAX = _args.INT64_MAX
 
 
@@ -93,6 +101,13 @@ class EventStreamProcessor:
 
     Without a callback, analysed events are kept (at most ``max_pending``)
     until one is set; then the buffer backs up and pushes are refused.
+    Whatever the counts, the events held (in the ring, kept or being
+    delivered) never take more than ``max_pending_bytes`` (their strings'
+    UTF-8 ids and type characters, default 256 MiB): beyond it, pushes wait
+    in the staging list and then are refused, as when the ring is full. One
+    event larger than the bound alone still passes when nothing else is
+    held. Events longer than 1024 characters never wait in the staging
+    list: they go straight into the engine, or are refused.
     Dispatcher threads never keep the interpreter from exiting: at exit,
     pending events are delivered within ``exit_timeout`` seconds. Use
     ``with EventStreamProcessor(...) as p:`` or :meth:`close`; a processor
@@ -106,12 +121,14 @@ class EventStreamProcessor:
                  on_flush: Optional[Callback] = None, on_error: Optional[ErrorHook] = None,
                  columnar: bool = False, max_attempts: int = 3, retry_backoff: float = 0.05,
                  exit_timeout: float = 10.0, max_pending: int = 0, hll_precision: int = 14,
-                 topk_capacity: int = 1024) -> None:
+                 topk_capacity: int = 1024,
+                 max_pending_bytes: int = _MAX_PENDING_BYTES) -> None:
         pipeline = _Pipeline(
             buffer_size=buffer_size, batch_size=batch_size, flush_interval=flush_interval,
             num_threads=num_threads, on_flush=on_flush, on_error=on_error, columnar=columnar,
             max_attempts=max_attempts, retry_backoff=retry_backoff, exit_timeout=exit_timeout,
-            max_pending=max_pending, hll_precision=hll_precision, topk_capacity=topk_capacity)
+            max_pending=max_pending, hll_precision=hll_precision, topk_capacity=topk_capacity,
+            max_pending_bytes=max_pending_bytes)
         self._pipeline = pipeline
         # The hot path's state: the staging list (never replaced) and how
         # many fields it may hold; _seal() sets _room to -1, so every push
@@ -171,8 +188,10 @@ class EventStreamProcessor:
         if type(timestamp) is not int or not 0 < timestamp <= _INT64_MAX:
             timestamp = _args.timestamp(timestamp) or int(_time())
         if not (type(event_type) is str and type(user_id) is str and type(channel_id) is str
-                and (event_type + user_id + channel_id).isascii()):
+                and len(text := event_type + user_id + channel_id) <= _SMALL and text.isascii()):
             _check_fields(event_type, user_id, channel_id)
+            if len(event_type) + len(user_id) + len(channel_id) > _SMALL:
+                return self._pipeline.push_large((event_type, user_id, channel_id, timestamp))
         staged = self._staged
         if len(staged) < self._room:
             staged.extend((event_type, user_id, channel_id, timestamp))  # one step: atomic
@@ -302,7 +321,7 @@ class _Pipeline(NativeObject):
 
     def __init__(self, *, buffer_size, batch_size, flush_interval, num_threads, on_flush,
                  on_error, columnar, max_attempts, retry_backoff, exit_timeout, max_pending,
-                 hll_precision, topk_capacity) -> None:
+                 hll_precision, topk_capacity, max_pending_bytes) -> None:
         # The engine owns the rules of its settings; Python checks types
         # (and what only Python uses: threads, retries, exit timeout).
         flush_interval = _args.finite(flush_interval, "flush_interval")
@@ -310,6 +329,7 @@ class _Pipeline(NativeObject):
         self.max_attempts = _args.integer(max_attempts, "max_attempts", minimum=1, maximum=1000)
         self.retry_backoff = _args.nonnegative(retry_backoff, "retry_backoff")
         self.exit_timeout = _args.nonnegative(exit_timeout, "exit_timeout")
+        self.max_pending_bytes = _args.integer(max_pending_bytes, "max_pending_bytes", minimum=1)
         self.columnar = bool(columnar)
         self.callback = _hook(on_flush, "on_flush")
         self.on_error = _hook(on_error, "on_error")
@@ -344,6 +364,11 @@ class _Pipeline(NativeObject):
         self._chunk = ring
         self._room = ring  # room in the ring as the engine last said (a lower bound)
         self._next_position = 0
+        # Bytes of the events offered to the engine and not yet done with:
+        # one (end position, bytes) per offer, released whole once the
+        # engine no longer holds any of its events.
+        self._held_bytes = 0
+        self._held: deque = deque()
         self._drain_lock = threading.Lock()
         self._slice_ms = max(1, min(_SLICE_MS, config.flush_interval_us // 1000))
 
@@ -397,6 +422,22 @@ class _Pipeline(NativeObject):
             check(count_dropped(self._handle, 1))
             return False
 
+    def push_large(self, event: tuple) -> bool:
+        """A push of an event longer than _SMALL characters: it never waits in
+        the staging list, so it goes into the engine after every staged
+        event, or is refused."""
+        if self.closed_at_exit:
+            return self._deliver_late(list(event))
+        count_dropped = self._lib.eh_proc_count_dropped  # raises once sealed
+        with self._drain_lock:
+            if self.closing:
+                raise ClosedError("EventStreamProcessor is closed")
+            self._drain_locked()
+            if not self.staged and self._room_for(1) and self._offer_locked(list(event)):
+                return True
+            check(count_dropped(self._handle, 1))
+            return False
+
     def push_chunk(self, events: list) -> int:
         """push_many's chunk (flat fields): staged events first, then these;
         drops the rest."""
@@ -418,6 +459,8 @@ class _Pipeline(NativeObject):
                     if taken < n or not n:
                         break
             room = max(0, min(self.stage_limit - len(self.staged) // _FIELDS, count - accepted))
+            if room:
+                room = _small_prefix(events[_FIELDS * accepted:_FIELDS * (accepted + room)])
             self.staged.extend(events[_FIELDS * accepted:_FIELDS * (accepted + room)])
             accepted += room
             if accepted < count:
@@ -459,17 +502,42 @@ class _Pipeline(NativeObject):
         slot a dispatcher may still take. When that says no room, it asks
         once more, with an empty offer.
         """
-        size = self._capacity
-        n = min(wanted, self._chunk, self._room, self._kept_from + size - self._next_position)
+        n = self._room_now(wanted)
         if n <= 0:
             self._push_many(b"", 0, None)
-            n = min(wanted, self._chunk, self._room,
-                    self._kept_from + size - self._next_position)
+            n = self._room_now(wanted)
         return max(n, 0)
 
+    def _room_now(self, wanted: int) -> int:
+        self._release_done()
+        if self._held_bytes >= self.max_pending_bytes:
+            return 0
+        return min(wanted, self._chunk, self._room,
+                   self._kept_from + self._capacity - self._next_position)
+
+    def _release_done(self) -> None:
+        """Stop counting the bytes of offers the engine is done with."""
+        held = self._held
+        while held and held[0][0] <= self._kept_from:
+            self._held_bytes -= held.popleft()[1]
+
     def _offer_locked(self, chunk: list) -> int:
-        """Put the chunk's fields (as many events as _room_for allowed) in
-        the slots and offer the events to the engine; how many it took."""
+        """Put the chunk's fields (as many events as _room_for allowed, fewer
+        if they would pass max_pending_bytes) in the slots and offer the
+        events to the engine; how many it took."""
+        fields = encode_strings(chunk[1::_FIELDS] + chunk[2::_FIELDS])  # user ids, channel ids
+        nbytes = len(fields) + len("".join(chunk[0::_FIELDS]))
+        budget = self.max_pending_bytes - self._held_bytes
+        if nbytes > budget:
+            self._push_many(b"", 0, None)  # what has been delivered since the last offer?
+            self._release_done()
+            budget = self.max_pending_bytes - self._held_bytes
+        if nbytes > budget:
+            chunk = chunk[:_FIELDS * _fitting(chunk, budget, self._held_bytes == 0)]
+            if not chunk:
+                return 0
+            fields = encode_strings(chunk[1::_FIELDS] + chunk[2::_FIELDS])
+            nbytes = len(fields) + len("".join(chunk[0::_FIELDS]))
         slots = self._slots
         size = len(slots)
         start = _FIELDS * (self._next_position % self._capacity)
@@ -481,9 +549,15 @@ class _Pipeline(NativeObject):
             slots[start:] = chunk[:split]
             slots[:end - size] = chunk[split:]
         n = len(chunk) // _FIELDS
-        fields = encode_strings(chunk[1::_FIELDS] + chunk[2::_FIELDS])  # user ids, channel ids
         taken = self._push_many(fields, n, array("q", chunk[3::_FIELDS]))
-        self._next_position += taken
+        if taken:
+            if taken < n:  # the ring had less room than it said: count what went in
+                nbytes = len(encode_strings(chunk[1:_FIELDS * taken:_FIELDS]
+                                            + chunk[2:_FIELDS * taken:_FIELDS]))
+                nbytes += len("".join(chunk[0:_FIELDS * taken:_FIELDS]))
+            self._next_position += taken
+            self._held.append((self._next_position, nbytes))
+            self._held_bytes += nbytes
         return taken
 
     def _push_many(self, fields: bytes, n: int, stamps: Optional[array]) -> int:
@@ -820,6 +894,31 @@ def _check_fields(event_type, user_id, channel_id) -> None:
     _args.text(event_type, "event_type")
     _args.text(user_id, "user_id")
     _args.text(channel_id, "channel_id")
+
+
+def _sizes(fields: list):
+    """Each event's size in characters, from flat fields."""
+    return map(add, map(add, map(len, fields[0::_FIELDS]), map(len, fields[1::_FIELDS])),
+               map(len, fields[2::_FIELDS]))
+
+
+def _small_prefix(fields: list) -> int:
+    """How many leading events (flat fields) may wait in the staging list."""
+    return next((i for i, size in enumerate(_sizes(fields)) if size > _SMALL),
+                len(fields) // _FIELDS)
+
+
+def _fitting(fields: list, budget: int, alone: bool) -> int:
+    """How many leading events (flat fields) fit in ``budget`` bytes (counted
+    in characters, close enough to cut a chunk); at least one when ``alone``,
+    so an event larger than the whole bound is not refused for ever."""
+    used = n = 0
+    for size in _sizes(fields):
+        used += size
+        if used > budget:
+            break
+        n += 1
+    return max(n, 1) if alone else n
 
 
 def _checked_events(chunk: list, offset: int) -> list:
