@@ -143,7 +143,7 @@ func eh_proc_push_many(h C.uint64_t, fields *C.char, fieldsLen C.size_t, timesta
 	for i := range events {
 		events[i] = stream.Event{UserID: columns[i], ChannelID: columns[n+i], Timestamp: stamps[i]}
 	}
-	pushed, err := p.Offer(events)
+	pushed, err := p.OfferValid(events) // readStrings checked the UTF-8
 	out.accepted = C.size_t(pushed)
 	return result(err)
 }

@@ -136,6 +136,80 @@ func (r *Ring[T]) TryPop() (T, bool) {
 	}
 }
 
+// TryPushMany appends a prefix of vs, in order, and returns its length. It
+// never blocks: it stops at the first slot that is not free (the ring is
+// full, or a concurrent TryPop is still emptying that slot). The run is
+// claimed with one compare-and-swap, so a producer pushing many items pays
+// for the shared counter once, not once per item. Items pushed by one call
+// keep their order and are never interleaved with another producer's.
+func (r *Ring[T]) TryPushMany(vs []T) int {
+	if len(vs) == 0 {
+		return 0
+	}
+	pos := r.enq.Load()
+	for {
+		// A slot whose sequence equals its position stays free until the
+		// producer of that position fills it: no other producer can, unless
+		// enq moved past pos, and then the CAS below fails.
+		n := 0
+		for n < len(vs) && r.slots[(pos+uint64(n))&r.mask].seq.Load() == pos+uint64(n) {
+			n++
+		}
+		if n == 0 {
+			if int64(r.slots[pos&r.mask].seq.Load()-pos) < 0 {
+				return 0 // the slot still holds the item of pos-cap: full
+			}
+			pos = r.enq.Load() // another producer claimed pos already
+			continue
+		}
+		if r.enq.CompareAndSwap(pos, pos+uint64(n)) {
+			for i := range n {
+				s := &r.slots[(pos+uint64(i))&r.mask]
+				s.val = vs[i]
+				s.seq.Store(pos + uint64(i) + 1) // publish to the consumer of pos+i
+			}
+			return n
+		}
+		pos = r.enq.Load()
+	}
+}
+
+// TryPopMany removes up to len(dst) of the oldest items into dst, in order,
+// and returns how many. It never blocks: it stops at the first item not yet
+// published (the ring is empty, or a concurrent TryPush has claimed that
+// position and not yet stored its value). Like TryPushMany it claims the
+// run with one compare-and-swap, and it clears the slots it empties.
+func (r *Ring[T]) TryPopMany(dst []T) int {
+	if len(dst) == 0 {
+		return 0
+	}
+	pos := r.deq.Load()
+	for {
+		n := 0
+		for n < len(dst) && r.slots[(pos+uint64(n))&r.mask].seq.Load() == pos+uint64(n)+1 {
+			n++
+		}
+		if n == 0 {
+			if int64(r.slots[pos&r.mask].seq.Load()-(pos+1)) < 0 {
+				return 0 // the item of pos has not been published yet: empty
+			}
+			pos = r.deq.Load() // another consumer claimed pos already
+			continue
+		}
+		if r.deq.CompareAndSwap(pos, pos+uint64(n)) {
+			var zero T
+			for i := range n {
+				s := &r.slots[(pos+uint64(i))&r.mask]
+				dst[i] = s.val
+				s.val = zero
+				s.seq.Store(pos + uint64(i) + r.mask + 1) // free for the producer of pos+i+cap
+			}
+			return n
+		}
+		pos = r.deq.Load()
+	}
+}
+
 // Cap returns the number of items the ring holds when full (the capacity given
 // to New rounded up to a power of two).
 func (r *Ring[T]) Cap() int { return int(r.mask + 1) }

@@ -163,8 +163,10 @@ type item struct {
 // runMPMC pushes perProducer items from each of producers goroutines through a
 // ring of capacity capacity, popped by consumers goroutines, and checks that
 // every item arrives exactly once and that every consumer sees each
-// producer's items in push order.
-func runMPMC(t *testing.T, producers, consumers, perProducer, capacity int) {
+// producer's items in push order. With run > 1, odd-numbered producers and
+// consumers use TryPushMany and TryPopMany with runs of up to run items, the
+// others TryPush and TryPop, so both kinds meet on one ring.
+func runMPMC(t *testing.T, producers, consumers, perProducer, capacity, run int) {
 	t.Helper()
 	r, err := New[item](capacity)
 	require.NoError(t, err)
@@ -180,6 +182,20 @@ func runMPMC(t *testing.T, producers, consumers, perProducer, capacity int) {
 	var wg sync.WaitGroup
 	for p := range producers {
 		wg.Go(func() {
+			if run > 1 && p%2 == 1 {
+				items := make([]item, perProducer)
+				for i := range items {
+					items[i] = item{p, i}
+				}
+				for i := 0; i < perProducer; {
+					n := r.TryPushMany(items[i:min(i+1+i%run, perProducer)])
+					if n == 0 {
+						runtime.Gosched()
+					}
+					i += n
+				}
+				return
+			}
 			for i := range perProducer {
 				for !r.TryPush(item{p, i}) {
 					runtime.Gosched()
@@ -187,25 +203,33 @@ func runMPMC(t *testing.T, producers, consumers, perProducer, capacity int) {
 			}
 		})
 	}
-	for range consumers {
+	for c := range consumers {
 		wg.Go(func() {
 			last := make([]int, producers)
 			for p := range last {
 				last[p] = -1
 			}
+			buf := make([]item, max(run, 1))
 			for popped.Load() < total {
-				it, ok := r.TryPop()
-				if !ok {
+				var got []item
+				if run > 1 && c%2 == 1 {
+					got = buf[:r.TryPopMany(buf[:1+int(popped.Load())%run])]
+				} else if it, ok := r.TryPop(); ok {
+					got = append(buf[:0], it)
+				}
+				if len(got) == 0 {
 					runtime.Gosched()
 					continue
 				}
-				popped.Add(1)
-				seen[it.producer][it.seq].Add(1)
-				if it.seq <= last[it.producer] {
-					orderErrs <- fmt.Sprintf("producer %d: item %d after %d", it.producer, it.seq, last[it.producer])
-					return
+				popped.Add(int64(len(got)))
+				for _, it := range got {
+					seen[it.producer][it.seq].Add(1)
+					if it.seq <= last[it.producer] {
+						orderErrs <- fmt.Sprintf("producer %d: item %d after %d", it.producer, it.seq, last[it.producer])
+						return
+					}
+					last[it.producer] = it.seq
 				}
-				last[it.producer] = it.seq
 			}
 		})
 	}
@@ -234,18 +258,23 @@ func TestConcurrentProducersConsumers(t *testing.T) {
 		perProducer = 2_000
 	}
 	tests := []struct {
-		producers, consumers, capacity int
+		producers, consumers, capacity, run int
 	}{
-		{1, 1, 16},
-		{4, 4, 64},
-		{8, 2, 32},
-		{2, 8, 32},
-		{4, 4, 2}, // the smallest ring: maximal contention on full and empty
+		{1, 1, 16, 1},
+		{4, 4, 64, 1},
+		{8, 2, 32, 1},
+		{2, 8, 32, 1},
+		{4, 4, 2, 1}, // the smallest ring: maximal contention on full and empty
+		// Runs (TryPushMany, TryPopMany) beside single pushes and pops.
+		{2, 2, 64, 16},
+		{4, 4, 32, 64}, // runs longer than the ring
+		{8, 2, 16, 5},
+		{4, 4, 2, 3},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%dP%dC_cap%d", tt.producers, tt.consumers, tt.capacity), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%dP%dC_cap%d_run%d", tt.producers, tt.consumers, tt.capacity, tt.run), func(t *testing.T) {
 			t.Parallel()
-			runMPMC(t, tt.producers, tt.consumers, perProducer, tt.capacity)
+			runMPMC(t, tt.producers, tt.consumers, perProducer, tt.capacity, tt.run)
 		})
 	}
 }
@@ -316,4 +345,33 @@ func TestLenBoundedUnderConcurrency(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// TestRunsStopAtFullAndEmpty: TryPushMany takes the prefix that fits,
+// TryPopMany hands out what is there, in order, and clears the slots.
+func TestRunsStopAtFullAndEmpty(t *testing.T) {
+	r, err := New[*int](4)
+	require.NoError(t, err)
+	vals := make([]*int, 6)
+	for i := range vals {
+		vals[i] = new(int)
+		*vals[i] = i
+	}
+	assert.Equal(t, 0, r.TryPushMany(nil))
+	assert.Equal(t, 3, r.TryPushMany(vals[:3]))
+	assert.Equal(t, 1, r.TryPushMany(vals[3:]), "only one slot left")
+	assert.Equal(t, 0, r.TryPushMany(vals[4:]), "full")
+
+	dst := make([]*int, 3)
+	require.Equal(t, 3, r.TryPopMany(dst))
+	assert.Equal(t, []int{0, 1, 2}, []int{*dst[0], *dst[1], *dst[2]})
+	for i := range 3 {
+		assert.Nil(t, r.slots[i].val, "slot %d keeps no reference", i)
+	}
+	assert.Equal(t, 2, r.TryPushMany(vals[4:]), "wraps around")
+	require.Equal(t, 3, r.TryPopMany(dst))
+	assert.Equal(t, []int{3, 4, 5}, []int{*dst[0], *dst[1], *dst[2]})
+	assert.Equal(t, 0, r.TryPopMany(dst), "empty")
+	assert.Equal(t, 0, r.TryPopMany(nil))
+	assert.Equal(t, 0, r.Len())
 }

@@ -174,11 +174,11 @@ func (a *analyser) popChunk(max int) int {
 	p := a.p
 	chunk := a.scratch[:0]
 	for len(chunk) < max {
-		e, ok := p.ring.TryPop()
-		if !ok {
+		got := p.ring.TryPopMany(chunk[len(chunk):max])
+		if got == 0 {
 			break
 		}
-		chunk = append(chunk, e)
+		chunk = chunk[:len(chunk)+got]
 	}
 	n := len(chunk)
 	if n == 0 {

@@ -3,6 +3,7 @@ package stream
 import (
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -560,6 +561,31 @@ func TestTimestampZeroIsPushTime(t *testing.T) {
 	assert.Equal(t, []int64{testEpoch, testEpoch + 60, testEpoch + 60, 42},
 		[]int64{got[0].Timestamp, got[1].Timestamp, got[2].Timestamp, got[3].Timestamp})
 	assert.Equal(t, uint64(3), p.UniqueUsers(time.Hour), "resolved timestamps count as now")
+}
+
+// TestOfferRunsResolveTimesInACopyAndStopAtABadEvent: a long offer goes into
+// the ring in runs; a run holding timestamps to resolve is copied, so the
+// caller's slice is left as it was, and an invalid event ends the offer
+// after the events before it, whatever run it falls in.
+func TestOfferRunsResolveTimesInACopyAndStopAtABadEvent(t *testing.T) {
+	p := newTestProcessor(t, Config{BufferSize: 1024, BatchSize: 1000, FlushInterval: time.Hour})
+	events := seqEvents(0, 3*offerRun+5)
+	for i := 0; i < len(events); i += 7 {
+		events[i].Timestamp = 0
+	}
+	before := slices.Clone(events)
+	events[2*offerRun+3].UserID = "\xff"
+	n, err := p.Offer(events)
+	require.ErrorIs(t, err, ErrInvalidEvent)
+	assert.Equal(t, 2*offerRun+3, n)
+	before[2*offerRun+3].UserID = "\xff"
+	assert.Equal(t, before, events, "the caller's events are unchanged")
+
+	n, err = p.OfferValid(events[:offerRun+1])
+	require.NoError(t, err)
+	assert.Equal(t, offerRun+1, n)
+	require.NoError(t, p.Flush(time.Second, false))
+	assert.Equal(t, uint64(3*offerRun+4), p.Stats().Processed)
 }
 
 func TestIDsPreservedByteExact(t *testing.T) {

@@ -132,7 +132,7 @@ func (p *Processor) PushMany(events []Event) int {
 // (which is counted as invalid; the events after it are not counted at all,
 // as they were never offered). Timestamps ≤ 0 are resolved as in Push.
 func (p *Processor) PushBatch(events []Event) (int, error) {
-	n, full, err := p.offer(events)
+	n, full, err := p.offer(events, false)
 	if full {
 		p.dropped.v.Add(uint64(len(events) - n))
 	}
@@ -144,7 +144,15 @@ func (p *Processor) PushBatch(events []Event) (int, error) {
 // dropped, and the caller may offer them again later (or count them with
 // CountDropped when it gives up on them). It never blocks.
 func (p *Processor) Offer(events []Event) (int, error) {
-	n, _, err := p.offer(events)
+	n, _, err := p.offer(events, false)
+	return n, err
+}
+
+// OfferValid is Offer for events whose strings the caller has already
+// checked are valid UTF-8 (the C ABI decodes them with that check), so it
+// does not check them again.
+func (p *Processor) OfferValid(events []Event) (int, error) {
+	n, _, err := p.offer(events, true)
 	return n, err
 }
 
@@ -155,9 +163,16 @@ func (p *Processor) CountDropped(n uint64) {
 	p.dropped.v.Add(n)
 }
 
-// offer pushes a prefix of events; full reports that it stopped because the
-// buffer was full.
-func (p *Processor) offer(events []Event) (n int, full bool, err error) {
+// offerRun is how many events offer hands the ring at once: long enough that
+// the ring's shared counter is claimed once for many events, short enough
+// that the analyser is woken early on a long offer.
+const offerRun = 64
+
+// offer pushes a prefix of events (checking their strings unless valid
+// says they are); full reports that it stopped because the buffer was full.
+// The caller's slice is never changed: a run holding a timestamp to resolve
+// is copied first.
+func (p *Processor) offer(events []Event, valid bool) (n int, full bool, err error) {
 	if len(events) == 0 {
 		return 0, false, nil
 	}
@@ -170,31 +185,40 @@ func (p *Processor) offer(events []Event) (n int, full bool, err error) {
 		return 0, false, ErrClosed
 	}
 	var now int64
-	for i := range events {
-		e := events[i]
-		if err = e.Validate(); err != nil {
-			p.invalid.Add(1)
-			break
-		}
-		if e.Timestamp <= 0 {
-			if now == 0 {
-				now = p.cfg.Now().Unix()
+	var copied []Event
+	for n < len(events) && err == nil {
+		run := events[n:min(n+offerRun, len(events))]
+		own := false // run is our copy
+		for i := range run {
+			if !valid {
+				if err = run[i].Validate(); err != nil {
+					p.invalid.Add(1)
+					run = run[:i]
+					break
+				}
 			}
-			e.Timestamp = now
+			if run[i].Timestamp <= 0 {
+				if now == 0 {
+					now = p.cfg.Now().Unix()
+				}
+				if !own {
+					copied = append(copied[:0], run...)
+					run, own = copied, true
+				}
+				run[i].Timestamp = now
+			}
 		}
-		if !p.ring.TryPush(e) {
+		pushed := p.ring.TryPushMany(run)
+		n += pushed
+		if pushed > 0 {
+			p.kick() // let the analyser start on a long offer early
+		}
+		if pushed < len(run) {
 			full = true
 			break
 		}
-		n++
-		if n&63 == 1 {
-			p.kick() // let the analyser start on a long batch early
-		}
 	}
 	s.w.Add(uint64(n)*acceptOne - 1)
-	if n > 0 {
-		p.kick()
-	}
 	return n, full, err
 }
 
