@@ -87,7 +87,7 @@ func idPrefix[S string | []byte](id S) uint64 {
 
 // keyOf returns user u's key, with G and id read from its record.
 func (c *standings) keyOf(u int32) key {
-	return key{c.g(u), idPrefix(c.id(u)), u}
+	return key{c.g(u), c.prefix(u), u}
 }
 
 // less reports whether key a ranks before key b: higher G first, then
@@ -102,12 +102,13 @@ func (c *standings) less(a, b key) bool {
 	if a.u == b.u {
 		return false
 	}
-	return bytes.Compare(c.id(a.u), c.id(b.u)) < 0
+	var x, y idBuf
+	return bytes.Compare(c.idIn(a.u, &x), c.idIn(b.u, &y)) < 0
 }
 
 // before reports whether user u1 with value g1 ranks before u2 with g2.
 func (c *standings) before(g1 float64, u1 int32, g2 float64, u2 int32) bool {
-	return c.less(key{g1, idPrefix(c.id(u1)), u1}, key{g2, idPrefix(c.id(u2)), u2})
+	return c.less(key{g1, c.prefix(u1), u1}, key{g2, c.prefix(u2), u2})
 }
 
 func (lf *leafNode) key(j int) key { return key{lf.g[j], lf.p[j], lf.u[j]} }

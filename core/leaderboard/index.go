@@ -36,10 +36,11 @@ func (ix *userIndex) find(users *userTable, id string, h uint64) int32 {
 	mask := uint64(len(ix.buckets) - 1)
 	fp := fingerprint(h)
 	i := h & mask
+	num, isNum := numericValue(id)
 	for range len(ix.buckets) {
 		bk := &ix.buckets[i]
 		for j := range bucketSlots {
-			if s := bk.u[j]; s != 0 && bk.fp[j] == fp && string(users.id(s-1)) == id {
+			if s := bk.u[j]; s != 0 && bk.fp[j] == fp && users.rec(s-1).hasID(&users.arena, id, num, isNum) {
 				return s - 1
 			}
 		}
@@ -86,10 +87,11 @@ func (ix *userIndex) rebuild(users *userTable, n int) {
 	old := ix.buckets
 	ix.buckets = make([]bucket, n)
 	ix.overflows = 0
+	var buf idBuf
 	for i := range old {
 		for _, s := range old[i].u {
 			if s != 0 {
-				ix.put(s-1, hashID(users.id(s-1)))
+				ix.put(s-1, hashID(users.idIn(s-1, &buf)))
 			}
 		}
 	}

@@ -53,6 +53,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"unicode/utf8"
 	"unsafe"
@@ -369,7 +370,8 @@ func (b *Board) Remove(userID string) bool {
 
 func (c *standings) removeUser(u int32) {
 	c.treeRemoveUser(c.keyOf(u))
-	c.indexDelete(u, hashID(c.id(u)))
+	var buf idBuf
+	c.indexDelete(u, hashID(c.idIn(u, &buf)))
 	c.freeUser(u)
 }
 
@@ -479,8 +481,9 @@ func (b *Board) Around(userID string, before, after int, now float64) ([]Entry, 
 // Visit calls fn for the entries ranked offset+1 to offset+limit in rank
 // order, scores decayed to now, until fn returns false. It holds the read
 // lock during the calls, so fn must not call methods that update the board,
-// and it does not allocate: e.UserID refers to the board's memory and is
-// valid only during the call (copy it to keep it). Negative offset or limit
+// and it allocates only to spell out numeric ids (one block a call):
+// e.UserID refers to the board's memory and is valid only during the call
+// (copy it to keep it). Negative offset or limit
 // count as 0.
 func (b *Board) Visit(offset, limit int, now float64, fn func(e Entry) bool) {
 	b.mu.RLock()
@@ -497,12 +500,26 @@ func (c *standings) visit(offset, limit int, now float64, fn func(e Entry) bool)
 	sc := c.scalerAt(now)
 	id, pos := c.kth(offset)
 	rank := offset + 1
+	// Numeric ids are spelt out here, one after the other, so that every
+	// entry's id stays valid for the whole visit (Page and Around keep the
+	// entries until they copy their ids); older blocks live on when it grows.
+	var digits []byte
 	for id >= 0 {
 		lf := c.leaves[id]
 		for ; pos < int(lf.n); pos++ {
 			u := lf.u[pos]
 			r := c.rec(u)
-			idb := r.id(&c.arena)
+			var idb []byte
+			if r.short[inlineMax] == numericID {
+				if digits == nil {
+					digits = make([]byte, 0, maxDigits*min(limit, 1024))
+				}
+				start := len(digits)
+				digits = strconv.AppendUint(digits, r.number(), 10)
+				idb = digits[start:len(digits):len(digits)]
+			} else {
+				idb = r.id(&c.arena, nil)
+			}
 			e := Entry{
 				UserID:     unsafe.String(unsafe.SliceData(idb), len(idb)),
 				Score:      sc.score(lf.g[pos]),

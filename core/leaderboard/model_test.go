@@ -217,6 +217,11 @@ func TestModelTies(t *testing.T) {
 	for i, s := range snow {
 		ids = append(ids, s[:10]+snow[(i*7)%len(snow)][10:]) // shared leading digits
 	}
+	// Ids at the edges of the numeric form (more than 15 digits, at most 19,
+	// no leading zero) and just outside it, which live in the arena.
+	ids = append(ids, "1234567890123456", "1234567890123457", "9999999999999999999",
+		"999999999999999999", "10000000000000000000", "0123456789012345678",
+		"123456789012345678a", "12345678901234567\x00", "123456789012345")
 	for _, stem := range []string{"", "a", "abcdefgh", "abcdefg", "snowflak"} {
 		for _, tail := range []string{"", "\x00", "\x00\x00", "\x01", "0", "00", "1", "\xc3\xa9"} {
 			ids = append(ids, stem+tail)

@@ -134,7 +134,8 @@ func (c *standings) writeEntry(bw *bufio.Writer, line *[]byte, enc *json.Encoder
 	if !first {
 		b = append(b, ',')
 	}
-	b, err := appendEntry(b, enc, buf, r.id(&c.arena), scale(r.g, c.exponentAt(float64(r.last))), r.last, r.g)
+	var digits idBuf
+	b, err := appendEntry(b, enc, buf, r.id(&c.arena, &digits), scale(r.g, c.exponentAt(float64(r.last))), r.last, r.g)
 	*line = b
 	if err != nil {
 		return err
@@ -377,7 +378,7 @@ func decodeSnapshot(dec *json.Decoder) (*standings, error) {
 		default:
 			r.g = scale(r.g, -c.exponentAt(float64(r.last)))
 		}
-		keys[u] = key{r.g, idPrefix(r.id(&c.arena)), u}
+		keys[u] = key{r.g, c.prefix(u), u}
 	}
 	ld = loader{}
 	slices.SortFunc(keys, func(a, b key) int {
@@ -391,7 +392,8 @@ func decodeSnapshot(dec *json.Decoder) (*standings, error) {
 	})
 	if c.maxUsers > 0 && len(keys) > c.maxUsers {
 		for _, k := range keys[c.maxUsers:] {
-			c.indexDelete(k.u, hashID(c.id(k.u)))
+			var buf idBuf
+			c.indexDelete(k.u, hashID(c.idIn(k.u, &buf)))
 			c.freeUser(k.u)
 		}
 		keys = keys[:c.maxUsers]

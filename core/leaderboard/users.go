@@ -3,6 +3,7 @@ package leaderboard
 import (
 	"encoding/binary"
 	"math"
+	"strconv"
 )
 
 // Users live in columnar chunks indexed by an int32 user index, so that the
@@ -24,8 +25,11 @@ const MaxUsersLimit = math.MaxInt32 - 1
 // A user's fields sit together in one 40-byte record, with its id when the
 // id has at most inlineMax bytes, so that a lookup confirms the match in the
 // record it reads anyway: one or two adjacent cache lines, fetched in
-// parallel, instead of a further dependent miss into the arena. Longer ids
-// live in the arena (short[inlineMax] == longID, ref their location).
+// parallel, instead of a further dependent miss into the arena. A longer id
+// that is a decimal number (Discord's 17- to 19-digit snowflakes) is kept
+// in the record too, as its value (short[inlineMax] == numericID); other
+// longer ids live in the arena (short[inlineMax] == longID, ref their
+// location).
 type user struct {
 	g     float64             // forward-decayed value G (see decay.go)
 	last  int64               // latest timestamp seen
@@ -38,7 +42,41 @@ const (
 	inlineMax = 15
 	longID    = 0xff // short[inlineMax] of a user whose id is in the arena
 	freeSlot  = 0xfe // short[inlineMax] of a free slot
+	numericID = 0xfd // short[inlineMax] of a user whose id is numericValue's, in short[:8]
+
+	maxDigits = 19 // every 19-digit number fits a uint64
 )
+
+// numericValue returns the value of an id that is kept as a number: more
+// than inlineMax decimal digits, at most maxDigits, no leading zero (so the
+// digits are the value's one decimal form and the id's bytes come back
+// exactly).
+func numericValue(id string) (uint64, bool) {
+	if len(id) <= inlineMax || len(id) > maxDigits || id[0] == '0' {
+		return 0, false
+	}
+	var v uint64
+	for i := 0; i < len(id); i++ {
+		d := id[i] - '0'
+		if d > 9 {
+			return 0, false
+		}
+		v = v*10 + uint64(d)
+	}
+	return v, true
+}
+
+// putNumeric stores a numeric id's value in its record.
+func putNumeric(r *user, v uint64) {
+	binary.LittleEndian.PutUint64(r.short[:8], v)
+	r.short[inlineMax] = numericID
+}
+
+// number returns the value of a numeric id.
+func (r *user) number() uint64 { return binary.LittleEndian.Uint64(r.short[:8]) }
+
+// idBuf holds the digits of a numeric id while it is compared or written.
+type idBuf [maxDigits]byte
 
 type userChunk [userChunkSize]user
 
@@ -129,20 +167,48 @@ func (ut *userTable) rec(u int32) *user { return &ut.uchunks[u>>userChunkBits][u
 
 func (ut *userTable) g(u int32) float64 { return ut.uchunks[u>>userChunkBits][u&userChunkMask].g }
 
-func (ut *userTable) id(u int32) []byte { return ut.rec(u).id(&ut.arena) }
+// id returns u's id bytes; a numeric id is spelt out in new memory, so hot
+// paths use idIn instead.
+func (ut *userTable) id(u int32) []byte { return ut.rec(u).id(&ut.arena, new(idBuf)) }
 
-func (r *user) id(a *idArena) []byte {
-	if n := r.short[inlineMax]; n <= inlineMax {
+// idIn returns u's id bytes: the board's own memory, or buf holding the
+// digits of a numeric id. Either is valid until the board or buf changes.
+func (ut *userTable) idIn(u int32, buf *idBuf) []byte { return ut.rec(u).id(&ut.arena, buf) }
+
+// prefix returns idPrefix of u's id.
+func (ut *userTable) prefix(u int32) uint64 {
+	var buf idBuf
+	return idPrefix(ut.idIn(u, &buf))
+}
+
+func (r *user) id(a *idArena, buf *idBuf) []byte {
+	switch n := r.short[inlineMax]; {
+	case n <= inlineMax:
 		return r.short[:n]
+	case n == numericID:
+		return strconv.AppendUint(buf[:0], r.number(), 10)
 	}
 	return a.get(r.ref)
+}
+
+// hasID reports whether r's id is id; num, isNum are numericValue(id),
+// computed by the caller once for all the records it checks.
+func (r *user) hasID(a *idArena, id string, num uint64, isNum bool) bool {
+	switch n := r.short[inlineMax]; {
+	case n <= inlineMax:
+		return string(r.short[:n]) == id
+	case n == numericID:
+		return isNum && r.number() == num
+	}
+	return string(a.get(r.ref)) == id
 }
 
 // newUser stores id in a free slot and returns the slot, or false when the
 // board's capacity (2^31-1 users, 4 GiB of ids) is exhausted.
 func (ut *userTable) newUser(id string, g float64, last int64) (int32, bool) {
 	var ref uint32
-	long := len(id) > inlineMax
+	num, numeric := numericValue(id)
+	long := len(id) > inlineMax && !numeric
 	if long {
 		var ok bool
 		if ref, ok = ut.arena.add(id); !ok {
@@ -171,9 +237,12 @@ func (ut *userTable) newUser(id string, g float64, last int64) (int32, bool) {
 	}
 	r := ut.rec(u)
 	*r = user{g: g, last: last, ref: ref}
-	if long {
+	switch {
+	case numeric:
+		putNumeric(r, num)
+	case long:
 		r.short[inlineMax] = longID
-	} else {
+	default:
 		copy(r.short[:], id)
 		r.short[inlineMax] = byte(len(id))
 	}
