@@ -184,3 +184,23 @@ def test_huge_k_means_everyone(board):
     assert [u.user_id for u in board.top(2**63)] == ["b", "a"]
     assert [u.user_id for u in board.top(10**30)] == ["b", "a"]
     assert board.page(2**70, 5) == []
+
+
+def test_snowflake_ids_and_their_look_alikes_round_trip_exactly(board, tmp_path):
+    """Ids of 16 to 19 digits are kept as numbers inside the engine; those
+    that only look like one (a leading zero, 20 digits, a letter) are not.
+    Every one must come back byte-exact, ranked by id bytes among ties."""
+    ids = ["1234567890123456", "999999999999999999", "9999999999999999999", "10",
+           "0123456789012345678", "12345678901234567890", "123456789012345678a",
+           "1000000000000000000", "+123456789012345678"]
+    board.update_many((uid, 7.0) for uid in ids)
+    expected = sorted(ids, key=lambda s: s.encode())
+    assert [u.user_id for u in board.top(20)] == expected
+    assert all(board.score(uid) == 7.0 for uid in ids)
+    assert "1234567890123457" not in board and "01234567890123456" not in board
+    path = tmp_path / "snap.json"
+    board.save(path)
+    board.load(path)
+    assert [u.user_id for u in board.top(20)] == expected
+    assert [u.user_id for u in board.around("999999999999999999", 1, 1)] == \
+        expected[expected.index("999999999999999999") - 1:][:3]
