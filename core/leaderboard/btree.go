@@ -85,8 +85,18 @@ func idPrefix[S string | []byte](id S) uint64 {
 	return binary.BigEndian.Uint64(buf[:])
 }
 
-// keyOf returns user u's key, with G and id read from its record.
+// keyOf returns user u's key, with G and id read from its record; under
+// TieEarliest the key's p is the arrival number, kept only in the tree, so
+// it is read from u's leaf.
 func (c *standings) keyOf(u int32) key {
+	if c.tieBreak == TieEarliest {
+		lf := c.leaves[c.rec(u).leaf]
+		j := 0
+		for lf.u[j] != u {
+			j++
+		}
+		return lf.key(j)
+	}
 	return key{c.g(u), idPrefix(c.id(u)), u}
 }
 
@@ -103,11 +113,6 @@ func (c *standings) less(a, b key) bool {
 		return false
 	}
 	return bytes.Compare(c.id(a.u), c.id(b.u)) < 0
-}
-
-// before reports whether user u1 with value g1 ranks before u2 with g2.
-func (c *standings) before(g1 float64, u1 int32, g2 float64, u2 int32) bool {
-	return c.less(key{g1, idPrefix(c.id(u1)), u1}, key{g2, idPrefix(c.id(u2)), u2})
 }
 
 func (lf *leafNode) key(j int) key { return key{lf.g[j], lf.p[j], lf.u[j]} }
@@ -754,6 +759,7 @@ func (c *standings) forEachLeaf(fn func(us []int32)) {
 // order, with nodes filled to bulkFill/8 of capacity.
 func (c *standings) buildTree(keys []key) {
 	c.initTree()
+	c.ties = tiedValues{}
 	n := len(keys)
 	if n == 0 {
 		return
@@ -821,4 +827,5 @@ func (c *standings) buildTree(keys []key) {
 	}
 	c.root = level[0].id
 	c.size = n
+	c.rebuildTies()
 }

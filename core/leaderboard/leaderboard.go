@@ -114,6 +114,9 @@ type standings struct {
 	userTable
 	userIndex
 	tree
+	ties     tiedValues // equal G values and how many share each (ties.go)
+	tieBreak TieBreak
+	seq      uint64 // TieEarliest: the last arrival number given to a key (ties.go)
 	warmSink uint32 // keeps warm's loads from being optimised away
 }
 
@@ -121,11 +124,7 @@ type standings struct {
 // after one day (1 = no decay); maxUsers > 0 bounds the board, dropping the
 // lowest-ranked user when an update makes it larger, and 0 means unlimited.
 func New(decayFactor float64, maxUsers int) (*Board, error) {
-	s, err := newStandings(decayFactor, maxUsers)
-	if err != nil {
-		return nil, err
-	}
-	return &Board{standings: *s}, nil
+	return NewBoard(Config{DecayFactor: decayFactor, MaxUsers: maxUsers})
 }
 
 func newStandings(decayFactor float64, maxUsers int) (*standings, error) {
@@ -332,7 +331,7 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 			return ErrFull
 		}
 		c.indexInsert(nu, h)
-		c.treeInsert(key{ng, idPrefix(id), nu})
+		c.insertKey(key{ng, c.newTieKey(id), nu})
 		if c.maxUsers > 0 && c.size > c.maxUsers {
 			lid, pos := c.kth(c.size - 1)
 			c.removeUser(c.leaves[lid].u[pos])
@@ -344,11 +343,14 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 		r.last = ts
 	}
 	if ng != old {
-		pfx := idPrefix(id)
-		if !c.moveInLeaf(key{ng, pfx, u}) {
-			c.treeRemoveUser(key{old, pfx, u})
-			c.treeInsert(key{ng, pfx, u})
+		ok := c.keyOf(u)
+		nk := key{ng, c.newTieKey(id), u}
+		c.ties.add(old, -1)
+		if !c.moveInLeaf(nk) {
+			c.treeRemoveUser(ok)
+			c.treeInsert(nk)
 		}
+		c.noteInserted(nk)
 		r.g = ng
 	}
 	return nil
@@ -368,7 +370,9 @@ func (b *Board) Remove(userID string) bool {
 }
 
 func (c *standings) removeUser(u int32) {
-	c.treeRemoveUser(c.keyOf(u))
+	k := c.keyOf(u)
+	c.ties.add(k.g, -1)
+	c.treeRemoveUser(k)
 	c.indexDelete(u, hashID(c.id(u)))
 	c.freeUser(u)
 }

@@ -59,6 +59,7 @@ type snapshotHeader struct {
 	DecayFactor float64 `json:"decay_factor"`
 	MaxUsers    int     `json:"max_users"`
 	Landmark    int64   `json:"landmark"`
+	TieBreak    string  `json:"tie_break,omitempty"` // absent for TieByUserID
 }
 
 // WriteSnapshot writes the board as JSON in the original's format. It
@@ -84,7 +85,11 @@ func (c *standings) writeSnapshot(w io.Writer) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(snapshotHeader{c.factor, c.maxUsers, c.landmark}); err != nil {
+	hdr := snapshotHeader{DecayFactor: c.factor, MaxUsers: c.maxUsers, Landmark: c.landmark}
+	if c.tieBreak != TieByUserID {
+		hdr.TieBreak = c.tieBreak.String()
+	}
+	if err := enc.Encode(hdr); err != nil {
 		return err
 	}
 	bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("}\n")))
@@ -213,7 +218,7 @@ func appendJSONFloat(b []byte, f float64) ([]byte, error) {
 // new board, swapped in when complete: a load needs about one board's
 // memory beside the current one.
 func (b *Board) ReadSnapshot(r io.Reader) error {
-	c, err := readStandings(r)
+	c, err := readStandings(r, b.TieBreak())
 	if err != nil {
 		return err
 	}
@@ -241,9 +246,14 @@ func parseInt(raw json.RawMessage) (int64, bool) {
 // also finds duplicate ids); their G is settled once the whole top level
 // is known, since nothing orders its keys; then they are sorted and the
 // tree is built in one pass.
-func readStandings(r io.Reader) (*standings, error) {
+//
+// The tie-break policy is the file's "tie_break" (see ties.go), or tie when
+// the file has none (the original's files, and this package's for
+// TieByUserID boards). Under TieEarliest the entries' order in the file,
+// which is rank order, is their arrival order among equal values.
+func readStandings(r io.Reader, tie TieBreak) (*standings, error) {
 	src := &snapshotReader{r: r, limit: maxSnapshotBytes}
-	c, err := decodeSnapshot(json.NewDecoder(src))
+	c, err := decodeSnapshot(json.NewDecoder(src), tie)
 	if src.err != nil {
 		if errors.Is(src.err, ErrSnapshotTooLarge) || errors.Is(src.err, errNotUTF8) {
 			return nil, fmt.Errorf("%w: %w", ErrSnapshot, src.err)
@@ -253,7 +263,7 @@ func readStandings(r io.Reader) (*standings, error) {
 	return c, err
 }
 
-func decodeSnapshot(dec *json.Decoder) (*standings, error) {
+func decodeSnapshot(dec *json.Decoder, tie TieBreak) (*standings, error) {
 	tok, err := dec.Token()
 	if err == io.EOF {
 		return nil, snapshotErr("empty input")
@@ -312,6 +322,14 @@ func decodeSnapshot(dec *json.Decoder) (*standings, error) {
 			if string(raw) == "null" {
 				landRaw = nil
 			}
+		case strings.EqualFold(name, "tie_break"):
+			var tb string
+			if err := json.Unmarshal(raw, &tb); err != nil {
+				return nil, snapshotErr("tie_break %s is not a string", raw)
+			}
+			if tie, err = ParseTieBreak(tb); err != nil {
+				return nil, snapshotErr("tie_break: %v", err)
+			}
 		}
 	}
 	if _, err := dec.Token(); err != nil {
@@ -336,6 +354,7 @@ func decodeSnapshot(dec *json.Decoder) (*standings, error) {
 	if err != nil {
 		return nil, snapshotErr("decay_factor %v: %v", *decay, err)
 	}
+	c.tieBreak = tie
 	exact := landRaw != nil
 	if exact {
 		l, ok := parseInt(landRaw)
@@ -378,6 +397,9 @@ func decodeSnapshot(dec *json.Decoder) (*standings, error) {
 			r.g = scale(r.g, -c.exponentAt(float64(r.last)))
 		}
 		keys[u] = key{r.g, idPrefix(r.id(&c.arena)), u}
+		if tie == TieEarliest {
+			keys[u].p = uint64(u) + 1 // users were added in file order
+		}
 	}
 	ld = loader{}
 	slices.SortFunc(keys, func(a, b key) int {
@@ -397,6 +419,9 @@ func decodeSnapshot(dec *json.Decoder) (*standings, error) {
 		keys = keys[:c.maxUsers]
 	}
 	c.buildTree(keys)
+	if tie == TieEarliest {
+		c.seq = uint64(n)
+	}
 	return c, nil
 }
 

@@ -11,7 +11,7 @@ from array import array
 from itertools import chain, islice, repeat
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Tuple, Union
 
-from . import _args
+from . import _args, _boardstats
 from ._library import NativeObject, check, encode_strings, load, read_list
 
 Clock = Callable[[], float]
@@ -45,6 +45,8 @@ class _Scratch(threading.local):
         self.list = ffi.new("eh_list *")
         self.first = ffi.new("int64_t *")
         self.standing = ffi.new("eh_standing *")
+        self.percentile = ffi.new("double *")
+        self.found = ffi.new("int *")
         self.refused = ffi.new("size_t *")
 
 
@@ -84,13 +86,14 @@ class Leaderboard(NativeObject):
     """
 
     def __init__(self, decay_factor: float = 0.95, max_users: int = 100_000, *,
-                 clock: Optional[Clock] = None) -> None:
+                 clock: Optional[Clock] = None, tie_break: str = "user_id") -> None:
         decay_factor = _args.finite(decay_factor, "decay_factor")
         max_users = _args.integer(max_users, "max_users")
+        tie = _boardstats.tie_break_code(tie_break)
         self.clock = clock
         ffi, lib = load()
         handle = ffi.new("uint64_t *")
-        check(lib.eh_board_new(decay_factor, max_users, handle))
+        check(lib.eh_board_new_config(decay_factor, max_users, tie, handle))
         self._attach(handle[0], "eh_board_free")
         # Updates not yet in the engine, flat (user id, points, timestamp,
         # user id, ...: the engine's columns are then strided slices), and
@@ -326,8 +329,16 @@ class Leaderboard(NativeObject):
             check(status)
         return standing.rank, standing.score, standing.last_update
 
-    def rank(self, user_id: str) -> Optional[RankedUser]:
-        """The user's standing now, or None if the user is not on the board."""
+    def rank(self, user_id: str, style: str = "ordinal") -> Optional[RankedUser]:
+        """The user's standing now, or None if the user is not on the board.
+
+        ``style`` numbers tied users (equal scores): "ordinal" 1, 2, 3, 4
+        (ties in the board's tie-break order), "competition" 1, 2, 2, 4 or
+        "dense" 1, 2, 2, 3.
+        """
+        if style != "ordinal":
+            return self._rank_as(_args.text(user_id, "user_id"), user_id,
+                                 _boardstats.style_code(style))
         rank, score, last_update = self._standing(_args.text(user_id, "user_id"))
         if not rank:
             return None
@@ -338,26 +349,34 @@ class Leaderboard(NativeObject):
         rank, score, _ = self._standing(_args.text(user_id, "user_id"))
         return score if rank else default
 
-    def top(self, k: int = 10) -> list[RankedUser]:
-        """The ``k`` highest-ranked users, best first."""
+    def top(self, k: int = 10, style: str = "ordinal") -> list[RankedUser]:
+        """The ``k`` highest-ranked users, best first, ranks numbered in ``style`` (see :meth:`rank`)."""
         if type(k) is not int or not 0 <= k <= _INT64_MAX:
             k = _args.count(k, "k")
+        if style != "ordinal":
+            return self._page_as(0, k, _boardstats.style_code(style))
         return self._page(0, k)
 
-    def page(self, offset: int, limit: int) -> list[RankedUser]:
+    def page(self, offset: int, limit: int, style: str = "ordinal") -> list[RankedUser]:
         """Users ranked ``offset + 1`` to ``offset + limit`` (a page of a ranking view)."""
-        return self._page(_args.count(offset, "offset"), _args.count(limit, "limit"))
+        offset, limit = _args.count(offset, "offset"), _args.count(limit, "limit")
+        if style != "ordinal":
+            return self._page_as(offset, limit, _boardstats.style_code(style))
+        return self._page(offset, limit)
 
     def _page(self, offset: int, limit: int) -> list[RankedUser]:
         lib, handle = self._lib, self._handle
         return self._ranked(lambda now, out, first: lib.eh_board_page(
             handle, offset, limit, now, out, first))
 
-    def around(self, user_id: str, before: int = 5, after: int = 5) -> list[RankedUser]:
+    def around(self, user_id: str, before: int = 5, after: int = 5,
+               style: str = "ordinal") -> list[RankedUser]:
         """The user with up to ``before`` users above and ``after`` below; [] if unknown."""
         uid = _args.text(user_id, "user_id")
         before = _args.count(before, "before")
         after = _args.count(after, "after")
+        if style != "ordinal":
+            return self._around_as(uid, before, after, _boardstats.style_code(style))
         lib, handle = self._lib, self._handle
         return self._ranked(lambda now, out, first: lib.eh_board_around(
             handle, uid, len(uid), before, after, now, out, first))
@@ -374,6 +393,69 @@ class Leaderboard(NativeObject):
         first = s.first[0]
         return list(map(RankedUser._make,
                         zip(ids, scores, range(first, first + len(ids)), lasts)))
+
+    # -- rank styles, tie-break and percentiles (board statistics) --------
+
+    @property
+    def tie_break(self) -> str:
+        """Order among tied users: "user_id" or "earliest" (a load may change it)."""
+        code = self._ffi.new("int *")
+        check(self._lib.eh_board_tie_break(self._handle, code))
+        return _boardstats.tie_break_name(code[0])
+
+    def _rank_as(self, uid: bytes, user_id: str, style: int) -> Optional[RankedUser]:
+        self._sync()
+        now = self.now()
+        standing = (_scratch or _new_scratch()).standing
+        status = self._lib.eh_board_standing_as(self._handle, uid, len(uid), now, style, standing)
+        if status:
+            check(status)
+        if not standing.rank:
+            return None
+        return RankedUser(user_id, standing.score, standing.rank, standing.last_update)
+
+    def _page_as(self, offset: int, limit: int, style: int) -> list[RankedUser]:
+        lib, handle = self._lib, self._handle
+        return self._ranked_as(lambda now, out: lib.eh_board_page_as(
+            handle, offset, limit, now, style, out))
+
+    def _around_as(self, uid: bytes, before: int, after: int, style: int) -> list[RankedUser]:
+        lib, handle = self._lib, self._handle
+        return self._ranked_as(lambda now, out: lib.eh_board_around_as(
+            handle, uid, len(uid), before, after, now, style, out))
+
+    def _ranked_as(self, call) -> list[RankedUser]:
+        """The users of a call laying out (id, score, rank, last update) entries."""
+        self._sync()
+        now = self.now()
+        s = _scratch or _new_scratch()
+        status = call(now, s.list)
+        if status:
+            check(status)
+        ids, scores, ints = read_list(s.list, reals=True, ints=True, ints_per_entry=2)
+        return list(map(RankedUser._make, zip(ids, scores, ints[0::2], ints[1::2])))
+
+    def percentile(self, user_id: str) -> Optional[float]:
+        """The share of the board, in percent (0 to 100), whose score is strictly
+        below the user's; None if the user is not on the board. O(log n)."""
+        uid = _args.text(user_id, "user_id")
+        self._sync()
+        s = _scratch or _new_scratch()
+        status = self._lib.eh_board_percentile(self._handle, uid, len(uid), s.percentile, s.found)
+        if status:
+            check(status)
+        return s.percentile[0] if s.found[0] else None
+
+    def at_percentile(self, p: float, style: str = "ordinal") -> Optional[RankedUser]:
+        """The user at percentile ``p`` (0 to 100) of the ranking, by nearest rank
+        counted up from the bottom: 100 is the top user, 0 the bottom one, 50
+        the median. None for an empty board. ``p`` outside 0..100 or NaN raises
+        ValueError. O(log n)."""
+        p = _args.finite(p, "p")  # the engine decides the range
+        code = _boardstats.style_code(style)
+        users = self._ranked_as(lambda now, out: self._lib.eh_board_at_percentile(
+            self._handle, p, now, code, out))
+        return users[0] if users else None
 
     def __len__(self) -> int:
         self._sync()
