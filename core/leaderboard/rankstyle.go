@@ -135,10 +135,11 @@ func (b *Board) RankAs(style RankStyle, userID string, now float64) (Entry, bool
 		return Entry{}, false, nil
 	}
 	r := b.rec(u)
+	id, j := b.userPos(u)
 	return Entry{
 		UserID:     userID,
 		Score:      scale(r.g, b.exponentAt(now)),
-		Rank:       b.styledRank(style, r.g, b.rankOfUser(u)),
+		Rank:       b.styledRank(style, r.g, id, j, b.rankOfUser(u)),
 		LastUpdate: r.last,
 	}, true, nil
 }
@@ -169,7 +170,7 @@ func (c *standings) visitAs(style RankStyle, offset, limit int, now float64, fn 
 	}
 	lid, pos := c.kth(offset)
 	g := c.leaves[lid].g[pos]
-	rank := c.styledRank(style, g, offset)
+	rank := c.styledRank(style, g, lid, pos, offset)
 	ord := offset
 	c.visit(offset, limit, now, func(e Entry) bool {
 		lf := c.leaves[lid]
@@ -238,7 +239,11 @@ func (b *Board) Percentile(userID string) (float64, bool) {
 	if u < 0 {
 		return 0, false
 	}
-	return 100 * float64(b.below(b.g(u), b.rankOfUser(u))) / float64(b.size), true
+	g := b.g(u)
+	id, j := b.userPos(u)
+	above := b.aboveOf(g, id, j, b.rankOfUser(u))
+	below := b.size - above - 1 - int(b.ties.weight(g))
+	return 100 * float64(below) / float64(b.size), true
 }
 
 // AtPercentile returns the entry at percentile p of the board (0 to 100),

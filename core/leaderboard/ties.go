@@ -290,29 +290,48 @@ func (c *standings) countAbove(g float64) int {
 	return r + j
 }
 
-// styledRank returns the rank in style of an entry with value g whose
-// 0-based ordinal rank is ord.
-func (c *standings) styledRank(style RankStyle, g float64, ord int) int {
+// aboveOf returns the number of entries whose value is greater than g, the
+// value of the entry at position j of leaf id with 0-based ordinal rank
+// ord. Entries tied with it are counted back from j within its leaf,
+// which is in cache; only a tie that reaches back into the previous leaf
+// takes a descent (countAbove).
+func (c *standings) aboveOf(g float64, id int32, j, ord int) int {
+	if c.ties.root == 0 || c.ties.weight(g) == 0 {
+		return ord // no entry ties g: exactly the ones before it are above
+	}
+	lf := c.leaves[id]
+	k := j
+	for k > 0 && lf.g[k-1] == g {
+		k--
+	}
+	if k == 0 && lf.prev >= 0 {
+		if pl := c.leaves[lf.prev]; pl.g[pl.n-1] == g {
+			return c.countAbove(g)
+		}
+	}
+	return ord - (j - k)
+}
+
+// styledRank returns the rank in style of the entry at position j of leaf
+// id, whose value is g and 0-based ordinal rank ord.
+func (c *standings) styledRank(style RankStyle, g float64, id int32, j, ord int) int {
 	if style == Ordinal {
 		return ord + 1
 	}
-	above := ord // no entry ties g: exactly the ones before it are above
-	if c.ties.weight(g) != 0 {
-		above = c.countAbove(g)
-	}
+	above := c.aboveOf(g, id, j, ord)
 	if style == Competition {
 		return above + 1
 	}
 	return above - int(c.ties.above(g)) + 1
 }
 
-// below returns the number of entries whose value is smaller than g, an
-// entry's value with ordinal rank ord.
-func (c *standings) below(g float64, ord int) int {
-	w := c.ties.weight(g)
-	above := ord
-	if w != 0 {
-		above = c.countAbove(g)
+// userPos returns user u's leaf and position in it.
+func (c *standings) userPos(u int32) (int32, int) {
+	id := c.rec(u).leaf
+	lf := c.leaves[id]
+	j := 0
+	for lf.u[j] != u {
+		j++
 	}
-	return c.size - above - 1 - int(w)
+	return id, j
 }

@@ -3,19 +3,32 @@ codes in the C ABI (the EH_RANK_* and EH_TIE_* constants of engagehub.h)."""
 
 from __future__ import annotations
 
+from typing import Dict
+
 from ._library import load
 
 RANK_STYLES = ("ordinal", "competition", "dense")
 TIE_BREAKS = ("user_id", "earliest")
 
+_codes: Dict[str, Dict[str, int]] = {}
+
+
+def _table(prefix: str, choices: tuple) -> Dict[str, int]:
+    table = _codes.get(prefix)
+    if table is None:
+        _, lib = load()
+        table = _codes[prefix] = {name: getattr(lib, prefix + name.upper()) for name in choices}
+    return table
+
 
 def _code(value, name: str, choices: tuple, prefix: str) -> int:
-    if not isinstance(value, str):
+    if type(value) is str:
+        code = _table(prefix, choices).get(value)
+        if code is not None:
+            return code
+    elif not isinstance(value, str):
         raise TypeError(f"{name} must be str, not {type(value).__name__}")
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r:.40}")
-    _, lib = load()
-    return getattr(lib, prefix + value.upper())
+    raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r:.40}")
 
 
 def style_code(style) -> int:
@@ -29,8 +42,7 @@ def tie_break_code(tie_break) -> int:
 
 
 def tie_break_name(code: int) -> str:
-    _, lib = load()
-    for name in TIE_BREAKS:
-        if getattr(lib, "EH_TIE_" + name.upper()) == code:
+    for name, value in _table("EH_TIE_", TIE_BREAKS).items():
+        if value == code:
             return name
     raise ValueError(f"unknown tie-break code {code}")

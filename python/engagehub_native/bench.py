@@ -26,6 +26,7 @@ Conventions, so the figures mean the same thing in every run:
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import os
@@ -509,6 +510,70 @@ def bench_leaderboard(report: Report, sizes: Sizes) -> None:
     report.add(Row("leaderboard", f"resident memory per user @{count(large)}",
                    mem["bytes_per_user"], "B", TARGETS["lb_bytes_per_user"],
                    note=f"RSS {mem['rss_before'] / 2**20:.1f} → {mem['rss_after'] / 2**20:.1f} MiB"))
+
+
+# -- leaderboard statistics: rank styles, percentiles (issue 11) -------------------
+
+TARGETS.update({
+    "lb_styled_p50_1m": Target("<=", 3.0, "µs", "issue 11"),
+})
+
+
+def ties_board(n: int, now: int):
+    """A native ``Leaderboard(1.0)`` (no decay) of users 0..n-1 with integer scores
+    1..1000: about n/1000 users share each score, the costly case for tied ranks."""
+    from engagehub_native import Leaderboard
+
+    rng = random.Random(n + 1)
+    board = Leaderboard(1.0, 0)
+    board.update_many((user_id(i), float(rng.randint(1, 1000)), now) for i in range(n))
+    return board
+
+
+def measure_stats(board, n: int, sizes: Sizes) -> Dict[str, tuple]:
+    """p50/p99 (µs) of rank in each style, percentile and at_percentile on ``board``
+    (random users of 0..n-1, random percentiles), ordinal ``rank`` being the same-run
+    baseline; calls of one kind alternate with the others' in rounds of 2,000."""
+    rng = random.Random(17)
+    calls = sizes.rank_calls
+    uids = [(user_id(rng.randrange(n)),) for _ in range(calls)]
+    ps = [(100 * rng.random(),) for _ in range(calls)]
+    kinds = {
+        "rank": (board.rank, uids),
+        "competition": (functools.partial(board.rank, style="competition"), uids),
+        "dense": (functools.partial(board.rank, style="dense"), uids),
+        "percentile": (board.percentile, uids),
+        "at_percentile": (board.at_percentile, ps),
+    }
+    samples: Dict[str, List[int]] = {k: [] for k in kinds}
+    step = 2_000
+    for lo in range(0, calls, step):  # rounds, so that load changes hit every kind alike
+        for key, (fn, args) in kinds.items():
+            samples[key] += per_call_ns(fn, args[lo:lo + step], warmup=50 if lo == 0 else 0)
+    return {k: latency(sorted(v)) for k, v in samples.items()}
+
+
+def bench_board_stats(report: Report, sizes: Sizes) -> None:
+    """Rank styles and percentiles at ``sizes.users`` users from Python, on a decayed
+    board of distinct scores and on a board of heavy ties, beside ordinal rank."""
+    now = int(time.time())
+    n = sizes.users
+    for label, make in (("decayed", native_board), ("ties ×1000", ties_board)):
+        print(f"  leaderboard statistics: {label} board of {n:,} users ...", flush=True)
+        board = make(n, now)
+        res = measure_stats(board, n, sizes)
+        board.close()
+        gc.collect()
+        base = res["rank"][0]
+        for key, metric in (("competition", 'rank(uid, style="competition")'),
+                            ("dense", 'rank(uid, style="dense")'),
+                            ("percentile", "percentile(uid)"),
+                            ("at_percentile", "at_percentile(p)")):
+            report.add(Row("board stats", f"{metric} p50 @{count(n)} {label}", res[key][0], "µs",
+                           TARGETS["lb_styled_p50_1m"] if n >= 1_000_000 else None,
+                           base, "rank(uid)"),
+                       Row("board stats", f"{metric} p99 @{count(n)} {label}", res[key][1], "µs",
+                           None, res["rank"][1], "rank(uid)"))
 
 
 # -- processor: pushing and delivering ---------------------------------------------
@@ -1072,6 +1137,8 @@ def run(sizes: Sizes, only: Optional[str] = None, json_path: Optional[str] = Non
     start(report, sizes)
     if only in (None, "leaderboard"):
         bench_leaderboard(report, sizes)
+    if only in (None, "boardstats"):
+        bench_board_stats(report, sizes)
     if only in (None, "processor"):
         bench_processor(report, sizes)
     finish(report, json_path, markdown_path)

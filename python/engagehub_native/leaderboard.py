@@ -451,11 +451,25 @@ class Leaderboard(NativeObject):
         counted up from the bottom: 100 is the top user, 0 the bottom one, 50
         the median. None for an empty board. ``p`` outside 0..100 or NaN raises
         ValueError. O(log n)."""
-        p = _args.finite(p, "p")  # the engine decides the range
+        if type(p) is not float:
+            p = _args.finite(p, "p")  # NaN and the range: the engine decides
         code = _boardstats.style_code(style)
-        users = self._ranked_as(lambda now, out: self._lib.eh_board_at_percentile(
-            self._handle, p, now, code, out))
-        return users[0] if users else None
+        self._sync()
+        now = self.now()
+        s = _scratch or _new_scratch()
+        lst = s.list
+        status = self._lib.eh_board_at_percentile(self._handle, p, now, code, lst)
+        if status:
+            check(status)
+        if not lst.count:
+            return None
+        ffi = self._ffi
+        try:  # one entry: id (ended by its 0xFF byte), score, rank, last update
+            uid = ffi.unpack(lst.strings, lst.strings_length - 1).decode()
+            user = RankedUser(uid, lst.reals[0], lst.ints[0], lst.ints[1])
+        finally:
+            self._lib.eh_free(lst.block)
+        return user
 
     def __len__(self) -> int:
         self._sync()
