@@ -115,6 +115,8 @@ type standings struct {
 	userIndex
 	tree
 	ties     tiedValues // equal G values and how many share each (ties.go)
+	windows  []*window  // time-windowed boards fed by the same updates (timewindows.go)
+	origin   int64      // the windows' periods start at origin + k·length
 	tieBreak TieBreak
 	seq      uint64 // TieEarliest: the last arrival number given to a key (ties.go)
 	warmSink uint32 // keeps warm's loads from being optimised away
@@ -197,7 +199,11 @@ func (b *Board) Update(userID string, points float64, timestamp int64) error {
 	h := xxhash.Sum64String(userID)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.update(userID, h, points, timestamp)
+	if err := b.update(userID, h, points, timestamp); err != nil {
+		return err
+	}
+	b.updateWindows(userID, h, points, timestamp)
+	return nil
 }
 
 // UpdateMany applies updates i = 0, 1, ... (userIDs[i], points[i],
@@ -215,11 +221,15 @@ func (b *Board) UpdateMany(userIDs []string, points []float64, timestamps []int6
 	for lo := 0; lo < len(userIDs); lo += warmRun {
 		hi := min(lo+warmRun, len(userIDs))
 		b.warm(userIDs[lo:hi], hashes[lo:hi])
+		b.warmWindows(userIDs[lo:hi], hashes[lo:hi])
 		for i := lo; i < hi; i++ {
 			id := userIDs[i]
 			err := checkUpdate(id, points[i])
 			if err == nil {
 				err = b.update(id, hashes[i], points[i], timestamps[i])
+			}
+			if err == nil && len(b.windows) > 0 {
+				b.updateWindows(id, hashes[i], points[i], timestamps[i])
 			}
 			if err != nil {
 				refused++
@@ -356,11 +366,19 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 	return nil
 }
 
-// Remove deletes userID and reports whether it was on the board.
+// Remove deletes userID, from the board and its windows, and reports
+// whether it was on the board.
 func (b *Board) Remove(userID string) bool {
 	h := xxhash.Sum64String(userID)
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	for _, w := range b.windows { // a user the limit dropped may still be in a window
+		w.board.mu.Lock()
+		if wu := w.board.lookup(userID, h); wu >= 0 {
+			w.board.removeUser(wu)
+		}
+		w.board.mu.Unlock()
+	}
 	u := b.lookup(userID, h)
 	if u < 0 {
 		return false

@@ -95,22 +95,30 @@ var (
 // Config is what NewBoard builds a board from. The zero Config is not
 // valid: DecayFactor must lie in (0, 1].
 type Config struct {
-	DecayFactor float64  // fraction of a point kept after one day
-	MaxUsers    int      // 0: unlimited
-	TieBreak    TieBreak // order among equal scores
+	DecayFactor  float64  // fraction of a point kept after one day
+	MaxUsers     int      // 0: unlimited
+	TieBreak     TieBreak // order among equal scores
+	Windows      []Window // time-windowed boards beside the all-time one (timewindows.go)
+	WindowOrigin int64    // the windows' periods start at WindowOrigin + k·Length
 }
 
 // NewBoard returns an empty board configured by cfg, or an error wrapping
-// ErrInvalidDecay, ErrInvalidLimit or ErrInvalidTieBreak.
+// ErrInvalidDecay, ErrInvalidLimit, ErrInvalidTieBreak or
+// ErrInvalidWindow.
 func NewBoard(cfg Config) (*Board, error) {
 	if !cfg.TieBreak.valid() {
 		return nil, fmt.Errorf("%w: %d", ErrInvalidTieBreak, int(cfg.TieBreak))
+	}
+	if err := checkWindows(cfg.Windows, cfg.WindowOrigin); err != nil {
+		return nil, err
 	}
 	s, err := newStandings(cfg.DecayFactor, cfg.MaxUsers)
 	if err != nil {
 		return nil, err
 	}
 	s.tieBreak = cfg.TieBreak
+	s.origin = cfg.WindowOrigin
+	s.windows = s.newWindows(cfg.Windows)
 	return &Board{standings: *s}, nil
 }
 

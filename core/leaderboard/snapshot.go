@@ -85,6 +85,22 @@ func (c *standings) writeSnapshot(w io.Writer) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
+	if err := c.writeBoard(bw, enc, &buf); err != nil {
+		return err
+	}
+	if len(c.windows) > 0 {
+		if err := c.writeWindows(bw, enc, &buf); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("}\n")
+	return bw.Flush()
+}
+
+// writeBoard writes the snapshot's object up to its entries' closing
+// bracket, without the object's closing brace.
+func (c *standings) writeBoard(bw *bufio.Writer, enc *json.Encoder, buf *bytes.Buffer) error {
+	buf.Reset()
 	hdr := snapshotHeader{DecayFactor: c.factor, MaxUsers: c.maxUsers, Landmark: c.landmark}
 	if c.tieBreak != TieByUserID {
 		hdr.TieBreak = c.tieBreak.String()
@@ -94,9 +110,9 @@ func (c *standings) writeSnapshot(w io.Writer) error {
 	}
 	bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("}\n")))
 	bw.WriteString(`,"entries":[`)
+	var line []byte
 	first := true
 	var err error
-	var line []byte
 	c.forEachLeaf(func(us []int32) {
 		// Rank order is random in memory: touch the leaf's records, then
 		// their ids, each pass of independent loads, so that the misses
@@ -106,15 +122,15 @@ func (c *standings) writeSnapshot(w io.Writer) error {
 			if err != nil {
 				return
 			}
-			err = c.writeEntry(bw, &line, enc, &buf, u, first)
+			err = c.writeEntry(bw, &line, enc, buf, u, first)
 			first = false
 		}
 	})
 	if err != nil {
 		return err
 	}
-	bw.WriteString("]}\n")
-	return bw.Flush()
+	bw.WriteString("]")
+	return nil
 }
 
 // warmIDs loads the records and ids of users us (see writeSnapshot).
@@ -218,7 +234,7 @@ func appendJSONFloat(b []byte, f float64) ([]byte, error) {
 // new board, swapped in when complete: a load needs about one board's
 // memory beside the current one.
 func (b *Board) ReadSnapshot(r io.Reader) error {
-	c, err := readStandings(r, b.TieBreak())
+	c, err := readStandings(r, b.loadDefaults())
 	if err != nil {
 		return err
 	}
@@ -251,9 +267,13 @@ func parseInt(raw json.RawMessage) (int64, bool) {
 // the file has none (the original's files, and this package's for
 // TieByUserID boards). Under TieEarliest the entries' order in the file,
 // which is rank order, is their arrival order among equal values.
-func readStandings(r io.Reader, tie TieBreak) (*standings, error) {
+func readStandings(r io.Reader, def loadDefaults) (*standings, error) {
 	src := &snapshotReader{r: r, limit: maxSnapshotBytes}
-	c, err := decodeSnapshot(json.NewDecoder(src), tie)
+	c, err := decodeSnapshot(json.NewDecoder(src), def.tie)
+	if err == nil && c.windows == nil {
+		c.origin = def.origin
+		c.windows = c.newWindows(def.windows)
+	}
 	if src.err != nil {
 		if errors.Is(src.err, ErrSnapshotTooLarge) || errors.Is(src.err, errNotUTF8) {
 			return nil, fmt.Errorf("%w: %w", ErrSnapshot, src.err)
@@ -264,6 +284,12 @@ func readStandings(r io.Reader, tie TieBreak) (*standings, error) {
 }
 
 func decodeSnapshot(dec *json.Decoder, tie TieBreak) (*standings, error) {
+	return decodeBoard(dec, tie, true)
+}
+
+// decodeBoard decodes one snapshot object: the whole input when top, a
+// window's board (which has no windows of its own) otherwise.
+func decodeBoard(dec *json.Decoder, tie TieBreak, top bool) (*standings, error) {
 	tok, err := dec.Token()
 	if err == io.EOF {
 		return nil, snapshotErr("empty input")
@@ -277,6 +303,8 @@ func decodeSnapshot(dec *json.Decoder, tie TieBreak) (*standings, error) {
 	var (
 		decay           *float64
 		maxRaw, landRaw json.RawMessage
+		originRaw       json.RawMessage
+		windows         []*window
 		ld              loader
 		sawEntries      bool
 		landmarkFirst   bool
@@ -302,6 +330,14 @@ func decodeSnapshot(dec *json.Decoder, tie TieBreak) (*standings, error) {
 			}
 			sawEntries = present
 			continue
+		case top && strings.EqualFold(name, "windows"):
+			if windows != nil {
+				return nil, snapshotErr("windows given twice")
+			}
+			if windows, err = decodeWindows(dec, tie); err != nil {
+				return nil, err
+			}
+			continue
 		case strings.EqualFold(name, "decay_factor"):
 			if err := dec.Decode(&raw); err != nil {
 				return nil, snapshotErr("%v", err)
@@ -322,6 +358,8 @@ func decodeSnapshot(dec *json.Decoder, tie TieBreak) (*standings, error) {
 			if string(raw) == "null" {
 				landRaw = nil
 			}
+		case top && strings.EqualFold(name, "window_origin"):
+			originRaw = raw
 		case strings.EqualFold(name, "tie_break"):
 			var tb string
 			if err := json.Unmarshal(raw, &tb); err != nil {
@@ -335,8 +373,10 @@ func decodeSnapshot(dec *json.Decoder, tie TieBreak) (*standings, error) {
 	if _, err := dec.Token(); err != nil {
 		return nil, snapshotErr("%v", err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, snapshotErr("data after the snapshot")
+	if top {
+		if _, err := dec.Token(); err != io.EOF {
+			return nil, snapshotErr("data after the snapshot")
+		}
 	}
 	switch {
 	case decay == nil:
@@ -421,6 +461,11 @@ func decodeSnapshot(dec *json.Decoder, tie TieBreak) (*standings, error) {
 	c.buildTree(keys)
 	if tie == TieEarliest {
 		c.seq = uint64(n)
+	}
+	if windows != nil {
+		if err := c.adoptWindows(windows, originRaw); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }
