@@ -9,6 +9,7 @@ import "C"
 
 import (
 	"fmt"
+	"unsafe"
 
 	"github.com/engagehub/engagehub-native/core/leaderboard"
 )
@@ -18,16 +19,47 @@ import (
 
 func init() {
 	registerStatus(ehErrInvalidArgument,
-		leaderboard.ErrInvalidRankStyle, leaderboard.ErrInvalidTieBreak, leaderboard.ErrInvalidPercentile)
+		leaderboard.ErrInvalidRankStyle, leaderboard.ErrInvalidTieBreak, leaderboard.ErrInvalidPercentile,
+		leaderboard.ErrInvalidWindow, leaderboard.ErrUnknownWindow)
+}
+
+// viewOf returns the board behind h once every update submitted before the
+// call is applied, or, for a non-empty window name, that window's board as
+// of now.
+func viewOf(h C.uint64_t, window *C.char, windowLen C.size_t, now C.double) (*leaderboard.Board, error) {
+	b, err := syncedBoardOf(h)
+	if err != nil {
+		return nil, err
+	}
+	if windowLen == 0 {
+		return b.Board, nil
+	}
+	return b.Window(borrowString(window, windowLen), float64(now))
 }
 
 //export eh_board_new_config
-func eh_board_new_config(decay C.double, maxUsers C.int64_t, tieBreak C.int, out *C.uint64_t) (status C.int) {
+func eh_board_new_config(decay C.double, maxUsers C.int64_t, tieBreak C.int, windowNames *C.char,
+	windowNamesLen C.size_t, windowLengths *C.int64_t, windowCount C.size_t, windowOrigin C.int64_t,
+	out *C.uint64_t) (status C.int) {
 	defer recoverStatus(&status)
+	n := int(windowCount)
+	names, err := readStrings(windowNames, windowNamesLen, n)
+	if err != nil {
+		return fail(err)
+	}
+	var windows []leaderboard.Window
+	if n > 0 {
+		lengths := unsafe.Slice((*int64)(unsafe.Pointer(windowLengths)), n)
+		for i, name := range names {
+			windows = append(windows, leaderboard.Window{Name: name, Length: lengths[i]})
+		}
+	}
 	b, err := leaderboard.NewBoard(leaderboard.Config{
-		DecayFactor: float64(decay),
-		MaxUsers:    int(maxUsers),
-		TieBreak:    leaderboard.TieBreak(tieBreak),
+		DecayFactor:  float64(decay),
+		MaxUsers:     int(maxUsers),
+		TieBreak:     leaderboard.TieBreak(tieBreak),
+		Windows:      windows,
+		WindowOrigin: int64(windowOrigin),
 	})
 	if err != nil {
 		return fail(fmt.Errorf("decay_factor %v, max_users %d, tie_break %d: %w",
@@ -48,11 +80,42 @@ func eh_board_tie_break(h C.uint64_t, tieBreak *C.int) (status C.int) {
 	return ehOK
 }
 
-//export eh_board_standing_as
-func eh_board_standing_as(h C.uint64_t, id *C.char, idLen C.size_t, now C.double, style C.int,
-	out *C.eh_standing) (status C.int) {
+//export eh_board_windows
+func eh_board_windows(h C.uint64_t, out *C.eh_list, origin *C.int64_t) (status C.int) {
 	defer recoverStatus(&status)
-	b, err := syncedBoardOf(h)
+	*out = C.eh_list{}
+	b, err := boardOf(h)
+	if err != nil {
+		return fail(err)
+	}
+	w := listWriters.Get().(*listWriter)
+	defer listWriters.Put(w)
+	w.reset()
+	for _, win := range b.Windows() {
+		w.add(win.Name)
+		w.addInt(win.Length)
+	}
+	*origin = C.int64_t(b.WindowOrigin())
+	w.writeTo(out)
+	return ehOK
+}
+
+//export eh_board_len_at
+func eh_board_len_at(h C.uint64_t, window *C.char, windowLen C.size_t, now C.double, length *C.int64_t) (status C.int) {
+	defer recoverStatus(&status)
+	b, err := viewOf(h, window, windowLen, now)
+	if err != nil {
+		return fail(err)
+	}
+	*length = C.int64_t(b.Len())
+	return ehOK
+}
+
+//export eh_board_standing_as
+func eh_board_standing_as(h C.uint64_t, window *C.char, windowLen C.size_t, id *C.char, idLen C.size_t,
+	now C.double, style C.int, out *C.eh_standing) (status C.int) {
+	defer recoverStatus(&status)
+	b, err := viewOf(h, window, windowLen, now)
 	if err != nil {
 		return fail(err)
 	}
@@ -68,10 +131,11 @@ func eh_board_standing_as(h C.uint64_t, id *C.char, idLen C.size_t, now C.double
 }
 
 //export eh_board_page_as
-func eh_board_page_as(h C.uint64_t, offset, limit C.int64_t, now C.double, style C.int, out *C.eh_list) (status C.int) {
+func eh_board_page_as(h C.uint64_t, window *C.char, windowLen C.size_t, offset, limit C.int64_t, now C.double,
+	style C.int, out *C.eh_list) (status C.int) {
 	defer recoverStatus(&status)
 	*out = C.eh_list{}
-	b, err := syncedBoardOf(h)
+	b, err := viewOf(h, window, windowLen, now)
 	if err != nil {
 		return fail(err)
 	}
@@ -94,11 +158,11 @@ func eh_board_page_as(h C.uint64_t, offset, limit C.int64_t, now C.double, style
 }
 
 //export eh_board_around_as
-func eh_board_around_as(h C.uint64_t, id *C.char, idLen C.size_t, before, after C.int64_t, now C.double,
-	style C.int, out *C.eh_list) (status C.int) {
+func eh_board_around_as(h C.uint64_t, window *C.char, windowLen C.size_t, id *C.char, idLen C.size_t,
+	before, after C.int64_t, now C.double, style C.int, out *C.eh_list) (status C.int) {
 	defer recoverStatus(&status)
 	*out = C.eh_list{}
-	b, err := syncedBoardOf(h)
+	b, err := viewOf(h, window, windowLen, now)
 	if err != nil {
 		return fail(err)
 	}
@@ -121,9 +185,10 @@ func eh_board_around_as(h C.uint64_t, id *C.char, idLen C.size_t, before, after 
 }
 
 //export eh_board_percentile
-func eh_board_percentile(h C.uint64_t, id *C.char, idLen C.size_t, percentile *C.double, found *C.int) (status C.int) {
+func eh_board_percentile(h C.uint64_t, window *C.char, windowLen C.size_t, id *C.char, idLen C.size_t,
+	now C.double, percentile *C.double, found *C.int) (status C.int) {
 	defer recoverStatus(&status)
-	b, err := syncedBoardOf(h)
+	b, err := viewOf(h, window, windowLen, now)
 	if err != nil {
 		return fail(err)
 	}
@@ -136,10 +201,11 @@ func eh_board_percentile(h C.uint64_t, id *C.char, idLen C.size_t, percentile *C
 }
 
 //export eh_board_at_percentile
-func eh_board_at_percentile(h C.uint64_t, p C.double, now C.double, style C.int, out *C.eh_list) (status C.int) {
+func eh_board_at_percentile(h C.uint64_t, window *C.char, windowLen C.size_t, p C.double, now C.double,
+	style C.int, out *C.eh_list) (status C.int) {
 	defer recoverStatus(&status)
 	*out = C.eh_list{}
-	b, err := syncedBoardOf(h)
+	b, err := viewOf(h, window, windowLen, now)
 	if err != nil {
 		return fail(err)
 	}

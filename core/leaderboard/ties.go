@@ -92,23 +92,29 @@ func (t *tiedValues) above(g float64) int64 {
 }
 
 // add changes the weight of a value that is in the treap by delta, removing
-// it at 0, and reports whether the value was there (nothing changes if not).
+// it at 0, and reports whether the value was there (nothing changes if
+// not): one walk down and back.
 func (t *tiedValues) add(g float64, delta int64) bool {
-	if t.root == 0 || t.weight(g) == 0 {
+	if t.root == 0 {
 		return false
 	}
-	t.root = t.addIn(t.root, g, delta)
-	return true
+	found := false
+	t.root = t.addIn(t.root, g, delta, &found)
+	return found
 }
 
-func (t *tiedValues) addIn(i int32, g float64, delta int64) int32 {
+func (t *tiedValues) addIn(i int32, g float64, delta int64, found *bool) int32 {
+	if i == 0 {
+		return 0
+	}
 	nd := &t.nodes[i]
 	switch {
 	case g < nd.g:
-		nd.left = t.addIn(nd.left, g, delta)
+		nd.left = t.addIn(nd.left, g, delta, found)
 	case g > nd.g:
-		nd.right = t.addIn(nd.right, g, delta)
+		nd.right = t.addIn(nd.right, g, delta, found)
 	default:
+		*found = true
 		nd.w += delta
 		if nd.w == 0 {
 			l, r := nd.left, nd.right
@@ -116,7 +122,9 @@ func (t *tiedValues) addIn(i int32, g float64, delta int64) int32 {
 			return t.merge(l, r)
 		}
 	}
-	t.fix(i)
+	if *found {
+		t.fix(i)
+	}
 	return i
 }
 

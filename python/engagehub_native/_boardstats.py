@@ -3,8 +3,9 @@ codes in the C ABI (the EH_RANK_* and EH_TIE_* constants of engagehub.h)."""
 
 from __future__ import annotations
 
-from typing import Dict
+from typing import Dict, Mapping
 
+from . import _args
 from ._library import load
 
 RANK_STYLES = ("ordinal", "competition", "dense")
@@ -46,3 +47,33 @@ def tie_break_name(code: int) -> str:
         if value == code:
             return name
     raise ValueError(f"unknown tie-break code {code}")
+
+
+def window_name(window) -> bytes:
+    """A window argument for the C ABI: None (the whole board) as b"", a name as UTF-8."""
+    if window is None:
+        return b""
+    if not isinstance(window, str):
+        raise TypeError(f"window must be str or None, not {type(window).__name__}")
+    if not window:
+        raise ValueError("window must name one of the board's windows, not ''")
+    return _args.text(window, "window")
+
+
+def window_specs(windows) -> tuple:
+    """``windows={name: seconds}`` as (names, lengths); the engine checks the values
+    (positive whole minutes, unique non-empty names)."""
+    if windows is None:
+        return [], []
+    if not isinstance(windows, Mapping):
+        raise TypeError(f"windows must be a mapping of name to seconds, not {type(windows).__name__}")
+    names, lengths = [], []
+    for name, length in windows.items():
+        _args.text(name, "window name")
+        if type(length) is not int:
+            if isinstance(length, (bool, float)) or not hasattr(type(length), "__index__"):
+                raise TypeError(f"window {name!r}: length must be a whole number of seconds "
+                                f"(int), not {type(length).__name__}")
+        names.append(name)
+        lengths.append(_args.integer(length, f"window {name!r} length", minimum=None))
+    return names, lengths
