@@ -143,11 +143,15 @@ func (b *Board) RankAs(style RankStyle, userID string, now float64) (Entry, bool
 		return Entry{}, false, nil
 	}
 	r := b.rec(u)
-	id, j := b.userPos(u)
+	rank := b.rankOfUser(u) + 1
+	if style != Ordinal {
+		id, j := b.userPos(u)
+		rank = b.styledRank(style, r.g, id, j, rank-1)
+	}
 	return Entry{
 		UserID:     userID,
 		Score:      scale(r.g, b.exponentAt(now)),
-		Rank:       b.styledRank(style, r.g, id, j, b.rankOfUser(u)),
+		Rank:       rank,
 		LastUpdate: r.last,
 	}, true, nil
 }

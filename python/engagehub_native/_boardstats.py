@@ -49,15 +49,25 @@ def tie_break_name(code: int) -> str:
     raise ValueError(f"unknown tie-break code {code}")
 
 
+_window_bytes: Dict[str, bytes] = {}
+
+
 def window_name(window) -> bytes:
     """A window argument for the C ABI: None (the whole board) as b"", a name as UTF-8."""
     if window is None:
         return b""
+    if type(window) is str:
+        raw = _window_bytes.get(window)
+        if raw is not None:
+            return raw
     if not isinstance(window, str):
         raise TypeError(f"window must be str or None, not {type(window).__name__}")
     if not window:
         raise ValueError("window must name one of the board's windows, not ''")
-    return _args.text(window, "window")
+    raw = _args.text(window, "window")
+    if len(_window_bytes) < 64 and type(window) is str:
+        _window_bytes[window] = raw
+    return raw
 
 
 def window_specs(windows) -> tuple:
