@@ -162,3 +162,51 @@ def test_decayed_ties_are_equal_stored_values():
         b.update("low", 1, T0)
         assert ranks(b.top(3, style="competition")) == [("now", 1), ("yesterday", 1), ("low", 3)]
         assert b.percentile("yesterday") == pytest.approx(100 / 3)
+
+
+def test_the_c_abi_refuses_bad_styles_percentiles_and_windows_with_a_status():
+    from engagehub_native import _library
+
+    ffi, lib = _library.load()
+    out = ffi.new("uint64_t *")
+    names = b"week\xffweek\xff"
+    lengths = ffi.new("int64_t[]", [604800, 60])
+    assert lib.eh_board_new_config(1.0, 0, 0, names, len(names), lengths, 2, 0, out) \
+        == lib.EH_ERR_INVALID_ARGUMENT                                  # a name twice
+    assert lib.eh_board_new_config(1.0, 0, 0, names, len(names), lengths, 3, 0, out) \
+        == lib.EH_ERR_INVALID_ARGUMENT                                  # 3 names expected
+    assert lib.eh_board_new_config(1.0, 0, 5, b"", 0, ffi.NULL, 0, 0, out) \
+        == lib.EH_ERR_INVALID_ARGUMENT                                  # tie-break 5
+    one = b"week\xff"
+    assert lib.eh_board_new_config(1.0, 0, lib.EH_TIE_EARLIEST, one, len(one), lengths, 1, 0,
+                                   out) == lib.EH_OK
+    board = out[0]
+    try:
+        ok = ffi.new("size_t *")
+        assert lib.eh_board_update_many(board, b"a\xff", 2, ffi.new("double[]", [1.0]),
+                                        ffi.new("int64_t[]", [T0]), 1, 1, ok) == lib.EH_OK
+        standing = ffi.new("eh_standing *")
+        lst = ffi.new("eh_list *")
+        assert lib.eh_board_standing_as(board, b"", 0, b"a", 1, T0, 99, standing) \
+            == lib.EH_ERR_INVALID_ARGUMENT
+        assert lib.eh_board_page_as(board, b"", 0, 0, 5, T0, -1, lst) == lib.EH_ERR_INVALID_ARGUMENT
+        assert lib.eh_board_page_as(board, b"", 0, -1, 5, T0, 0, lst) == lib.EH_ERR_INVALID_ARGUMENT
+        assert lib.eh_board_at_percentile(board, b"", 0, float("nan"), T0, 0, lst) \
+            == lib.EH_ERR_INVALID_ARGUMENT
+        assert lib.eh_board_at_percentile(board, b"", 0, 101.0, T0, 0, lst) \
+            == lib.EH_ERR_INVALID_ARGUMENT
+        assert lib.eh_board_standing_as(board, b"month", 5, b"a", 1, T0, 0, standing) \
+            == lib.EH_ERR_INVALID_ARGUMENT                              # no such window
+        assert lib.eh_board_standing_as(board, b"\xc3\x28", 2, b"a", 1, T0, 0, standing) \
+            == lib.EH_ERR_INVALID_ARGUMENT
+        assert lib.eh_board_standing_as(board, b"week", 4, b"a", 1, T0, 2, standing) == lib.EH_OK
+        assert standing.rank == 1 and standing.score == 1.0
+        tie = ffi.new("int *")
+        assert lib.eh_board_tie_break(board, tie) == lib.EH_OK and tie[0] == lib.EH_TIE_EARLIEST
+        _library.check(lib.EH_OK)
+    finally:
+        lib.eh_board_free(board)
+    message = ffi.new("char **")
+    length, errno = ffi.new("size_t *"), ffi.new("int *")
+    while lib.eh_error_take(message, length, errno):  # leave no error behind for other tests
+        lib.eh_free(message[0])
