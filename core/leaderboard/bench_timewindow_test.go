@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strconv"
 	"testing"
+	"time"
 )
 
 var benchWindows = []Window{{"week", 7 * 86400}, {"month", 30 * 86400}}
@@ -91,4 +92,51 @@ func BenchmarkWindowMemory(b *testing.B) {
 	}
 	b.ReportMetric(float64(plain)/n, "heapB/user")
 	b.ReportMetric((float64(windowed)-float64(plain))/n/float64(len(benchWindows)), "heapB/user/window")
+}
+
+// BenchmarkWindowRollover times the update that rolls a week window
+// holding 1M users over to the next week (the old period's board is
+// dropped whole), and reports the slowest of the 20,000 queries (Rank of a
+// random user, Top(10) of the week) that follow it, while the collector
+// reclaims the old period, beside the slowest of 20,000 before it. Each
+// iteration refills the window with the timer stopped.
+func BenchmarkWindowRollover(b *testing.B) {
+	const n = 1_000_000
+	ids := benchIDs(n)
+	week := benchWindows[:1]
+	pick := benchPicks(n)
+	slowest := func(board *Board, now float64) time.Duration {
+		var worst time.Duration
+		for i := range 20_000 {
+			t0 := time.Now()
+			if i%2 == 0 {
+				board.Rank(ids[pick[i&(len(pick)-1)]], now)
+			} else if v, err := board.Window("week", now); err == nil {
+				v.Top(10, now)
+			}
+			worst = max(worst, time.Since(t0))
+		}
+		return worst
+	}
+	var roll, before, after time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		board := windowBenchBoard(b, n, ids, week)
+		runtime.GC()
+		now := float64(windowBenchNow + 3600)
+		before = max(before, slowest(board, now))
+		next := windowBenchNow + week[0].Length + 1
+		b.StartTimer()
+		t0 := time.Now()
+		if err := board.Update("rollover", 1, next); err != nil {
+			b.Fatal(err)
+		}
+		roll = max(roll, time.Since(t0))
+		b.StopTimer()
+		after = max(after, slowest(board, float64(next)))
+		runtime.GC()
+	}
+	b.ReportMetric(float64(roll.Nanoseconds()), "rollover-ns")
+	b.ReportMetric(float64(before.Microseconds()), "slowest-query-before-µs")
+	b.ReportMetric(float64(after.Microseconds()), "slowest-query-after-µs")
 }

@@ -13,6 +13,10 @@ TIE_BREAKS = ("user_id", "earliest")
 
 _codes: Dict[str, Dict[str, int]] = {}
 
+#: Rank style name -> code, for hot paths to look up before calling
+#: style_code (filled by the first style_code call).
+STYLE_CODES: Dict[str, int] = {}
+
 
 def _table(prefix: str, choices: tuple) -> Dict[str, int]:
     table = _codes.get(prefix)
@@ -34,7 +38,9 @@ def _code(value, name: str, choices: tuple, prefix: str) -> int:
 
 def style_code(style) -> int:
     """The C ABI's code of a rank style name."""
-    return _code(style, "style", RANK_STYLES, "EH_RANK_")
+    code = _code(style, "style", RANK_STYLES, "EH_RANK_")
+    STYLE_CODES[style] = code
+    return code
 
 
 def tie_break_code(tie_break) -> int:

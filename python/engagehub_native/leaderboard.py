@@ -346,8 +346,10 @@ class Leaderboard(NativeObject):
         holds for every query below.
         """
         if style != "ordinal" or window is not None:
+            code = _boardstats.STYLE_CODES.get(style) if type(style) is str else None
             return self._rank_as(_args.text(user_id, "user_id"), user_id,
-                                 _boardstats.style_code(style), _boardstats.window_name(window))
+                                 _boardstats.style_code(style) if code is None else code,
+                                 b"" if window is None else _boardstats.window_name(window))
         rank, score, last_update = self._standing(_args.text(user_id, "user_id"))
         if not rank:
             return None
