@@ -50,6 +50,13 @@ type innerNode struct {
 	n     int32
 }
 
+// placement is where the last key put in the tree went: its leaf and
+// position (see noteInserted).
+type placement struct {
+	leaf int32
+	pos  int
+}
+
 type tree struct {
 	leaves     []*leafNode
 	freeLeaves []int32
@@ -63,6 +70,7 @@ type tree struct {
 	root        int32
 	height      int // 0: the root is a leaf
 	size        int
+	placed      placement
 }
 
 // key is an entry of the tree: user u with value g, and p the prefix of
@@ -264,6 +272,7 @@ func (c *standings) leafInsert(id int32, k key) {
 	copy(lf.u[j+1:n+1], lf.u[j:n])
 	lf.setKey(j, k)
 	lf.n++
+	c.placed = placement{id, j}
 }
 
 // growRoot puts a new root above a full root and splits the old one.
@@ -485,6 +494,7 @@ func (c *standings) moveInLeaf(nk key) bool {
 	copy(lf.u[k+1:n], lf.u[k:n-1])
 	lf.setKey(k, nk)
 	lf.n++
+	c.placed = placement{c.rec(u).leaf, k}
 	return true
 }
 

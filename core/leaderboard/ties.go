@@ -209,19 +209,15 @@ func (c *standings) insertKey(k key) {
 	c.noteInserted(k)
 }
 
-// noteInserted counts the tie k, just put in the tree, joins: its value's
+// noteInserted counts the tie k, just put in the tree (at c.placed), joins: its value's
 // weight grows if the value was tied already, and a value that k's
 // neighbour in the ranking shares becomes tied.
 func (c *standings) noteInserted(k key) {
 	if c.ties.add(k.g, 1) {
 		return
 	}
-	id := c.rec(k.u).leaf
+	id, j := c.placed.leaf, c.placed.pos
 	lf := c.leaves[id]
-	j := 0
-	for lf.u[j] != k.u {
-		j++
-	}
 	var prev, next float64 = math.NaN(), math.NaN()
 	if j > 0 {
 		prev = lf.g[j-1]
