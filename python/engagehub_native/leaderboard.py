@@ -72,7 +72,12 @@ class Leaderboard(NativeObject):
     O(log n); nothing is rescored on a query.
 
     ``max_users`` bounds the board (0 = unlimited): when an update makes it
-    larger, the lowest-ranked user is removed. ``clock`` returns "now" in Unix
+    larger, the lowest-ranked user is removed. ``tie_break`` orders users
+    with equal scores: "user_id" (the default) or "earliest" (whoever
+    reached the score first). ``windows={"week": 7 * 86400, ...}`` adds
+    time-windowed rankings of each window's current period (lengths in
+    whole minutes, periods counted from ``window_origin``), fed by the same
+    updates and queried with ``window=`` or :meth:`window`. ``clock`` returns "now" in Unix
     seconds (default :func:`wall_clock`, whole seconds); it is called once per update without
     a timestamp and once per query.
 
@@ -564,7 +569,9 @@ class Leaderboard(NativeObject):
     def load(self, path: PathLike) -> None:
         """Replace the board's users, decay factor and limit with a snapshot's.
 
-        Reads snapshots of the original cpp_leaderboard too. A file that
+        Reads snapshots of the original cpp_leaderboard too. The file's
+        tie-break policy and windows replace the board's; a file without
+        them (such as the original's) keeps the board's, its windows empty. A file that
         cannot be read raises SnapshotFileError (an OSError and RuntimeError);
         a malformed one raises SnapshotError (a ValueError). Either way the
         board is left exactly as it was.
