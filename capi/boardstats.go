@@ -48,6 +48,9 @@ func eh_board_new_config(decay C.double, maxUsers C.int64_t, tieBreak C.int, win
 		return fail(err)
 	}
 	var windows []leaderboard.Window
+	if n > 0 && windowLengths == nil {
+		return fail(fmt.Errorf("%w: %d window names but no lengths", errInvalidArgument, n))
+	}
 	if n > 0 {
 		lengths := unsafe.Slice((*int64)(unsafe.Pointer(windowLengths)), n)
 		for i, name := range names {

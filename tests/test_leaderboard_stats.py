@@ -177,6 +177,8 @@ def test_the_c_abi_refuses_bad_styles_percentiles_and_windows_with_a_status():
         == lib.EH_ERR_INVALID_ARGUMENT                                  # 3 names expected
     assert lib.eh_board_new_config(1.0, 0, 5, b"", 0, ffi.NULL, 0, 0, out) \
         == lib.EH_ERR_INVALID_ARGUMENT                                  # tie-break 5
+    assert lib.eh_board_new_config(1.0, 0, 0, b"w\xff", 2, ffi.NULL, 1, 0, out) \
+        == lib.EH_ERR_INVALID_ARGUMENT                                  # no lengths
     one = b"week\xff"
     assert lib.eh_board_new_config(1.0, 0, lib.EH_TIE_EARLIEST, one, len(one), lengths, 1, 0,
                                    out) == lib.EH_OK
