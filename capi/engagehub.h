@@ -127,6 +127,74 @@ int eh_board_around(uint64_t board, char *user_id, size_t user_id_length,
 int eh_board_save(uint64_t board, char *path, size_t path_length);
 int eh_board_load(uint64_t board, char *path, size_t path_length);
 
+/* ----------------------------------------------------- board statistics --
+ * Rank styles, tie-break policies and percentiles. Users are tied when their
+ * stored (forward-decayed) values are equal, which is equality of their
+ * scores at any time, and the equality the ranking orders by. */
+
+/* How tied users are numbered: ordinal 1, 2, 3, 4; competition 1, 2, 2, 4
+ * (1 + users strictly above); dense 1, 2, 2, 3 (1 + distinct scores above).
+ * Any other value is EH_ERR_INVALID_ARGUMENT. */
+enum { EH_RANK_ORDINAL = 0, EH_RANK_COMPETITION = 1, EH_RANK_DENSE = 2 };
+/* Order among tied users: by user id (bytes, ascending; the default), or
+ * the one whose score reached its value first (in the order the board
+ * applied the updates). Kept in snapshots. */
+enum { EH_TIE_USER_ID = 0, EH_TIE_EARLIEST = 1 };
+
+/* eh_board_new with a tie-break policy and time windows: window_count
+ * windows, named by the string list window_names, of window_lengths[i]
+ * seconds each (a positive whole number of minutes, names unique and not
+ * empty, at most 16), whose periods start at window_origin + k * length
+ * (0 <= window_origin < 2^40). Each window ranks the points earned in its
+ * current period; every update the board accepts also goes to the windows
+ * whose current period holds its timestamp (a later period starts the
+ * window afresh). */
+int eh_board_new_config(double decay_factor, int64_t max_users, int tie_break,
+                        char *window_names, size_t window_names_length,
+                        int64_t *window_lengths, size_t window_count,
+                        int64_t window_origin, uint64_t *board);
+/* The board's tie-break policy (a load may change it to the file's). */
+int eh_board_tie_break(uint64_t board, int *tie_break);
+/* The board's windows: names in `strings`, lengths in seconds in `ints`;
+ * and their origin. */
+int eh_board_windows(uint64_t board, eh_list *windows, int64_t *window_origin);
+
+/* The calls below read the board itself when `window` is empty (length 0),
+ * else the window of that name (EH_ERR_INVALID_ARGUMENT for a name the
+ * board has none of) as of `now`: a window whose period ended before now
+ * reads as empty. */
+
+/* The number of users on the board or window. */
+int eh_board_len_at(uint64_t board, char *window, size_t window_length,
+                    double now, int64_t *length);
+/* eh_board_standing with the rank numbered in `style`. */
+int eh_board_standing_as(uint64_t board, char *window, size_t window_length,
+                         char *user_id, size_t user_id_length,
+                         double now, int style, eh_standing *standing);
+/* Ranks offset+1 .. offset+limit numbered in `style`: user ids in
+ * `strings`, scores in `reals`, and TWO ints per entry: ints[2i] is entry
+ * i's rank, ints[2i + 1] its last update. */
+int eh_board_page_as(uint64_t board, char *window, size_t window_length,
+                     int64_t offset, int64_t limit, double now,
+                     int style, eh_list *page);
+/* eh_board_around laid out as by eh_board_page_as. */
+int eh_board_around_as(uint64_t board, char *window, size_t window_length,
+                       char *user_id, size_t user_id_length,
+                       int64_t before, int64_t after, double now, int style,
+                       eh_list *page);
+/* The share of the board, in percent, whose score is strictly below the
+ * user's; *found 0 (and *percentile 0) when the user is not on the board. */
+int eh_board_percentile(uint64_t board, char *window, size_t window_length,
+                        char *user_id, size_t user_id_length, double now,
+                        double *percentile, int *found);
+/* The entry at percentile p (0..100, nearest rank counted up from the
+ * bottom: 100 is the top entry, 0 the bottom one), laid out as by
+ * eh_board_page_as; an empty list for an empty board. p outside 0..100 or
+ * NaN is EH_ERR_INVALID_ARGUMENT. */
+int eh_board_at_percentile(uint64_t board, char *window, size_t window_length,
+                           double p, double now, int style,
+                           eh_list *entry);
+
 /* ------------------------------------------------------------ processor --
  * The event stream processor. Producers push events into a bounded ring;
  * one Go goroutine analyses them (distinct users per minute, channel counts)

@@ -83,7 +83,9 @@ func (w *listWriter) writeTo(out *C.eh_list) {
 	if w.count == 0 {
 		return
 	}
-	if (len(w.reals) != 0 && len(w.reals) != w.count) || (len(w.ints) != 0 && len(w.ints) != w.count) {
+	// The ints column may hold several numbers per entry (each export says
+	// how many); the reals column holds one.
+	if (len(w.reals) != 0 && len(w.reals) != w.count) || len(w.ints)%w.count != 0 {
 		panic("listWriter: a number column does not match the strings") // a bug in an export
 	}
 	nums := 8 * (len(w.reals) + len(w.ints))
@@ -96,7 +98,7 @@ func (w *listWriter) writeTo(out *C.eh_list) {
 	}
 	if len(w.ints) > 0 {
 		at := unsafe.Pointer(&mem[pos])
-		copy(unsafe.Slice((*int64)(at), w.count), w.ints)
+		copy(unsafe.Slice((*int64)(at), len(w.ints)), w.ints)
 		out.ints = (*C.int64_t)(at)
 	}
 	copy(mem[nums:], w.strings)

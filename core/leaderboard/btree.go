@@ -50,6 +50,13 @@ type innerNode struct {
 	n     int32
 }
 
+// placement is where the last key put in the tree went: its leaf and
+// position (see noteInserted).
+type placement struct {
+	leaf int32
+	pos  int
+}
+
 type tree struct {
 	leaves     []*leafNode
 	freeLeaves []int32
@@ -63,6 +70,7 @@ type tree struct {
 	root        int32
 	height      int // 0: the root is a leaf
 	size        int
+	placed      placement
 }
 
 // key is an entry of the tree: user u with value g, and p the prefix of
@@ -85,8 +93,18 @@ func idPrefix[S string | []byte](id S) uint64 {
 	return binary.BigEndian.Uint64(buf[:])
 }
 
-// keyOf returns user u's key, with G and id read from its record.
+// keyOf returns user u's key, with G and id read from its record; under
+// TieEarliest the key's p is the arrival number, kept only in the tree, so
+// it is read from u's leaf.
 func (c *standings) keyOf(u int32) key {
+	if c.tieBreak == TieEarliest {
+		lf := c.leaves[c.rec(u).leaf]
+		j := 0
+		for lf.u[j] != u {
+			j++
+		}
+		return lf.key(j)
+	}
 	return key{c.g(u), c.prefix(u), u}
 }
 
@@ -104,11 +122,6 @@ func (c *standings) less(a, b key) bool {
 	}
 	var x, y idBuf
 	return bytes.Compare(c.idIn(a.u, &x), c.idIn(b.u, &y)) < 0
-}
-
-// before reports whether user u1 with value g1 ranks before u2 with g2.
-func (c *standings) before(g1 float64, u1 int32, g2 float64, u2 int32) bool {
-	return c.less(key{g1, c.prefix(u1), u1}, key{g2, c.prefix(u2), u2})
 }
 
 func (lf *leafNode) key(j int) key { return key{lf.g[j], lf.p[j], lf.u[j]} }
@@ -260,6 +273,7 @@ func (c *standings) leafInsert(id int32, k key) {
 	copy(lf.u[j+1:n+1], lf.u[j:n])
 	lf.setKey(j, k)
 	lf.n++
+	c.placed = placement{id, j}
 }
 
 // growRoot puts a new root above a full root and splits the old one.
@@ -481,6 +495,7 @@ func (c *standings) moveInLeaf(nk key) bool {
 	copy(lf.u[k+1:n], lf.u[k:n-1])
 	lf.setKey(k, nk)
 	lf.n++
+	c.placed = placement{c.rec(u).leaf, k}
 	return true
 }
 
@@ -755,6 +770,7 @@ func (c *standings) forEachLeaf(fn func(us []int32)) {
 // order, with nodes filled to bulkFill/8 of capacity.
 func (c *standings) buildTree(keys []key) {
 	c.initTree()
+	c.ties = tiedValues{}
 	n := len(keys)
 	if n == 0 {
 		return
@@ -822,4 +838,5 @@ func (c *standings) buildTree(keys []key) {
 	}
 	c.root = level[0].id
 	c.size = n
+	c.rebuildTies()
 }

@@ -201,23 +201,32 @@ func (c *standings) rebase(l int64) {
 	c.reorderIfNeeded()
 }
 
-// reorderIfNeeded rebuilds the tree when its leaves are out of rank order.
+// reorderIfNeeded rebuilds the tree when its leaves are out of rank order,
+// and otherwise recounts the ties (values that collapsed onto one another
+// in the right order are new ties all the same).
 func (c *standings) reorderIfNeeded() {
 	ordered := true
-	var pg float64
-	pu := int32(-1)
-	c.forEachLive(func(u int32) {
-		g := c.g(u)
-		if pu >= 0 && ordered && !c.before(pg, pu, g, u) {
-			ordered = false
+	var prev key
+	first := true
+	c.forEachLeafKeys(func(lf *leafNode) {
+		for j := 0; j < int(lf.n) && ordered; j++ {
+			k := lf.key(j)
+			if !first && !c.less(prev, k) {
+				ordered = false
+			}
+			prev, first = k, false
 		}
-		pg, pu = g, u
 	})
 	if ordered {
+		c.rebuildTies()
 		return
 	}
 	keys := make([]key, 0, c.size)
-	c.forEachLive(func(u int32) { keys = append(keys, c.keyOf(u)) })
+	c.forEachLeafKeys(func(lf *leafNode) {
+		for j := 0; j < int(lf.n); j++ {
+			keys = append(keys, lf.key(j))
+		}
+	})
 	slices.SortFunc(keys, func(a, b key) int {
 		switch {
 		case c.less(a, b):

@@ -115,6 +115,11 @@ type standings struct {
 	userTable
 	userIndex
 	tree
+	ties     tiedValues // equal G values and how many share each (ties.go)
+	windows  []*window  // time-windowed boards fed by the same updates (timewindows.go)
+	origin   int64      // the windows' periods start at origin + k·length
+	tieBreak TieBreak
+	seq      uint64 // TieEarliest: the last arrival number given to a key (ties.go)
 	warmSink uint32 // keeps warm's loads from being optimised away
 }
 
@@ -122,11 +127,7 @@ type standings struct {
 // after one day (1 = no decay); maxUsers > 0 bounds the board, dropping the
 // lowest-ranked user when an update makes it larger, and 0 means unlimited.
 func New(decayFactor float64, maxUsers int) (*Board, error) {
-	s, err := newStandings(decayFactor, maxUsers)
-	if err != nil {
-		return nil, err
-	}
-	return &Board{standings: *s}, nil
+	return NewBoard(Config{DecayFactor: decayFactor, MaxUsers: maxUsers})
 }
 
 func newStandings(decayFactor float64, maxUsers int) (*standings, error) {
@@ -199,7 +200,11 @@ func (b *Board) Update(userID string, points float64, timestamp int64) error {
 	h := xxhash.Sum64String(userID)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.update(userID, h, points, timestamp)
+	if err := b.update(userID, h, points, timestamp); err != nil {
+		return err
+	}
+	b.updateWindows(userID, h, points, timestamp)
+	return nil
 }
 
 // UpdateMany applies updates i = 0, 1, ... (userIDs[i], points[i],
@@ -217,11 +222,15 @@ func (b *Board) UpdateMany(userIDs []string, points []float64, timestamps []int6
 	for lo := 0; lo < len(userIDs); lo += warmRun {
 		hi := min(lo+warmRun, len(userIDs))
 		b.warm(userIDs[lo:hi], hashes[lo:hi])
+		b.warmWindows(userIDs[lo:hi], hashes[lo:hi])
 		for i := lo; i < hi; i++ {
 			id := userIDs[i]
 			err := checkUpdate(id, points[i])
 			if err == nil {
 				err = b.update(id, hashes[i], points[i], timestamps[i])
+			}
+			if err == nil && len(b.windows) > 0 {
+				b.updateWindows(id, hashes[i], points[i], timestamps[i])
 			}
 			if err != nil {
 				refused++
@@ -333,7 +342,7 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 			return ErrFull
 		}
 		c.indexInsert(nu, h)
-		c.treeInsert(key{ng, idPrefix(id), nu})
+		c.insertKey(key{ng, c.newTieKey(id), nu})
 		if c.maxUsers > 0 && c.size > c.maxUsers {
 			lid, pos := c.kth(c.size - 1)
 			c.removeUser(c.leaves[lid].u[pos])
@@ -345,21 +354,32 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 		r.last = ts
 	}
 	if ng != old {
-		pfx := idPrefix(id)
-		if !c.moveInLeaf(key{ng, pfx, u}) {
-			c.treeRemoveUser(key{old, pfx, u})
-			c.treeInsert(key{ng, pfx, u})
+		ok := c.keyOf(u)
+		nk := key{ng, c.newTieKey(id), u}
+		c.ties.add(old, -1)
+		if !c.moveInLeaf(nk) {
+			c.treeRemoveUser(ok)
+			c.treeInsert(nk)
 		}
+		c.noteInserted(nk)
 		r.g = ng
 	}
 	return nil
 }
 
-// Remove deletes userID and reports whether it was on the board.
+// Remove deletes userID, from the board and its windows, and reports
+// whether it was on the board.
 func (b *Board) Remove(userID string) bool {
 	h := xxhash.Sum64String(userID)
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	for _, w := range b.windows { // a user the limit dropped may still be in a window
+		w.board.mu.Lock()
+		if wu := w.board.lookup(userID, h); wu >= 0 {
+			w.board.removeUser(wu)
+		}
+		w.board.mu.Unlock()
+	}
 	u := b.lookup(userID, h)
 	if u < 0 {
 		return false
@@ -369,7 +389,9 @@ func (b *Board) Remove(userID string) bool {
 }
 
 func (c *standings) removeUser(u int32) {
-	c.treeRemoveUser(c.keyOf(u))
+	k := c.keyOf(u)
+	c.ties.add(k.g, -1)
+	c.treeRemoveUser(k)
 	var buf idBuf
 	c.indexDelete(u, hashID(c.idIn(u, &buf)))
 	c.freeUser(u)

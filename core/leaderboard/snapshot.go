@@ -59,6 +59,7 @@ type snapshotHeader struct {
 	DecayFactor float64 `json:"decay_factor"`
 	MaxUsers    int     `json:"max_users"`
 	Landmark    int64   `json:"landmark"`
+	TieBreak    string  `json:"tie_break,omitempty"` // absent for TieByUserID
 }
 
 // WriteSnapshot writes the board as JSON in the original's format. It
@@ -84,14 +85,34 @@ func (c *standings) writeSnapshot(w io.Writer) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(snapshotHeader{c.factor, c.maxUsers, c.landmark}); err != nil {
+	if err := c.writeBoard(bw, enc, &buf); err != nil {
+		return err
+	}
+	if len(c.windows) > 0 {
+		if err := c.writeWindows(bw, enc, &buf); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("}\n")
+	return bw.Flush()
+}
+
+// writeBoard writes the snapshot's object up to its entries' closing
+// bracket, without the object's closing brace.
+func (c *standings) writeBoard(bw *bufio.Writer, enc *json.Encoder, buf *bytes.Buffer) error {
+	buf.Reset()
+	hdr := snapshotHeader{DecayFactor: c.factor, MaxUsers: c.maxUsers, Landmark: c.landmark}
+	if c.tieBreak != TieByUserID {
+		hdr.TieBreak = c.tieBreak.String()
+	}
+	if err := enc.Encode(hdr); err != nil {
 		return err
 	}
 	bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("}\n")))
 	bw.WriteString(`,"entries":[`)
+	var line []byte
 	first := true
 	var err error
-	var line []byte
 	c.forEachLeaf(func(us []int32) {
 		// Rank order is random in memory: touch the leaf's records, then
 		// their ids, each pass of independent loads, so that the misses
@@ -101,15 +122,15 @@ func (c *standings) writeSnapshot(w io.Writer) error {
 			if err != nil {
 				return
 			}
-			err = c.writeEntry(bw, &line, enc, &buf, u, first)
+			err = c.writeEntry(bw, &line, enc, buf, u, first)
 			first = false
 		}
 	})
 	if err != nil {
 		return err
 	}
-	bw.WriteString("]}\n")
-	return bw.Flush()
+	bw.WriteString("]")
+	return nil
 }
 
 // warmIDs loads the records and ids of users us (see writeSnapshot).
@@ -214,7 +235,7 @@ func appendJSONFloat(b []byte, f float64) ([]byte, error) {
 // new board, swapped in when complete: a load needs about one board's
 // memory beside the current one.
 func (b *Board) ReadSnapshot(r io.Reader) error {
-	c, err := readStandings(r)
+	c, err := readStandings(r, b.loadDefaults())
 	if err != nil {
 		return err
 	}
@@ -242,9 +263,18 @@ func parseInt(raw json.RawMessage) (int64, bool) {
 // also finds duplicate ids); their G is settled once the whole top level
 // is known, since nothing orders its keys; then they are sorted and the
 // tree is built in one pass.
-func readStandings(r io.Reader) (*standings, error) {
+//
+// The tie-break policy is the file's "tie_break" (see ties.go), or tie when
+// the file has none (the original's files, and this package's for
+// TieByUserID boards). Under TieEarliest the entries' order in the file,
+// which is rank order, is their arrival order among equal values.
+func readStandings(r io.Reader, def loadDefaults) (*standings, error) {
 	src := &snapshotReader{r: r, limit: maxSnapshotBytes}
-	c, err := decodeSnapshot(json.NewDecoder(src))
+	c, err := decodeSnapshot(json.NewDecoder(src), def.tie)
+	if err == nil && c.windows == nil {
+		c.origin = def.origin
+		c.windows = c.newWindows(def.windows)
+	}
 	if src.err != nil {
 		if errors.Is(src.err, ErrSnapshotTooLarge) || errors.Is(src.err, errNotUTF8) {
 			return nil, fmt.Errorf("%w: %w", ErrSnapshot, src.err)
@@ -254,7 +284,13 @@ func readStandings(r io.Reader) (*standings, error) {
 	return c, err
 }
 
-func decodeSnapshot(dec *json.Decoder) (*standings, error) {
+func decodeSnapshot(dec *json.Decoder, tie TieBreak) (*standings, error) {
+	return decodeBoard(dec, tie, true)
+}
+
+// decodeBoard decodes one snapshot object: the whole input when top, a
+// window's board (which has no windows of its own) otherwise.
+func decodeBoard(dec *json.Decoder, tie TieBreak, top bool) (*standings, error) {
 	tok, err := dec.Token()
 	if err == io.EOF {
 		return nil, snapshotErr("empty input")
@@ -268,6 +304,8 @@ func decodeSnapshot(dec *json.Decoder) (*standings, error) {
 	var (
 		decay           *float64
 		maxRaw, landRaw json.RawMessage
+		originRaw       json.RawMessage
+		windows         []*window
 		ld              loader
 		sawEntries      bool
 		landmarkFirst   bool
@@ -293,6 +331,14 @@ func decodeSnapshot(dec *json.Decoder) (*standings, error) {
 			}
 			sawEntries = present
 			continue
+		case top && strings.EqualFold(name, "windows"):
+			if windows != nil {
+				return nil, snapshotErr("windows given twice")
+			}
+			if windows, err = decodeWindows(dec, tie); err != nil {
+				return nil, err
+			}
+			continue
 		case strings.EqualFold(name, "decay_factor"):
 			if err := dec.Decode(&raw); err != nil {
 				return nil, snapshotErr("%v", err)
@@ -313,13 +359,25 @@ func decodeSnapshot(dec *json.Decoder) (*standings, error) {
 			if string(raw) == "null" {
 				landRaw = nil
 			}
+		case top && strings.EqualFold(name, "window_origin"):
+			originRaw = raw
+		case strings.EqualFold(name, "tie_break"):
+			var tb string
+			if err := json.Unmarshal(raw, &tb); err != nil {
+				return nil, snapshotErr("tie_break %s is not a string", raw)
+			}
+			if tie, err = ParseTieBreak(tb); err != nil {
+				return nil, snapshotErr("tie_break: %v", err)
+			}
 		}
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, snapshotErr("%v", err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, snapshotErr("data after the snapshot")
+	if top {
+		if _, err := dec.Token(); err != io.EOF {
+			return nil, snapshotErr("data after the snapshot")
+		}
 	}
 	switch {
 	case decay == nil:
@@ -337,6 +395,7 @@ func decodeSnapshot(dec *json.Decoder) (*standings, error) {
 	if err != nil {
 		return nil, snapshotErr("decay_factor %v: %v", *decay, err)
 	}
+	c.tieBreak = tie
 	exact := landRaw != nil
 	if exact {
 		l, ok := parseInt(landRaw)
@@ -379,6 +438,9 @@ func decodeSnapshot(dec *json.Decoder) (*standings, error) {
 			r.g = scale(r.g, -c.exponentAt(float64(r.last)))
 		}
 		keys[u] = key{r.g, c.prefix(u), u}
+		if tie == TieEarliest {
+			keys[u].p = uint64(u) + 1 // users were added in file order
+		}
 	}
 	ld = loader{}
 	slices.SortFunc(keys, func(a, b key) int {
@@ -399,6 +461,14 @@ func decodeSnapshot(dec *json.Decoder) (*standings, error) {
 		keys = keys[:c.maxUsers]
 	}
 	c.buildTree(keys)
+	if tie == TieEarliest {
+		c.seq = uint64(n)
+	}
+	if windows != nil {
+		if err := c.adoptWindows(windows, originRaw); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
 }
 

@@ -231,6 +231,8 @@ func FuzzReadSnapshot(f *testing.F) {
 	f.Add([]byte(`{"decay_factor":0.5`))
 	f.Add([]byte(`{"decay_factor":0.5,"max_users":0,"landmark":1000,"entries":[{"user_id":"x","score":4,"last_update":87400,"g":8},{"user_id":"y","score":1,"last_update":1000,"g":1},{"user_id":"z","score":1,"last_update":5}]}`))
 	f.Add([]byte(`{"decay_factor":0.9,"max_users":0,"landmark":-5,"entries":[{"user_id":"a","score":1,"last_update":9223372036854775807,"g":1e-300},{"user_id":"b","score":1,"last_update":0,"g":-0}]}`))
+	f.Add([]byte(`{"decay_factor":1,"max_users":0,"landmark":5,"tie_break":"earliest","entries":[{"user_id":"b","score":2,"last_update":5,"g":2},{"user_id":"a","score":2,"last_update":5,"g":2}]}`))
+	f.Add([]byte(`{"decay_factor":1,"max_users":0,"landmark":5,"entries":[{"user_id":"a","score":2,"last_update":5,"g":2}],"window_origin":60,"windows":[{"name":"hour","length":3600,"period":0,"board":{"decay_factor":1,"max_users":0,"landmark":5,"entries":[{"user_id":"a","score":1,"last_update":5,"g":1}]}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := New(0.9, 10)
 		require.NoError(t, err)
@@ -242,6 +244,13 @@ func FuzzReadSnapshot(f *testing.F) {
 			return
 		}
 		checkTree(t, b)
+		checkTies(t, b)
+		for _, w := range b.Windows() {
+			v, err := b.Window(w.Name, -1)
+			require.NoError(t, err)
+			checkTree(t, v)
+			checkTies(t, v)
+		}
 		var first bytes.Buffer
 		if err := b.WriteSnapshot(&first); err != nil {
 			return // a score that is finite only as a sum can overflow when shown

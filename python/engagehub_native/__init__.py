@@ -16,7 +16,7 @@ from ._errors import (
     SnapshotFileError,
     WaitTimeoutError,
 )
-from .leaderboard import Leaderboard, RankedUser
+from .leaderboard import Leaderboard, LeaderboardWindow, RankedUser
 from .processor import EventStreamProcessor, ProcessorStats
 
 __version__ = "0.1.0"
@@ -30,6 +30,7 @@ __all__ = [
     "InternalError",
     "InvalidValueError",
     "Leaderboard",
+    "LeaderboardWindow",
     "ProcessorStats",
     "RankedUser",
     "SnapshotError",

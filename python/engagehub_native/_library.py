@@ -100,10 +100,11 @@ def split_strings(raw: bytes) -> list:
     return strings
 
 
-def read_list(lst, reals: bool, ints: bool) -> tuple:
+def read_list(lst, reals: bool, ints: bool, ints_per_entry: int = 1) -> tuple:
     """(strings, reals, ints) of an eh_list the engine handed out, releasing
     its block; ``reals`` and ``ints`` say which number columns the call
-    fills (the others come back None)."""
+    fills (the others come back None), ``ints_per_entry`` how many ints the
+    call lays out per entry."""
     count = lst.count
     if not count:
         return [], [], []
@@ -111,7 +112,7 @@ def read_list(lst, reals: bool, ints: bool) -> tuple:
     try:
         strings = split_strings(ffi.unpack(lst.strings, lst.strings_length))
         real_column = ffi.unpack(lst.reals, count) if reals else None
-        int_column = ffi.unpack(lst.ints, count) if ints else None
+        int_column = ffi.unpack(lst.ints, count * ints_per_entry) if ints else None
     finally:
         lib.eh_free(lst.block)
     return strings, real_column, int_column

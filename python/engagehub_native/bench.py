@@ -26,6 +26,7 @@ Conventions, so the figures mean the same thing in every run:
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import os
@@ -509,6 +510,195 @@ def bench_leaderboard(report: Report, sizes: Sizes) -> None:
     report.add(Row("leaderboard", f"resident memory per user @{count(large)}",
                    mem["bytes_per_user"], "B", TARGETS["lb_bytes_per_user"],
                    note=f"RSS {mem['rss_before'] / 2**20:.1f} → {mem['rss_after'] / 2**20:.1f} MiB"))
+
+
+# -- leaderboard statistics: rank styles, percentiles (issue 11) -------------------
+
+TARGETS.update({
+    "lb_styled_p50_1m": Target("<=", 3.0, "µs", "issue 11"),
+})
+
+
+def ties_board(n: int, now: int):
+    """A native ``Leaderboard(1.0)`` (no decay) of users 0..n-1 with integer scores
+    1..1000: about n/1000 users share each score, the costly case for tied ranks."""
+    from engagehub_native import Leaderboard
+
+    rng = random.Random(n + 1)
+    board = Leaderboard(1.0, 0)
+    board.update_many((user_id(i), float(rng.randint(1, 1000)), now) for i in range(n))
+    return board
+
+
+def measure_stats(board, n: int, sizes: Sizes) -> Dict[str, tuple]:
+    """p50/p99 (µs) of rank in each style, percentile and at_percentile on ``board``
+    (random users of 0..n-1, random percentiles), ordinal ``rank`` being the same-run
+    baseline; calls of one kind alternate with the others' in rounds of 2,000."""
+    rng = random.Random(17)
+    calls = sizes.rank_calls
+    uids = [(user_id(rng.randrange(n)),) for _ in range(calls)]
+    ps = [(100 * rng.random(),) for _ in range(calls)]
+    kinds = {
+        "rank": (board.rank, uids),
+        "competition": (functools.partial(board.rank, style="competition"), uids),
+        "dense": (functools.partial(board.rank, style="dense"), uids),
+        "percentile": (board.percentile, uids),
+        "at_percentile": (board.at_percentile, ps),
+    }
+    return interleaved(kinds)
+
+
+def interleaved(kinds: Dict[str, tuple], step: int = 2_000) -> Dict[str, tuple]:
+    """p50/p99 (µs) of each ``{key: (fn, args)}``, the kinds measured in turn, ``step``
+    calls at a time, so that changes of the machine's load hit every kind alike."""
+    samples: Dict[str, List[int]] = {k: [] for k in kinds}
+    calls = max(len(args) for _, args in kinds.values())
+    for lo in range(0, calls, step):
+        for key, (fn, args) in kinds.items():
+            if lo < len(args):
+                samples[key] += per_call_ns(fn, args[lo:lo + step], warmup=50 if lo == 0 else 0)
+    return {k: latency(sorted(v)) for k, v in samples.items()}
+
+
+def bench_board_stats(report: Report, sizes: Sizes) -> None:
+    """Rank styles and percentiles at ``sizes.users`` users from Python, on a decayed
+    board of distinct scores and on a board of heavy ties, beside ordinal rank."""
+    now = int(time.time())
+    n = sizes.users
+    for label, make in (("decayed", native_board), ("ties ×1000", ties_board)):
+        print(f"  leaderboard statistics: {label} board of {n:,} users ...", flush=True)
+        board = make(n, now)
+        res = measure_stats(board, n, sizes)
+        board.close()
+        gc.collect()
+        base = res["rank"][0]
+        for key, metric in (("competition", 'rank(uid, style="competition")'),
+                            ("dense", 'rank(uid, style="dense")'),
+                            ("percentile", "percentile(uid)"),
+                            ("at_percentile", "at_percentile(p)")):
+            report.add(Row("board stats", f"{metric} p50 @{count(n)} {label}", res[key][0], "µs",
+                           TARGETS["lb_styled_p50_1m"] if n >= 1_000_000 else None,
+                           base, "rank(uid)"),
+                       Row("board stats", f"{metric} p99 @{count(n)} {label}", res[key][1], "µs",
+                           None, res["rank"][1], "rank(uid)"))
+
+
+# -- time-windowed boards (issue 11) ------------------------------------------------
+
+TARGETS.update({
+    "lb_windows_update_ratio": Target("<=", 2.0, "x", "issue 11"),
+    "lb_windows_query_ratio": Target("<=", 2.0, "x", "issue 11"),
+})
+
+#: The windows of the windowed boards measured: a week and a month.
+BENCH_WINDOWS = {"week": 7 * 86400, "month": 30 * 86400}
+
+
+def windowed_board(n: int, now: int, windows: Optional[dict] = BENCH_WINDOWS):
+    """``native_board`` with ``windows`` (None: a plain board); every entry is earned
+    now, so each window holds all ``n`` users."""
+    from engagehub_native import Leaderboard
+
+    board = Leaderboard(0.95, 0, windows=windows)
+    board.update_many((uid, pts, now) for uid, pts, _ in board_entries(n, now, seed=n))
+    return board
+
+
+def child_window_memory(n: int, windowed: bool) -> dict:
+    """(Subprocess body.) RSS growth of building an ``n``-user board, with the week and
+    month windows or without."""
+    now = int(time.time())
+    from engagehub_native import Leaderboard
+
+    board = Leaderboard(0.95, 0, windows=BENCH_WINDOWS if windowed else None)
+    board.update("warm-up", 1.0, now)
+    board.remove("warm-up")
+    gc.collect()
+    before = rss_bytes()
+    board.update_many((uid, pts, now) for uid, pts, _ in board_entries(n, now, seed=n))
+    len(board)
+    gc.collect()
+    return {"users": n, "rss_growth": rss_bytes() - before}
+
+
+def bench_windows(report: Report, sizes: Sizes) -> None:
+    """A board with week and month windows against a plain one at ``sizes.users`` users,
+    in the same run: update p50 (the Python call), updates until a read sees them, query
+    p50s per window, the first query after a rollover, and memory per user per window."""
+    now = int(time.time())
+    n = sizes.users
+    rng = random.Random(19)
+    upd = [(user_id(rng.randrange(n)), float(rng.randint(1, 10)), now)
+           for _ in range(sizes.update_calls)]
+    uids = [(user_id(rng.randrange(n)),) for _ in range(sizes.rank_calls)]
+    print(f"  windows: a plain and a windowed board of {n:,} users ...", flush=True)
+    plain_b, win_b = windowed_board(n, now, None), windowed_board(n, now)
+    # Both boards measured in turn, a round of each kind at a time.
+    kinds = {"plain update": (plain_b.update, upd), "update": (win_b.update, upd)}
+    lat = interleaved(kinds)
+    len(plain_b), len(win_b)
+    kinds = {"plain top": (plain_b.top, [(10,)] * sizes.top_calls),
+             "plain rank": (plain_b.rank, uids)}
+    for name in BENCH_WINDOWS:
+        kinds[f"top {name}"] = (functools.partial(win_b.top, window=name),
+                                [(10,)] * sizes.top_calls)
+        kinds[f"rank {name}"] = (functools.partial(win_b.rank, window=name), uids)
+    lat.update(interleaved(kinds))
+    res: Dict[str, dict] = {"plain": {"update": lat["plain update"], "top": lat["plain top"],
+                                      "rank": lat["plain rank"]},
+                            "windowed": lat}
+    for label, board in (("plain", plain_b), ("windowed", win_b)):
+        res[label]["updates_per_s"] = updates_per_second(
+            board.update, board.__len__, n, sizes.update_loop, now)["per_s"]
+    # The week's first update of a new period, then a read of the week (the
+    # rollover drops 1M users), against the same pair on the plain board.
+    week = BENCH_WINDOWS["week"]
+    nxt = (now // week + 1) * week + 1
+    pair = []
+    for _ in range(200):
+        t0 = _pc()
+        plain_b.update("rollover", 1.0, now)
+        plain_b.top(10)
+        pair.append(_pc() - t0)
+    res["plain"]["rollover"] = latency(sorted(pair))[0]
+    win_b.clock = lambda: nxt
+    t0 = _pc()
+    win_b.update("rollover", 1.0, nxt)
+    first = win_b.top(10, window="week")
+    res["windowed"]["rollover"] = (_pc() - t0) / 1000
+    assert [u.user_id for u in first] == ["rollover"]
+    plain_b.close()
+    win_b.close()
+    del plain_b, win_b
+    gc.collect()
+
+    plain, win = res["plain"], res["windowed"]
+    ratio = win["update"][0] / plain["update"][0]
+    report.add(
+        Row("windows", f"update p50 @{count(n)}, week + month windows", win["update"][0], "µs",
+            None, plain["update"][0], "plain board"),
+        Row("windows", "update p50 windowed ÷ plain", ratio, "x",
+            TARGETS["lb_windows_update_ratio"]),
+        Row("windows", f"update ×{count(sizes.update_loop)} @{count(n)} until len() returns",
+            win["updates_per_s"] / 1e6, "M/s", None, plain["updates_per_s"] / 1e6, "plain board"))
+    for name in BENCH_WINDOWS:
+        for q, label in (("top", "top(10)"), ("rank", "rank(uid)")):
+            value = win[f"{q} {name}"][0]
+            report.add(Row("windows", f'{label} p50, window="{name}" @{count(n)}', value, "µs",
+                           None, plain[q][0], f"plain {label}"),
+                       Row("windows", f'{label} window="{name}" ÷ plain', value / plain[q][0], "x",
+                           TARGETS["lb_windows_query_ratio"]))
+    report.add(Row("windows", f"update + top(10) across a week rollover @{count(n)}",
+                   win["rollover"], "µs", None, plain["rollover"], "plain update + top(10) p50"))
+
+    print(f"  windows: memory of {n:,} users, plain and windowed, in fresh processes ...",
+          flush=True)
+    plain_mem = run_child("child_window_memory", n, False)
+    win_mem = run_child("child_window_memory", n, True)
+    per = (win_mem["rss_growth"] - plain_mem["rss_growth"]) / (n * len(BENCH_WINDOWS))
+    report.add(Row("windows", f"resident memory per user per window @{count(n)}", per, "B",
+                   note=f"RSS growth {plain_mem['rss_growth'] / 2**20:.0f} MiB plain, "
+                        f"{win_mem['rss_growth'] / 2**20:.0f} MiB with 2 windows"))
 
 
 # -- processor: pushing and delivering ---------------------------------------------
@@ -1072,6 +1262,9 @@ def run(sizes: Sizes, only: Optional[str] = None, json_path: Optional[str] = Non
     start(report, sizes)
     if only in (None, "leaderboard"):
         bench_leaderboard(report, sizes)
+    if only in (None, "boardstats"):
+        bench_board_stats(report, sizes)
+        bench_windows(report, sizes)
     if only in (None, "processor"):
         bench_processor(report, sizes)
     finish(report, json_path, markdown_path)

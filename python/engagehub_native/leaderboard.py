@@ -9,9 +9,9 @@ import threading
 import time
 from array import array
 from itertools import chain, islice, repeat
-from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Tuple, Union
+from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Optional, Tuple, Union
 
-from . import _args
+from . import _args, _boardstats
 from ._library import NativeObject, check, encode_strings, load, read_list
 
 Clock = Callable[[], float]
@@ -45,6 +45,8 @@ class _Scratch(threading.local):
         self.list = ffi.new("eh_list *")
         self.first = ffi.new("int64_t *")
         self.standing = ffi.new("eh_standing *")
+        self.percentile = ffi.new("double *")
+        self.found = ffi.new("int *")
         self.refused = ffi.new("size_t *")
 
 
@@ -70,7 +72,12 @@ class Leaderboard(NativeObject):
     O(log n); nothing is rescored on a query.
 
     ``max_users`` bounds the board (0 = unlimited): when an update makes it
-    larger, the lowest-ranked user is removed. ``clock`` returns "now" in Unix
+    larger, the lowest-ranked user is removed. ``tie_break`` orders users
+    with equal scores: "user_id" (the default) or "earliest" (whoever
+    reached the score first). ``windows={"week": 7 * 86400, ...}`` adds
+    time-windowed rankings of each window's current period (lengths in
+    whole minutes, periods counted from ``window_origin``), fed by the same
+    updates and queried with ``window=`` or :meth:`window`. ``clock`` returns "now" in Unix
     seconds (default :func:`wall_clock`, whole seconds); it is called once per update without
     a timestamp and once per query.
 
@@ -84,13 +91,20 @@ class Leaderboard(NativeObject):
     """
 
     def __init__(self, decay_factor: float = 0.95, max_users: int = 100_000, *,
-                 clock: Optional[Clock] = None) -> None:
+                 clock: Optional[Clock] = None, tie_break: str = "user_id",
+                 windows: Optional[Mapping[str, int]] = None, window_origin: int = 0) -> None:
         decay_factor = _args.finite(decay_factor, "decay_factor")
         max_users = _args.integer(max_users, "max_users")
+        tie = _boardstats.tie_break_code(tie_break)
+        names, lengths = _boardstats.window_specs(windows)
+        window_origin = _args.integer(window_origin, "window_origin")
         self.clock = clock
         ffi, lib = load()
         handle = ffi.new("uint64_t *")
-        check(lib.eh_board_new(decay_factor, max_users, handle))
+        blob = encode_strings(names)
+        check(lib.eh_board_new_config(decay_factor, max_users, tie, blob, len(blob),
+                                      ffi.new("int64_t[]", lengths), len(names), window_origin,
+                                      handle))
         self._attach(handle[0], "eh_board_free")
         # Updates not yet in the engine, flat (user id, points, timestamp,
         # user id, ...: the engine's columns are then strided slices), and
@@ -326,8 +340,21 @@ class Leaderboard(NativeObject):
             check(status)
         return standing.rank, standing.score, standing.last_update
 
-    def rank(self, user_id: str) -> Optional[RankedUser]:
-        """The user's standing now, or None if the user is not on the board."""
+    def rank(self, user_id: str, style: str = "ordinal",
+             window: Optional[str] = None) -> Optional[RankedUser]:
+        """The user's standing now, or None if the user is not on the board.
+
+        ``style`` numbers tied users (equal scores): "ordinal" 1, 2, 3, 4
+        (ties in the board's tie-break order), "competition" 1, 2, 2, 4 or
+        "dense" 1, 2, 2, 3. ``window`` names one of the board's windows
+        (see ``windows``) to rank in instead of the whole board; the same
+        holds for every query below.
+        """
+        if style != "ordinal" or window is not None:
+            code = _boardstats.STYLE_CODES.get(style) if type(style) is str else None
+            return self._rank_as(_args.text(user_id, "user_id"), user_id,
+                                 _boardstats.style_code(style) if code is None else code,
+                                 b"" if window is None else _boardstats.window_name(window))
         rank, score, last_update = self._standing(_args.text(user_id, "user_id"))
         if not rank:
             return None
@@ -338,26 +365,38 @@ class Leaderboard(NativeObject):
         rank, score, _ = self._standing(_args.text(user_id, "user_id"))
         return score if rank else default
 
-    def top(self, k: int = 10) -> list[RankedUser]:
-        """The ``k`` highest-ranked users, best first."""
+    def top(self, k: int = 10, style: str = "ordinal",
+            window: Optional[str] = None) -> list[RankedUser]:
+        """The ``k`` highest-ranked users, best first, ranks numbered in ``style`` (see :meth:`rank`)."""
         if type(k) is not int or not 0 <= k <= _INT64_MAX:
             k = _args.count(k, "k")
+        if style != "ordinal" or window is not None:
+            return self._page_as(0, k, _boardstats.style_code(style), _boardstats.window_name(window))
         return self._page(0, k)
 
-    def page(self, offset: int, limit: int) -> list[RankedUser]:
+    def page(self, offset: int, limit: int, style: str = "ordinal",
+             window: Optional[str] = None) -> list[RankedUser]:
         """Users ranked ``offset + 1`` to ``offset + limit`` (a page of a ranking view)."""
-        return self._page(_args.count(offset, "offset"), _args.count(limit, "limit"))
+        offset, limit = _args.count(offset, "offset"), _args.count(limit, "limit")
+        if style != "ordinal" or window is not None:
+            return self._page_as(offset, limit, _boardstats.style_code(style),
+                                 _boardstats.window_name(window))
+        return self._page(offset, limit)
 
     def _page(self, offset: int, limit: int) -> list[RankedUser]:
         lib, handle = self._lib, self._handle
         return self._ranked(lambda now, out, first: lib.eh_board_page(
             handle, offset, limit, now, out, first))
 
-    def around(self, user_id: str, before: int = 5, after: int = 5) -> list[RankedUser]:
+    def around(self, user_id: str, before: int = 5, after: int = 5,
+               style: str = "ordinal", window: Optional[str] = None) -> list[RankedUser]:
         """The user with up to ``before`` users above and ``after`` below; [] if unknown."""
         uid = _args.text(user_id, "user_id")
         before = _args.count(before, "before")
         after = _args.count(after, "after")
+        if style != "ordinal" or window is not None:
+            return self._around_as(uid, before, after, _boardstats.style_code(style),
+                                   _boardstats.window_name(window))
         lib, handle = self._lib, self._handle
         return self._ranked(lambda now, out, first: lib.eh_board_around(
             handle, uid, len(uid), before, after, now, out, first))
@@ -374,6 +413,122 @@ class Leaderboard(NativeObject):
         first = s.first[0]
         return list(map(RankedUser._make,
                         zip(ids, scores, range(first, first + len(ids)), lasts)))
+
+    # -- rank styles, tie-break and percentiles (board statistics) --------
+
+    @property
+    def tie_break(self) -> str:
+        """Order among tied users: "user_id" or "earliest" (a load may change it)."""
+        code = self._ffi.new("int *")
+        check(self._lib.eh_board_tie_break(self._handle, code))
+        return _boardstats.tie_break_name(code[0])
+
+    @property
+    def windows(self) -> dict:
+        """The board's time windows, ``{name: length in seconds}`` (a load may change them)."""
+        out = self._ffi.new("eh_list *")
+        origin = self._ffi.new("int64_t *")
+        check(self._lib.eh_board_windows(self._handle, out, origin))
+        names, _, lengths = read_list(out, reals=False, ints=True)
+        return dict(zip(names, lengths))
+
+    @property
+    def window_origin(self) -> int:
+        """Unix time the windows' periods are counted from (periods start at origin + k * length)."""
+        out = self._ffi.new("eh_list *")
+        origin = self._ffi.new("int64_t *")
+        check(self._lib.eh_board_windows(self._handle, out, origin))
+        read_list(out, reals=False, ints=True)
+        return origin[0]
+
+    def window(self, name: str) -> "LeaderboardWindow":
+        """A read-only view of the window ``name``: ``len()``, ``top``, ``rank``,
+        ``page``, ``around``, ``percentile`` and ``at_percentile`` of its current period."""
+        view = LeaderboardWindow(self, name)
+        len(view)  # an unknown name raises here
+        return view
+
+    def _window_len(self, win: bytes) -> int:
+        self._sync()
+        now = self.now()
+        length = self._ffi.new("int64_t *")
+        check(self._lib.eh_board_len_at(self._handle, win, len(win), now, length))
+        return length[0]
+
+    def _rank_as(self, uid: bytes, user_id: str, style: int, win: bytes) -> Optional[RankedUser]:
+        self._sync()
+        now = self.now()
+        standing = (_scratch or _new_scratch()).standing
+        status = self._lib.eh_board_standing_as(self._handle, win, len(win), uid, len(uid), now,
+                                                style, standing)
+        if status:
+            check(status)
+        if not standing.rank:
+            return None
+        return RankedUser(user_id, standing.score, standing.rank, standing.last_update)
+
+    def _page_as(self, offset: int, limit: int, style: int, win: bytes) -> list[RankedUser]:
+        lib, handle = self._lib, self._handle
+        return self._ranked_as(lambda now, out: lib.eh_board_page_as(
+            handle, win, len(win), offset, limit, now, style, out))
+
+    def _around_as(self, uid: bytes, before: int, after: int, style: int,
+                   win: bytes) -> list[RankedUser]:
+        lib, handle = self._lib, self._handle
+        return self._ranked_as(lambda now, out: lib.eh_board_around_as(
+            handle, win, len(win), uid, len(uid), before, after, now, style, out))
+
+    def _ranked_as(self, call) -> list[RankedUser]:
+        """The users of a call laying out (id, score, rank, last update) entries."""
+        self._sync()
+        now = self.now()
+        s = _scratch or _new_scratch()
+        status = call(now, s.list)
+        if status:
+            check(status)
+        ids, scores, ints = read_list(s.list, reals=True, ints=True, ints_per_entry=2)
+        return list(map(RankedUser._make, zip(ids, scores, ints[0::2], ints[1::2])))
+
+    def percentile(self, user_id: str, window: Optional[str] = None) -> Optional[float]:
+        """The share of the board, in percent (0 to 100), whose score is strictly
+        below the user's; None if the user is not on the board. O(log n)."""
+        uid = _args.text(user_id, "user_id")
+        win = _boardstats.window_name(window)
+        self._sync()
+        now = self.now()
+        s = _scratch or _new_scratch()
+        status = self._lib.eh_board_percentile(self._handle, win, len(win), uid, len(uid), now,
+                                               s.percentile, s.found)
+        if status:
+            check(status)
+        return s.percentile[0] if s.found[0] else None
+
+    def at_percentile(self, p: float, style: str = "ordinal",
+                      window: Optional[str] = None) -> Optional[RankedUser]:
+        """The user at percentile ``p`` (0 to 100) of the ranking, by nearest rank
+        counted up from the bottom: 100 is the top user, 0 the bottom one, 50
+        the median. None for an empty board. ``p`` outside 0..100 or NaN raises
+        ValueError. O(log n)."""
+        if type(p) is not float:
+            p = _args.finite(p, "p")  # NaN and the range: the engine decides
+        code = _boardstats.style_code(style)
+        win = _boardstats.window_name(window)
+        self._sync()
+        now = self.now()
+        s = _scratch or _new_scratch()
+        lst = s.list
+        status = self._lib.eh_board_at_percentile(self._handle, win, len(win), p, now, code, lst)
+        if status:
+            check(status)
+        if not lst.count:
+            return None
+        ffi = self._ffi
+        try:  # one entry: id (ended by its 0xFF byte), score, rank, last update
+            uid = ffi.unpack(lst.strings, lst.strings_length - 1).decode()
+            user = RankedUser(uid, lst.reals[0], lst.ints[0], lst.ints[1])
+        finally:
+            self._lib.eh_free(lst.block)
+        return user
 
     def __len__(self) -> int:
         self._sync()
@@ -414,7 +569,9 @@ class Leaderboard(NativeObject):
     def load(self, path: PathLike) -> None:
         """Replace the board's users, decay factor and limit with a snapshot's.
 
-        Reads snapshots of the original cpp_leaderboard too. A file that
+        Reads snapshots of the original cpp_leaderboard too. The file's
+        tie-break policy and windows replace the board's; a file without
+        them (such as the original's) keeps the board's, its windows empty. A file that
         cannot be read raises SnapshotFileError (an OSError and RuntimeError);
         a malformed one raises SnapshotError (a ValueError). Either way the
         board is left exactly as it was.
@@ -450,6 +607,44 @@ class Leaderboard(NativeObject):
             return f"<Leaderboard users={len(self)} decay_factor={decay} max_users={limit}>"
         except Exception as exc:  # e.g. used in a forked child
             return f"<Leaderboard unusable: {type(exc).__name__}>"
+
+
+class LeaderboardWindow:
+    """A read-only view of one time window of a :class:`Leaderboard` (see
+    ``Leaderboard(windows=...)``): the queries of the board, answered from
+    the window's current period."""
+
+    __slots__ = ("board", "name", "_win")
+
+    def __init__(self, board: Leaderboard, name: str) -> None:
+        self.board = board
+        self.name = name
+        self._win = _boardstats.window_name(name)
+
+    def __len__(self) -> int:
+        return self.board._window_len(self._win)
+
+    def top(self, k: int = 10, style: str = "ordinal") -> list[RankedUser]:
+        return self.board.top(k, style, window=self.name)
+
+    def rank(self, user_id: str, style: str = "ordinal") -> Optional[RankedUser]:
+        return self.board.rank(user_id, style, window=self.name)
+
+    def page(self, offset: int, limit: int, style: str = "ordinal") -> list[RankedUser]:
+        return self.board.page(offset, limit, style, window=self.name)
+
+    def around(self, user_id: str, before: int = 5, after: int = 5,
+               style: str = "ordinal") -> list[RankedUser]:
+        return self.board.around(user_id, before, after, style, window=self.name)
+
+    def percentile(self, user_id: str) -> Optional[float]:
+        return self.board.percentile(user_id, window=self.name)
+
+    def at_percentile(self, p: float, style: str = "ordinal") -> Optional[RankedUser]:
+        return self.board.at_percentile(p, style, window=self.name)
+
+    def __repr__(self) -> str:
+        return f"<LeaderboardWindow {self.name!r} of {self.board!r}>"
 
 
 def _new_scratch() -> _Scratch:

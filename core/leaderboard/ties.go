@@ -1,0 +1,341 @@
+package leaderboard
+
+import "math"
+
+// Ties, rank styles and percentiles.
+//
+// Two users are tied when their stored values G are equal. Every score shown
+// at a time t is G times one positive factor (decay.go), so equal G means
+// equal scores at every t, and it is exactly the equality the tree orders by
+// (less compares G first). Scores of distinct G are distinct in the tree's
+// order even if, decayed and rounded to a float64 for display, two of them
+// happen to print alike.
+//
+// Competition rank is 1 + the number of entries with a strictly greater G:
+// one descent of the tree (countAbove). Dense rank is 1 + the number of
+// distinct G values above, which the tree's counts cannot give: a value
+// shared by m users counts m times there. So the board keeps, beside the
+// tree, tiedValues: an order-statistic treap holding only the values shared
+// by two users or more, each weighted by m − 1, the entries it has beyond
+// the first. Then
+//
+//	distinct values above g = countAbove(g) − Σ weights of tied values above g
+//
+// in O(log n) for the descent plus O(log t) for the treap (t the number of
+// tied values). Why this structure rather than distinct counts kept in the
+// tree's nodes or a second tree of every distinct value:
+//
+//   - Counts of distinct values per subtree do not add up (a value may
+//     straddle two children), so keeping them in the tree means tracking
+//     boundary equalities through every split, merge, shift and the fast
+//     paths that update a leaf without a descent.
+//   - A second tree of all distinct values costs every update a removal and
+//     an insertion in it: about doubling the update's cost on a board of
+//     distinct real-valued scores, where it is needed least.
+//   - The treap of tied values costs an update that neither leaves nor joins
+//     a tie a nil check and a look at its new neighbours in the leaf it was
+//     just written to (in cache). On a board where ties are many (integer
+//     points without decay) the treap holds one node per tied score, which
+//     is small and stays in cache: thousands of users share each value.
+//
+// Percentiles need the multiplicity m of a value, which is 1 + its weight.
+
+// tiedValues is a treap of the G values shared by two entries or more,
+// weighted by how many entries each has beyond the first; nodes live in a
+// slice and refer to each other by index (0: none), so the collector scans
+// no pointers.
+type tiedValues struct {
+	nodes []tieNode // nodes[0] is the nil node
+	free  []int32
+	root  int32
+	rng   uint64
+}
+
+type tieNode struct {
+	g           float64
+	w           int64 // entries with value g, minus 1 (≥ 1)
+	sum         int64 // Σ w over the subtree
+	left, right int32 // values below g, values above g
+	prio        uint32
+}
+
+// weight returns the weight of value g: its entries beyond the first, 0 if
+// g is not tied.
+func (t *tiedValues) weight(g float64) int64 {
+	for i := t.root; i != 0; {
+		nd := &t.nodes[i]
+		switch {
+		case g < nd.g:
+			i = nd.left
+		case g > nd.g:
+			i = nd.right
+		default:
+			return nd.w
+		}
+	}
+	return 0
+}
+
+// above returns the total weight of the tied values greater than g.
+func (t *tiedValues) above(g float64) int64 {
+	var s int64
+	for i := t.root; i != 0; {
+		nd := &t.nodes[i]
+		if nd.g > g {
+			s += nd.w + t.nodes[nd.right].sum
+			i = nd.left
+		} else {
+			i = nd.right
+		}
+	}
+	return s
+}
+
+// add changes the weight of a value that is in the treap by delta, removing
+// it at 0, and reports whether the value was there (nothing changes if
+// not): one walk down and back.
+func (t *tiedValues) add(g float64, delta int64) bool {
+	if t.root == 0 {
+		return false
+	}
+	found := false
+	t.root = t.addIn(t.root, g, delta, &found)
+	return found
+}
+
+func (t *tiedValues) addIn(i int32, g float64, delta int64, found *bool) int32 {
+	if i == 0 {
+		return 0
+	}
+	nd := &t.nodes[i]
+	switch {
+	case g < nd.g:
+		nd.left = t.addIn(nd.left, g, delta, found)
+	case g > nd.g:
+		nd.right = t.addIn(nd.right, g, delta, found)
+	default:
+		*found = true
+		nd.w += delta
+		if nd.w == 0 {
+			l, r := nd.left, nd.right
+			t.free = append(t.free, i)
+			return t.merge(l, r)
+		}
+	}
+	if *found {
+		t.fix(i)
+	}
+	return i
+}
+
+// insert adds value g, not in the treap, with weight w.
+func (t *tiedValues) insert(g float64, w int64) {
+	if len(t.nodes) == 0 {
+		t.nodes = make([]tieNode, 1, 16)
+		t.rng = 0x9E3779B97F4A7C15
+	}
+	var i int32
+	if n := len(t.free); n > 0 {
+		i = t.free[n-1]
+		t.free = t.free[:n-1]
+	} else {
+		i = int32(len(t.nodes))
+		t.nodes = append(t.nodes, tieNode{})
+	}
+	t.rng ^= t.rng << 13
+	t.rng ^= t.rng >> 7
+	t.rng ^= t.rng << 17
+	t.nodes[i] = tieNode{g: g, w: w, sum: w, prio: uint32(t.rng >> 32)}
+	l, r := t.split(t.root, g)
+	t.root = t.merge(t.merge(l, i), r)
+}
+
+// split cuts subtree i into the values below g and the values above it.
+func (t *tiedValues) split(i int32, g float64) (int32, int32) {
+	if i == 0 {
+		return 0, 0
+	}
+	nd := &t.nodes[i]
+	if nd.g < g {
+		l, r := t.split(nd.right, g)
+		t.nodes[i].right = l
+		t.fix(i)
+		return i, r
+	}
+	l, r := t.split(nd.left, g)
+	t.nodes[i].left = r
+	t.fix(i)
+	return l, i
+}
+
+// merge joins subtrees a and b, every value of a below every value of b.
+func (t *tiedValues) merge(a, b int32) int32 {
+	if a == 0 {
+		return b
+	}
+	if b == 0 {
+		return a
+	}
+	if t.nodes[a].prio > t.nodes[b].prio {
+		t.nodes[a].right = t.merge(t.nodes[a].right, b)
+		t.fix(a)
+		return a
+	}
+	t.nodes[b].left = t.merge(a, t.nodes[b].left)
+	t.fix(b)
+	return b
+}
+
+func (t *tiedValues) fix(i int32) {
+	nd := &t.nodes[i]
+	nd.sum = nd.w + t.nodes[nd.left].sum + t.nodes[nd.right].sum
+}
+
+// newTieKey returns the p of a key user id's value is about to be stored
+// under: the id's prefix (TieByUserID), or the next arrival number
+// (TieEarliest: among equal values the smaller number, the value reached
+// first, ranks first).
+func (c *standings) newTieKey(id string) uint64 {
+	if c.tieBreak == TieEarliest {
+		c.seq++
+		return c.seq
+	}
+	return idPrefix(id)
+}
+
+// insertKey adds k to the tree and counts its tie.
+func (c *standings) insertKey(k key) {
+	c.treeInsert(k)
+	c.noteInserted(k)
+}
+
+// noteInserted counts the tie k, just put in the tree (at c.placed), joins: its value's
+// weight grows if the value was tied already, and a value that k's
+// neighbour in the ranking shares becomes tied.
+func (c *standings) noteInserted(k key) {
+	if c.ties.add(k.g, 1) {
+		return
+	}
+	id, j := c.placed.leaf, c.placed.pos
+	lf := c.leaves[id]
+	var prev, next float64 = math.NaN(), math.NaN()
+	if j > 0 {
+		prev = lf.g[j-1]
+	} else if lf.prev >= 0 {
+		pl := c.leaves[lf.prev]
+		prev = pl.g[pl.n-1]
+	}
+	if j+1 < int(lf.n) {
+		next = lf.g[j+1]
+	} else if lf.next >= 0 {
+		next = c.leaves[lf.next].g[0]
+	}
+	if prev == k.g || next == k.g {
+		c.ties.insert(k.g, 1)
+	}
+}
+
+// rebuildTies recounts the tied values from the tree, in one pass.
+func (c *standings) rebuildTies() {
+	c.ties = tiedValues{}
+	var run int64
+	var g float64
+	flush := func() {
+		if run > 1 {
+			c.ties.insert(g, run-1)
+		}
+	}
+	c.forEachLeafKeys(func(lf *leafNode) {
+		for j := 0; j < int(lf.n); j++ {
+			if run > 0 && lf.g[j] == g {
+				run++
+				continue
+			}
+			flush()
+			g, run = lf.g[j], 1
+		}
+	})
+	flush()
+}
+
+// forEachLeafKeys calls fn with every leaf, in rank order.
+func (c *standings) forEachLeafKeys(fn func(lf *leafNode)) {
+	if c.size == 0 {
+		return
+	}
+	id, _ := c.kth(0)
+	for ; id >= 0; id = c.leaves[id].next {
+		fn(c.leaves[id])
+	}
+}
+
+// countAbove returns the number of entries whose value is greater than g:
+// one descent, taking at each level the last child whose smallest key (its
+// separator) is still above g, since every child before it holds only
+// values above g and none after it does.
+func (c *standings) countAbove(g float64) int {
+	r := 0
+	id := c.root
+	for level := c.height; level > 0; level-- {
+		nd := c.inners[id]
+		n := int(nd.n)
+		i := 0
+		for i+1 < n && nd.g[i+1] > g {
+			r += int(nd.count[i])
+			i++
+		}
+		id = nd.child[i]
+	}
+	lf := c.leaves[id]
+	j := 0
+	for j < int(lf.n) && lf.g[j] > g {
+		j++
+	}
+	return r + j
+}
+
+// aboveOf returns the number of entries whose value is greater than g, the
+// value of the entry at position j of leaf id with 0-based ordinal rank
+// ord. Entries tied with it are counted back from j within its leaf,
+// which is in cache; only a tie that reaches back into the previous leaf
+// takes a descent (countAbove).
+func (c *standings) aboveOf(g float64, id int32, j, ord int) int {
+	if c.ties.root == 0 || c.ties.weight(g) == 0 {
+		return ord // no entry ties g: exactly the ones before it are above
+	}
+	lf := c.leaves[id]
+	k := j
+	for k > 0 && lf.g[k-1] == g {
+		k--
+	}
+	if k == 0 && lf.prev >= 0 {
+		if pl := c.leaves[lf.prev]; pl.g[pl.n-1] == g {
+			return c.countAbove(g)
+		}
+	}
+	return ord - (j - k)
+}
+
+// styledRank returns the rank in style of the entry at position j of leaf
+// id, whose value is g and 0-based ordinal rank ord.
+func (c *standings) styledRank(style RankStyle, g float64, id int32, j, ord int) int {
+	if style == Ordinal {
+		return ord + 1
+	}
+	above := c.aboveOf(g, id, j, ord)
+	if style == Competition {
+		return above + 1
+	}
+	return above - int(c.ties.above(g)) + 1
+}
+
+// userPos returns user u's leaf and position in it.
+func (c *standings) userPos(u int32) (int32, int) {
+	id := c.rec(u).leaf
+	lf := c.leaves[id]
+	j := 0
+	for lf.u[j] != u {
+		j++
+	}
+	return id, j
+}

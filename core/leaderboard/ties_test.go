@@ -1,0 +1,374 @@
+package leaderboard
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// tieModel is a brute-force board without decay (factor 1, so scores are
+// exact sums of integer points and ties are plentiful): every query sorts
+// everything and numbers ranks by definition.
+type tieModel struct {
+	tie      TieBreak
+	maxUsers int
+	score    map[string]float64
+	arrival  map[string]int // when the score last changed
+	clock    int
+}
+
+func newTieModel(tie TieBreak, maxUsers int) *tieModel {
+	return &tieModel{tie: tie, maxUsers: maxUsers, score: map[string]float64{}, arrival: map[string]int{}}
+}
+
+func (m *tieModel) update(id string, p float64) {
+	if p == 0 {
+		return
+	}
+	m.clock++
+	m.score[id] += p
+	m.arrival[id] = m.clock
+	if m.maxUsers > 0 && len(m.score) > m.maxUsers {
+		r := m.ranking()
+		m.remove(r[len(r)-1].UserID)
+	}
+}
+
+func (m *tieModel) remove(id string) { delete(m.score, id); delete(m.arrival, id) }
+
+// ranking returns the entries in order, each with its ordinal rank.
+func (m *tieModel) ranking() []Entry {
+	out := make([]Entry, 0, len(m.score))
+	for id, s := range m.score {
+		out = append(out, Entry{UserID: id, Score: s})
+	}
+	slices.SortFunc(out, func(a, b Entry) int {
+		switch {
+		case a.Score > b.Score:
+			return -1
+		case a.Score < b.Score:
+			return 1
+		}
+		if m.tie == TieEarliest {
+			return m.arrival[a.UserID] - m.arrival[b.UserID]
+		}
+		return strings.Compare(a.UserID, b.UserID)
+	})
+	for i := range out {
+		out[i].Rank = i + 1
+	}
+	return out
+}
+
+// styled numbers ranked entries (in order) in style, by definition.
+func styled(ranked []Entry, style RankStyle) []int {
+	out := make([]int, len(ranked))
+	for i, e := range ranked {
+		above, distinct := 0, map[float64]bool{}
+		for _, o := range ranked {
+			if o.Score > e.Score {
+				above++
+				distinct[o.Score] = true
+			}
+		}
+		switch style {
+		case Ordinal:
+			out[i] = i + 1
+		case Competition:
+			out[i] = above + 1
+		case Dense:
+			out[i] = len(distinct) + 1
+		}
+	}
+	return out
+}
+
+func percentileOf(ranked []Entry, s float64) float64 {
+	below := 0
+	for _, o := range ranked {
+		if o.Score < s {
+			below++
+		}
+	}
+	return 100 * float64(below) / float64(len(ranked))
+}
+
+var allStyles = []RankStyle{Ordinal, Competition, Dense}
+
+// checkStyles compares every query of every style with the model.
+func checkStyles(t *testing.T, b *Board, m *tieModel, rng *rand.Rand) {
+	t.Helper()
+	checkTree(t, b)
+	checkTies(t, b)
+	want := m.ranking()
+	require.Equal(t, len(want), b.Len())
+	for _, style := range allStyles {
+		ranks := styled(want, style)
+		got, err := b.PageAs(style, 0, len(want)+1, 0)
+		require.NoError(t, err)
+		require.Len(t, got, len(want))
+		for i, e := range want {
+			require.Equal(t, e.UserID, got[i].UserID, "%v entry %d", style, i)
+			require.Equal(t, e.Score, got[i].Score, "%v entry %d", style, i)
+			require.Equal(t, ranks[i], got[i].Rank, "%v page rank of %s", style, e.UserID)
+			one, ok, err := b.RankAs(style, e.UserID, 0)
+			require.NoError(t, err)
+			require.True(t, ok)
+			require.Equal(t, ranks[i], one.Rank, "%v rank of %s", style, e.UserID)
+		}
+		if len(want) == 0 {
+			continue
+		}
+		off, lim := rng.IntN(len(want)), rng.IntN(12)
+		page, err := b.PageAs(style, off, lim, 0)
+		require.NoError(t, err)
+		require.Len(t, page, min(lim, len(want)-off))
+		for i, e := range page {
+			require.Equal(t, want[off+i].UserID, e.UserID)
+			require.Equal(t, ranks[off+i], e.Rank, "%v page(%d, %d) entry %d", style, off, lim, i)
+		}
+		c := rng.IntN(len(want))
+		bf, af := rng.IntN(5), rng.IntN(5)
+		around, ok, err := b.AroundAs(style, want[c].UserID, bf, af, 0)
+		require.NoError(t, err)
+		require.True(t, ok)
+		lo := max(c-bf, 0)
+		require.Len(t, around, min(c+af, len(want)-1)-lo+1)
+		for i, e := range around {
+			require.Equal(t, want[lo+i].UserID, e.UserID)
+			require.Equal(t, ranks[lo+i], e.Rank)
+		}
+		for _, p := range []float64{0, 100, rng.Float64() * 100, 50} {
+			e, ok, err := b.AtPercentile(style, p, 0)
+			require.NoError(t, err)
+			require.True(t, ok)
+			up := max(int(math.Ceil(p*float64(len(want))/100)), 1)
+			require.Equal(t, want[len(want)-up].UserID, e.UserID, "at percentile %v", p)
+			require.Equal(t, ranks[len(want)-up], e.Rank)
+		}
+	}
+	for _, e := range want {
+		p, ok := b.Percentile(e.UserID)
+		require.True(t, ok)
+		require.Equal(t, percentileOf(want, e.Score), p, "percentile of %s", e.UserID)
+	}
+}
+
+// checkTies compares the kept tied values with a recount.
+func checkTies(t *testing.T, b *Board) {
+	t.Helper()
+	c := &b.standings
+	want := map[float64]int64{}
+	c.forEachLeafKeys(func(lf *leafNode) {
+		for j := 0; j < int(lf.n); j++ {
+			want[lf.g[j]]++
+		}
+	})
+	got := map[float64]int64{}
+	var walk func(i int32) int64
+	walk = func(i int32) int64 {
+		if i == 0 {
+			return 0
+		}
+		nd := c.ties.nodes[i]
+		got[nd.g] = nd.w + 1
+		s := nd.w + walk(nd.left) + walk(nd.right)
+		require.Equal(t, s, nd.sum, "subtree sum at %v", nd.g)
+		return s
+	}
+	walk(c.ties.root)
+	for g, n := range want {
+		if n == 1 {
+			delete(want, g)
+		}
+	}
+	require.Equal(t, want, got)
+}
+
+func TestRankStylesAgainstModel(t *testing.T) {
+	for _, tie := range []TieBreak{TieByUserID, TieEarliest} {
+		for _, maxUsers := range []int{0, 40} {
+			t.Run(fmt.Sprintf("%v/max%d", tie, maxUsers), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(uint64(maxUsers), uint64(tie)))
+				b, err := NewBoard(Config{DecayFactor: 1, MaxUsers: maxUsers, TieBreak: tie})
+				require.NoError(t, err)
+				m := newTieModel(tie, maxUsers)
+				for round := range 60 {
+					for range 1 + rng.IntN(300) {
+						id := fmt.Sprintf("u%03d", rng.IntN(150))
+						if rng.IntN(25) == 0 {
+							b.Remove(id)
+							m.remove(id)
+							continue
+						}
+						p := float64(rng.IntN(7) - 2)
+						require.NoError(t, b.Update(id, p, int64(1000+round)))
+						m.update(id, p)
+					}
+					checkStyles(t, b, m, rng)
+				}
+			})
+		}
+	}
+}
+
+// Decayed boards: equal G (the same points at the same second) are ties,
+// scores that differ in G are not, and the board's ranks follow G.
+func TestRankStylesWithDecay(t *testing.T) {
+	b, err := New(0.5, 0)
+	require.NoError(t, err)
+	const t0 = 1_700_000_000
+	for i, u := range []struct {
+		id string
+		p  float64
+		ts int64
+	}{{"a", 10, t0}, {"b", 10, t0}, {"c", 10, t0 - 86400}, {"d", 20, t0 - 86400}, {"e", 5, t0}} {
+		require.NoError(t, b.Update(u.id, u.p, u.ts), "update %d", i)
+	}
+	// a, b and d all score 10 at t0 (d: 20 halved): d's G equals a's.
+	got, err := b.PageAs(Competition, 0, 10, t0)
+	require.NoError(t, err)
+	ids, ranks := []string{}, []int{}
+	for _, e := range got {
+		ids, ranks = append(ids, e.UserID), append(ranks, e.Rank)
+	}
+	assert.Equal(t, []string{"a", "b", "d", "c", "e"}, ids)
+	assert.Equal(t, []int{1, 1, 1, 4, 4}, ranks)
+	dense, err := b.PageAs(Dense, 0, 10, t0)
+	require.NoError(t, err)
+	assert.Equal(t, []int{1, 1, 1, 2, 2}, []int{dense[0].Rank, dense[1].Rank, dense[2].Rank, dense[3].Rank, dense[4].Rank})
+	p, ok := b.Percentile("c")
+	require.True(t, ok)
+	assert.Equal(t, 0.0, p)
+	p, _ = b.Percentile("a")
+	assert.Equal(t, 40.0, p)
+	_, ok = b.Percentile("nobody")
+	assert.False(t, ok)
+}
+
+// A rebase multiplies every G by one factor, which may turn distinct values
+// into equal ones: the ties are recounted.
+func TestTiesSurviveRebase(t *testing.T) {
+	for _, tie := range []TieBreak{TieByUserID, TieEarliest} {
+		b, err := NewBoard(Config{DecayFactor: 0.5, TieBreak: tie})
+		require.NoError(t, err)
+		const t0 = 1_600_000_000
+		for i := range 200 {
+			require.NoError(t, b.Update(fmt.Sprintf("u%d", i), float64(1+i%5), t0+int64(i%3)))
+		}
+		// Far enough ahead to move the landmark (about 433 days at f = 0.5).
+		require.NoError(t, b.Update("late", 1, t0+500*86400))
+		checkTree(t, b)
+		checkTies(t, b)
+		e, _, err := b.RankAs(Dense, "late", t0+500*86400)
+		require.NoError(t, err)
+		assert.Equal(t, 1, e.Rank)
+	}
+}
+
+func TestEarliestTieBreak(t *testing.T) {
+	b, err := NewBoard(Config{DecayFactor: 1, TieBreak: TieEarliest})
+	require.NoError(t, err)
+	require.NoError(t, b.Update("zed", 5, 10))
+	require.NoError(t, b.Update("amy", 5, 11))
+	require.NoError(t, b.Update("bob", 3, 12))
+	require.NoError(t, b.Update("bob", 2, 13)) // reaches 5 last
+	top := b.Top(3, 20)
+	assert.Equal(t, []string{"zed", "amy", "bob"}, []string{top[0].UserID, top[1].UserID, top[2].UserID})
+	require.NoError(t, b.Update("zed", 1, 14))
+	require.NoError(t, b.Update("zed", -1, 15)) // back to 5, now the latest to reach it
+	top = b.Top(3, 20)
+	assert.Equal(t, []string{"amy", "bob", "zed"}, []string{top[0].UserID, top[1].UserID, top[2].UserID})
+
+	// The policy and the order survive a snapshot; a board with the
+	// default policy loading it takes the file's policy.
+	var buf bytes.Buffer
+	require.NoError(t, b.WriteSnapshot(&buf))
+	assert.Contains(t, buf.String(), `"tie_break":"earliest"`)
+	c, err := New(1, 0)
+	require.NoError(t, err)
+	require.NoError(t, c.ReadSnapshot(bytes.NewReader(buf.Bytes())))
+	assert.Equal(t, TieEarliest, c.TieBreak())
+	assert.Equal(t, dump(t, b), dump(t, c))
+	checkTree(t, c)
+	// Arrivals after the load rank after the loaded ties.
+	require.NoError(t, c.Update("ann", 5, 30))
+	assert.Equal(t, "ann", c.Top(4, 40)[3].UserID)
+	checkTree(t, c)
+
+	// A file without tie_break (the original's, or a default board's)
+	// keeps the loading board's policy; its order is the file's.
+	old := `{"decay_factor":1,"max_users":0,"entries":[{"user_id":"b","score":2,"last_update":1},{"user_id":"a","score":2,"last_update":1}]}`
+	e, err := NewBoard(Config{DecayFactor: 1, TieBreak: TieEarliest})
+	require.NoError(t, err)
+	require.NoError(t, e.ReadSnapshot(strings.NewReader(old)))
+	assert.Equal(t, TieEarliest, e.TieBreak())
+	assert.Equal(t, "b", e.Top(1, 2)[0].UserID)
+	d, _ := New(1, 0)
+	require.NoError(t, d.ReadSnapshot(strings.NewReader(old)))
+	assert.Equal(t, "a", d.Top(1, 2)[0].UserID)
+
+	// An unknown policy in a file is a malformed snapshot; nothing changes.
+	before := dump(t, c)
+	bad := strings.Replace(buf.String(), `"earliest"`, `"latest"`, 1)
+	require.ErrorIs(t, c.ReadSnapshot(strings.NewReader(bad)), ErrSnapshot)
+	assert.Equal(t, before, dump(t, c))
+}
+
+func TestStyleAndPercentileArgumentErrors(t *testing.T) {
+	b, _ := New(1, 0)
+	require.NoError(t, b.Update("a", 1, 1))
+	_, _, err := b.RankAs(RankStyle(7), "a", 0)
+	require.ErrorIs(t, err, ErrInvalidRankStyle)
+	_, err = b.PageAs(RankStyle(-1), 0, 1, 0)
+	require.ErrorIs(t, err, ErrInvalidRankStyle)
+	_, _, err = b.AroundAs(RankStyle(3), "a", 1, 1, 0)
+	require.ErrorIs(t, err, ErrInvalidRankStyle)
+	for _, p := range []float64{-0.1, 100.5, math.NaN(), math.Inf(1)} {
+		_, _, err = b.AtPercentile(Ordinal, p, 0)
+		require.ErrorIs(t, err, ErrInvalidPercentile, "p=%v", p)
+	}
+	_, err = ParseRankStyle("olympic")
+	require.ErrorIs(t, err, ErrInvalidRankStyle)
+	_, err = ParseTieBreak("latest")
+	require.ErrorIs(t, err, ErrInvalidTieBreak)
+	_, err = NewBoard(Config{DecayFactor: 1, TieBreak: 9})
+	require.ErrorIs(t, err, ErrInvalidTieBreak)
+	empty, _ := New(1, 0)
+	_, ok, err := empty.AtPercentile(Dense, 50, 0)
+	require.NoError(t, err)
+	assert.False(t, ok)
+}
+
+// Styled queries share the read lock with each other and with updates.
+func TestRankStylesConcurrent(t *testing.T) {
+	b, _ := NewBoard(Config{DecayFactor: 1, TieBreak: TieEarliest})
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 2000 {
+				id := fmt.Sprintf("u%d", (i*7+w)%300)
+				if w%2 == 0 {
+					_ = b.Update(id, float64(i%3), int64(i+1))
+				} else {
+					_, _, _ = b.RankAs(Dense, id, 0)
+					_, _ = b.Percentile(id)
+					_, _, _ = b.AtPercentile(Competition, 50, 0)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	checkTree(t, b)
+	checkTies(t, b)
+}
