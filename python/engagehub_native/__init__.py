@@ -12,12 +12,14 @@ from ._errors import (
     ForkedProcessError,
     InternalError,
     InvalidValueError,
+    SinkError,
+    SinkUnreachableError,
     SnapshotError,
     SnapshotFileError,
     WaitTimeoutError,
 )
 from .leaderboard import Leaderboard, RankedUser
-from .processor import EventStreamProcessor, ProcessorStats
+from .processor import EventStreamProcessor, ProcessorStats, SinkStats
 
 __version__ = "0.1.0"
 
@@ -32,6 +34,9 @@ __all__ = [
     "Leaderboard",
     "ProcessorStats",
     "RankedUser",
+    "SinkError",
+    "SinkStats",
+    "SinkUnreachableError",
     "SnapshotError",
     "SnapshotFileError",
     "WaitTimeoutError",
