@@ -86,14 +86,14 @@ type Config struct {
 // Writer writes batches of events into one table. It is safe for use by
 // several goroutines at once; Close it when done.
 type Writer struct {
-	cfg      Config
-	pool     *pgxpool.Pool
-	table    pgx.Identifier
-	columns  []string
-	stamp    stampKind
-	copySQL  string
-	where    string
-	buffers  sync.Pool // *[]byte: encoded batches
+	cfg     Config
+	pool    *pgxpool.Pool
+	table   pgx.Identifier
+	columns []string
+	stamp   stampKind
+	copySQL string
+	where   string
+	buffers sync.Pool // *[]byte: encoded batches
 }
 
 // stampKind is how the timestamp column is encoded.
@@ -283,8 +283,8 @@ func Transient(err error) bool {
 	}
 	switch {
 	case strings.HasPrefix(pe.Code, "08"), // connection exception
-		strings.HasPrefix(pe.Code, "53"),                    // insufficient resources
-		strings.HasPrefix(pe.Code, "57P"),                   // admin/crash shutdown, cannot connect now
+		strings.HasPrefix(pe.Code, "53"),                           // insufficient resources
+		strings.HasPrefix(pe.Code, "57P"),                          // admin/crash shutdown, cannot connect now
 		pe.Code == "40001", pe.Code == "40P01", pe.Code == "55P03": // serialization, deadlock, lock
 		return true
 	}
