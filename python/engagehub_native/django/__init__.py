@@ -86,13 +86,15 @@ def get_processor():
             from . import conf, sinks
 
             config = conf.settings()
+            # A postgresql:// sink is written by the engine; else a Python sink.
+            sink = sinks.native_options(config) or {"on_flush": sinks.resolve_sink(config)}
             try:
                 processor = EventStreamProcessor(
                     buffer_size=config["buffer_size"], batch_size=config["batch_size"],
                     flush_interval=config["flush_interval"],
                     num_threads=config["num_threads"], max_attempts=config["max_attempts"],
                     exit_timeout=config["exit_timeout"],
-                    on_flush=sinks.resolve_sink(config), on_error=sinks.log_failed_batch)
+                    on_error=sinks.log_failed_batch, **sink)
             except ForkedProcessError as exc:
                 raise _forked_error(exc, "processor", _processor_pid) from None
             _created("processor")
