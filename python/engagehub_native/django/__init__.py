@@ -25,7 +25,7 @@ from typing import Optional
 
 logger = logging.getLogger("engagehub_native.django")
 
-__all__ = ["get_processor", "get_leaderboard", "record", "created_before_fork"]
+__all__ = ["get_processor", "get_leaderboard", "record", "created_before_fork", "shutdown"]
 
 _lock = threading.Lock()
 # The objects of this process, and the pid of the process that created each.
@@ -173,6 +173,30 @@ def record(event_type: str, user_id: str, channel_id: str,
         if points:
             get_leaderboard().update(user_id, points, timestamp)
     return accepted
+
+
+def shutdown() -> None:
+    """Close this process's processor (delivering what it holds, within
+    ``exit_timeout``) and write the leaderboard snapshot, if it has them.
+
+    For processes that end without running exit hooks: a Celery prefork
+    child ends with ``os._exit``, so the app calls this from Celery's
+    ``worker_process_shutdown`` signal. Objects a parent created (inherited
+    through fork) are left alone. Safe to call more than once.
+    """
+    pid = os.getpid()
+    processor, board = _processor, _board
+    if processor is not None and _processor_pid == pid and not processor.closed:
+        try:
+            processor.close(timeout=processor.exit_timeout)
+        except Exception:
+            logger.exception("engagehub_native: events may be undelivered at shutdown")
+    if board is not None and _board_pid == pid and not board.closed:
+        from . import conf
+
+        path = conf.settings()["snapshot_path"]
+        if path is not None:
+            _snapshot_at_exit(board, os.fspath(path), pid)
 
 
 def created_before_fork() -> list:
