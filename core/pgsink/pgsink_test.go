@@ -229,3 +229,34 @@ func TestPumpCountsRefusedBatchesAsFailed(t *testing.T) {
 	assert.Contains(t, s.LastError, "too long")
 	require.Len(t, rows(t, dsn, name), 1)
 }
+
+// BenchmarkWrite is the writer alone: batches of 2000 events COPYed into
+// the Event table shape by one goroutine (b.N events in all), the
+// ceiling of what the pump can do per connection.
+func BenchmarkWrite(b *testing.B) {
+	dsn := os.Getenv("ENGAGEHUB_TEST_PG_DSN")
+	if dsn == "" {
+		b.Skip("ENGAGEHUB_TEST_PG_DSN is not set")
+	}
+	t := &testing.T{}
+	name := table(t, dsn, "timestamptz")
+	defer func() {
+		c, err := pgx.Connect(context.Background(), dsn)
+		if err == nil {
+			_, _ = c.Exec(context.Background(), "DROP TABLE IF EXISTS "+name)
+			c.Close(context.Background())
+		}
+	}()
+	w, err := Open(context.Background(), Config{DSN: dsn, Table: name})
+	require.NoError(b, err)
+	defer w.Close()
+	batch := make([]stream.Event, 2000)
+	for i := range batch {
+		batch[i] = stream.Event{Type: "message", UserID: fmt.Sprintf("user%09d", i), ChannelID: "channel000042", Timestamp: 1_700_000_000}
+	}
+	b.ResetTimer()
+	for done := 0; done < b.N; done += len(batch) {
+		require.NoError(b, w.Write(context.Background(), batch[:min(len(batch), b.N-done)]))
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
