@@ -200,3 +200,39 @@ def test_close_while_the_database_is_down_times_out_and_finishes_later():
         assert count_rows(server.dsn) == accepted == p.sink_stats().written
     finally:
         server.destroy()
+
+
+def test_the_c_abi_refuses_a_second_sink_a_late_sink_and_stats_without_one(pg):
+    """What the Python layer never does, called through the C ABI directly:
+    each refusal is an error status, never a crash."""
+    from engagehub_native._library import check, load
+
+    ffi, lib = load()
+
+    def attach(handle) -> int:
+        dsn = pg.encode()
+        keep = ffi.new("char[]", dsn)
+        config = ffi.new("eh_sink_config *", {"dsn": keep, "dsn_length": len(dsn)})
+        return lib.eh_proc_attach_sink(handle, config)
+
+    with EventStreamProcessor(sink=pg) as p:
+        with pytest.raises(InvalidValueError, match="already has a sink"):
+            check(attach(p._pipeline._handle))
+    with EventStreamProcessor(on_flush=lambda batch: None) as p:
+        p.push("message", "u", "c")
+        p.flush(10)
+        with pytest.raises(InvalidValueError, match="before the first push"):
+            check(attach(p._pipeline._handle))
+        counters = ffi.new("eh_sink_counters *")
+        message = ffi.new("eh_list *")
+        with pytest.raises(InvalidValueError, match="no sink"):
+            check(lib.eh_proc_sink_stats(p._pipeline._handle, counters, message))
+    columns = b"only\xffthree\xffcolumns\xff"
+    keep = [ffi.new("char[]", pg.encode()), ffi.new("char[]", columns)]
+    config = ffi.new("eh_sink_config *", {"dsn": keep[0], "dsn_length": len(pg),
+                                           "columns": keep[1], "columns_length": len(columns)})
+    with EventStreamProcessor() as p:
+        with pytest.raises(InvalidValueError, match="strings"):
+            check(lib.eh_proc_attach_sink(p._pipeline._handle, config))
+        with pytest.raises(Exception, match="closed|invalid handle"):
+            check(lib.eh_proc_attach_sink(0, config))
