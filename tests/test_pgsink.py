@@ -113,6 +113,8 @@ def test_bad_sink_arguments():
         EventStreamProcessor(sink=123)
     with pytest.raises(InvalidValueError):
         EventStreamProcessor(sink="postgresql://%zz")
+    with pytest.raises(ValueError, match="not empty"):
+        EventStreamProcessor(sink=" ")
     with pytest.raises(TypeError, match="sink_columns"):
         EventStreamProcessor(sink="postgresql://x@127.0.0.1:1/db", sink_columns=("a", "b"))
     with pytest.raises(ValueError, match="sink_workers"):

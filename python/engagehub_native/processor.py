@@ -423,6 +423,9 @@ class _Pipeline(NativeObject):
     def _attach_sink(self, dsn, table, columns, workers, connect_timeout) -> None:
         ffi, lib = self._ffi, self._lib
         dsn_bytes = _args.text(dsn, "sink")
+        if not dsn_bytes.strip():
+            raise ValueError("sink must be a postgresql:// URL (or a libpq key=value string), "
+                             "not empty")
         table_bytes = b"" if table is None else _args.text(table, "sink_table")
         if table is not None and not table:
             raise ValueError("sink_table must not be empty")
@@ -818,7 +821,7 @@ class _Pipeline(NativeObject):
         if final.pending:
             logger.warning("engagehub_native: closed with %d events undelivered%s",
                            final.pending,
-                           "" if self.callback else " (no flush callback was set)")
+                           "" if self.callback or self.sink else " (no flush callback was set)")
         _live.discard(self)
         self._release()
 
