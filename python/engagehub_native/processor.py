@@ -123,6 +123,7 @@ class EventStreamProcessor:
     database refuses for its content is tried ``max_attempts`` times, then
     counted as failed and logged. ``on_flush`` may be set too: it receives
     the same batches, and ``flush``/``close`` wait for both.
+
     Dispatcher threads never keep the interpreter from exiting: at exit,
     pending events are delivered within ``exit_timeout`` seconds. Use
     ``with EventStreamProcessor(...) as p:`` or :meth:`close`; a processor
