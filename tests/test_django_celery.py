@@ -21,20 +21,31 @@ import pytest
 pytest.importorskip("django")
 pytest.importorskip("celery")
 
-from test_django_app import SITE, app_env, database, migrated, stored  # noqa: E402,F401
+from pg_server import NO_PG, PG_DSN, fresh_database  # noqa: E402
+from test_django_app import SITE, app_env, migrated, stored  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
 TASKS = 300
 
 
-@pytest.mark.parametrize("config", [
-    pytest.param({}, id="model-sink"),
-    pytest.param({"sink": "native"}, id="native-sink"),
-])
-def test_n_tasks_are_n_rows_after_a_warm_shutdown(tmp_path, database, config):
-    if config.get("sink") == "native" and not database.startswith("postgresql://"):
-        pytest.skip("the native sink writes to PostgreSQL only")
+@pytest.fixture(params=[("sqlite", {}), ("postgresql", {}), ("postgresql", {"sink": "native"})],
+                ids=["sqlite-model-sink", "postgresql-model-sink", "postgresql-native-sink"])
+def case(request, tmp_path):
+    """(database URL or file, app settings): the model sink on both databases,
+    the native sink on PostgreSQL (the only database it writes to)."""
+    kind, config = request.param
+    if kind == "sqlite":
+        yield str(tmp_path / "app.sqlite3"), config
+        return
+    if not PG_DSN:
+        pytest.skip(NO_PG)
+    with fresh_database(PG_DSN) as url:
+        yield url, config
+
+
+def test_n_tasks_are_n_rows_after_a_warm_shutdown(tmp_path, case):
+    database, config = case
     broker = tmp_path / "broker"
     for sub in ("queue", "processed"):
         (broker / sub).mkdir(parents=True)
