@@ -1098,6 +1098,14 @@ def bench_sinks(report: Report, sizes: Sizes) -> None:
                             "to a postgresql:// URL of a role that may create databases")
         print("  sink: skipped (no PostgreSQL URL)", flush=True)
         return
+    import importlib.util
+
+    missing = [m for m in ("psycopg", "django") if importlib.util.find_spec(m) is None]
+    if missing:
+        report.notes.append(f"sink: skipped: needs {' and '.join(missing)} "
+                            "(pip install 'engagehub-native[test]')")
+        print(f"  sink: skipped (no {', '.join(missing)})", flush=True)
+        return
     n = sizes.sink_events
     args = (dsn, n, sizes.event_users, sizes.channels)
     res = {}
