@@ -43,6 +43,8 @@ enum {
     EH_ERR_CLOSED = 5,           /* the object was closed */
     EH_ERR_TIMEOUT = 6,          /* a bounded wait ran out; call again */
     EH_ERR_CAPACITY = 8,         /* a board reached its hard size limit (2^31 - 2 users or 4 GiB of ids) */
+    EH_ERR_SINK = 9,             /* a native sink's table or columns are missing or unusable */
+    EH_ERR_UNREACHABLE = 10,     /* a native sink's database could not be reached */
     EH_ERR_INTERNAL = 99         /* a bug: recovered panic or unclassified error */
 };
 
@@ -302,5 +304,57 @@ int eh_proc_unique_users(uint64_t proc, int64_t window_seconds, uint64_t *estima
  * `strings`, counts (never under-estimated) in `ints`. */
 int eh_proc_top_channels(uint64_t proc, int64_t k, eh_list *top);
 int eh_proc_stats(uint64_t proc, eh_proc_counters *stats);
+
+/* ----------------------------------------------------------- native sink --
+ * A processor can write its batches into a PostgreSQL table itself: Go
+ * workers take each batch and insert it with one COPY (pgx, a pool of
+ * `workers` connections), with no call into the caller. Attach the sink
+ * right after eh_proc_new, before anything is pushed. From then on:
+ *   - eh_proc_push_many takes 3*count strings: the count event types, then
+ *     the user ids, then the channel ids (the sink writes all of them);
+ *   - the sink is the processor's consumer: batches are written whether or
+ *     not the caller attached one, flushes and close wait for the writes;
+ *   - while the caller is attached (eh_proc_set_consumer), eh_proc_next
+ *     hands it every batch too, and a batch is released once both the sink
+ *     and eh_proc_done are finished with it; eh_proc_next gives
+ *     EH_ERR_CLOSED once the processor is closed and every batch written.
+ * A batch that fails because the database is unreachable (or restarting,
+ * or out of connections) is retried with backoff until it is written: the
+ * events wait in memory, bounded by max_pending (then pushes are refused
+ * and counted as dropped). A batch the database refuses for its content or
+ * table is tried max_attempts times, then counted as failed. */
+typedef struct {
+    char *dsn;                  /* libpq URL postgresql://user:pass@host:port/db or key=value */
+    size_t dsn_length;
+    char *table;                /* "name" or "schema.name"; length 0: engagehub_native_event */
+    size_t table_length;
+    char *columns;              /* a string list of the 4 columns for type, user id, channel id,
+                                   timestamp (timestamptz, timestamp or integer); length 0:
+                                   type, user_id, channel_id, timestamp */
+    size_t columns_length;
+    int64_t workers;            /* batches written at once (connections); 0: 2 */
+    int64_t max_attempts;       /* tries of a batch the database refuses; 0: 3 */
+    int64_t connect_timeout_ms; /* per connection attempt, unless the DSN sets one; 0: 5000 */
+} eh_sink_config;
+
+/* Connects (EH_ERR_UNREACHABLE within the connect timeout when it cannot),
+ * checks the table and columns (EH_ERR_SINK) and starts the workers.
+ * EH_ERR_INVALID_ARGUMENT for a DSN that does not parse, a processor that
+ * already has a sink or has been pushed to. */
+int eh_proc_attach_sink(uint64_t proc, eh_sink_config *config);
+
+typedef struct {
+    uint64_t written;  /* events committed to the table */
+    uint64_t failed;   /* events of batches given up on */
+    uint64_t failures; /* batches given up on */
+    uint64_t retries;  /* attempts repeated after an error */
+    uint64_t writing;  /* events taken by the workers and not yet written or failed */
+    int64_t down;      /* 1 while the last attempt failed for want of the database */
+} eh_sink_counters;
+
+/* The sink's counters, and in *last_error a list of one string, the last
+ * failed attempt's message, or an empty list. EH_ERR_INVALID_ARGUMENT when
+ * the processor has no sink. */
+int eh_proc_sink_stats(uint64_t proc, eh_sink_counters *stats, eh_list *last_error);
 
 #endif /* ENGAGEHUB_H */

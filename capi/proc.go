@@ -12,9 +12,11 @@ import (
 	"math"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
+	"github.com/engagehub/engagehub-native/core/pgsink"
 	"github.com/engagehub/engagehub-native/core/stream"
 )
 
@@ -32,6 +34,11 @@ type processor struct {
 	mu         sync.Mutex
 	handedOut  map[uint64]*stream.Batch
 	handedUpTo uint64 // stream position after the last batch handed out
+
+	// pump is the native sink (capi/sink.go), set once before the first
+	// push: it is then the engine's consumer, and eh_proc_next,
+	// eh_proc_done and eh_proc_set_consumer go through it.
+	pump atomic.Pointer[pgsink.Pump]
 }
 
 // keptFrom is the lowest stream position a caller of eh_proc_next may still
@@ -40,6 +47,9 @@ type processor struct {
 // are acknowledged out of order, so this is not simply a count of pending
 // events.
 func (p *processor) keptFrom() uint64 {
+	if pump := p.pump.Load(); pump != nil {
+		return pump.KeptFrom()
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	from := p.handedUpTo
@@ -108,6 +118,9 @@ func eh_proc_free(h C.uint64_t) (status C.int) {
 		return fail(err)
 	}
 	_ = p.Close(0) // stop the analyser; a timeout here only means it was still draining
+	if pump := p.pump.Load(); pump != nil {
+		pump.Stop(time.Second) // a batch still being retried is counted as failed
+	}
 	// A processor's sketches are megabytes; hand them back to the OS now
 	// rather than whenever the next collection happens (a process that
 	// drops processors may allocate nothing more in Go for a long time).
@@ -134,6 +147,9 @@ func eh_proc_push_many(h C.uint64_t, fields *C.char, fieldsLen C.size_t, timesta
 	}
 	// The events keep their strings, which share the one copy readStrings
 	// makes, until they are analysed (ForgetFields drops them then).
+	if p.pump.Load() != nil {
+		return pushTyped(p, fields, fieldsLen, timestamps, n, out)
+	}
 	columns, err := readStrings(fields, fieldsLen, 2*n)
 	if err != nil {
 		return fail(err)
@@ -166,6 +182,10 @@ func eh_proc_set_consumer(h C.uint64_t, attached C.int) (status C.int) {
 	if err != nil {
 		return fail(err)
 	}
+	if pump := p.pump.Load(); pump != nil {
+		pump.SetAttached(attached != 0)
+		return ehOK
+	}
 	p.SetConsumer(attached != 0)
 	return ehOK
 }
@@ -177,6 +197,16 @@ func eh_proc_next(h C.uint64_t, timeoutMs C.int64_t, out *C.eh_batch) (status C.
 	p, err := procOf(h)
 	if err != nil {
 		return fail(err)
+	}
+	if pump := p.pump.Load(); pump != nil {
+		b, err := pump.Next(millis(timeoutMs))
+		if err != nil {
+			return fail(err)
+		}
+		if b != nil {
+			*out = C.eh_batch{id: C.uint64_t(b.ID), first: C.uint64_t(b.First), count: C.size_t(len(b.Events))}
+		}
+		return ehOK
 	}
 	b, err := p.Next(millis(timeoutMs))
 	if err != nil {
@@ -199,6 +229,9 @@ func eh_proc_done(h C.uint64_t, id C.uint64_t) (status C.int) {
 	p, err := procOf(h)
 	if err != nil {
 		return fail(err)
+	}
+	if pump := p.pump.Load(); pump != nil {
+		return result(pump.Done(uint64(id)))
 	}
 	p.mu.Lock()
 	b, ok := p.handedOut[uint64(id)]

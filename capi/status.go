@@ -26,6 +26,8 @@ const (
 	ehErrClosed          = C.EH_ERR_CLOSED
 	ehErrTimeout         = C.EH_ERR_TIMEOUT
 	ehErrCapacity        = C.EH_ERR_CAPACITY
+	ehErrSink            = C.EH_ERR_SINK
+	ehErrUnreachable     = C.EH_ERR_UNREACHABLE
 	ehErrInternal        = C.EH_ERR_INTERNAL
 )
 

@@ -56,3 +56,21 @@ def test_bad_arguments_give_one_line_and_exit_2(tmp_path, args, message):
     assert len(lines) == 1 and message in lines[0] and lines[0].startswith(
         "python -m engagehub_native demo: error:"), proc.stderr
     assert proc.stdout == ""
+
+
+def test_the_native_sink_fills_postgresql(tmp_path):
+    from pg_server import NO_PG, PG_DSN, count_rows, fresh_database
+
+    if not PG_DSN:
+        pytest.skip(NO_PG)
+    with fresh_database(PG_DSN) as url:
+        proc = demo(tmp_path, "--events", "20000", "--users", "500", "--sink", url,
+                    "--snapshot", str(tmp_path / "board.json"))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "written to PostgreSQL" in proc.stdout, proc.stdout
+        assert "20,000 rows for 20,000 events accepted (equal)" in proc.stdout, proc.stdout
+        assert count_rows(url, "engagehub_demo_events") == 20_000
+    proc = demo(tmp_path, "--events", "10", "--sink", "postgresql://nobody@127.0.0.1:1/none")
+    assert proc.returncode == 2 and proc.stdout == "", proc.stdout + proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1 and "cannot use --sink" in lines[0], proc.stderr

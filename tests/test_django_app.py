@@ -24,6 +24,7 @@ pytest.importorskip("gunicorn")
 
 from conftest import run_python  # noqa: E402
 from gunicorn_server import Gunicorn, drive, get, manage, migrate, site_env  # noqa: E402
+from pg_server import fresh_database  # noqa: E402
 
 SITE = Path(__file__).resolve().parent / "django_app_site"
 PG_DSN = os.environ.get("ENGAGEHUB_TEST_PG_DSN")
@@ -110,6 +111,35 @@ def test_checks_name_every_bad_key(tmp_path):
     assert proc.returncode != 0 and "engagehub_native.E005" in proc.stderr, proc.stderr
     proc = manage(app_env(db, {"mapping": "appsite.sinks.no_such_mapping"}), "check", site=SITE)
     assert "engagehub_native.E005" in proc.stderr and "'mapping'" in proc.stderr, proc.stderr
+
+
+def test_native_sink_settings_are_checked_and_an_unreachable_server_is_clear(tmp_path):
+    db = str(tmp_path / "app.sqlite3")
+    proc = manage(app_env(db, {"sink": "native"}), "check", site=SITE)
+    assert proc.returncode != 0 and "engagehub_native.E004" in proc.stderr, proc.stderr
+    assert "needs a PostgreSQL database" in proc.stderr, proc.stderr
+    bad = {"sink": "postgresql://nobody@127.0.0.1:1/x", "sink_workers": 0, "sink_table": 3,
+           "callback": "appsite.nowhere.callback"}
+    proc = manage(app_env(db, bad), "check", site=SITE)
+    for key, check_id in [("sink_workers", "E004"), ("sink_table", "E003")]:
+        assert f"(engagehub_native.{check_id}) ENGAGEHUB_NATIVE['{key}']" in proc.stderr, proc.stderr
+    proc = manage(app_env(db, {"sink": "postgresql://nobody@127.0.0.1:1/x",
+                               "callback": "appsite.nowhere.callback"}), "check", site=SITE)
+    assert "engagehub_native.E005" in proc.stderr and "'callback'" in proc.stderr, proc.stderr
+
+    env = app_env(db, {"sink": "postgresql://nobody@127.0.0.1:1/x"})
+    proc = site_script("""
+        import time
+        from engagehub_native import SinkUnreachableError
+        from engagehub_native.django import get_processor
+        started = time.monotonic()
+        try:
+            get_processor()
+        except SinkUnreachableError as exc:
+            print("UNREACHABLE", round(time.monotonic() - started, 1), exc)
+    """, env)
+    assert "UNREACHABLE" in proc.stdout and "127.0.0.1:1" in proc.stdout, proc.stdout
+    assert float(proc.stdout.split()[1]) < 10, proc.stdout
 
 
 def test_check_warns_about_objects_created_in_ready(tmp_path):
@@ -274,11 +304,38 @@ REQUESTS = 240
     pytest.param(2, ("--preload",), id="preload-x2"),
 ])
 def test_every_request_is_a_row_after_sigterm(tmp_path, database, workers, worker_args):
+    requests_become_rows(tmp_path, database, workers, worker_args, {})
+
+
+@pytest.fixture
+def pg_database():
+    """A fresh PostgreSQL database (no SQLite twin: the native sink is PostgreSQL's)."""
+    if not PG_DSN:
+        pytest.skip(NO_PG)
+    with fresh_database(PG_DSN) as url:
+        yield url
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers, worker_args", [
+    pytest.param(2, (), id="sync-x2"),
+    pytest.param(1, ("--worker-class", "gthread", "--threads", "4"), id="gthread"),
+    pytest.param(2, ("--preload",), id="preload-x2"),
+])
+def test_native_sink_every_request_is_a_row_after_sigterm(tmp_path, pg_database, workers,
+                                                          worker_args):
+    """The same with "sink": "native": each worker's engine COPYs its batches
+    into the database Django uses, with the credentials of DATABASES."""
+    requests_become_rows(tmp_path, pg_database, workers, worker_args, {"sink": "native"})
+
+
+def requests_become_rows(tmp_path, database: str, workers: int, worker_args: tuple,
+                         config: dict) -> None:
     snap = tmp_path / "board.json"
     # A flush interval longer than the test: what is stored at SIGTERM's
     # arrival is at most the full batches; the rest is delivered at exit.
     env = app_env(database, {"batch_size": 50, "flush_interval": 60.0,
-                             "snapshot_path": str(snap)})
+                             "snapshot_path": str(snap), **config})
     migrated(database, env)
     server = Gunicorn(tmp_path, env, *worker_args, site=SITE, app="appsite.wsgi:application",
                       workers=workers)
@@ -296,6 +353,7 @@ def test_every_request_is_a_row_after_sigterm(tmp_path, database, workers, worke
         log = server.log()
         rows = stored(database)
         kind = "postgresql" if database.startswith("postgresql://") else "sqlite"
+        kind += " native sink" if config.get("sink") == "native" else ""
         print(f"\n[{kind} {' '.join(worker_args) or 'sync'} x{workers}] requests={len(results)} "
               f"workers={len(pids)} rows_before_sigterm={before} rows={len(rows)} exit={code}")
         assert code == 0, log

@@ -317,6 +317,16 @@ type Processor struct {
 	free   chan []Event  // recycled batch buffers
 	exited chan struct{} // closed when the analyser goroutine returns
 	once   sync.Once
+
+	// keepFields overrides Config.ForgetFields (see KeepFields).
+	keepFields atomic.Bool
+}
+
+// KeepFields makes batches carry every field of their events from now on,
+// whatever Config.ForgetFields says: for a native sink that writes the
+// events itself. Call it before the first push.
+func (p *Processor) KeepFields() {
+	p.keepFields.Store(true)
 }
 
 // New validates cfg, applies defaults and starts the analyser goroutine,

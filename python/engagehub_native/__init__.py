@@ -12,12 +12,14 @@ from ._errors import (
     ForkedProcessError,
     InternalError,
     InvalidValueError,
+    SinkError,
+    SinkUnreachableError,
     SnapshotError,
     SnapshotFileError,
     WaitTimeoutError,
 )
 from .leaderboard import Leaderboard, LeaderboardWindow, RankedUser
-from .processor import EventStreamProcessor, ProcessorStats
+from .processor import EventStreamProcessor, ProcessorStats, SinkStats
 
 __version__ = "0.1.0"
 
@@ -33,6 +35,9 @@ __all__ = [
     "LeaderboardWindow",
     "ProcessorStats",
     "RankedUser",
+    "SinkError",
+    "SinkStats",
+    "SinkUnreachableError",
     "SnapshotError",
     "SnapshotFileError",
     "WaitTimeoutError",

@@ -42,6 +42,15 @@ class CapacityError(EngagehubError, RuntimeError):
     """A leaderboard reached its hard size limit (2^31 - 2 users or 4 GiB of ids)."""
 
 
+class SinkError(EngagehubError, RuntimeError):
+    """A native sink cannot write where it was told: its table or a column is
+    missing, or a column has a type events cannot fill."""
+
+
+class SinkUnreachableError(SinkError, ConnectionError):
+    """A native sink's database could not be reached when the processor was created."""
+
+
 class InternalError(EngagehubError, RuntimeError):
     """A bug in engagehub_native; please report it with the message."""
 
@@ -74,6 +83,8 @@ def _status_errors(lib) -> dict:
         lib.EH_ERR_CLOSED: ClosedError,
         lib.EH_ERR_TIMEOUT: WaitTimeoutError,
         lib.EH_ERR_CAPACITY: CapacityError,
+        lib.EH_ERR_SINK: SinkError,
+        lib.EH_ERR_UNREACHABLE: SinkUnreachableError,
         lib.EH_ERR_INTERNAL: InternalError,
     }
 

@@ -85,6 +85,9 @@ TARGETS: Dict[str, Target] = {
     "proc_memory_growth": Target("<", 40.0, "MB", "issue 3"),
     "proc_dropped_threads": Target("<=", 0.0, "threads", "issue 'The Python boundary, redone'"),
     "proc_dropped_rss": Target("<", 5.0, "MB", "issue 'The Python boundary, redone'"),
+    "sink_native_rows": Target(">=", 200.0, "k rows/s", "issue 12"),
+    "sink_native_vs_bulk_create": Target(">=", 5.0, "x", "issue 12"),
+    "sink_push_ratio": Target(">=", 0.9, "x", "issue 12"),
 }
 
 NO_SORTEDCONTAINERS = "baseline unavailable (pip install sortedcontainers)"
@@ -143,6 +146,7 @@ class Sizes:
     update_loop: int = 200_000     #: updates of the updates/s run
     query_loop: int = 50_000       #: queries of the queries/s run
     events: int = 1_000_000        #: events per throughput run
+    sink_events: int = 200_000     #: events per run into PostgreSQL (section "sink")
     distinct: int = 1_000_000      #: distinct users for the HLL error
     growth: int = 1_000_000        #: distinct users and channels for memory growth
     dropped: int = 200             #: processors created and dropped without close()
@@ -154,7 +158,8 @@ class Sizes:
     def quick(cls, users: Optional[int] = None) -> "Sizes":
         return cls(users=users or 100_000, update_calls=10_000, rank_calls=10_000,
                    top_calls=5_000, update_loop=50_000, query_loop=10_000, events=100_000,
-                   distinct=100_000, growth=100_000, dropped=50, event_users=10_000, repeat=1)
+                   distinct=100_000, growth=100_000, dropped=50, event_users=10_000, repeat=1,
+                   sink_events=50_000)
 
 
 @dataclass
@@ -1156,6 +1161,202 @@ def bench_processor(report: Report, sizes: Sizes) -> None:
         "baselines included")
 
 
+# -- sinks: events into PostgreSQL -------------------------------------------------
+
+#: The sink runs: one producer, push_many, a buffer that holds the whole run (so the
+#: push rate is the producer's own, with the sink's work competing for the CPUs only),
+#: 2 dispatcher threads for the Python sinks and 2 connections for the native one.
+SINK_CONFIG = {"buffer_size": 1 << 20, "batch_size": 2000, "num_threads": 2,
+               "flush_interval": 0.05, "sink_workers": 2}
+
+SINK_KINDS = {
+    "none": "no sink and no callback (events kept in the engine)",
+    "executemany": "psycopg executemany INSERT per batch, one transaction",
+    "bulk_create": "Django bulk_create sink (engagehub_native.django), one transaction",
+    "native": "native sink: Go COPY through a pgx pool",
+}
+
+
+def pg_bench_dsn() -> Optional[str]:
+    """The PostgreSQL server the sink section writes to (a role that may create databases)."""
+    return os.environ.get("ENGAGEHUB_BENCH_PG_DSN") or os.environ.get("ENGAGEHUB_TEST_PG_DSN")
+
+
+def _django_on(url: str) -> None:
+    """Configure Django in this (child) process on the database at url, with the app's
+    Event table migrated."""
+    from urllib.parse import unquote, urlsplit
+
+    import django
+    from django.conf import settings
+    from django.core.management import call_command
+
+    u = urlsplit(url)
+    settings.configure(
+        DATABASES={"default": {"ENGINE": "django.db.backends.postgresql",
+                               "NAME": u.path.lstrip("/"), "USER": unquote(u.username or ""),
+                               "PASSWORD": unquote(u.password or ""), "HOST": u.hostname or "",
+                               "PORT": str(u.port or "")}},
+        INSTALLED_APPS=["engagehub_native.django"], USE_TZ=True, TIME_ZONE="UTC")
+    django.setup()
+    call_command("migrate", "engagehub_native", verbosity=0)
+
+
+def _executemany_sink(url: str) -> Callable:
+    """The guide-style callback: one psycopg connection per dispatcher thread, each batch
+    an executemany INSERT in one transaction."""
+    import datetime
+
+    import psycopg
+
+    local = threading.local()
+    utc = datetime.timezone.utc
+    sql = ("INSERT INTO engagehub_native_event (type, user_id, channel_id, timestamp) "
+           "VALUES (%s, %s, %s, %s)")
+
+    def save(batch) -> None:
+        con = getattr(local, "con", None)
+        if con is None:
+            con = local.con = psycopg.connect(url)
+        with con.transaction(), con.cursor() as cur:
+            cur.executemany(sql, [(e["type"], e["user_id"], e["channel_id"],
+                                   datetime.datetime.fromtimestamp(e["timestamp"], tz=utc))
+                                  for e in batch])
+    return save
+
+
+def child_sink_rows(kind: str, admin_dsn: str, n: int, users: int, channels: int) -> dict:
+    """In a fresh process: a new database with the Django app's Event table, ``n`` events
+    pushed with push_many by one producer into a processor whose batches go to ``kind``'s
+    sink; timed until the pushes returned and until flush() returned (every row committed),
+    then the rows counted."""
+    import uuid
+
+    import psycopg
+
+    from engagehub_native import EventStreamProcessor
+
+    name = f"eh_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_dsn, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = f"{admin_dsn.rsplit('/', 1)[0]}/{name}"
+    try:
+        _django_on(url)
+        options = {k: v for k, v in SINK_CONFIG.items() if k != "sink_workers"}
+        if kind == "none":
+            pass  # the buffer and max_pending hold the whole run: nothing backs up
+        elif kind == "executemany":
+            options["on_flush"] = _executemany_sink(url)
+        elif kind == "bulk_create":
+            from engagehub_native.django.models import Event
+            from engagehub_native.django.sinks import ModelSink
+
+            options["on_flush"] = ModelSink(Event)
+        elif kind == "native":
+            options.update(sink=url, sink_workers=SINK_CONFIG["sink_workers"])
+        else:
+            raise ValueError(f"unknown sink kind {kind!r}")
+        events = make_events(n, users, channels, int(time.time()))
+        with EventStreamProcessor(**options) as proc:
+            with no_gc():
+                t0 = _pc()
+                c0 = time.thread_time()
+                refused = push_chunks(proc.push_many, events)
+                t_push = _pc()
+                push_cpu = time.thread_time() - c0
+                proc.flush()
+                t_done = _pc()
+            stats = proc.stats()
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(url) as con:
+            rows = con.execute("SELECT count(*) FROM engagehub_native_event").fetchone()[0]
+        return {"kind": kind, "events": n, "push_seconds": (t_push - t0) / 1e9,
+                "push_cpu_seconds": push_cpu,
+                "seconds": (t_done - t0) / 1e9, "rows": rows, "refused": refused,
+                "delivered": stats.processed if kind == "none" else rows, "failed": stats.failed}
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def bench_sinks(report: Report, sizes: Sizes) -> None:
+    """Events → committed rows per second into one local PostgreSQL for the guide-style
+    executemany callback, the Django bulk_create sink and the native sink, each in a fresh
+    process; and the producer's push rate with the native sink against a no-op callback."""
+    dsn = pg_bench_dsn()
+    if not dsn:
+        report.notes.append("sink: skipped: set ENGAGEHUB_BENCH_PG_DSN (or ENGAGEHUB_TEST_PG_DSN) "
+                            "to a postgresql:// URL of a role that may create databases")
+        print("  sink: skipped (no PostgreSQL URL)", flush=True)
+        return
+    import importlib.util
+
+    missing = [m for m in ("psycopg", "django") if importlib.util.find_spec(m) is None]
+    if missing:
+        report.notes.append(f"sink: skipped: needs {' and '.join(missing)} "
+                            "(pip install 'engagehub-native[test]')")
+        print(f"  sink: skipped (no {', '.join(missing)})", flush=True)
+        return
+    n = sizes.sink_events
+    args = (dsn, n, sizes.event_users, sizes.channels)
+    res = {}
+    for kind in ("none", "native", "bulk_create", "executemany"):
+        print(f"  sink: {SINK_KINDS[kind]}, {n:,} events in a fresh process ...", flush=True)
+        # The fast runs are repeated; the Python sinks take a while and vary less.
+        repeat = sizes.repeat if kind in ("none", "native") else 1
+        runs = [run_child("child_sink_rows", kind, *args) for _ in range(max(1, repeat))]
+        best = min(runs, key=lambda r: r["seconds"])
+        best["runs_rows_per_s"] = [round(r["rows"] / r["seconds"]) for r in runs]
+        best["push_seconds"] = min(r["push_seconds"] for r in runs)
+        best["push_cpu_seconds"] = min(r["push_cpu_seconds"] for r in runs)
+        res[kind] = best
+
+    def rows_per_s(r: dict) -> float:
+        return r["rows"] / r["seconds"] / 1e3
+
+    def note(r: dict) -> str:
+        text = f"{r['rows']:,} rows for {r['events']:,} events; runs {r['runs_rows_per_s']} rows/s"
+        if r["rows"] != r["events"]:
+            text += f"; {r['events'] - r['rows']:,} ROWS MISSING"
+        return text
+
+    bulk = rows_per_s(res["bulk_create"])
+    report.add(
+        Row("sink", f"{SINK_KINDS['executemany']} ({count(n)} ev)",
+            rows_per_s(res["executemany"]), "k rows/s", note=note(res["executemany"])),
+        Row("sink", f"{SINK_KINDS['bulk_create']} ({count(n)} ev)", bulk, "k rows/s",
+            note=note(res["bulk_create"])),
+        Row("sink", f"{SINK_KINDS['native']} ({count(n)} ev)", rows_per_s(res["native"]),
+            "k rows/s", TARGETS["sink_native_rows"], bulk, "bulk_create", note=note(res["native"])),
+        Row("sink", "native sink ÷ bulk_create sink, rows/s", rows_per_s(res["native"]) / bulk,
+            "x", TARGETS["sink_native_vs_bulk_create"]),
+    )
+    push_none = n / res["none"]["push_seconds"] / 1e6
+    push_native = n / res["native"]["push_seconds"] / 1e6
+    report.add(
+        Row("sink", "producer push rate, no sink and no callback", push_none, "M ev/s",
+            note="push_many until the last call returned; the buffer holds the whole run"),
+        Row("sink", "producer push rate with the native sink", push_native, "M ev/s",
+            baseline=push_none, baseline_name="no sink"),
+        Row("sink", "push rate: native sink ÷ no sink", push_native / push_none, "x",
+            TARGETS["sink_push_ratio"],
+            note="wall clock: on 2 cores the producer shares them with the database server"),
+        Row("sink", "producer CPU per event with the native sink",
+            res["native"]["push_cpu_seconds"] / n * 1e9, "ns/ev",
+            baseline=res["none"]["push_cpu_seconds"] / n * 1e9, baseline_name="no sink",
+            note="time.thread_time() of the pushing thread: the producer's own work"),
+    )
+    report.notes.append(
+        "sink: each run in a fresh process on a new database with the Django app's Event table "
+        "(id identity, index on timestamp), from the first push until flush() returned, rows "
+        "counted after; buffer {buffer_size}, batch {batch_size}, {num_threads} dispatcher "
+        "threads (Python sinks) or {sink_workers} connections (native), flush interval "
+        "{flush_interval} s; best of {r} for the no-sink and native runs, 1 for the Python "
+        "sinks".format(r=sizes.repeat, **SINK_CONFIG))
+
+
 # -- running and printing ---------------------------------------------------------
 
 
@@ -1267,5 +1468,7 @@ def run(sizes: Sizes, only: Optional[str] = None, json_path: Optional[str] = Non
         bench_windows(report, sizes)
     if only in (None, "processor"):
         bench_processor(report, sizes)
+    if only in (None, "sink"):
+        bench_sinks(report, sizes)
     finish(report, json_path, markdown_path)
     return report

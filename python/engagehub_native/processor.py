@@ -76,6 +76,21 @@ class ProcessorStats(NamedTuple):
     callback_seconds: float  #: time spent inside the callback
 
 
+class SinkStats(NamedTuple):
+    """Counters of a processor's native sink (see :meth:`EventStreamProcessor.sink_stats`).
+
+    Every event accepted is in exactly one of ``written``, ``failed`` and
+    ``waiting``.
+    """
+
+    written: int         #: events committed to the table
+    failed: int          #: events of batches given up on (logged with the error)
+    waiting: int         #: accepted and not yet written (in memory, retried while the database is down)
+    retries: int         #: write attempts repeated after an error
+    down: bool           #: the last attempt failed because the database was unreachable
+    last_error: str      #: the last failed attempt's message ("" if none)
+
+
 class EventStreamProcessor:
     """Live analytics over a stream of events, delivered in batches to a callback.
 
@@ -108,6 +123,22 @@ class EventStreamProcessor:
     event larger than the bound alone still passes when nothing else is
     held. Events longer than 1024 characters never wait in the staging
     list: they go straight into the engine, or are refused.
+
+    ``sink="postgresql://user:pass@host:port/db"`` (a libpq URL) makes the
+    engine write every batch into a PostgreSQL table itself, with COPY on
+    ``sink_workers`` Go connections: no GIL and no Python object per event.
+    The table is ``sink_table`` (default ``engagehub_native_event``, the
+    Django app's) with ``sink_columns`` for type, user id, channel id and
+    timestamp (timestamptz, timestamp or integer Unix seconds). An
+    unreachable database raises :class:`SinkUnreachableError` within
+    ``sink_connect_timeout`` seconds, a missing table or column
+    :class:`SinkError`. While the database is down, batches are retried with
+    backoff and kept in memory (bounded by ``max_pending``, then pushes are
+    refused and counted as drops) and written when it is back; a batch the
+    database refuses for its content is tried ``max_attempts`` times, then
+    counted as failed and logged. ``on_flush`` may be set too: it receives
+    the same batches, and ``flush``/``close`` wait for both.
+
     Dispatcher threads never keep the interpreter from exiting: at exit,
     pending events are delivered within ``exit_timeout`` seconds. Use
     ``with EventStreamProcessor(...) as p:`` or :meth:`close`; a processor
@@ -122,8 +153,13 @@ class EventStreamProcessor:
                  columnar: bool = False, max_attempts: int = 3, retry_backoff: float = 0.05,
                  exit_timeout: float = 10.0, max_pending: int = 0, hll_precision: int = 14,
                  topk_capacity: int = 1024,
-                 max_pending_bytes: int = _MAX_PENDING_BYTES) -> None:
+                 max_pending_bytes: int = _MAX_PENDING_BYTES,
+                 sink: Optional[str] = None, sink_table: Optional[str] = None,
+                 sink_columns: Optional[Sequence[str]] = None, sink_workers: int = 2,
+                 sink_connect_timeout: float = 5.0) -> None:
         pipeline = _Pipeline(
+            sink=sink, sink_table=sink_table, sink_columns=sink_columns,
+            sink_workers=sink_workers, sink_connect_timeout=sink_connect_timeout,
             buffer_size=buffer_size, batch_size=batch_size, flush_interval=flush_interval,
             num_threads=num_threads, on_flush=on_flush, on_error=on_error, columnar=columnar,
             max_attempts=max_attempts, retry_backoff=retry_backoff, exit_timeout=exit_timeout,
@@ -300,6 +336,10 @@ class EventStreamProcessor:
         """A snapshot of the counters (the final ones once closed)."""
         return self._pipeline.stats()
 
+    def sink_stats(self) -> Optional[SinkStats]:
+        """The native sink's counters (the final ones once closed), or None without a sink."""
+        return self._pipeline.sink_stats()
+
     def __repr__(self) -> str:
         try:
             s = self.stats()
@@ -321,7 +361,9 @@ class _Pipeline(NativeObject):
 
     def __init__(self, *, buffer_size, batch_size, flush_interval, num_threads, on_flush,
                  on_error, columnar, max_attempts, retry_backoff, exit_timeout, max_pending,
-                 hll_precision, topk_capacity, max_pending_bytes) -> None:
+                 hll_precision, topk_capacity, max_pending_bytes,
+                 sink=None, sink_table=None, sink_columns=None, sink_workers=2,
+                 sink_connect_timeout=5.0) -> None:
         # The engine owns the rules of its settings; Python checks types
         # (and what only Python uses: threads, retries, exit timeout).
         flush_interval = _args.finite(flush_interval, "flush_interval")
@@ -385,8 +427,103 @@ class _Pipeline(NativeObject):
         self._threads = [threading.Thread(target=self._dispatch, daemon=True,
                                           name=f"engagehub-dispatch-{i}")
                          for i in range(self.num_threads)]
+        # The native sink (attached before anything is pushed): the engine
+        # then keeps every field, so drains send it the event types too.
+        self.sink = sink
+        self._typed = False
+        self._final_sink: Optional[SinkStats] = None
+        self._sink_lock = threading.Lock()
+        self._sink_check_at = 0.0
+        self._sink_seen = (0, False)  # (failures, down) last logged
+        if sink is not None:
+            try:
+                self._attach_sink(sink, sink_table, sink_columns, sink_workers,
+                                  sink_connect_timeout)
+            except BaseException:
+                self._release()
+                raise
+            self._typed = True
         if self.callback is not None:
             check(lib.eh_proc_set_consumer(self._handle, True))
+
+    def _attach_sink(self, dsn, table, columns, workers, connect_timeout) -> None:
+        ffi, lib = self._ffi, self._lib
+        dsn_bytes = _args.text(dsn, "sink")
+        if not dsn_bytes.strip():
+            raise ValueError("sink must be a postgresql:// URL (or a libpq key=value string), "
+                             "not empty")
+        table_bytes = b"" if table is None else _args.text(table, "sink_table")
+        if table is not None and not table:
+            raise ValueError("sink_table must not be empty")
+        column_bytes = b""
+        if columns is not None:
+            if isinstance(columns, str) or len(columns) != 4:
+                raise TypeError("sink_columns must be 4 column names (type, user id, "
+                                "channel id, timestamp)")
+            for name in columns:
+                if not _args.text(name, "sink_columns"):
+                    raise ValueError("sink_columns must not hold an empty name")
+            column_bytes = encode_strings(list(columns))
+        timeout = _args.nonnegative(connect_timeout, "sink_connect_timeout")
+        keep = [ffi.new("char[]", dsn_bytes), ffi.new("char[]", table_bytes),
+                ffi.new("char[]", column_bytes)]
+        config = ffi.new("eh_sink_config *", {
+            "dsn": keep[0], "dsn_length": len(dsn_bytes),
+            "table": keep[1], "table_length": len(table_bytes),
+            "columns": keep[2], "columns_length": len(column_bytes),
+            "workers": _args.integer(workers, "sink_workers", minimum=1, maximum=64),
+            "max_attempts": self.max_attempts,
+            "connect_timeout_ms": max(1, round(timeout * 1000)),
+        })
+        check(lib.eh_proc_attach_sink(self._handle, config))
+
+    def sink_stats(self) -> Optional[SinkStats]:
+        if self.sink is None:
+            return None
+        if self._final_sink is not None:
+            return self._final_sink
+        ffi, lib = self._ffi, self._lib
+        counters = ffi.new("eh_sink_counters *")
+        message = ffi.new("eh_list *")
+        check(lib.eh_proc_sink_stats(self._handle, counters, message))  # before stats(): see waiting
+        text = read_list(message, reals=False, ints=False)[0]
+        accepted = self.stats().accepted
+        return SinkStats(written=counters.written, failed=counters.failed,
+                         waiting=max(0, accepted - counters.written - counters.failed),
+                         retries=counters.retries, down=bool(counters.down),
+                         last_error=text[0] if text else "")
+
+    def _report_sink(self, force: bool = False) -> None:
+        """Log the native sink's news: batches given up on, the database
+        going away and coming back. Called by the dispatchers about twice a
+        second."""
+        now = time.monotonic()
+        if not force and now < self._sink_check_at:
+            return
+        if not self._sink_lock.acquire(blocking=force):
+            return
+        try:
+            self._sink_check_at = now + 0.5
+            ffi, lib = self._ffi, self._lib
+            counters = ffi.new("eh_sink_counters *")
+            message = ffi.new("eh_list *")
+            if lib.eh_proc_sink_stats(self._handle, counters, message):
+                return
+            text = read_list(message, reals=False, ints=False)[0]
+            error = text[0] if text else ""
+            failures, down = self._sink_seen
+            if counters.failures > failures:
+                logger.error("native sink: gave up on %d batches (%d events in all so far) "
+                             "after %d attempts: %s", counters.failures - failures,
+                             counters.failed, self.max_attempts, error)
+            if counters.down and not down:
+                logger.error("native sink: the database is unreachable; batches are kept "
+                             "and retried until it is back: %s", error)
+            elif down and not counters.down:
+                logger.warning("native sink: the database is reachable again")
+            self._sink_seen = (counters.failures, bool(counters.down))
+        finally:
+            self._sink_lock.release()
 
     def start(self) -> None:
         for thread in self._threads:
@@ -525,8 +662,7 @@ class _Pipeline(NativeObject):
         """Put the chunk's fields (as many events as _room_for allowed, fewer
         if they would pass max_pending_bytes) in the slots and offer the
         events to the engine; how many it took."""
-        fields = encode_strings(chunk[1::_FIELDS] + chunk[2::_FIELDS])  # user ids, channel ids
-        nbytes = len(fields) + len("".join(chunk[0::_FIELDS]))
+        fields, nbytes = self._encoded(chunk)
         budget = self.max_pending_bytes - self._held_bytes
         if nbytes > budget:
             self._push_many(b"", 0, None)  # what has been delivered since the last offer?
@@ -536,8 +672,7 @@ class _Pipeline(NativeObject):
             chunk = chunk[:_FIELDS * _fitting(chunk, budget, self._held_bytes == 0)]
             if not chunk:
                 return 0
-            fields = encode_strings(chunk[1::_FIELDS] + chunk[2::_FIELDS])
-            nbytes = len(fields) + len("".join(chunk[0::_FIELDS]))
+            fields, nbytes = self._encoded(chunk)
         slots = self._slots
         size = len(slots)
         start = _FIELDS * (self._next_position % self._capacity)
@@ -552,13 +687,21 @@ class _Pipeline(NativeObject):
         taken = self._push_many(fields, n, array("q", chunk[3::_FIELDS]))
         if taken:
             if taken < n:  # the ring had less room than it said: count what went in
-                nbytes = len(encode_strings(chunk[1:_FIELDS * taken:_FIELDS]
-                                            + chunk[2:_FIELDS * taken:_FIELDS]))
-                nbytes += len("".join(chunk[0:_FIELDS * taken:_FIELDS]))
+                nbytes = self._encoded(chunk[:_FIELDS * taken])[1]
             self._next_position += taken
             self._held.append((self._next_position, nbytes))
             self._held_bytes += nbytes
         return taken
+
+    def _encoded(self, chunk: list) -> tuple:
+        """The chunk's strings in the wire format (user and channel ids; the
+        types before them for a native sink, which writes them) and the
+        bytes its events hold: UTF-8 ids and type characters."""
+        if self._typed:
+            fields = encode_strings(chunk[0::_FIELDS] + chunk[1::_FIELDS] + chunk[2::_FIELDS])
+            return fields, len(fields)
+        fields = encode_strings(chunk[1::_FIELDS] + chunk[2::_FIELDS])
+        return fields, len(fields) + len("".join(chunk[0::_FIELDS]))
 
     def _push_many(self, fields: bytes, n: int, stamps: Optional[array]) -> int:
         out = self._push_result
@@ -586,7 +729,8 @@ class _Pipeline(NativeObject):
             self._drain_locked()
         # Staged events wait for room in the ring, which deliveries make:
         # without a callback (or inside one) nothing would move.
-        while self._next_position < target and self.callback is not None and delivered:
+        while (self._next_position < target and delivered
+               and (self.callback is not None or self.sink is not None)):
             if deadline is not None and time.monotonic() >= deadline:
                 raise WaitTimeoutError(f"flush did not finish within {timeout} s; "
                                        f"{len(self.staged) // _FIELDS} events are still staged")
@@ -653,7 +797,7 @@ class _Pipeline(NativeObject):
             lib, handle = self._lib, self._handle
             self._drain_locked()
             if self.staged:
-                if self.callback is not None:
+                if self.callback is not None or self.sink is not None:
                     return False  # deliveries will make room in the ring
                 left = len(self.staged) // _FIELDS
                 logger.error("closing with no flush callback set: %d staged events are "
@@ -710,6 +854,8 @@ class _Pipeline(NativeObject):
                         return
                     check(status)
                 count = batch.count
+                if self._typed:
+                    self._report_sink()
                 if not count:
                     if self.staged and not self.closing:
                         self.drain()  # a trickle that never filled the staging list
@@ -744,13 +890,16 @@ class _Pipeline(NativeObject):
             return
         try:
             final = self.stats()
+            if self._typed:
+                self._report_sink(force=True)
+                self._final_sink = self.sink_stats()
         except Exception:
             return  # a forked child or a failed engine: nothing to report
         self._final = final
         if final.pending:
             logger.warning("engagehub_native: closed with %d events undelivered%s",
                            final.pending,
-                           "" if self.callback else " (no flush callback was set)")
+                           "" if self.callback or self.sink else " (no flush callback was set)")
         _live.discard(self)
         self._release()
 

@@ -25,7 +25,7 @@ from typing import Optional
 
 logger = logging.getLogger("engagehub_native.django")
 
-__all__ = ["get_processor", "get_leaderboard", "record", "created_before_fork"]
+__all__ = ["get_processor", "get_leaderboard", "record", "created_before_fork", "shutdown"]
 
 _lock = threading.Lock()
 # The objects of this process, and the pid of the process that created each.
@@ -86,13 +86,15 @@ def get_processor():
             from . import conf, sinks
 
             config = conf.settings()
+            # A postgresql:// sink is written by the engine; else a Python sink.
+            sink = sinks.native_options(config) or {"on_flush": sinks.resolve_sink(config)}
             try:
                 processor = EventStreamProcessor(
                     buffer_size=config["buffer_size"], batch_size=config["batch_size"],
                     flush_interval=config["flush_interval"],
                     num_threads=config["num_threads"], max_attempts=config["max_attempts"],
                     exit_timeout=config["exit_timeout"],
-                    on_flush=sinks.resolve_sink(config), on_error=sinks.log_failed_batch)
+                    on_error=sinks.log_failed_batch, **sink)
             except ForkedProcessError as exc:
                 raise _forked_error(exc, "processor", _processor_pid) from None
             _created("processor")
@@ -171,6 +173,30 @@ def record(event_type: str, user_id: str, channel_id: str,
         if points:
             get_leaderboard().update(user_id, points, timestamp)
     return accepted
+
+
+def shutdown() -> None:
+    """Close this process's processor (delivering what it holds, within
+    ``exit_timeout``) and write the leaderboard snapshot, if it has them.
+
+    For processes that end without running exit hooks: a Celery prefork
+    child ends with ``os._exit``, so the app calls this from Celery's
+    ``worker_process_shutdown`` signal. Objects a parent created (inherited
+    through fork) are left alone. Safe to call more than once.
+    """
+    pid = os.getpid()
+    processor, board = _processor, _board
+    if processor is not None and _processor_pid == pid and not processor.closed:
+        try:
+            processor.close(timeout=processor.exit_timeout)
+        except Exception:
+            logger.exception("engagehub_native: events may be undelivered at shutdown")
+    if board is not None and _board_pid == pid and not board.closed:
+        from . import conf
+
+        path = conf.settings()["snapshot_path"]
+        if path is not None:
+            _snapshot_at_exit(board, os.fspath(path), pid)
 
 
 def created_before_fork() -> list:

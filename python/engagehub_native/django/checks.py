@@ -28,6 +28,8 @@ def check_settings(app_configs=None, **kwargs) -> list:
     from . import sinks
 
     config = {**conf.DEFAULTS, **raw}
+    if conf.is_native_sink(config["sink"]):
+        return _check_native_sink(config)
     try:
         sinks.resolve_sink(config)
     except ImportError as exc:
@@ -37,6 +39,29 @@ def check_settings(app_configs=None, **kwargs) -> list:
             hint="Give a dotted path to a callable sink(batch), or a model label "
                  "'app_label.ModelName' of an installed app.",
             id="engagehub_native.E005"))
+    return errors
+
+
+def _check_native_sink(config: dict) -> list:
+    """The native sink's settings: a PostgreSQL database for "native", and an
+    importable callback. The server itself is reached when the processor is
+    created (an unreachable one raises SinkUnreachableError then)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from . import sinks
+
+    errors = []
+    try:
+        sinks.native_dsn(config)
+    except ImproperlyConfigured as exc:
+        errors.append(checks.Error(str(exc), obj=conf.SETTING, id="engagehub_native.E004"))
+    if config["callback"] is not None:
+        try:
+            sinks._import(config["callback"])
+        except ImportError as exc:
+            errors.append(checks.Error(
+                f"{conf.SETTING}['callback'] cannot be imported: {exc}.", obj=conf.SETTING,
+                id="engagehub_native.E005"))
     return errors
 
 

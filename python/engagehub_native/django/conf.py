@@ -30,7 +30,21 @@ DEFAULTS: dict = {
     "mapping": "engagehub_native.django.sinks.event_to_model_kwargs",
     "database": "default",
     "points": DEFAULT_POINTS,
+    # The native sink (sink = a postgresql:// URL, or "native" for the
+    # `database` alias's PostgreSQL): the table (None: the Event model's),
+    # its Go connections, and a Python callable that gets every batch too.
+    "sink_table": None,
+    "sink_workers": 2,
+    "callback": None,
 }
+
+#: Prefixes of a libpq URL: such a ``sink`` is written by the native sink.
+NATIVE_PREFIXES = ("postgresql://", "postgres://")
+
+
+def is_native_sink(value: Any) -> bool:
+    """Whether a ``sink`` value names the native PostgreSQL sink."""
+    return isinstance(value, str) and (value == "native" or value.startswith(NATIVE_PREFIXES))
 
 
 class Problem(NamedTuple):
@@ -96,6 +110,27 @@ def _dotted_or_callable(key, value):
     return None
 
 
+def _sink(key, value):
+    if is_native_sink(value):
+        return None
+    return _dotted_or_callable(key, value)
+
+
+def _optional_table(key, value):
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        return Problem("E003", key, f"must be a table name (str, 'name' or 'schema.name') or "
+                                    f"None, not {value!r}")
+    return None
+
+
+def _optional_callable(key, value):
+    if value is None:
+        return None
+    return _dotted_or_callable(key, value)
+
+
 def _database(key, value):
     if not isinstance(value, str):
         return Problem("E003", key, f"must be a database alias (str), not {type(value).__name__}")
@@ -125,10 +160,13 @@ RULES = {
     "decay_factor": _decay_factor,
     "max_users": _at_least(0),
     "snapshot_path": _optional_path,
-    "sink": _dotted_or_callable,
+    "sink": _sink,
     "mapping": _dotted_or_callable,
     "database": _database,
     "points": _points,
+    "sink_table": _optional_table,
+    "sink_workers": _at_least(1),
+    "callback": _optional_callable,
 }
 assert set(RULES) == set(DEFAULTS)
 

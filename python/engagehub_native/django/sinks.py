@@ -95,3 +95,66 @@ def log_failed_batch(batch, exc) -> None:
     """``on_error``: a batch given up on after every attempt is logged with its size."""
     logger.error("engagehub_native: a batch of %d events could not be written after every "
                  "attempt and is lost: %r", len(batch), exc)
+
+
+# -- the native PostgreSQL sink ---------------------------------------------------
+
+
+def native_dsn(config: dict) -> Optional[str]:
+    """The libpq URL of the native sink the settings ask for, or None.
+
+    ``sink`` is either the URL itself or ``"native"``: the PostgreSQL
+    database of the ``database`` alias, reached with its own credentials.
+    ``ImproperlyConfigured`` when that alias is unknown or not PostgreSQL.
+    """
+    from django.core.exceptions import ImproperlyConfigured
+
+    from . import conf
+
+    spec = config["sink"]
+    if not conf.is_native_sink(spec):
+        return None
+    if spec != "native":
+        return spec
+    from django.db import connections
+
+    alias = config["database"]
+    if alias not in connections.databases:
+        raise ImproperlyConfigured(f"{conf.SETTING}['database'] names no database: {alias!r}")
+    db = connections.databases[alias]
+    if "postgresql" not in db.get("ENGINE", ""):
+        raise ImproperlyConfigured(
+            f"{conf.SETTING}['sink'] 'native' needs a PostgreSQL database, and {alias!r} uses "
+            f"{db.get('ENGINE')!r}; give a postgresql:// URL or a Python sink instead")
+    from urllib.parse import quote
+
+    user = quote(db.get("USER") or "", safe="")
+    password = quote(db.get("PASSWORD") or "", safe="")
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = db.get("HOST") or "localhost"
+    if host.startswith("/"):  # a Unix socket folder
+        return (f"postgresql://{auth}/{quote(db.get('NAME') or '', safe='')}"
+                f"?host={quote(host, safe='')}" + (f"&port={db['PORT']}" if db.get("PORT") else ""))
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgresql://{auth}{host}{port}/{quote(db.get('NAME') or '', safe='')}"
+
+
+def native_table(config: dict) -> str:
+    """The native sink's table: ``sink_table``, else the Event model's."""
+    if config["sink_table"]:
+        return config["sink_table"]
+    from .models import Event
+
+    return Event._meta.db_table
+
+
+def native_options(config: dict) -> dict:
+    """EventStreamProcessor keyword arguments of the native sink (empty without one):
+    the URL, the table, the connections, and the ``callback`` that gets every batch too."""
+    dsn = native_dsn(config)
+    if dsn is None:
+        return {}
+    callback = config["callback"]
+    return {"sink": dsn, "sink_table": native_table(config),
+            "sink_workers": config["sink_workers"],
+            "on_flush": _import(callback) if callback is not None else None}
