@@ -52,7 +52,7 @@ const (
 	// slow or down; updates submitted past it are dropped and counted.
 	DefaultMaxQueued = 1 << 20
 	// batchMax is the most updates one script call applies.
-	batchMax  = 2048
+	batchMax   = 2048
 	minBackoff = 20 * time.Millisecond
 	maxBackoff = 2 * time.Second
 	// openTimeout bounds Open's first round trips.
