@@ -43,6 +43,7 @@ enum {
     EH_ERR_CLOSED = 5,           /* the object was closed */
     EH_ERR_TIMEOUT = 6,          /* a bounded wait ran out; call again */
     EH_ERR_CAPACITY = 8,         /* a board reached its hard size limit (2^31 - 2 users or 4 GiB of ids) */
+    EH_ERR_BACKEND = 9,          /* a shared store (Redis) is unreachable or refused the credentials */
     EH_ERR_INTERNAL = 99         /* a bug: recovered panic or unclassified error */
 };
 
@@ -126,6 +127,33 @@ int eh_board_around(uint64_t board, char *user_id, size_t user_id_length,
  * JSON snapshot; a failed load leaves the board unchanged. */
 int eh_board_save(uint64_t board, char *path, size_t path_length);
 int eh_board_load(uint64_t board, char *path, size_t path_length);
+
+/* ---------------------------------------------------------- redis board --
+ * A board kept in Redis (or a Redis Cluster) under `name`, shared by every
+ * process that opens the same name there; every eh_board_* function above
+ * works on it. url: redis://[[user]:password@]host[:port][/db][?options],
+ * rediss://... for TLS, redis+cluster://[...@]host:port,host:port[,...]
+ * (rediss+cluster:// for TLS). A bad URL or name, or a board that exists
+ * with another decay factor and holds users: EH_ERR_INVALID_ARGUMENT; a
+ * server that cannot be reached within seconds or refuses the credentials:
+ * EH_ERR_BACKEND. Updates are queued in bounded memory and sent in the
+ * background, one round trip per batch; while Redis cannot be reached they
+ * stay queued (counted; dropped past the bound) and are retried with
+ * backoff, eh_board_update_many still returns EH_OK, and reads return
+ * EH_ERR_BACKEND. eh_board_free sends what it can within seconds. */
+int eh_board_new_redis(char *url, size_t url_length, char *name, size_t name_length,
+                       double decay_factor, int64_t max_users, uint64_t *board);
+
+typedef struct {
+    int remote;        /* 1 for a board in Redis, 0 for an embedded board */
+    int connected;     /* the last round trip succeeded (always 1 when embedded) */
+    uint64_t queued;   /* updates waiting to be sent */
+    uint64_t applied;  /* updates sent and acknowledged */
+    uint64_t dropped;  /* updates dropped because the queue was full */
+    uint64_t retries;  /* batches sent again after a failure */
+} eh_backend_stats;
+
+int eh_board_backend_stats(uint64_t board, eh_backend_stats *stats);
 
 /* ------------------------------------------------------------ processor --
  * The event stream processor. Producers push events into a bounded ring;

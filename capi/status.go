@@ -26,6 +26,7 @@ const (
 	ehErrClosed          = C.EH_ERR_CLOSED
 	ehErrTimeout         = C.EH_ERR_TIMEOUT
 	ehErrCapacity        = C.EH_ERR_CAPACITY
+	ehErrBackend         = C.EH_ERR_BACKEND
 	ehErrInternal        = C.EH_ERR_INTERNAL
 )
 

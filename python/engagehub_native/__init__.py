@@ -6,6 +6,7 @@ after that gets a clear error instead of a hang. See the README.
 """
 
 from ._errors import (
+    BackendError,
     CapacityError,
     ClosedError,
     EngagehubError,
@@ -22,6 +23,7 @@ from .processor import EventStreamProcessor, ProcessorStats
 __version__ = "0.1.0"
 
 __all__ = [
+    "BackendError",
     "CapacityError",
     "ClosedError",
     "EngagehubError",

@@ -42,6 +42,15 @@ class CapacityError(EngagehubError, RuntimeError):
     """A leaderboard reached its hard size limit (2^31 - 2 users or 4 GiB of ids)."""
 
 
+class BackendError(EngagehubError, ConnectionError):
+    """A shared store (Redis) cannot be reached or refused the credentials.
+
+    Raised by a Redis-backed object when it is created, and by its reads
+    while the server is down; its updates are queued meanwhile (see
+    ``Leaderboard.backend_stats()``). A ConnectionError, hence an OSError.
+    """
+
+
 class InternalError(EngagehubError, RuntimeError):
     """A bug in engagehub_native; please report it with the message."""
 
@@ -74,6 +83,7 @@ def _status_errors(lib) -> dict:
         lib.EH_ERR_CLOSED: ClosedError,
         lib.EH_ERR_TIMEOUT: WaitTimeoutError,
         lib.EH_ERR_CAPACITY: CapacityError,
+        lib.EH_ERR_BACKEND: BackendError,
         lib.EH_ERR_INTERNAL: InternalError,
     }
 

@@ -11,7 +11,7 @@ from array import array
 from itertools import chain, islice, repeat
 from typing import Callable, Iterable, Iterator, NamedTuple, Optional, Tuple, Union
 
-from . import _args
+from . import _args, _redis
 from ._library import NativeObject, check, encode_strings, load, read_list
 
 Clock = Callable[[], float]
@@ -81,17 +81,34 @@ class Leaderboard(NativeObject):
     once, and none holds the GIL while the engine works. Use ``with
     Leaderboard() as board:`` or :meth:`close` to release the engine's
     memory promptly.
+
+    ``backend`` chooses where the board lives: None or ``"embedded"`` (the
+    default) in this process; a Redis URL (``redis://[user:password@]host:port/db``,
+    ``rediss://`` for TLS, ``redis+cluster://host:port,host:port`` for a
+    cluster) in Redis, under ``name``, shared by every process and machine
+    that opens the same name there, with the same API and the same scores
+    (see the README). Creating it raises BackendError (a ConnectionError)
+    when the server cannot be reached within seconds or refuses the
+    credentials, and ValueError for a bad URL. While Redis is down, updates
+    are queued in bounded memory and sent when it is back, and reads raise
+    BackendError.
     """
 
     def __init__(self, decay_factor: float = 0.95, max_users: int = 100_000, *,
-                 clock: Optional[Clock] = None) -> None:
+                 clock: Optional[Clock] = None, backend: Optional[str] = None,
+                 name: str = _redis.DEFAULT_NAME) -> None:
         decay_factor = _args.finite(decay_factor, "decay_factor")
         max_users = _args.integer(max_users, "max_users")
+        _redis.check_name(name)
         self.clock = clock
         ffi, lib = load()
-        handle = ffi.new("uint64_t *")
-        check(lib.eh_board_new(decay_factor, max_users, handle))
-        self._attach(handle[0], "eh_board_free")
+        if _redis.is_embedded(backend):
+            handle = ffi.new("uint64_t *")
+            check(lib.eh_board_new(decay_factor, max_users, handle))
+            handle = handle[0]
+        else:  # shared by every process that opens `name` there
+            handle = _redis.open_board(ffi, lib, backend, name, decay_factor, max_users)
+        self._attach(handle, "eh_board_free")
         # Updates not yet in the engine, flat (user id, points, timestamp,
         # user id, ...: the engine's columns are then strided slices), and
         # how many fields may wait: _seal() sets _room to 0 so that the next
@@ -423,6 +440,20 @@ class Leaderboard(NativeObject):
         self._sync()
         check(self._lib.eh_board_load(self._handle, raw, len(raw)))
         self._latest = self._config()[2]  # the decay factor, hence the horizon, may differ
+
+    # -- shared store -----------------------------------------------------
+
+    def backend_stats(self) -> "_redis.BackendStats":
+        """Counters of the board's store: for a board in Redis, updates queued
+        (while Redis is slow or down), applied, dropped and retried."""
+        self._sync_staged()
+        return _redis.backend_stats(self._ffi, self._lib, self._handle)
+
+    def _sync_staged(self) -> None:
+        """Submit staged updates without waiting for them to be applied."""
+        if self._staged:
+            with self._drain_lock:
+                self._drain_locked(wait=False)
 
     # -- lifetime ---------------------------------------------------------
 
