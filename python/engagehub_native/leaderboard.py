@@ -116,6 +116,10 @@ class Leaderboard(NativeObject):
         self._staged: list = []
         self._draining = False
         self._room = 3 * _PAGE
+        if not _redis.is_embedded(backend):
+            # Other processes read the board: each update goes to the engine
+            # at once, whose sender batches what queues during a round trip.
+            self._room = 3
         self._drain_lock = threading.Lock()
         self._latest = self._config()[2]
 
