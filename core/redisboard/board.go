@@ -31,12 +31,16 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/engagehub/engagehub-native/core/leaderboard"
+	"github.com/engagehub/engagehub-native/core/redisconn"
 )
 
 var (
 	// ErrUnavailable is wrapped by Open when the server cannot be reached
 	// or refuses the credentials, and by reads while it cannot be reached.
-	ErrUnavailable = errors.New("redis: backend unavailable")
+	ErrUnavailable = redisconn.ErrUnavailable
+	// ErrInvalidURL is wrapped by Open for a URL it cannot use (see
+	// redisconn.ParseURL).
+	ErrInvalidURL = redisconn.ErrInvalidURL
 	// ErrInvalidName is returned by Open for an empty board name or one
 	// holding '{' or '}' (which would break the keys' hash tag).
 	ErrInvalidName = errors.New("redis: board name must be non-empty, without '{' or '}'")
@@ -84,7 +88,7 @@ type update struct {
 
 // Board is one leaderboard in Redis.
 type Board struct {
-	client redis.UniversalClient
+	client *redisconn.Conn
 	name   string
 	keys   []string // z, last, meta, client
 	where  string   // the server(s), for messages
@@ -115,7 +119,6 @@ type Board struct {
 // unreachable server or refused credentials give ErrUnavailable within
 // seconds.
 func Open(url, name string, decayFactor float64, maxUsers int, opt Options) (*Board, error) {
-	quietOnce.Do(func() { redis.SetLogger(quiet{}) })
 	decay, err := leaderboard.NewDecay(decayFactor)
 	if err != nil {
 		return nil, err
@@ -126,8 +129,7 @@ func Open(url, name string, decayFactor float64, maxUsers int, opt Options) (*Bo
 	if name == "" || strings.ContainsAny(name, "{}") {
 		return nil, fmt.Errorf("%w: %q", ErrInvalidName, name)
 	}
-	uo, err := ParseURL(url)
-	if err != nil {
+	if _, err := redisconn.ParseURL(url); err != nil {
 		return nil, err
 	}
 	if opt.MaxQueued <= 0 {
@@ -137,12 +139,16 @@ func Open(url, name string, decayFactor float64, maxUsers int, opt Options) (*Bo
 	if _, err := rand.Read(id); err != nil {
 		return nil, err
 	}
+	conn, err := redisconn.Dial(url)
+	if err != nil {
+		return nil, err
+	}
 	tag := "{engagehub:board:" + name + "}:"
 	b := &Board{
-		client:    redis.NewUniversalClient(uo),
+		client:    conn,
 		name:      name,
 		keys:      []string{tag + "z", tag + "last", tag + "meta", tag + "client:" + hex.EncodeToString(id)},
-		where:     strings.Join(uo.Addrs, ","),
+		where:     conn.Where,
 		decay:     decay,
 		maxUsers:  maxUsers,
 		maxQueued: opt.MaxQueued,
@@ -157,11 +163,8 @@ func Open(url, name string, decayFactor float64, maxUsers int, opt Options) (*Bo
 }
 
 func (b *Board) init() error {
-	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+	ctx, cancel := redisconn.Context()
 	defer cancel()
-	if err := b.client.Ping(ctx).Err(); err != nil {
-		return b.unavailable(err)
-	}
 	z, meta := b.keys[0], b.keys[2]
 	var stored *redis.SliceCmd
 	var users *redis.IntCmd
@@ -187,26 +190,7 @@ func (b *Board) init() error {
 	return nil
 }
 
-// unavailable wraps a failed round trip in ErrUnavailable, naming the server.
-func (b *Board) unavailable(err error) error {
-	msg := err.Error()
-	switch {
-	case strings.HasPrefix(msg, "WRONGPASS"), strings.HasPrefix(msg, "NOAUTH"), strings.Contains(msg, "AUTH"):
-		return fmt.Errorf("%w: redis at %s refused the credentials: %s", ErrUnavailable, b.where, msg)
-	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("%w: redis at %s did not answer in time: %s", ErrUnavailable, b.where, msg)
-	}
-	return fmt.Errorf("%w: redis at %s: %s", ErrUnavailable, b.where, msg)
-}
-
-// quiet drops go-redis's own log lines (dial failures while Redis is
-// down): the library runs inside the caller's process, which learns of
-// failures through errors and Stats, not through its stderr.
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...any) {}
-
-var quietOnce sync.Once
+func (b *Board) unavailable(err error) error { return b.client.Unavailable(err) }
 
 func fmtFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 
@@ -268,9 +252,7 @@ func (b *Board) adopt(decay, maxUsers any) {
 	}
 }
 
-func (b *Board) ctx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), openTimeout)
-}
+func (b *Board) ctx() (context.Context, context.CancelFunc) { return redisconn.Context() }
 
 // Close sends what is queued (waiting a few seconds at most), then closes
 // the connections. Updates still queued then are lost. Idempotent.

@@ -122,7 +122,7 @@ func TestMatchesEmbeddedBoard(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, wok, gok)
 				if wok {
-					requireSameRanking(t, []leaderboard.Entry{we}, []leaderboard.Entry{{ge.UserID, ge.Score, 1, ge.LastUpdate}})
+					requireSameRanking(t, []leaderboard.Entry{we}, []leaderboard.Entry{{UserID: ge.UserID, Score: ge.Score, Rank: 1, LastUpdate: ge.LastUpdate}})
 					assert.InDelta(t, we.Rank, ge.Rank, 1)
 				}
 				wa, _ := emb.Around(id, 3, 2, now)

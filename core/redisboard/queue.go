@@ -1,17 +1,12 @@
 package redisboard
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/engagehub/engagehub-native/core/leaderboard"
+	"github.com/engagehub/engagehub-native/core/redisconn"
 )
 
 // Submit queues updates i = 0, 1, ... (userIDs[i], points[i],
@@ -91,7 +86,7 @@ func (b *Board) Stats() Stats {
 func (b *Board) send() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	backoff := minBackoff
+	failures := 0
 	for len(b.queue) > 0 && !b.closed {
 		n := min(len(b.queue), batchMax)
 		batch, number := b.queue[:n], b.batch
@@ -99,13 +94,13 @@ func (b *Board) send() {
 		b.mu.Unlock()
 		res, err := b.apply(batch, number, decay, maxUsers)
 		b.mu.Lock()
-		if err != nil && transient(err) {
+		if err != nil && redisconn.Transient(err) {
 			b.down = err
 			b.retries++
 			b.changed.Broadcast()
 			b.mu.Unlock()
-			wait := backoff/2 + rand.N(backoff/2+1)
-			backoff = min(2*backoff, maxBackoff)
+			wait := redisconn.Backoff(failures)
+			failures++
 			select {
 			case <-time.After(wait):
 			case <-b.stop:
@@ -113,7 +108,7 @@ func (b *Board) send() {
 			b.mu.Lock()
 			continue
 		}
-		backoff = minBackoff
+		failures = 0
 		b.down = nil
 		b.batch++
 		switch {
@@ -154,7 +149,7 @@ func (b *Board) apply(batch []update, number uint64, decay leaderboard.Decay, ma
 	for _, u := range batch {
 		args = append(args, u.id, fmtFloat(u.points), strconv.FormatInt(u.ts, 10))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+	ctx, cancel := redisconn.Context()
 	defer cancel()
 	vals, err := updateScript.Run(ctx, b.client, b.keys, args...).Int64Slice()
 	if err != nil {
@@ -171,21 +166,4 @@ func (b *Board) apply(batch []update, number uint64, decay leaderboard.Decay, ma
 		res.why = fmt.Errorf("%w: the board accepts timestamps up to %d", leaderboard.ErrTimestampRange, latest)
 	}
 	return res, nil
-}
-
-// transient reports whether a failed round trip may succeed later: the
-// network, a timeout, a server loading its data or a cluster in flux. A
-// reply refusing the command (a script error, say) is not.
-func transient(err error) bool {
-	var re redis.Error
-	if !errors.As(err, &re) {
-		return true
-	}
-	msg := re.Error()
-	for _, p := range []string{"LOADING", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "READONLY", "BUSY", "NOAUTH", "WRONGPASS", "MOVED", "ASK"} {
-		if strings.HasPrefix(msg, p) {
-			return true
-		}
-	}
-	return false
 }

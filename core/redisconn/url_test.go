@@ -1,4 +1,4 @@
-package redisboard
+package redisconn
 
 import (
 	"strings"
