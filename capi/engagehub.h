@@ -263,4 +263,18 @@ int eh_proc_unique_users(uint64_t proc, int64_t window_seconds, uint64_t *estima
 int eh_proc_top_channels(uint64_t proc, int64_t k, eh_list *top);
 int eh_proc_stats(uint64_t proc, eh_proc_counters *stats);
 
+/* eh_proc_new, with the live analytics also kept in Redis under `name`
+ * (url as for eh_board_new_redis), shared by every processor that uses the
+ * name there: eh_proc_unique_users and eh_proc_top_channels then answer
+ * for all of them (top channels: counts of the last hour, exact), and fail
+ * with EH_ERR_BACKEND while Redis cannot be reached. Each analysed chunk
+ * is aggregated and sent in the background, one round trip per batch;
+ * while Redis is down the aggregate is kept, bounded (events past it are
+ * not shared, and counted), and retried with backoff. */
+int eh_proc_new_redis(eh_proc_config *config, char *url, size_t url_length,
+                      char *name, size_t name_length, uint64_t *proc);
+/* The shared analytics' counters, as eh_board_backend_stats: queued =
+ * events aggregated and not yet sent, applied = events sent. */
+int eh_proc_backend_stats(uint64_t proc, eh_backend_stats *stats);
+
 #endif /* ENGAGEHUB_H */

@@ -29,6 +29,8 @@ def test_checks_name_bad_backend_settings(tmp_path):
         ({"leaderboard_name": ""}, "leaderboard_name", "E004"),
         ({"leaderboard_name": "a{b}"}, "leaderboard_name", "E004"),
         ({"leaderboard_name": 7}, "leaderboard_name", "E003"),
+        ({"analytics_backend": "redis//x"}, "analytics_backend", "E004"),
+        ({"analytics_name": "{x}"}, "analytics_name", "E004"),
     ]:
         proc = manage(app_env(db, config), "check", site=SITE)
         out = proc.stdout + proc.stderr
@@ -41,6 +43,7 @@ def test_two_gunicorn_workers_agree_on_ranks(tmp_path, redis_server):
     db = str(tmp_path / "app.sqlite3")
     name = f"site-{uuid.uuid4().hex[:8]}"
     env = app_env(db, {"leaderboard_backend": redis_server.url, "leaderboard_name": name,
+                       "analytics_backend": redis_server.url, "analytics_name": name,
                        "points": {"message": 1.0}})
     migrate(env, site=SITE)
     server = Gunicorn(tmp_path, env, site=SITE, app="appsite.wsgi:application", workers=2)
@@ -70,6 +73,13 @@ def test_two_gunicorn_workers_agree_on_ranks(tmp_path, redis_server):
         for top in tops:
             assert [(u["user_id"], u["rank"]) for u in top] == want, top
             assert all(u["score"] == pytest.approx(1.0, rel=1e-5) for u in top)
+        # The processors' analytics are shared too: every user, whichever
+        # worker recorded it, counts in every worker's answer.
+        from engagehub_native import EventStreamProcessor
+
+        with EventStreamProcessor(backend=redis_server.url, name=name) as p:
+            assert p.unique_users() == pytest.approx(200, rel=0.03)
+            assert sum(n for _, n in p.top_channels(10)) == 200
         assert "Traceback" not in server.log(), server.log()
     finally:
         server.kill()

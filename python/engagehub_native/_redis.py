@@ -45,10 +45,7 @@ def is_embedded(backend) -> bool:
 
 def open_board(ffi, lib, backend: str, name, decay_factor: float, max_users: int) -> int:
     """The handle of the board ``name`` at ``backend`` (a Redis URL)."""
-    if not backend.startswith(_SCHEMES):
-        raise ValueError(f"backend must be 'embedded' or a URL starting with "
-                         f"{', '.join(_SCHEMES)}; got a value starting with {backend[:8]!r}")
-    raw_url = _args.text(backend, "backend")
+    raw_url = _checked_url(backend)
     raw_name = _args.text(name, "name")
     handle = ffi.new("uint64_t *")
     check(lib.eh_board_new_redis(raw_url, len(raw_url), raw_name, len(raw_name),
@@ -56,9 +53,29 @@ def open_board(ffi, lib, backend: str, name, decay_factor: float, max_users: int
     return handle[0]
 
 
-def backend_stats(ffi, lib, handle: int) -> BackendStats:
+def new_processor(ffi, lib, config, backend, name) -> int:
+    """The handle of a new processor; with a Redis ``backend`` its analytics
+    are also kept there under ``name``, shared."""
+    check_name(name)
+    handle = ffi.new("uint64_t *")
+    if is_embedded(backend):
+        check(lib.eh_proc_new(config, handle))
+        return handle[0]
+    raw_url, raw_name = _checked_url(backend), _args.text(name, "name")
+    check(lib.eh_proc_new_redis(config, raw_url, len(raw_url), raw_name, len(raw_name), handle))
+    return handle[0]
+
+
+def _checked_url(backend: str) -> bytes:
+    if not backend.startswith(_SCHEMES):
+        raise ValueError(f"backend must be 'embedded' or a URL starting with "
+                         f"{', '.join(_SCHEMES)}; got a value starting with {backend[:8]!r}")
+    return _args.text(backend, "backend")
+
+
+def backend_stats(ffi, lib, handle: int, function: str = "eh_board_backend_stats") -> BackendStats:
     out = ffi.new("eh_backend_stats *")
-    check(lib.eh_board_backend_stats(handle, out))
+    check(getattr(lib, function)(handle, out))
     return BackendStats(bool(out.remote), bool(out.connected), out.queued, out.applied,
                         out.dropped, out.retries)
 

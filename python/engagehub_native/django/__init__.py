@@ -92,7 +92,8 @@ def get_processor():
                     flush_interval=config["flush_interval"],
                     num_threads=config["num_threads"], max_attempts=config["max_attempts"],
                     exit_timeout=config["exit_timeout"],
-                    on_flush=sinks.resolve_sink(config), on_error=sinks.log_failed_batch)
+                    on_flush=sinks.resolve_sink(config), on_error=sinks.log_failed_batch,
+                    backend=config["analytics_backend"], name=config["analytics_name"])
             except ForkedProcessError as exc:
                 raise _forked_error(exc, "processor", _processor_pid) from None
             _created("processor")

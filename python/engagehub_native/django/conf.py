@@ -28,6 +28,8 @@ DEFAULTS: dict = {
     "snapshot_path": None,          # restored on start, written at clean shutdown
     "leaderboard_backend": None,    # None/"embedded": per process; "redis://...": shared
     "leaderboard_name": "default",  # the board's name in Redis
+    "analytics_backend": None,      # None/"embedded": per process; "redis://...": shared
+    "analytics_name": "default",    # the processor analytics' name in Redis
     "sink": "engagehub_native.Event",
     "mapping": "engagehub_native.django.sinks.event_to_model_kwargs",
     "database": "default",
@@ -149,6 +151,8 @@ RULES = {
     "snapshot_path": _optional_path,
     "leaderboard_backend": _backend,
     "leaderboard_name": _board_name,
+    "analytics_backend": _backend,
+    "analytics_name": _board_name,
     "sink": _dotted_or_callable,
     "mapping": _dotted_or_callable,
     "database": _database,
