@@ -58,6 +58,7 @@ local function rebase(l, raw)
   end
   setLandmark(l, raw)
 end
+local n = redis.call('ZCARD', z)
 local refused, first, why = 0, -1, 0
 local function refuse(idx, reason)
   refused = refused + 1
@@ -84,7 +85,7 @@ for i = 6, #ARGV, 3 do
   elseif ts > latest then
     refuse(idx, 2)
   else
-    if redis.call('ZCARD', z) == 0 then
+    if n == 0 then
       setLandmark(ts, raw)
     elseif lnf ~= 0 and -(lnf * (ts - L) / D) > 300 then
       rebase(ts, raw)
@@ -118,9 +119,11 @@ for i = 6, #ARGV, 3 do
         touch(id, ts, raw)
       else
         redis.call('HSET', last, id, raw)
-        if maxu > 0 and redis.call('ZCARD', z) > maxu then
+        n = n + 1
+        if maxu > 0 and n > maxu then
           local gone = redis.call('ZPOPMAX', z)
           redis.call('HDEL', last, gone[1])
+          n = n - 1
         end
       end
     end
