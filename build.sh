@@ -69,7 +69,7 @@ install_package() {
 mode_lib() {
     say "building libengagehub.so"
     mkdir -p build/golib
-    "$GO" build -buildmode=c-shared -trimpath \
+    "$GO" build -buildmode=c-shared -trimpath -tags netgo \
         -ldflags "-s -w -extldflags=-Wl,-soname,libengagehub.so" \
         -o build/golib/libengagehub.so ./capi
 }

@@ -105,7 +105,9 @@ def build_go_library(go):
         env["CGO_CFLAGS"] = (env.get("CGO_CFLAGS", "-O2 -g") + " -include " + GLIBC_COMPAT).strip()
     subprocess.run(
         [
-            go, "build", "-buildmode=c-shared", "-trimpath",
+            # netgo: Go's own DNS resolver for the Redis client; cgo's
+            # would bind res_search@GLIBC_2.34 and raise the manylinux tag.
+            go, "build", "-buildmode=c-shared", "-trimpath", "-tags", "netgo",
             "-ldflags", "-s -w -extldflags=-Wl,-soname," + GO_LIB,
             "-o", os.path.join(GO_LIB_DIR, GO_LIB), "./capi",
         ],
