@@ -26,13 +26,14 @@ def unique(prefix: str) -> str:
 def test_two_processes_share_analytics(redis_server):
     name = unique("proc")
     code = textwrap.dedent(f"""
-        import sys
+        import sys, time
         from engagehub_native import EventStreamProcessor
         part = int(sys.argv[1])
         with EventStreamProcessor(backend={redis_server.url!r}, name={name!r},
                                   on_flush=lambda batch: None) as p:
             for i in range(5000):
-                p.push("message", f"user{{part * 1000 + i % 2000}}", f"c{{i % 4}}", 0)
+                while not p.push("message", f"user{{part * 1000 + i % 2000}}", f"c{{i % 4}}", 0):
+                    time.sleep(0.001)  # the buffer is full: offer it again
             p.flush()
             print(p.unique_users(), p.top_channels(4))
     """)
@@ -62,15 +63,15 @@ def test_local_analytics_stay_the_default():
 def test_restart_mid_run_loses_no_count():
     server = rs.RedisServer(persist=True).start()
     try:
-        with EventStreamProcessor(backend=server.url, name="restart",
+        with EventStreamProcessor(backend=server.url, name="restart", buffer_size=4096,
                                   on_flush=lambda batch: None) as p:
             for i in range(1000):
-                p.push("message", f"u{i}", "general", 0)
+                assert p.push("message", f"u{i}", "general", 0)
             p.flush()
             assert p.top_channels(1) == [("general", 1000)]
             server.stop()
             for i in range(500):
-                p.push("message", f"v{i}", "general", 0)
+                assert p.push("message", f"v{i}", "general", 0)
             p.flush()  # delivery goes on while Redis is down
             with pytest.raises(BackendError, match="waiting"):
                 p.top_channels(1)
