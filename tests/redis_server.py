@@ -48,8 +48,10 @@ class RedisServer:
     the port (and, with ``persist``, the data: an append-only file)."""
 
     def __init__(self, *args: str, password: Optional[str] = None, persist: bool = False,
-                 port: Optional[int] = None, folder: Optional[Path] = None) -> None:
+                 port: Optional[int] = None, folder: Optional[Path] = None,
+                 tls: Optional[Path] = None) -> None:
         self.port = port or free_port()
+        self.tls = tls  # a folder with cert.pem and key.pem: TLS only, on port
         self.password = password
         self.dir = Path(folder or tempfile.mkdtemp(prefix="engagehub-redis-"))
         self.args = list(args)
@@ -59,7 +61,8 @@ class RedisServer:
     @property
     def url(self) -> str:
         auth = f":{self.password}@" if self.password else ""
-        return f"redis://{auth}{HOST}:{self.port}/0"
+        scheme = "rediss" if self.tls else "redis"
+        return f"{scheme}://{auth}{HOST}:{self.port}/0"
 
     def start(self, timeout: float = 15) -> "RedisServer":
         durability = (["--appendonly", "yes", "--appendfsync", "always"] if self.persist
@@ -69,6 +72,11 @@ class RedisServer:
                 *self.args]
         if self.password:
             args += ["--requirepass", self.password]
+        if self.tls:
+            args[args.index("--port") + 1] = "0"
+            args += ["--tls-port", str(self.port), "--tls-cert-file", str(self.tls / "cert.pem"),
+                     "--tls-key-file", str(self.tls / "key.pem"),
+                     "--tls-ca-cert-file", str(self.tls / "cert.pem"), "--tls-auth-clients", "no"]
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
@@ -77,6 +85,8 @@ class RedisServer:
                 break
             try:
                 with socket.create_connection((HOST, self.port), timeout=0.2) as s:
+                    if self.tls:
+                        return self  # listening; the handshake is the client's
                     s.sendall(b"PING\r\n")
                     reply = s.recv(64)
                     if reply.startswith((b"+PONG", b"-NOAUTH")):
@@ -105,6 +115,16 @@ class RedisServer:
     def close(self) -> None:
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def make_certificate(folder: Path) -> Path:
+    """A self-signed certificate for 127.0.0.1 (cert.pem, key.pem) made with openssl."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                    "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem"),
+                    "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   capture_output=True, check=True, timeout=60)
+    return folder
 
 
 class RedisCluster:

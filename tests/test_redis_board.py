@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import shutil
 import time
 import uuid
 
@@ -261,6 +262,32 @@ def test_wrong_password_is_a_clear_error():
         server.close()
 
 
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+def test_tls_through_rediss(tmp_path):
+    server = rs.RedisServer(tls=rs.make_certificate(tmp_path)).start()
+    try:
+        # Go reads its trusted roots from SSL_CERT_FILE: trust the test's CA
+        # in a fresh process (roots are read once per process).
+        out = run_python(f"""
+            from engagehub_native import Leaderboard
+            with Leaderboard(backend={server.url!r}, name="tls") as b:
+                b.update("a", 2.0, {T0})
+                print(len(b), b.top(1)[0].user_id)
+        """, env={"SSL_CERT_FILE": str(tmp_path / "cert.pem")})
+        assert out.stdout.split() == ["1", "a"]
+        # Without that trust the certificate is refused, clearly and fast.
+        started = time.monotonic()
+        with pytest.raises(BackendError, match="certificate"):
+            Leaderboard(backend=server.url, name="tls")
+        assert time.monotonic() - started < 6
+        # A plain client on the TLS port: an error, not a hang.
+        with pytest.raises(BackendError):
+            Leaderboard(backend=server.url.replace("rediss://", "redis://"), name="tls")
+        assert time.monotonic() - started < 15
+    finally:
+        server.close()
+
+
 @pytest.fixture(scope="module")
 def cluster():
     if rs.CLI is None:
@@ -286,6 +313,15 @@ def test_cluster_boards_spread_over_nodes(cluster, clock):
             assert len(nodes) == 1, nodes  # one board, one slot, one node
             holders.update(nodes)
         assert len(holders) > 1  # many boards spread over the cluster
+        # A processor's shared analytics on the cluster: one slot too.
+        with engagehub_native.EventStreamProcessor(backend=cluster.url, name="site",
+                                                   on_flush=lambda batch: None) as p:
+            for i in range(300):
+                assert p.push("message", f"u{i}", f"c{i % 3}", 0)
+            p.flush()
+            assert p.unique_users() == pytest.approx(300, rel=0.03)
+            assert p.top_channels(3) == [("c0", 100), ("c1", 100), ("c2", 100)]
+        assert len(cluster.nodes_holding("{engagehub:proc:site}:*")) == 1
     finally:
         for b in boards:
             b.close()
