@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/engagehub/engagehub-native/core/leaderboard"
+	"github.com/engagehub/engagehub-native/core/redisconn/redistest"
 )
 
 const t0 = 1_700_000_000
@@ -74,11 +75,11 @@ func requireSameRanking(t *testing.T, want, got []leaderboard.Entry) {
 	}
 }
 
-func replay(t *testing.T, s *server, name string, decay float64, maxUsers int, ids []string, pts []float64, ts []int64) (*leaderboard.Board, *Board) {
+func replay(t *testing.T, s *redistest.Server, name string, decay float64, maxUsers int, ids []string, pts []float64, ts []int64) (*leaderboard.Board, *Board) {
 	t.Helper()
 	emb, err := leaderboard.New(decay, maxUsers)
 	require.NoError(t, err)
-	rb := open(t, s.url(), name, decay, maxUsers)
+	rb := open(t, s.URL(), name, decay, maxUsers)
 	for lo := 0; lo < len(ids); lo += 700 {
 		hi := min(lo+700, len(ids))
 		emb.UpdateMany(ids[lo:hi], pts[lo:hi], ts[lo:hi])
@@ -91,7 +92,7 @@ func replay(t *testing.T, s *server, name string, decay float64, maxUsers int, i
 }
 
 func TestMatchesEmbeddedBoard(t *testing.T) {
-	s := startServer(t)
+	s := redistest.Start(t)
 	cases := []struct {
 		name     string
 		decay    float64
@@ -135,12 +136,12 @@ func TestMatchesEmbeddedBoard(t *testing.T) {
 }
 
 func TestRebaseStoredBeside(t *testing.T) {
-	s := startServer(t)
-	rb := open(t, s.url(), "landmark", 0.5, 0)
+	s := redistest.Start(t)
+	rb := open(t, s.URL(), "landmark", 0.5, 0)
 	require.NoError(t, rb.Submit([]string{"a", "b"}, []float64{1, 1}, []int64{t0, t0 + 500*86400}))
 	require.NoError(t, rb.Sync())
 	// 500 days at f = 0.5 is an exponent of 347 > 300: the landmark moved.
-	l, err := s.raw(t).HGet(context.Background(), "{engagehub:board:landmark}:meta", "landmark").Result()
+	l, err := s.Raw(t).HGet(context.Background(), "{engagehub:board:landmark}:meta", "landmark").Result()
 	require.NoError(t, err)
 	assert.Equal(t, strconv.Itoa(t0+500*86400), l)
 	top, err := rb.Page(0, 2, t0+500*86400)
@@ -150,8 +151,8 @@ func TestRebaseStoredBeside(t *testing.T) {
 }
 
 func TestTiesByUserIDAscending(t *testing.T) {
-	s := startServer(t)
-	rb := open(t, s.url(), "ties", 0.95, 0)
+	s := redistest.Start(t)
+	rb := open(t, s.URL(), "ties", 0.95, 0)
 	require.NoError(t, rb.Submit([]string{"c", "a", "b", "d"}, []float64{5, 5, 5, 7}, []int64{t0, t0, t0, t0}))
 	top, err := rb.Page(0, 10, t0)
 	require.NoError(t, err)
@@ -167,8 +168,8 @@ func TestTiesByUserIDAscending(t *testing.T) {
 }
 
 func TestRefusesFarFuture(t *testing.T) {
-	s := startServer(t)
-	rb := open(t, s.url(), "future", 0.5, 0)
+	s := redistest.Start(t)
+	rb := open(t, s.URL(), "future", 0.5, 0)
 	far := time.Now().Unix() + 2000*86400 // beyond f = 0.5's horizon of 865 days
 	require.NoError(t, rb.Submit([]string{"a", "b"}, []float64{1, 1}, []int64{far, t0}))
 	require.NoError(t, rb.Sync())
@@ -181,8 +182,8 @@ func TestRefusesFarFuture(t *testing.T) {
 }
 
 func TestRemoveAndClear(t *testing.T) {
-	s := startServer(t)
-	rb := open(t, s.url(), "remove", 0.95, 0)
+	s := redistest.Start(t)
+	rb := open(t, s.URL(), "remove", 0.95, 0)
 	require.NoError(t, rb.Submit([]string{"a", "b"}, []float64{1, 2}, []int64{t0, t0}))
 	ok, err := rb.Remove("a")
 	require.NoError(t, err)
@@ -197,7 +198,7 @@ func TestRemoveAndClear(t *testing.T) {
 }
 
 func TestSnapshotRoundTrip(t *testing.T) {
-	s := startServer(t)
+	s := redistest.Start(t)
 	ids, pts, ts := stream(7, 3000, 200, 20*86400)
 	emb, rb := replay(t, s, "snap", 0.9, 0, ids, pts, ts)
 	dir := t.TempDir()
@@ -210,7 +211,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	requireSameRanking(t, emb.Page(0, 500, now), back.Page(0, 500, now))
 	// ... and an embedded board's snapshot replaces a Redis board exactly.
 	require.NoError(t, emb.Save(filepath.Join(dir, "emb.json")))
-	other := open(t, s.url(), "snap2", 0.5, 3)
+	other := open(t, s.URL(), "snap2", 0.5, 3)
 	require.NoError(t, other.Load(filepath.Join(dir, "emb.json")))
 	assert.Equal(t, 0.9, other.DecayFactor())
 	got, err := other.Page(0, 500, now)
@@ -230,13 +231,13 @@ func TestSnapshotRoundTrip(t *testing.T) {
 }
 
 func TestDecayMismatchRefused(t *testing.T) {
-	s := startServer(t)
-	rb := open(t, s.url(), "mismatch", 0.95, 0)
+	s := redistest.Start(t)
+	rb := open(t, s.URL(), "mismatch", 0.95, 0)
 	require.NoError(t, rb.Submit([]string{"a"}, []float64{1}, []int64{t0}))
 	require.NoError(t, rb.Sync())
-	_, err := Open(s.url(), "mismatch", 0.5, 0, Options{})
+	_, err := Open(s.URL(), "mismatch", 0.5, 0, Options{})
 	require.ErrorIs(t, err, ErrConfigMismatch)
-	same, err := Open(s.url(), "mismatch", 0.95, 10, Options{})
+	same, err := Open(s.URL(), "mismatch", 0.95, 10, Options{})
 	require.NoError(t, err)
 	defer same.Close()
 	assert.Equal(t, 10, same.MaxUsers())
@@ -261,32 +262,32 @@ func TestBadURLs(t *testing.T) {
 
 func TestUnreachableFailsFast(t *testing.T) {
 	start := time.Now()
-	_, err := Open("redis://127.0.0.1:"+strconv.Itoa(freePort(t)), "x", 0.95, 0, Options{})
+	_, err := Open("redis://127.0.0.1:"+strconv.Itoa(redistest.FreePort(t)), "x", 0.95, 0, Options{})
 	require.ErrorIs(t, err, ErrUnavailable)
 	assert.Less(t, time.Since(start), 6*time.Second)
 }
 
 func TestWrongPassword(t *testing.T) {
-	s := startServer(t, "--requirepass", "right")
-	_, err := Open("redis://:wrong@127.0.0.1:"+strconv.Itoa(s.port), "x", 0.95, 0, Options{})
+	s := redistest.Start(t, "--requirepass", "right")
+	_, err := Open("redis://:wrong@127.0.0.1:"+strconv.Itoa(s.Port), "x", 0.95, 0, Options{})
 	require.ErrorIs(t, err, ErrUnavailable)
 	assert.Contains(t, err.Error(), "credentials")
 	assert.NotContains(t, err.Error(), "wrong@")
-	_, err = Open(s.url(), "x", 0.95, 0, Options{})
+	_, err = Open(s.URL(), "x", 0.95, 0, Options{})
 	require.ErrorIs(t, err, ErrUnavailable)
-	rb, err := Open("redis://:right@127.0.0.1:"+strconv.Itoa(s.port), "x", 0.95, 0, Options{})
+	rb, err := Open("redis://:right@127.0.0.1:"+strconv.Itoa(s.Port), "x", 0.95, 0, Options{})
 	require.NoError(t, err)
 	rb.Close()
 }
 
 func TestQueuesWhileDownAndDrains(t *testing.T) {
-	s := startServer(t, "--appendonly", "yes", "--appendfsync", "always")
-	rb, err := Open(s.url(), "restart", 0.95, 0, Options{MaxQueued: 5000})
+	s := redistest.Start(t, "--appendonly", "yes", "--appendfsync", "always")
+	rb, err := Open(s.URL(), "restart", 0.95, 0, Options{MaxQueued: 5000})
 	require.NoError(t, err)
 	defer rb.Close()
 	require.NoError(t, rb.Submit([]string{"a"}, []float64{1}, []int64{t0}))
 	require.NoError(t, rb.Sync())
-	s.stop()
+	s.Stop()
 	ids := make([]string, 3000)
 	pts := make([]float64, 3000)
 	ts := make([]int64, 3000)
@@ -303,7 +304,7 @@ func TestQueuesWhileDownAndDrains(t *testing.T) {
 	st := rb.Stats()
 	assert.Equal(t, uint64(1000), st.Dropped)
 	assert.False(t, st.Connected)
-	s.start(t)
+	s.Start(t)
 	deadline := time.Now().Add(20 * time.Second)
 	for rb.Sync() != nil && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)

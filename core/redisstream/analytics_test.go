@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/engagehub/engagehub-native/core/redisconn"
+	"github.com/engagehub/engagehub-native/core/redisconn/redistest"
 	"github.com/engagehub/engagehub-native/core/stream"
 )
 
@@ -24,11 +25,11 @@ func events(n, users, channels int, ts int64) []stream.Event {
 }
 
 func TestSharedCountsAcrossClients(t *testing.T) {
-	s := startServer(t)
-	a, err := Open(s.url(), "shared", 0)
+	s := redistest.Start(t)
+	a, err := Open(s.URL(), "shared", 0)
 	require.NoError(t, err)
 	defer a.Close()
-	b, err := Open(s.url(), "shared", 0)
+	b, err := Open(s.URL(), "shared", 0)
 	require.NoError(t, err)
 	defer b.Close()
 	a.Observe(events(3000, 1000, 3, now.Unix()), now)       // u0..u999
@@ -46,14 +47,14 @@ func TestSharedCountsAcrossClients(t *testing.T) {
 	top, err := b.TopChannels(2, now)
 	require.NoError(t, err)
 	assert.Equal(t, []stream.ChannelCount{{ChannelID: "c0", Count: 2000}, {ChannelID: "c1", Count: 2000}}, top)
-	ttl := s.raw(t).TTL(t.Context(), a.usersKey(now.Unix()/60)).Val()
+	ttl := s.Raw(t).TTL(t.Context(), a.usersKey(now.Unix()/60)).Val()
 	assert.Greater(t, ttl, 60*time.Minute)
 	assert.LessOrEqual(t, ttl, 62*time.Minute)
 }
 
 func TestProcessorSharesItsAnalytics(t *testing.T) {
-	s := startServer(t)
-	a, err := Open(s.url(), "proc", 0)
+	s := redistest.Start(t)
+	a, err := Open(s.URL(), "proc", 0)
 	require.NoError(t, err)
 	defer a.Close()
 	p, err := stream.New(stream.Config{BatchSize: 64, Shared: a, Now: func() time.Time { return now }})
@@ -86,17 +87,17 @@ func TestProcessorSharesItsAnalytics(t *testing.T) {
 }
 
 func TestDownThenBack(t *testing.T) {
-	s := startServer(t, "--appendonly", "yes", "--appendfsync", "always")
-	a, err := Open(s.url(), "restart", 0)
+	s := redistest.Start(t, "--appendonly", "yes", "--appendfsync", "always")
+	a, err := Open(s.URL(), "restart", 0)
 	require.NoError(t, err)
 	defer a.Close()
 	a.Observe(events(100, 100, 1, now.Unix()), now)
 	require.NoError(t, a.Sync())
-	s.stop()
+	s.Stop()
 	a.Observe(events(200, 50, 1, now.Unix()), now)
 	_, err = a.TopChannels(1, now)
 	require.ErrorIs(t, err, redisconn.ErrUnavailable)
-	s.start(t)
+	s.Start(t)
 	deadline := time.Now().Add(20 * time.Second)
 	for a.Sync() != nil && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
@@ -114,6 +115,6 @@ func TestOpenErrors(t *testing.T) {
 	require.ErrorIs(t, err, ErrInvalidName)
 	_, err = Open("nope", "x", 0)
 	require.ErrorIs(t, err, redisconn.ErrInvalidURL)
-	_, err = Open("redis://127.0.0.1:"+strconv.Itoa(freePort(t)), "x", 0)
+	_, err = Open("redis://127.0.0.1:"+strconv.Itoa(redistest.FreePort(t)), "x", 0)
 	require.ErrorIs(t, err, redisconn.ErrUnavailable)
 }
