@@ -27,7 +27,7 @@ type Server struct {
 // Start starts redis-server on a free loopback port, without
 // persistence unless args ask for it; the test skips when the binary is
 // absent (CI installs it). The server is stopped when the test ends.
-func Start(t *testing.T, args ...string) *Server {
+func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("redis-server is not installed (Debian package redis-server)")
@@ -39,7 +39,7 @@ func Start(t *testing.T, args ...string) *Server {
 }
 
 // FreePort is a loopback port free at the time of the call.
-func FreePort(t *testing.T) int {
+func FreePort(t testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer l.Close()
@@ -50,7 +50,7 @@ func FreePort(t *testing.T) int {
 func (s *Server) URL() string { return "redis://127.0.0.1:" + strconv.Itoa(s.Port) }
 
 // Start starts the server (again, after Stop: same port and folder).
-func (s *Server) Start(t *testing.T) {
+func (s *Server) Start(t testing.TB) {
 	t.Helper()
 	args := append([]string{"--port", strconv.Itoa(s.Port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--dir", s.dir, "--logfile", filepath.Join(s.dir, "redis.log")}, s.args...)
@@ -79,7 +79,7 @@ func (s *Server) Stop() {
 }
 
 // Raw is a plain client for checking what was written.
-func (s *Server) Raw(t *testing.T) *redis.Client {
+func (s *Server) Raw(t testing.TB) *redis.Client {
 	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", s.Port)})
 	t.Cleanup(func() { c.Close() })
 	return c
