@@ -69,8 +69,9 @@ install_package() {
 mode_lib() {
     say "building libengagehub.so"
     mkdir -p build/golib
-    # netgo: Go's own DNS resolver for the native sink's connections; the cgo
-    # one would bind res_search@GLIBC_2.34 and lift the wheel's manylinux tag.
+    # netgo: Go's own DNS resolver for the native sink's and the Redis client's
+    # connections; the cgo one would bind res_search@GLIBC_2.34 and lift the
+    # wheel's manylinux tag.
     "$GO" build -buildmode=c-shared -trimpath -tags netgo \
         -ldflags "-s -w -extldflags=-Wl,-soname,libengagehub.so" \
         -o build/golib/libengagehub.so ./capi

@@ -105,8 +105,9 @@ def build_go_library(go):
         env["CGO_CFLAGS"] = (env.get("CGO_CFLAGS", "-O2 -g") + " -include " + GLIBC_COMPAT).strip()
     subprocess.run(
         [
-            # netgo: Go's own DNS resolver (the native sink connects by host
-            # name); the cgo one binds res_search@GLIBC_2.34 (see build.sh).
+            # netgo: Go's own DNS resolver (the native sink and the Redis
+            # client connect by host name); the cgo one binds
+            # res_search@GLIBC_2.34 (see build.sh).
             go, "build", "-buildmode=c-shared", "-trimpath", "-tags", "netgo",
             "-ldflags", "-s -w -extldflags=-Wl,-soname," + GO_LIB,
             "-o", os.path.join(GO_LIB_DIR, GO_LIB), "./capi",

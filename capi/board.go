@@ -8,6 +8,7 @@ package main
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"unsafe"
 
 	"github.com/engagehub/engagehub-native/core/leaderboard"
+	"github.com/engagehub/engagehub-native/core/redisboard"
 )
 
 func init() {
@@ -26,24 +28,82 @@ func init() {
 	registerStatus(ehErrCapacity, leaderboard.ErrFull)
 }
 
-// board is what a board handle refers to: the board and the background
-// applier of the updates the caller submits without waiting.
-type board struct {
+// board is what a board handle refers to: a store of ranked users behind
+// the same exports, the embedded one (embeddedBoard, below) or one in Redis
+// (redisboard.go). Reads of users go through syncedBoardOf, so they see
+// every update submitted before them.
+type board interface {
+	// Config returns the decay factor, the limit on users and the latest
+	// timestamp an update may carry now.
+	Config() (decay float64, maxUsers int, latest int64)
+	Len() (int, error)
+	// Submit queues updates to apply in order; the slices now belong to it.
+	Submit(ids []string, points []float64, timestamps []int64) error
+	// Sync waits until every update submitted before it is applied.
+	Sync() error
+	Refusals() (int, error)
+	Remove(id string) (bool, error)
+	Rank(id string, now float64) (leaderboard.Entry, bool, error)
+	// Visit calls fn for ranks offset+1 .. offset+limit, in order.
+	Visit(offset, limit int, now float64, fn func(leaderboard.Entry) bool) error
+	Around(id string, before, after int, now float64) ([]leaderboard.Entry, error)
+	Save(path string) error
+	Load(path string) error
+	Close() error
+}
+
+// embeddedBoard is the in-process board and the background applier of the
+// updates the caller submits without waiting.
+type embeddedBoard struct {
 	*leaderboard.Board
 	updates *leaderboard.Background
 }
 
+func (b *embeddedBoard) Config() (float64, int, int64) {
+	return b.DecayFactor(), b.MaxUsers(), b.LatestTimestamp()
+}
+
+func (b *embeddedBoard) Len() (int, error) { return b.Board.Len(), nil }
+
+func (b *embeddedBoard) Submit(ids []string, points []float64, timestamps []int64) error {
+	b.updates.Submit(ids, points, timestamps)
+	return nil
+}
+
+func (b *embeddedBoard) Sync() error { b.updates.Sync(); return nil }
+
+func (b *embeddedBoard) Refusals() (int, error) { return b.updates.Refusals() }
+
+func (b *embeddedBoard) Remove(id string) (bool, error) { return b.Board.Remove(id), nil }
+
+func (b *embeddedBoard) Rank(id string, now float64) (leaderboard.Entry, bool, error) {
+	e, ok := b.Board.Rank(id, now)
+	return e, ok, nil
+}
+
+func (b *embeddedBoard) Visit(offset, limit int, now float64, fn func(leaderboard.Entry) bool) error {
+	b.Board.Visit(offset, limit, now, fn)
+	return nil
+}
+
+func (b *embeddedBoard) Around(id string, before, after int, now float64) ([]leaderboard.Entry, error) {
+	es, _ := b.Board.Around(id, before, after, now)
+	return es, nil
+}
+
+func (b *embeddedBoard) Close() error { return nil }
+
 // boardOf returns the board behind h, for a call that does not read users.
-func boardOf(h C.uint64_t) (*board, error) {
-	return handleValue[*board](h)
+func boardOf(h C.uint64_t) (board, error) {
+	return handleValue[board](h)
 }
 
 // syncedBoardOf returns the board behind h once every update submitted
 // before the call is applied: what every read of users goes through.
-func syncedBoardOf(h C.uint64_t) (*board, error) {
-	b, err := handleValue[*board](h)
+func syncedBoardOf(h C.uint64_t) (board, error) {
+	b, err := handleValue[board](h)
 	if err == nil {
-		b.updates.Sync()
+		err = b.Sync()
 	}
 	return b, err
 }
@@ -55,17 +115,22 @@ func eh_board_new(decay C.double, maxUsers C.int64_t, out *C.uint64_t) (status C
 	if err != nil {
 		return fail(fmt.Errorf("decay_factor %v, max_users %d: %w", float64(decay), int64(maxUsers), err))
 	}
-	*out = newHandle(&board{Board: b, updates: leaderboard.NewBackground(b)})
+	*out = newHandle(board(&embeddedBoard{Board: b, updates: leaderboard.NewBackground(b)}))
 	return ehOK
 }
 
 //export eh_board_free
 func eh_board_free(h C.uint64_t) (status C.int) {
 	defer recoverStatus(&status)
-	if _, err := syncedBoardOf(h); err != nil { // let a running apply finish
+	b, err := boardOf(h)
+	if err != nil {
 		return fail(err)
 	}
-	return result(deleteHandle(h))
+	b.Sync() // let a running apply finish; a board in Redis sends what it can
+	if err := deleteHandle(h); err != nil {
+		return fail(err)
+	}
+	return result(b.Close())
 }
 
 //export eh_board_config
@@ -75,9 +140,8 @@ func eh_board_config(h C.uint64_t, decay *C.double, maxUsers *C.int64_t, latest 
 	if err != nil {
 		return fail(err)
 	}
-	*decay = C.double(b.DecayFactor())
-	*maxUsers = C.int64_t(b.MaxUsers())
-	*latest = C.int64_t(b.LatestTimestamp())
+	d, m, l := b.Config()
+	*decay, *maxUsers, *latest = C.double(d), C.int64_t(m), C.int64_t(l)
 	return ehOK
 }
 
@@ -88,7 +152,11 @@ func eh_board_len(h C.uint64_t, length *C.int64_t) (status C.int) {
 	if err != nil {
 		return fail(err)
 	}
-	*length = C.int64_t(b.Len())
+	n, err := b.Len()
+	if err != nil {
+		return fail(err)
+	}
+	*length = C.int64_t(n)
 	return ehOK
 }
 
@@ -112,11 +180,16 @@ func eh_board_update_many(h C.uint64_t, ids *C.char, idsLen C.size_t, points *C.
 			return fail(fmt.Errorf("update %d: %w: %v", i, leaderboard.ErrInvalidPoints, p))
 		}
 	}
-	b.updates.Submit(idList, pts, slices.Clone(unsafe.Slice((*int64)(unsafe.Pointer(timestamps)), n)))
-	if wait != 0 {
-		b.updates.Sync()
+	if err := b.Submit(idList, pts, slices.Clone(unsafe.Slice((*int64)(unsafe.Pointer(timestamps)), n))); err != nil {
+		return fail(err)
 	}
-	skipped, first := b.updates.Refusals()
+	if wait != 0 {
+		// Unreachable Redis keeps the updates queued: not the caller's error.
+		if err := b.Sync(); err != nil && !errors.Is(err, redisboard.ErrUnavailable) {
+			return fail(err)
+		}
+	}
+	skipped, first := b.Refusals()
 	*refused = C.size_t(skipped)
 	return result(first)
 }
@@ -129,7 +202,11 @@ func eh_board_remove(h C.uint64_t, id *C.char, idLen C.size_t, removed *C.int) (
 		return fail(err)
 	}
 	*removed = 0
-	if b.Remove(borrowString(id, idLen)) {
+	ok, err := b.Remove(borrowString(id, idLen))
+	if err != nil {
+		return fail(err)
+	}
+	if ok {
 		*removed = 1
 	}
 	return ehOK
@@ -142,7 +219,10 @@ func eh_board_standing(h C.uint64_t, id *C.char, idLen C.size_t, now C.double, o
 	if err != nil {
 		return fail(err)
 	}
-	e, ok := b.Rank(borrowString(id, idLen), float64(now))
+	e, ok, err := b.Rank(borrowString(id, idLen), float64(now))
+	if err != nil {
+		return fail(err)
+	}
 	if !ok {
 		*out = C.eh_standing{}
 		return ehOK
@@ -165,10 +245,13 @@ func eh_board_page(h C.uint64_t, offset, limit C.int64_t, now C.double, out *C.e
 	w := listWriters.Get().(*listWriter)
 	defer listWriters.Put(w)
 	w.reset()
-	b.Visit(clampInt(offset), clampInt(limit), float64(now), func(e leaderboard.Entry) bool {
+	err = b.Visit(clampInt(offset), clampInt(limit), float64(now), func(e leaderboard.Entry) bool {
 		addEntry(w, e)
 		return true
 	})
+	if err != nil {
+		return fail(err)
+	}
 	w.writeTo(out)
 	*firstRank = offset + 1
 	return ehOK
@@ -186,7 +269,10 @@ func eh_board_around(h C.uint64_t, id *C.char, idLen C.size_t, before, after C.i
 	if before < 0 || after < 0 {
 		return fail(fmt.Errorf("%w: before and after must be >= 0", errInvalidArgument))
 	}
-	entries, _ := b.Around(borrowString(id, idLen), clampInt(before), clampInt(after), float64(now))
+	entries, err := b.Around(borrowString(id, idLen), clampInt(before), clampInt(after), float64(now))
+	if err != nil {
+		return fail(err)
+	}
 	w := listWriters.Get().(*listWriter)
 	defer listWriters.Put(w)
 	w.reset()

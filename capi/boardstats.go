@@ -25,11 +25,18 @@ func init() {
 
 // viewOf returns the board behind h once every update submitted before the
 // call is applied, or, for a non-empty window name, that window's board as
-// of now.
-func viewOf(h C.uint64_t, window *C.char, windowLen C.size_t, now C.double) (*leaderboard.Board, error) {
-	b, err := syncedBoardOf(h)
+// of now. feature names what the caller needs, for the error a board in
+// Redis gives: it has neither the order statistics these calls read nor
+// windows.
+func viewOf(h C.uint64_t, window *C.char, windowLen C.size_t, now C.double, feature string) (*leaderboard.Board, error) {
+	sb, err := syncedBoardOf(h)
 	if err != nil {
 		return nil, err
+	}
+	b, ok := sb.(*embeddedBoard)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s: not available on a Redis-backed board, only on an embedded one",
+			errInvalidArgument, feature)
 	}
 	if windowLen == 0 {
 		return b.Board, nil
@@ -68,7 +75,7 @@ func eh_board_new_config(decay C.double, maxUsers C.int64_t, tieBreak C.int, win
 		return fail(fmt.Errorf("decay_factor %v, max_users %d, tie_break %d: %w",
 			float64(decay), int64(maxUsers), int(tieBreak), err))
 	}
-	*out = newHandle(&board{Board: b, updates: leaderboard.NewBackground(b)})
+	*out = newHandle(board(&embeddedBoard{Board: b, updates: leaderboard.NewBackground(b)}))
 	return ehOK
 }
 
@@ -79,7 +86,10 @@ func eh_board_tie_break(h C.uint64_t, tieBreak *C.int) (status C.int) {
 	if err != nil {
 		return fail(err)
 	}
-	*tieBreak = C.int(b.TieBreak())
+	*tieBreak = C.int(leaderboard.TieByUserID) // a board in Redis orders ties by user id
+	if eb, ok := b.(*embeddedBoard); ok {
+		*tieBreak = C.int(eb.TieBreak())
+	}
 	return ehOK
 }
 
@@ -94,11 +104,13 @@ func eh_board_windows(h C.uint64_t, out *C.eh_list, origin *C.int64_t) (status C
 	w := listWriters.Get().(*listWriter)
 	defer listWriters.Put(w)
 	w.reset()
-	for _, win := range b.Windows() {
-		w.add(win.Name)
-		w.addInt(win.Length)
+	if eb, ok := b.(*embeddedBoard); ok { // a board in Redis has no windows
+		for _, win := range eb.Windows() {
+			w.add(win.Name)
+			w.addInt(win.Length)
+		}
+		*origin = C.int64_t(eb.WindowOrigin())
 	}
-	*origin = C.int64_t(b.WindowOrigin())
 	w.writeTo(out)
 	return ehOK
 }
@@ -106,7 +118,7 @@ func eh_board_windows(h C.uint64_t, out *C.eh_list, origin *C.int64_t) (status C
 //export eh_board_len_at
 func eh_board_len_at(h C.uint64_t, window *C.char, windowLen C.size_t, now C.double, length *C.int64_t) (status C.int) {
 	defer recoverStatus(&status)
-	b, err := viewOf(h, window, windowLen, now)
+	b, err := viewOf(h, window, windowLen, now, "windows")
 	if err != nil {
 		return fail(err)
 	}
@@ -118,7 +130,7 @@ func eh_board_len_at(h C.uint64_t, window *C.char, windowLen C.size_t, now C.dou
 func eh_board_standing_as(h C.uint64_t, window *C.char, windowLen C.size_t, id *C.char, idLen C.size_t,
 	now C.double, style C.int, out *C.eh_standing) (status C.int) {
 	defer recoverStatus(&status)
-	b, err := viewOf(h, window, windowLen, now)
+	b, err := viewOf(h, window, windowLen, now, "rank styles")
 	if err != nil {
 		return fail(err)
 	}
@@ -138,7 +150,7 @@ func eh_board_page_as(h C.uint64_t, window *C.char, windowLen C.size_t, offset, 
 	style C.int, out *C.eh_list) (status C.int) {
 	defer recoverStatus(&status)
 	*out = C.eh_list{}
-	b, err := viewOf(h, window, windowLen, now)
+	b, err := viewOf(h, window, windowLen, now, "rank styles")
 	if err != nil {
 		return fail(err)
 	}
@@ -165,7 +177,7 @@ func eh_board_around_as(h C.uint64_t, window *C.char, windowLen C.size_t, id *C.
 	before, after C.int64_t, now C.double, style C.int, out *C.eh_list) (status C.int) {
 	defer recoverStatus(&status)
 	*out = C.eh_list{}
-	b, err := viewOf(h, window, windowLen, now)
+	b, err := viewOf(h, window, windowLen, now, "rank styles")
 	if err != nil {
 		return fail(err)
 	}
@@ -191,7 +203,7 @@ func eh_board_around_as(h C.uint64_t, window *C.char, windowLen C.size_t, id *C.
 func eh_board_percentile(h C.uint64_t, window *C.char, windowLen C.size_t, id *C.char, idLen C.size_t,
 	now C.double, percentile *C.double, found *C.int) (status C.int) {
 	defer recoverStatus(&status)
-	b, err := viewOf(h, window, windowLen, now)
+	b, err := viewOf(h, window, windowLen, now, "percentiles")
 	if err != nil {
 		return fail(err)
 	}
@@ -208,7 +220,7 @@ func eh_board_at_percentile(h C.uint64_t, window *C.char, windowLen C.size_t, p 
 	style C.int, out *C.eh_list) (status C.int) {
 	defer recoverStatus(&status)
 	*out = C.eh_list{}
-	b, err := viewOf(h, window, windowLen, now)
+	b, err := viewOf(h, window, windowLen, now, "percentiles")
 	if err != nil {
 		return fail(err)
 	}

@@ -45,6 +45,7 @@ enum {
     EH_ERR_CAPACITY = 8,         /* a board reached its hard size limit (2^31 - 2 users or 4 GiB of ids) */
     EH_ERR_SINK = 9,             /* a native sink's table or columns are missing or unusable */
     EH_ERR_UNREACHABLE = 10,     /* a native sink's database could not be reached */
+    EH_ERR_BACKEND = 11,         /* a shared store (Redis) is unreachable or refused the credentials */
     EH_ERR_INTERNAL = 99         /* a bug: recovered panic or unclassified error */
 };
 
@@ -196,6 +197,33 @@ int eh_board_percentile(uint64_t board, char *window, size_t window_length,
 int eh_board_at_percentile(uint64_t board, char *window, size_t window_length,
                            double p, double now, int style,
                            eh_list *entry);
+
+/* ---------------------------------------------------------- redis board --
+ * A board kept in Redis (or a Redis Cluster) under `name`, shared by every
+ * process that opens the same name there; every eh_board_* function above
+ * works on it. url: redis://[[user]:password@]host[:port][/db][?options],
+ * rediss://... for TLS, redis+cluster://[...@]host:port,host:port[,...]
+ * (rediss+cluster:// for TLS). A bad URL or name, or a board that exists
+ * with another decay factor and holds users: EH_ERR_INVALID_ARGUMENT; a
+ * server that cannot be reached within seconds or refuses the credentials:
+ * EH_ERR_BACKEND. Updates are queued in bounded memory and sent in the
+ * background, one round trip per batch; while Redis cannot be reached they
+ * stay queued (counted; dropped past the bound) and are retried with
+ * backoff, eh_board_update_many still returns EH_OK, and reads return
+ * EH_ERR_BACKEND. eh_board_free sends what it can within seconds. */
+int eh_board_new_redis(char *url, size_t url_length, char *name, size_t name_length,
+                       double decay_factor, int64_t max_users, uint64_t *board);
+
+typedef struct {
+    int remote;        /* 1 for a board in Redis, 0 for an embedded board */
+    int connected;     /* the last round trip succeeded (always 1 when embedded) */
+    uint64_t queued;   /* updates waiting to be sent */
+    uint64_t applied;  /* updates sent and acknowledged */
+    uint64_t dropped;  /* updates dropped because the queue was full */
+    uint64_t retries;  /* batches sent again after a failure */
+} eh_backend_stats;
+
+int eh_board_backend_stats(uint64_t board, eh_backend_stats *stats);
 
 /* ------------------------------------------------------------ processor --
  * The event stream processor. Producers push events into a bounded ring;
@@ -356,5 +384,19 @@ typedef struct {
  * failed attempt's message, or an empty list. EH_ERR_INVALID_ARGUMENT when
  * the processor has no sink. */
 int eh_proc_sink_stats(uint64_t proc, eh_sink_counters *stats, eh_list *last_error);
+
+/* eh_proc_new, with the live analytics also kept in Redis under `name`
+ * (url as for eh_board_new_redis), shared by every processor that uses the
+ * name there: eh_proc_unique_users and eh_proc_top_channels then answer
+ * for all of them (top channels: counts of the last hour, exact), and fail
+ * with EH_ERR_BACKEND while Redis cannot be reached. Each analysed chunk
+ * is aggregated and sent in the background, one round trip per batch;
+ * while Redis is down the aggregate is kept, bounded (events past it are
+ * not shared, and counted), and retried with backoff. */
+int eh_proc_new_redis(eh_proc_config *config, char *url, size_t url_length,
+                      char *name, size_t name_length, uint64_t *proc);
+/* The shared analytics' counters, as eh_board_backend_stats: queued =
+ * events aggregated and not yet sent, applied = events sent. */
+int eh_proc_backend_stats(uint64_t proc, eh_backend_stats *stats);
 
 #endif /* ENGAGEHUB_H */

@@ -17,6 +17,7 @@ import (
 	"unsafe"
 
 	"github.com/engagehub/engagehub-native/core/pgsink"
+	"github.com/engagehub/engagehub-native/core/redisstream"
 	"github.com/engagehub/engagehub-native/core/stream"
 )
 
@@ -31,6 +32,7 @@ func init() {
 // names by ID.
 type processor struct {
 	*stream.Processor
+	shared     *redisstream.Analytics // analytics shared in Redis, or nil
 	mu         sync.Mutex
 	handedOut  map[uint64]*stream.Batch
 	handedUpTo uint64 // stream position after the last batch handed out
@@ -73,6 +75,12 @@ func millis(ms C.int64_t) time.Duration {
 //export eh_proc_new
 func eh_proc_new(cfg *C.eh_proc_config, out *C.uint64_t) (status C.int) {
 	defer recoverStatus(&status)
+	return newProcessor(cfg, nil, out)
+}
+
+// newProcessor creates a processor whose analytics are also kept in shared
+// when it is not nil (eh_proc_new_redis), and writes back its settings.
+func newProcessor(cfg *C.eh_proc_config, shared *redisstream.Analytics, out *C.uint64_t) C.int {
 	if cfg.hll_precision < 0 || cfg.hll_precision > math.MaxUint8 { // would not fit Config's uint8
 		return fail(fmt.Errorf("%w: HLLPrecision %d (want %d..%d, 0 for the default)",
 			stream.ErrInvalidConfig, cfg.hll_precision, stream.MinHLLPrecision, stream.MaxHLLPrecision))
@@ -88,6 +96,7 @@ func eh_proc_new(cfg *C.eh_proc_config, out *C.uint64_t) (status C.int) {
 		CMSDelta:      float64(cfg.cms_delta),
 		// The caller keeps the events and names them by position.
 		ForgetFields: true,
+		Shared:       sharedSink(shared),
 	})
 	if err != nil {
 		return fail(err)
@@ -103,7 +112,7 @@ func eh_proc_new(cfg *C.eh_proc_config, out *C.uint64_t) (status C.int) {
 		cms_epsilon:       C.double(c.CMSEpsilon),
 		cms_delta:         C.double(c.CMSDelta),
 	}
-	*out = newHandle(&processor{Processor: p, handedOut: make(map[uint64]*stream.Batch)})
+	*out = newHandle(&processor{Processor: p, shared: shared, handedOut: make(map[uint64]*stream.Batch)})
 	return ehOK
 }
 
@@ -120,6 +129,9 @@ func eh_proc_free(h C.uint64_t) (status C.int) {
 	_ = p.Close(0) // stop the analyser; a timeout here only means it was still draining
 	if pump := p.pump.Load(); pump != nil {
 		pump.Stop(time.Second) // a batch still being retried is counted as failed
+	}
+	if p.shared != nil {
+		p.shared.Close()
 	}
 	// A processor's sketches are megabytes; hand them back to the OS now
 	// rather than whenever the next collection happens (a process that
@@ -286,6 +298,14 @@ func eh_proc_unique_users(h C.uint64_t, windowSeconds C.int64_t, out *C.uint64_t
 	if err := stream.ValidWindow(window); err != nil {
 		return fail(err)
 	}
+	if p.shared != nil {
+		n, err := p.shared.UniqueUsers(window, time.Now())
+		if err != nil {
+			return fail(err)
+		}
+		*out = C.uint64_t(n)
+		return ehOK
+	}
 	*out = C.uint64_t(p.UniqueUsers(window))
 	return ehOK
 }
@@ -301,8 +321,16 @@ func eh_proc_top_channels(h C.uint64_t, k C.int64_t, out *C.eh_list) (status C.i
 	if k < 0 {
 		return fail(fmt.Errorf("%w: k must be >= 0", errInvalidArgument))
 	}
+	top := p.TopChannels
+	if p.shared != nil {
+		channels, err := p.shared.TopChannels(clampInt(k), time.Now())
+		if err != nil {
+			return fail(err)
+		}
+		top = func(int) []stream.ChannelCount { return channels }
+	}
 	var w listWriter
-	for _, c := range p.TopChannels(clampInt(k)) {
+	for _, c := range top(clampInt(k)) {
 		w.add(c.ChannelID)
 		w.addInt(int64(min(c.Count, math.MaxInt64)))
 	}

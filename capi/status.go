@@ -28,6 +28,7 @@ const (
 	ehErrCapacity        = C.EH_ERR_CAPACITY
 	ehErrSink            = C.EH_ERR_SINK
 	ehErrUnreachable     = C.EH_ERR_UNREACHABLE
+	ehErrBackend         = C.EH_ERR_BACKEND
 	ehErrInternal        = C.EH_ERR_INTERNAL
 )
 

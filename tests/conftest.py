@@ -57,3 +57,16 @@ def pytest_report_header(config):
     from engagehub_native import _info
 
     return _info.lines(_info.collect())
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A throwaway redis-server for the session (tests/redis_server.py);
+    tests use distinct board names, so they share it."""
+    import redis_server as rs
+
+    if rs.SERVER is None:
+        pytest.skip(rs.MISSING)
+    server = rs.RedisServer().start()
+    yield server
+    server.close()

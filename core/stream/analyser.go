@@ -187,6 +187,9 @@ func (a *analyser) popChunk(max int) int {
 	p.analyticsMu.Lock()
 	p.analytics.add(chunk, a.wallNow())
 	p.analyticsMu.Unlock()
+	if p.cfg.Shared != nil {
+		p.cfg.Shared.Observe(chunk, a.wallNow())
+	}
 	if p.cfg.ForgetFields && !p.keepFields.Load() {
 		for i := range chunk {
 			chunk[i] = Event{Timestamp: chunk[i].Timestamp}

@@ -192,6 +192,9 @@ type Config struct {
 	// by stream position (Batch.First), so that pending events cost the
 	// engine no memory for their strings.
 	ForgetFields bool
+	// Shared, when set, also receives every analysed chunk (see Sink):
+	// analytics shared with other processes, such as core/redisstream's.
+	Shared Sink
 }
 
 const (

@@ -6,6 +6,7 @@ after that gets a clear error instead of a hang. See the README.
 """
 
 from ._errors import (
+    BackendError,
     CapacityError,
     ClosedError,
     EngagehubError,
@@ -24,6 +25,7 @@ from .processor import EventStreamProcessor, ProcessorStats, SinkStats
 __version__ = "0.1.0"
 
 __all__ = [
+    "BackendError",
     "CapacityError",
     "ClosedError",
     "EngagehubError",

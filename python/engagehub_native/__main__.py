@@ -2,7 +2,7 @@
 
     python -m engagehub_native demo [--events N] [--db PATH]   # events into SQLite, analytics out
     python -m engagehub_native info [--json]        # versions, library path, does it load here
-    python -m engagehub_native bench [--quick] [--only leaderboard|boardstats|processor|sink]
+    python -m engagehub_native bench [--quick] [--only leaderboard|boardstats|processor|sink|redis]
                                      [--users N] [--json PATH] [--markdown PATH]
 
 The harness measures the native API only; the drop-in modules, which are
@@ -269,7 +269,8 @@ def bench(args: argparse.Namespace) -> int:
         raise SystemExit("--users must be at least 1")
     sizes = harness.Sizes.quick(args.users) if args.quick else harness.Sizes(
         users=args.users or 1_000_000)
-    harness.run(sizes, only=args.only, json_path=args.json, markdown_path=args.markdown)
+    harness.run(sizes, only=args.only, json_path=args.json, markdown_path=args.markdown,
+                redis_url=args.redis_url)
     return 0
 
 
@@ -313,9 +314,11 @@ def main(argv=None) -> int:
     d.set_defaults(func=demo)
     b = sub.add_parser("bench", help="measure the native API against its performance targets")
     b.add_argument("--quick", action="store_true", help="small sizes: a smoke run under 30 s")
-    b.add_argument("--only", choices=("leaderboard", "boardstats", "processor", "sink"),
+    b.add_argument("--only", choices=("leaderboard", "boardstats", "processor", "sink", "redis"),
                    help="run one section only (sink: events into PostgreSQL, needs "
                         "ENGAGEHUB_BENCH_PG_DSN or ENGAGEHUB_TEST_PG_DSN)")
+    b.add_argument("--redis-url", help="measure the Redis rows against this server instead "
+                                       "of a throwaway redis-server")
     b.add_argument("--users", type=int, default=None,
                    help="users on the large board (default 1000000; 100000 with --quick)")
     b.add_argument("--json", metavar="PATH", help="also write the results as JSON")

@@ -51,6 +51,15 @@ class SinkUnreachableError(SinkError, ConnectionError):
     """A native sink's database could not be reached when the processor was created."""
 
 
+class BackendError(EngagehubError, ConnectionError):
+    """A shared store (Redis) cannot be reached or refused the credentials.
+
+    Raised by a Redis-backed object when it is created, and by its reads
+    while the server is down; its updates are queued meanwhile (see
+    ``Leaderboard.backend_stats()``). A ConnectionError, hence an OSError.
+    """
+
+
 class InternalError(EngagehubError, RuntimeError):
     """A bug in engagehub_native; please report it with the message."""
 
@@ -85,6 +94,7 @@ def _status_errors(lib) -> dict:
         lib.EH_ERR_CAPACITY: CapacityError,
         lib.EH_ERR_SINK: SinkError,
         lib.EH_ERR_UNREACHABLE: SinkUnreachableError,
+        lib.EH_ERR_BACKEND: BackendError,
         lib.EH_ERR_INTERNAL: InternalError,
     }
 

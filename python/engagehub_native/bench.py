@@ -1457,7 +1457,7 @@ def finish(report: Report, json_path: Optional[str] = None,
 
 
 def run(sizes: Sizes, only: Optional[str] = None, json_path: Optional[str] = None,
-        markdown_path: Optional[str] = None) -> Report:
+        markdown_path: Optional[str] = None, redis_url: Optional[str] = None) -> Report:
     """Run the selected benchmarks, print the table, optionally write JSON; returns the report."""
     report = Report()
     start(report, sizes)
@@ -1470,5 +1470,9 @@ def run(sizes: Sizes, only: Optional[str] = None, json_path: Optional[str] = Non
         bench_processor(report, sizes)
     if only in (None, "sink"):
         bench_sinks(report, sizes)
+    if only in (None, "redis"):
+        from .bench_redis import bench_redis
+
+        bench_redis(report, sizes, redis_url)
     finish(report, json_path, markdown_path)
     return report

@@ -11,7 +11,7 @@ from array import array
 from itertools import chain, islice, repeat
 from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Optional, Tuple, Union
 
-from . import _args, _boardstats
+from . import _args, _boardstats, _redis
 from ._library import NativeObject, check, encode_strings, load, read_list
 
 Clock = Callable[[], float]
@@ -88,24 +88,45 @@ class Leaderboard(NativeObject):
     once, and none holds the GIL while the engine works. Use ``with
     Leaderboard() as board:`` or :meth:`close` to release the engine's
     memory promptly.
+
+    ``backend`` chooses where the board lives: None or ``"embedded"`` (the
+    default) in this process; a Redis URL (``redis://[user:password@]host:port/db``,
+    ``rediss://`` for TLS, ``redis+cluster://host:port,host:port`` for a
+    cluster) in Redis, under ``name``, shared by every process and machine
+    that opens the same name there, with the same API and the same scores
+    (see the README). Creating it raises BackendError (a ConnectionError)
+    when the server cannot be reached within seconds or refuses the
+    credentials, and ValueError for a bad URL. While Redis is down, updates
+    are queued in bounded memory and sent when it is back, and reads raise
+    BackendError.
     """
 
     def __init__(self, decay_factor: float = 0.95, max_users: int = 100_000, *,
                  clock: Optional[Clock] = None, tie_break: str = "user_id",
-                 windows: Optional[Mapping[str, int]] = None, window_origin: int = 0) -> None:
+                 windows: Optional[Mapping[str, int]] = None, window_origin: int = 0,
+                 backend: Optional[str] = None, name: str = _redis.DEFAULT_NAME) -> None:
         decay_factor = _args.finite(decay_factor, "decay_factor")
         max_users = _args.integer(max_users, "max_users")
         tie = _boardstats.tie_break_code(tie_break)
         names, lengths = _boardstats.window_specs(windows)
         window_origin = _args.integer(window_origin, "window_origin")
+        _redis.check_name(name)
         self.clock = clock
         ffi, lib = load()
-        handle = ffi.new("uint64_t *")
-        blob = encode_strings(names)
-        check(lib.eh_board_new_config(decay_factor, max_users, tie, blob, len(blob),
-                                      ffi.new("int64_t[]", lengths), len(names), window_origin,
-                                      handle))
-        self._attach(handle[0], "eh_board_free")
+        if _redis.is_embedded(backend):
+            handle = ffi.new("uint64_t *")
+            blob = encode_strings(names)
+            check(lib.eh_board_new_config(decay_factor, max_users, tie, blob, len(blob),
+                                          ffi.new("int64_t[]", lengths), len(names),
+                                          window_origin, handle))
+            handle = handle[0]
+        else:  # shared by every process that opens `name` there
+            if tie or names:
+                raise ValueError("a Redis-backed board ranks ties by user_id and has no "
+                                 "windows: tie_break='earliest' and windows= need the "
+                                 "embedded board (backend=None)")
+            handle = _redis.open_board(ffi, lib, backend, name, decay_factor, max_users)
+        self._attach(handle, "eh_board_free")
         # Updates not yet in the engine, flat (user id, points, timestamp,
         # user id, ...: the engine's columns are then strided slices), and
         # how many fields may wait: _seal() sets _room to 0 so that the next
@@ -113,6 +134,10 @@ class Leaderboard(NativeObject):
         self._staged: list = []
         self._draining = False
         self._room = 3 * _PAGE
+        if not _redis.is_embedded(backend):
+            # Other processes read the board: each update goes to the engine
+            # at once, whose sender batches what queues during a round trip.
+            self._room = 3
         self._drain_lock = threading.Lock()
         self._latest = self._config()[2]
 
@@ -580,6 +605,20 @@ class Leaderboard(NativeObject):
         self._sync()
         check(self._lib.eh_board_load(self._handle, raw, len(raw)))
         self._latest = self._config()[2]  # the decay factor, hence the horizon, may differ
+
+    # -- shared store -----------------------------------------------------
+
+    def backend_stats(self) -> "_redis.BackendStats":
+        """Counters of the board's store: for a board in Redis, updates queued
+        (while Redis is slow or down), applied, dropped and retried."""
+        self._sync_staged()
+        return _redis.backend_stats(self._ffi, self._lib, self._handle)
+
+    def _sync_staged(self) -> None:
+        """Submit staged updates without waiting for them to be applied."""
+        if self._staged:
+            with self._drain_lock:
+                self._drain_locked(wait=False)
 
     # -- lifetime ---------------------------------------------------------
 

@@ -35,7 +35,7 @@ from operator import add
 from time import time as _time
 from typing import Any, Callable, Iterable, NamedTuple, Optional, Sequence
 
-from . import _args
+from . import _args, _redis
 from ._errors import ClosedError, WaitTimeoutError
 from ._library import NativeObject, check, encode_strings, load, read_list
 
@@ -145,6 +145,14 @@ class EventStreamProcessor:
     dropped without either is closed in the background: what it holds is
     delivered, its threads end and its memory is freed (a callback that
     refers to its own processor keeps it alive, though: close it).
+
+    ``backend`` a Redis URL (as for :class:`Leaderboard`) also keeps the
+    live analytics in Redis under ``name``, shared by every processor that
+    uses the name there: :meth:`unique_users` and :meth:`top_channels` then
+    answer for all of them (top channels counted over the last hour), and
+    raise BackendError while Redis is down; events are still delivered to
+    the callback as usual. The engine sends one aggregate per batch, never
+    one round trip per event.
     """
 
     def __init__(self, *, buffer_size: int = 1024, batch_size: int = 100,
@@ -156,7 +164,8 @@ class EventStreamProcessor:
                  max_pending_bytes: int = _MAX_PENDING_BYTES,
                  sink: Optional[str] = None, sink_table: Optional[str] = None,
                  sink_columns: Optional[Sequence[str]] = None, sink_workers: int = 2,
-                 sink_connect_timeout: float = 5.0) -> None:
+                 sink_connect_timeout: float = 5.0, backend: Optional[str] = None,
+                 name: str = "default") -> None:
         pipeline = _Pipeline(
             sink=sink, sink_table=sink_table, sink_columns=sink_columns,
             sink_workers=sink_workers, sink_connect_timeout=sink_connect_timeout,
@@ -164,7 +173,7 @@ class EventStreamProcessor:
             num_threads=num_threads, on_flush=on_flush, on_error=on_error, columnar=columnar,
             max_attempts=max_attempts, retry_backoff=retry_backoff, exit_timeout=exit_timeout,
             max_pending=max_pending, hll_precision=hll_precision, topk_capacity=topk_capacity,
-            max_pending_bytes=max_pending_bytes)
+            max_pending_bytes=max_pending_bytes, backend=backend, name=name)
         self._pipeline = pipeline
         # The hot path's state: the staging list (never replaced) and how
         # many fields it may hold; _seal() sets _room to -1, so every push
@@ -340,6 +349,12 @@ class EventStreamProcessor:
         """The native sink's counters (the final ones once closed), or None without a sink."""
         return self._pipeline.sink_stats()
 
+    def backend_stats(self) -> "_redis.BackendStats":
+        """Counters of the analytics shared in Redis (``backend=``): events
+        aggregated and waiting (while Redis is slow or down), sent, dropped."""
+        p = self._pipeline
+        return _redis.backend_stats(p._ffi, p._lib, p._handle, "eh_proc_backend_stats")
+
     def __repr__(self) -> str:
         try:
             s = self.stats()
@@ -363,7 +378,7 @@ class _Pipeline(NativeObject):
                  on_error, columnar, max_attempts, retry_backoff, exit_timeout, max_pending,
                  hll_precision, topk_capacity, max_pending_bytes,
                  sink=None, sink_table=None, sink_columns=None, sink_workers=2,
-                 sink_connect_timeout=5.0) -> None:
+                 sink_connect_timeout=5.0, backend=None, name="default") -> None:
         # The engine owns the rules of its settings; Python checks types
         # (and what only Python uses: threads, retries, exit timeout).
         flush_interval = _args.finite(flush_interval, "flush_interval")
@@ -386,9 +401,8 @@ class _Pipeline(NativeObject):
             "hll_precision": _args.integer(hll_precision, "hll_precision"),
             "topk_capacity": _args.integer(topk_capacity, "topk_capacity"),
         })
-        handle = ffi.new("uint64_t *")
-        check(lib.eh_proc_new(config, handle))
-        self._attach(handle[0], "eh_proc_free")
+        handle = _redis.new_processor(ffi, lib, config, backend, name)
+        self._attach(handle, "eh_proc_free")
         self._push_result = ffi.new("eh_push_result *")
         self._kept_from = 0  # as the engine last said (it only grows)
 

@@ -94,7 +94,8 @@ def get_processor():
                     flush_interval=config["flush_interval"],
                     num_threads=config["num_threads"], max_attempts=config["max_attempts"],
                     exit_timeout=config["exit_timeout"],
-                    on_error=sinks.log_failed_batch, **sink)
+                    on_error=sinks.log_failed_batch,
+                    backend=config["analytics_backend"], name=config["analytics_name"], **sink)
             except ForkedProcessError as exc:
                 raise _forked_error(exc, "processor", _processor_pid) from None
             _created("processor")
@@ -106,9 +107,12 @@ def get_leaderboard():
     """This process's :class:`~engagehub_native.Leaderboard`, created on first use.
 
     When ``snapshot_path`` is set, the board is restored from it if the file
-    exists, and written to it when the interpreter exits normally. Every
-    process has its own board: with several workers, the last one to exit
-    writes the snapshot.
+    exists, and written to it when the interpreter exits normally. With the
+    default embedded backend every process has its own board: with several
+    workers, the last one to exit writes the snapshot. With
+    ``leaderboard_backend`` a Redis URL, every process shares the board
+    ``leaderboard_name`` there, and a snapshot is restored only into an
+    empty board (the first worker to start after Redis lost it).
     """
     global _board, _board_pid
     pid = os.getpid()
@@ -122,13 +126,16 @@ def get_leaderboard():
             config = conf.settings()
             try:
                 board = Leaderboard(decay_factor=config["decay_factor"],
-                                    max_users=config["max_users"])
+                                    max_users=config["max_users"],
+                                    backend=config["leaderboard_backend"],
+                                    name=config["leaderboard_name"])
             except ForkedProcessError as exc:
                 raise _forked_error(exc, "leaderboard", _board_pid) from None
             path = config["snapshot_path"]
             if path is not None:
                 path = os.fspath(path)
-                if os.path.exists(path):
+                shared = config["leaderboard_backend"] not in (None, "embedded")
+                if os.path.exists(path) and not (shared and len(board)):
                     restore(board, path)
                 atexit.register(_snapshot_at_exit, board, path, pid)
             _created("leaderboard")

@@ -26,6 +26,10 @@ DEFAULTS: dict = {
     "decay_factor": 0.95,
     "max_users": 100_000,           # 0 = unlimited
     "snapshot_path": None,          # restored on start, written at clean shutdown
+    "leaderboard_backend": None,    # None/"embedded": per process; "redis://...": shared
+    "leaderboard_name": "default",  # the board's name in Redis
+    "analytics_backend": None,      # None/"embedded": per process; "redis://...": shared
+    "analytics_name": "default",    # the processor analytics' name in Redis
     "sink": "engagehub_native.Event",
     "mapping": "engagehub_native.django.sinks.event_to_model_kwargs",
     "database": "default",
@@ -150,6 +154,26 @@ def _points(key, value):
     return None
 
 
+def _backend(key, value):
+    if value is None or value == "embedded":
+        return None
+    if not isinstance(value, str):
+        return Problem("E003", key, f"must be None, 'embedded' or a Redis URL (str), "
+                                    f"not {type(value).__name__}")
+    if not value.startswith(("redis://", "rediss://", "redis+cluster://", "rediss+cluster://")):
+        return Problem("E004", key, "must be None, 'embedded' or a URL starting with redis://, "
+                                    "rediss://, redis+cluster:// or rediss+cluster://")
+    return None
+
+
+def _board_name(key, value):
+    if not isinstance(value, str):
+        return Problem("E003", key, f"must be a str, not {type(value).__name__}")
+    if not value or "{" in value or "}" in value:
+        return Problem("E004", key, f"must be non-empty, without '{{' or '}}', not {value!r}")
+    return None
+
+
 RULES = {
     "buffer_size": _at_least(1),
     "batch_size": _at_least(1),
@@ -160,6 +184,10 @@ RULES = {
     "decay_factor": _decay_factor,
     "max_users": _at_least(0),
     "snapshot_path": _optional_path,
+    "leaderboard_backend": _backend,
+    "leaderboard_name": _board_name,
+    "analytics_backend": _backend,
+    "analytics_name": _board_name,
     "sink": _sink,
     "mapping": _dotted_or_callable,
     "database": _database,

@@ -1,0 +1,90 @@
+package main
+
+/*
+#include <stdint.h>
+#include <stdlib.h>
+#include "engagehub.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/engagehub/engagehub-native/core/leaderboard"
+	"github.com/engagehub/engagehub-native/core/redisboard"
+)
+
+func init() {
+	registerStatus(ehErrInvalidArgument, redisboard.ErrInvalidURL, redisboard.ErrInvalidName,
+		redisboard.ErrConfigMismatch)
+	registerStatus(ehErrBackend, redisboard.ErrUnavailable)
+	registerStatus(ehErrClosed, redisboard.ErrClosed)
+}
+
+// redisBoard is a board handle over a board in Redis.
+type redisBoard struct {
+	*redisboard.Board
+}
+
+func (b redisBoard) Config() (float64, int, int64) {
+	// Another process may have loaded a snapshot with another factor;
+	// while Redis is down the last values known stand.
+	b.Refresh()
+	return b.DecayFactor(), b.MaxUsers(), b.LatestTimestamp()
+}
+
+func (b redisBoard) Visit(offset, limit int, now float64, fn func(leaderboard.Entry) bool) error {
+	es, err := b.Page(offset, limit, now)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		if !fn(e) {
+			break
+		}
+	}
+	return nil
+}
+
+//export eh_board_new_redis
+func eh_board_new_redis(url *C.char, urlLen C.size_t, name *C.char, nameLen C.size_t,
+	decay C.double, maxUsers C.int64_t, out *C.uint64_t) (status C.int) {
+	defer recoverStatus(&status)
+	b, err := redisboard.Open(C.GoStringN(url, C.int(urlLen)), C.GoStringN(name, C.int(nameLen)),
+		float64(decay), int(maxUsers), redisboard.Options{})
+	if err != nil {
+		if errors.Is(err, leaderboard.ErrInvalidDecay) || errors.Is(err, leaderboard.ErrInvalidLimit) {
+			err = fmt.Errorf("decay_factor %v, max_users %d: %w", float64(decay), int64(maxUsers), err)
+		}
+		return fail(err)
+	}
+	*out = newHandle(board(redisBoard{b}))
+	return ehOK
+}
+
+//export eh_board_backend_stats
+func eh_board_backend_stats(h C.uint64_t, out *C.eh_backend_stats) (status C.int) {
+	defer recoverStatus(&status)
+	b, err := boardOf(h)
+	if err != nil {
+		return fail(err)
+	}
+	rb, ok := b.(redisBoard)
+	if !ok {
+		*out = C.eh_backend_stats{connected: 1}
+		return ehOK
+	}
+	s := rb.Stats()
+	*out = C.eh_backend_stats{
+		remote:  1,
+		queued:  C.uint64_t(s.Queued),
+		applied: C.uint64_t(s.Applied),
+		dropped: C.uint64_t(s.Dropped),
+		retries: C.uint64_t(s.Retries),
+	}
+	if s.Connected {
+		out.connected = 1
+	}
+	return ehOK
+}

@@ -1,0 +1,169 @@
+package redisboard
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/engagehub/engagehub-native/core/leaderboard"
+	"github.com/engagehub/engagehub-native/core/redisconn"
+)
+
+// Submit queues updates i = 0, 1, ... (userIDs[i], points[i],
+// timestamps[i]) to be applied in order after every update submitted
+// before, as leaderboard.Board.UpdateMany would, and returns at once. The
+// slices must have the same length; the board does not keep them. Updates
+// past the queue's bound are dropped and counted (Stats.Dropped).
+func (b *Board) Submit(userIDs []string, points []float64, timestamps []int64) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.closed {
+		return ErrClosed
+	}
+	for i, id := range userIDs {
+		if len(b.queue) >= b.maxQueued {
+			b.dropped += uint64(len(userIDs) - i)
+			break
+		}
+		b.queue = append(b.queue, update{id, points[i], timestamps[i]})
+		b.submitted++
+	}
+	if !b.running && len(b.queue) > 0 {
+		b.running = true
+		go b.send()
+	}
+	return nil
+}
+
+// Sync waits until every update submitted before it has been applied. While
+// Redis cannot be reached it returns an error wrapping ErrUnavailable at
+// once, saying how many updates wait; they stay queued.
+func (b *Board) Sync() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	target := b.submitted
+	for b.applied < target {
+		if b.closed {
+			return ErrClosed
+		}
+		if b.down != nil {
+			return fmt.Errorf("%w: redis at %s cannot be reached (%d updates queued, retrying): %v",
+				ErrUnavailable, b.where, len(b.queue), b.down)
+		}
+		b.changed.Wait()
+	}
+	if b.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// Refusals returns how many submitted updates the board refused since the
+// last call (see leaderboard.Board.UpdateMany), with the first one's
+// error, and forgets them.
+func (b *Board) Refusals() (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n, err := b.refused, b.first
+	b.refused, b.first = 0, nil
+	return n, err
+}
+
+// Stats returns the board's counters.
+func (b *Board) Stats() Stats {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := Stats{Queued: len(b.queue), Applied: b.applied, Dropped: b.dropped, Retries: b.retries,
+		Connected: b.down == nil}
+	if b.down != nil {
+		s.LastError = b.down.Error()
+	}
+	return s
+}
+
+// send is the one goroutine that empties the queue, a batch per round
+// trip, retrying a failed batch (under the same number) with backoff.
+func (b *Board) send() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	failures := 0
+	for len(b.queue) > 0 && !b.closed {
+		n := min(len(b.queue), batchMax)
+		batch, number := b.queue[:n], b.batch
+		decay, maxUsers := b.decay, b.maxUsers
+		b.mu.Unlock()
+		res, err := b.apply(batch, number, decay, maxUsers)
+		b.mu.Lock()
+		if err != nil && redisconn.Transient(err) {
+			b.down = err
+			b.retries++
+			b.changed.Broadcast()
+			b.mu.Unlock()
+			wait := redisconn.Backoff(failures)
+			failures++
+			select {
+			case <-time.After(wait):
+			case <-b.stop:
+			}
+			b.mu.Lock()
+			continue
+		}
+		failures = 0
+		b.down = nil
+		b.batch++
+		switch {
+		case err != nil: // the server refused the script: no retry helps
+			b.refused += n
+			if b.first == nil {
+				b.first = fmt.Errorf("redis at %s refused a batch of %d updates: %w", b.where, n, err)
+			}
+		case res.refused > 0:
+			b.refused += res.refused
+			if b.first == nil {
+				u := batch[res.first]
+				b.first = fmt.Errorf("update of user %q at %d: %w", u.id, u.ts, res.why)
+			}
+		}
+		clear(b.queue[:n])
+		b.queue = b.queue[n:]
+		if len(b.queue) == 0 {
+			b.queue = nil
+		}
+		b.applied += uint64(n)
+		b.changed.Broadcast()
+	}
+	b.running = false
+}
+
+type applied struct {
+	refused, first int
+	why            error
+}
+
+// apply runs updateScript over one batch.
+func (b *Board) apply(batch []update, number uint64, decay leaderboard.Decay, maxUsers int) (applied, error) {
+	latest := decay.LatestTimestamp()
+	args := make([]any, 0, 5+3*len(batch))
+	args = append(args, fmtFloat(decay.Factor()), fmtFloat(decay.LnFactor()), strconv.Itoa(maxUsers),
+		strconv.FormatInt(latest, 10), strconv.FormatUint(number, 10))
+	for _, u := range batch {
+		args = append(args, u.id, fmtFloat(u.points), strconv.FormatInt(u.ts, 10))
+	}
+	ctx, cancel := redisconn.Context()
+	defer cancel()
+	vals, err := updateScript.Run(ctx, b.client, b.keys, args...).Int64Slice()
+	if err != nil {
+		return applied{}, err
+	}
+	if len(vals) < 2 || vals[0] <= 0 {
+		return applied{}, nil // nothing refused, or a batch applied before
+	}
+	res := applied{refused: int(vals[0]), first: int(vals[1]), why: leaderboard.ErrInvalidPoints}
+	if res.first < 0 || res.first >= len(batch) {
+		res.first = 0
+	}
+	if len(vals) > 2 && vals[2] == 2 {
+		res.why = fmt.Errorf("%w: the board accepts timestamps up to %d", leaderboard.ErrTimestampRange, latest)
+	}
+	return res, nil
+}
