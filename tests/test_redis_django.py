@@ -77,9 +77,15 @@ def test_two_gunicorn_workers_agree_on_ranks(tmp_path, redis_server):
         # worker recorded it, counts in every worker's answer.
         from engagehub_native import EventStreamProcessor
 
+        # They reach Redis in the background, a flush interval or two after
+        # the responses: wait for the last of them.
         with EventStreamProcessor(backend=redis_server.url, name=name) as p:
-            assert p.unique_users() == pytest.approx(200, rel=0.03)
+            deadline = time.monotonic() + 10
+            while (sum(n for _, n in p.top_channels(10)) < 200
+                   and time.monotonic() < deadline):
+                time.sleep(0.05)
             assert sum(n for _, n in p.top_channels(10)) == 200
+            assert p.unique_users() == pytest.approx(200, rel=0.03)
         assert "Traceback" not in server.log(), server.log()
     finally:
         server.kill()
