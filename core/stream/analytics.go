@@ -29,6 +29,7 @@ type analytics struct {
 	buckets [windowMinutes]minuteBucket
 	cms     *cms.Sketch
 	top     *topk.Tracker
+	trend   [windowMinutes]trendBucket // channel counts per minute (trend.go)
 
 	sums [channelSlots]channelSum // per-chunk channel counts; all zero between chunks
 	used []uint16                 // occupied indexes of sums
@@ -49,7 +50,7 @@ func (a *analytics) init(cfg Config) error {
 	if a.top, err = topk.New(cfg.TopKCapacity); err != nil {
 		return err
 	}
-	return nil
+	return a.initTrend()
 }
 
 // add analyses a chunk of events at wall-clock time now.
@@ -73,17 +74,16 @@ func (a *analytics) add(chunk []Event, now time.Time) {
 	var b *minuteBucket
 	for i := range chunk {
 		e := &chunk[i]
-		a.countChannel(e.ChannelID)
-
 		ts := e.Timestamp
-		if ts > nowSec {
-			if ts-nowSec > 60 {
-				continue
+		m := int64(-1) // the event's minute, -1 when outside the window
+		if ts <= nowSec || ts-nowSec <= 60 {
+			m = min(ts, nowSec) / 60
+			if m < oldest {
+				m = -1
 			}
-			ts = nowSec
 		}
-		m := ts / 60
-		if m < oldest {
+		a.countChannel(e.ChannelID, m)
+		if m < 0 {
 			continue
 		}
 		if m != prevMin {
@@ -105,43 +105,50 @@ func (a *analytics) add(chunk []Event, now time.Time) {
 	a.flushChannels()
 }
 
-// channelSum is one channel's count within a chunk.
+// channelSum is one channel's count within a chunk, in one minute of the
+// window (minute -1: outside it, counted all-time only).
 type channelSum struct {
-	key  string
-	hash uint64
-	n    uint64
+	key    string
+	hash   uint64
+	minute int64
+	n      uint64
 }
 
 // channelSlots is the size of the per-chunk open-addressing table: twice
 // the chunk size, so probes stay short.
 const channelSlots = 2 * chunkSize
 
-// countChannel adds one event of channel ch to the per-chunk sums.
-func (a *analytics) countChannel(ch string) {
+// countChannel adds one event of channel ch in minute m (-1: outside the
+// window) to the per-chunk sums.
+func (a *analytics) countChannel(ch string, m int64) {
 	h := xxhash.Sum64String(ch)
-	for i := h; ; i++ {
+	for i := h ^ uint64(m+1)*0x9e3779b97f4a7c15; ; i++ {
 		s := &a.sums[i%channelSlots]
 		if s.n == 0 {
-			*s = channelSum{key: ch, hash: h, n: 1}
+			*s = channelSum{key: ch, hash: h, minute: m, n: 1}
 			a.used = append(a.used, uint16(i%channelSlots))
 			if len(a.used) >= channelSlots/2 {
 				a.flushChannels()
 			}
 			return
 		}
-		if s.hash == h && s.key == ch {
+		if s.hash == h && s.minute == m && s.key == ch {
 			s.n++
 			return
 		}
 	}
 }
 
-// flushChannels applies the per-chunk sums to the CMS and the top-k.
+// flushChannels applies the per-chunk sums to the CMS and the top-k, and
+// to their minute's trend bucket.
 func (a *analytics) flushChannels() {
 	for _, i := range a.used {
 		s := &a.sums[i]
 		a.cms.AddHash(s.hash, s.n)
 		a.top.Add(s.key, s.n)
+		if s.minute >= 0 {
+			a.addTrend(s)
+		}
 		*s = channelSum{}
 	}
 	a.used = a.used[:0]
@@ -259,7 +266,8 @@ func (p *Processor) UniqueUsers(window time.Duration) uint64 {
 // TopChannels returns up to k channels with the most events since New,
 // highest count first, ties by channel id. Each count is the smaller of the
 // Space-Saving count and the Count-Min estimate, both upper bounds, so it
-// never under-estimates. k ≤ 0 returns nil.
+// never under-estimates; MaxOvercount is how far above the true count it
+// may be (the Space-Saving lower bound's distance). k ≤ 0 returns nil.
 func (p *Processor) TopChannels(k int) []ChannelCount {
 	if k <= 0 {
 		return nil
@@ -273,7 +281,8 @@ func (p *Processor) TopChannels(k int) []ChannelCount {
 		items := p.analytics.top.Top(fetch)
 		out := make([]ChannelCount, len(items))
 		for i, it := range items {
-			out[i] = ChannelCount{ChannelID: it.Key, Count: min(it.Count, p.analytics.cms.EstimateString(it.Key))}
+			count := min(it.Count, p.analytics.cms.EstimateString(it.Key))
+			out[i] = ChannelCount{ChannelID: it.Key, Count: count, MaxOvercount: count - (it.Count - it.Error)}
 		}
 		slices.SortFunc(out, func(a, b ChannelCount) int {
 			if c := cmp.Compare(b.Count, a.Count); c != 0 {

@@ -127,7 +127,7 @@ func TestTopChannelsSkewed(t *testing.T) {
 func TestTopChannelsTiesById(t *testing.T) {
 	p := newTestProcessor(t, Config{BatchSize: 10})
 	analyse(t, p, []Event{{ChannelID: "b"}, {ChannelID: "a"}, {ChannelID: "c"}, {ChannelID: "c"}})
-	assert.Equal(t, []ChannelCount{{"c", 2}, {"a", 1}, {"b", 1}}, p.TopChannels(3))
+	assert.Equal(t, []ChannelCount{{"c", 2, 0}, {"a", 1, 0}, {"b", 1, 0}}, p.TopChannels(3))
 }
 
 // 1M distinct users and 1M distinct channels: the analytics stay bounded.
@@ -169,6 +169,9 @@ func TestMemoryBounded(t *testing.T) {
 	assert.Less(t, growth, int64(40<<20))
 	assert.InEpsilon(t, n, p.UniqueUsers(time.Hour), 0.03)
 	require.NotEmpty(t, p.TopChannels(10))
+	trending, err := p.TrendingChannels(10, time.Hour)
+	require.NoError(t, err)
+	require.Len(t, trending, 10)
 	assert.Equal(t, uint64(n), p.Stats().Delivered)
 }
 
