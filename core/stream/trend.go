@@ -76,8 +76,9 @@ func (a *analytics) addTrend(s *channelSum) {
 		b.top.Reset()
 		b.minute = s.minute
 	}
-	b.cms.AddHash(s.hash, s.n)
-	b.top.Add(s.key, s.n)
+	// The sketch's estimate gates the candidates: a rare channel whose
+	// count is already below the floor does not evict a tracked one.
+	b.top.AddBounded(s.key, s.n, b.cms.AddHash(s.hash, s.n))
 	b.version++
 }
 

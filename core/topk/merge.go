@@ -74,3 +74,34 @@ func (t *Tracker) load(items []Item) {
 		t.up(e.pos)
 	}
 }
+
+// Items returns a copy of every tracked item, in no particular order: the
+// cheap way to visit them all when the order does not matter.
+func (t *Tracker) Items() []Item {
+	out := make([]Item, len(t.heap))
+	for i, e := range t.heap {
+		out[i] = e.Item
+	}
+	return out
+}
+
+// AddBounded is Add for a caller that also knows upper, an upper bound on
+// key's true count including this count (a Count-Min estimate, say). A key
+// that is tracked, or that Add would track without evicting, is added as
+// Add does. An untracked key of a full tracker whose upper is at most
+// Floor() is not inserted: Floor already bounds its count, so every
+// guarantee of the package still holds, and a long tail of rare keys no
+// longer evicts the tracked ones one by one. It reports whether key is
+// tracked afterwards.
+func (t *Tracker) AddBounded(key string, count, upper uint64) bool {
+	if count == 0 {
+		_, ok := t.index[key]
+		return ok
+	}
+	if _, ok := t.index[key]; !ok && len(t.heap) == t.capacity && upper <= t.heap[0].Count {
+		t.total = satAdd(t.total, count)
+		return false
+	}
+	t.Add(key, count)
+	return true
+}

@@ -72,3 +72,40 @@ func TestFloor(t *testing.T) {
 	tr.Add("c", 1) // evicts b: c counts 3 with error 2
 	assert.Equal(t, uint64(3), tr.Floor())
 }
+
+func TestAddBounded(t *testing.T) {
+	tr, _ := New(2)
+	assert.True(t, tr.AddBounded("a", 5, 5))
+	assert.True(t, tr.AddBounded("b", 3, 3))
+	// Full; "c" bounded at 3 ≤ floor 3: not inserted, counted in the total.
+	assert.False(t, tr.AddBounded("c", 1, 3))
+	assert.Equal(t, []Item{{"a", 5, 0}, {"b", 3, 0}}, tr.Top(2))
+	assert.Equal(t, uint64(9), tr.Total())
+	// Above the floor: inserted as Space-Saving does.
+	assert.True(t, tr.AddBounded("c", 1, 4))
+	assert.Equal(t, []Item{{"a", 5, 0}, {"c", 4, 3}}, tr.Top(2))
+	assert.True(t, tr.AddBounded("a", 1, 1), "tracked keys are always added")
+	assert.Equal(t, uint64(6), tr.Top(1)[0].Count)
+}
+
+// With a Count-Min bound as upper, the guarantees hold on a long tail.
+func TestAddBoundedKeepsGuarantees(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	zipf := rand.NewZipf(r, 1.1, 1, 99_999)
+	tr, _ := New(32)
+	truth := map[string]uint64{}
+	for range 100_000 {
+		key := "k" + strconv.FormatUint(zipf.Uint64(), 10)
+		truth[key]++
+		tr.AddBounded(key, 1, truth[key]) // the exact count is a valid bound
+	}
+	for key, n := range truth {
+		if it, ok := tr.Count(key); ok {
+			assert.GreaterOrEqual(t, it.Count, n, key)
+			assert.LessOrEqual(t, it.Count-it.Error, n, key)
+		} else {
+			assert.LessOrEqual(t, n, tr.Floor(), key)
+		}
+	}
+	assert.Equal(t, uint64(100_000), tr.Total())
+}
