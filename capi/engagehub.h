@@ -231,8 +231,27 @@ int eh_proc_close(uint64_t proc, int64_t timeout_ms);
  * (at most 3600, in whole minutes). */
 int eh_proc_unique_users(uint64_t proc, int64_t window_seconds, uint64_t *estimate);
 /* Up to k channels with the most events, busiest first: channel ids in
- * `strings`, counts (never under-estimated) in `ints`. */
+ * `strings`, counts (never under-estimated) in `ints`, and in `reals` how
+ * far above the true count each may be (exact below 2^53). */
 int eh_proc_top_channels(uint64_t proc, int64_t k, eh_list *top);
 int eh_proc_stats(uint64_t proc, eh_proc_counters *stats);
+
+/* Trending channels and estimates with their error. */
+/* eh_proc_unique_users with an interval holding the true number with
+ * about 95 % confidence (+-1.96 HyperLogLog standard errors);
+ * *estimate is what eh_proc_unique_users answers. */
+int eh_proc_unique_users_bounds(uint64_t proc, int64_t window_seconds, uint64_t *estimate,
+                                uint64_t *lower, uint64_t *upper);
+/* Up to k (>= 1) channels with the most events of the last window_seconds
+ * (a whole number of minutes, 60..3600), laid out as by
+ * eh_proc_top_channels. */
+int eh_proc_trending_channels(uint64_t proc, int64_t k, int64_t window_seconds, eh_list *top);
+/* The analytics state (distinct users and channel counts) as bytes, in a
+ * versioned format: *data (release with eh_free) of *length bytes. */
+int eh_proc_export_analytics(uint64_t proc, char **data, size_t *length);
+/* Merges a state from eh_proc_export_analytics (of any process) into this
+ * one. EH_ERR_INVALID_ARGUMENT for another version or configuration, or
+ * bytes that are not a whole state; on error nothing changes. */
+int eh_proc_merge_analytics(uint64_t proc, char *data, size_t length);
 
 #endif /* ENGAGEHUB_H */

@@ -268,12 +268,7 @@ func eh_proc_top_channels(h C.uint64_t, k C.int64_t, out *C.eh_list) (status C.i
 	if k < 0 {
 		return fail(fmt.Errorf("%w: k must be >= 0", errInvalidArgument))
 	}
-	var w listWriter
-	for _, c := range p.TopChannels(clampInt(k)) {
-		w.add(c.ChannelID)
-		w.addInt(int64(min(c.Count, math.MaxInt64)))
-	}
-	w.writeTo(out)
+	writeChannelCounts(p.TopChannels(clampInt(k)), out)
 	return ehOK
 }
 

@@ -26,14 +26,18 @@ const (
 var (
 	// ErrInvalidCount is returned (wrapped) by TrendingChannels for k < 1.
 	ErrInvalidCount = errors.New("stream: invalid count")
+	// ErrInvalidTrendWindow is returned (wrapped) by ValidTrendWindow and
+	// TrendingChannels for a window that is not a whole number of minutes
+	// within the kept hour.
+	ErrInvalidTrendWindow = errors.New("stream: invalid window")
 )
 
 // ValidTrendWindow reports whether d is a window TrendingChannels answers:
 // nil for a whole number of minutes from one minute to MaxWindow, else an
-// error wrapping ErrInvalidWindow.
+// error wrapping ErrInvalidTrendWindow.
 func ValidTrendWindow(d time.Duration) error {
 	if d < time.Minute || d > MaxWindow || d%time.Minute != 0 {
-		return fmt.Errorf("%w: %v (want a whole number of minutes, 1m..%v)", ErrInvalidWindow, d, MaxWindow)
+		return fmt.Errorf("%w: %v (want a whole number of minutes, 1m..%v)", ErrInvalidTrendWindow, d, MaxWindow)
 	}
 	return nil
 }
@@ -202,7 +206,7 @@ func (l *liveList) peek() (topk.Item, bool) {
 // channel id. Count never under-estimates the channel's events in the
 // window and Count − MaxOvercount never over-estimates them: both bounds
 // are guaranteed, not probabilistic. It returns an error wrapping
-// ErrInvalidCount for k < 1 and ErrInvalidWindow for a window
+// ErrInvalidCount for k < 1 and ErrInvalidTrendWindow for a window
 // ValidTrendWindow refuses.
 //
 // Each minute keeps a Count-Min Sketch and a Space-Saving set of

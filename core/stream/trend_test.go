@@ -120,7 +120,7 @@ func TestTrendingChannelsBadInput(t *testing.T) {
 	}
 	for _, w := range []time.Duration{0, -time.Minute, 90 * time.Second, time.Second, 61 * time.Minute, 2 * time.Hour} {
 		_, err := p.TrendingChannels(10, w)
-		require.ErrorIs(t, err, ErrInvalidWindow, "window %v", w)
+		require.ErrorIs(t, err, ErrInvalidTrendWindow, "window %v", w)
 	}
 	_, err := p.TrendingChannels(10, MaxWindow)
 	require.NoError(t, err)
@@ -158,4 +158,18 @@ func ids(cs []ChannelCount) []string {
 		out[i] = c.ChannelID
 	}
 	return out
+}
+
+func TestUniqueUsersBounds(t *testing.T) {
+	clock := newFakeClock(testEpoch)
+	p := newDrainedProcessor(t, Config{BufferSize: 4096, BatchSize: 512, Now: clock.Now})
+	analyse(t, p, userEvents(50_000, "user-", testEpoch))
+	v, lo, hi := p.UniqueUsersBounds(time.Hour)
+	assert.Equal(t, p.UniqueUsers(time.Hour), v)
+	assert.Less(t, lo, v)
+	assert.Greater(t, hi, v)
+	assert.LessOrEqual(t, lo, uint64(50_000))
+	assert.GreaterOrEqual(t, hi, uint64(50_000))
+	v, lo, hi = p.UniqueUsersBounds(0)
+	assert.Zero(t, v+lo+hi)
 }

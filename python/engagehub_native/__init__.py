@@ -17,12 +17,15 @@ from ._errors import (
     WaitTimeoutError,
 )
 from .leaderboard import Leaderboard, RankedUser
-from .processor import EventStreamProcessor, ProcessorStats
+from .processor import ESTIMATE_CONFIDENCE, ChannelCount, Estimate, EventStreamProcessor, ProcessorStats
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CapacityError",
+    "ChannelCount",
+    "ESTIMATE_CONFIDENCE",
+    "Estimate",
     "ClosedError",
     "EngagehubError",
     "EventStreamProcessor",
