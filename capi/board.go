@@ -12,6 +12,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/engagehub/engagehub-native/core/leaderboard"
@@ -31,6 +32,7 @@ func init() {
 type board struct {
 	*leaderboard.Board
 	updates *leaderboard.Background
+	stats   boardStats // board_stats.go
 }
 
 // boardOf returns the board behind h, for a call that does not read users.
@@ -118,6 +120,8 @@ func eh_board_update_many(h C.uint64_t, ids *C.char, idsLen C.size_t, points *C.
 	}
 	skipped, first := b.updates.Refusals()
 	*refused = C.size_t(skipped)
+	b.stats.updates.Add(uint64(n))
+	b.stats.refused.Add(uint64(skipped))
 	return result(first)
 }
 
@@ -142,6 +146,7 @@ func eh_board_standing(h C.uint64_t, id *C.char, idLen C.size_t, now C.double, o
 	if err != nil {
 		return fail(err)
 	}
+	defer b.stats.observe(queryRank, time.Now())
 	e, ok := b.Rank(borrowString(id, idLen), float64(now))
 	if !ok {
 		*out = C.eh_standing{}
@@ -162,6 +167,7 @@ func eh_board_page(h C.uint64_t, offset, limit C.int64_t, now C.double, out *C.e
 	if offset < 0 || limit < 0 {
 		return fail(fmt.Errorf("%w: offset and limit must be >= 0", errInvalidArgument))
 	}
+	defer b.stats.observe(queryPage, time.Now())
 	w := listWriters.Get().(*listWriter)
 	defer listWriters.Put(w)
 	w.reset()
@@ -186,6 +192,7 @@ func eh_board_around(h C.uint64_t, id *C.char, idLen C.size_t, before, after C.i
 	if before < 0 || after < 0 {
 		return fail(fmt.Errorf("%w: before and after must be >= 0", errInvalidArgument))
 	}
+	defer b.stats.observe(queryAround, time.Now())
 	entries, _ := b.Around(borrowString(id, idLen), clampInt(before), clampInt(after), float64(now))
 	w := listWriters.Get().(*listWriter)
 	defer listWriters.Put(w)

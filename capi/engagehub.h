@@ -122,6 +122,28 @@ int eh_board_page(uint64_t board, int64_t offset, int64_t limit, double now,
 int eh_board_around(uint64_t board, char *user_id, size_t user_id_length,
                     int64_t before, int64_t after, double now,
                     eh_list *page, int64_t *first_rank);
+/* A board's counters, for metrics. Queries are timed inside the library
+ * (from after the handle is resolved to the answer): query_count[k],
+ * their total query_nanos[k], and query_buckets[k][i] the queries that took
+ * at most 2^i microseconds and more than 2^(i-1) (bucket 0: at most 1 us;
+ * slower than the last bucket: counted in query_count only). */
+enum {
+    EH_QUERY_RANK = 0,   /* eh_board_standing */
+    EH_QUERY_PAGE = 1,   /* eh_board_page */
+    EH_QUERY_AROUND = 2, /* eh_board_around */
+    EH_QUERY_KINDS = 3,
+    EH_LATENCY_BUCKETS = 16
+};
+typedef struct {
+    uint64_t length;  /* users on the board */
+    uint64_t updates; /* updates submitted through eh_board_update_many */
+    uint64_t refused; /* of which the board refused */
+    uint64_t query_count[3];
+    uint64_t query_nanos[3];
+    uint64_t query_buckets[3][16];
+} eh_board_counters;
+int eh_board_stats(uint64_t board, eh_board_counters *stats);
+
 /* Atomic save (temporary file, fsync, rename) and all-or-nothing load of the
  * JSON snapshot; a failed load leaves the board unchanged. */
 int eh_board_save(uint64_t board, char *path, size_t path_length);
