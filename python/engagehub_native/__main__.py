@@ -2,7 +2,7 @@
 
     python -m engagehub_native demo [--events N] [--db PATH]   # events into SQLite, analytics out
     python -m engagehub_native info [--json]        # versions, library path, does it load here
-    python -m engagehub_native bench [--quick] [--only leaderboard|processor]
+    python -m engagehub_native bench [--quick] [--only leaderboard|processor|analytics]
                                      [--users N] [--json PATH] [--markdown PATH]
 
 The harness measures the native API only; the drop-in modules, which are
@@ -256,7 +256,8 @@ def main(argv=None) -> int:
     d.set_defaults(func=demo)
     b = sub.add_parser("bench", help="measure the native API against its performance targets")
     b.add_argument("--quick", action="store_true", help="small sizes: a smoke run under 30 s")
-    b.add_argument("--only", choices=("leaderboard", "processor"), help="run one half only")
+    b.add_argument("--only", choices=("leaderboard", "processor", "analytics"),
+                   help="run one section only")
     b.add_argument("--users", type=int, default=None,
                    help="users on the large board (default 1000000; 100000 with --quick)")
     b.add_argument("--json", metavar="PATH", help="also write the results as JSON")

@@ -822,35 +822,50 @@ class _Pipeline(NativeObject):
 
     def unique_users(self, window: int) -> int:
         lib = self._lib
-        self.flush(None, delivered=False)  # count every event pushed before the read
+        self._settle()  # count every event pushed before the read
         out = self._ffi.new("uint64_t *")
         check(lib.eh_proc_unique_users(self._handle, window, out))
         return out[0]
 
+    def _settle(self) -> None:
+        """Return once every event pushed before the call is analysed (not
+        necessarily delivered), as every analytics read needs. When nothing
+        is staged and the engine has analysed every event it accepted, that
+        is already so: one stats read instead of a barrier, which must wait
+        for the engine's analyser thread to take it."""
+        with self._drain_lock:
+            settled_if = None if self.staged else self._next_position
+        if settled_if is not None:
+            s = self._ffi.new("eh_proc_counters *")
+            check(self._lib.eh_proc_stats(self._handle, s))
+            if s.processed >= settled_if:
+                return
+        self.flush(None, delivered=False)
+
     def top_channels(self, k: int) -> list:
         lib = self._lib
-        self.flush(None, delivered=False)  # count every event pushed before the read
+        self._settle()  # count every event pushed before the read
         top = self._ffi.new("eh_list *")
         check(lib.eh_proc_top_channels(self._handle, k, top))
         return _channel_counts(top)
 
     def unique_users_bounds(self, window: int) -> Estimate:
         lib, ffi = self._lib, self._ffi
-        self.flush(None, delivered=False)
+        self._settle()
         out = ffi.new("uint64_t[3]")
         check(lib.eh_proc_unique_users_bounds(self._handle, window, out, out + 1, out + 2))
         return Estimate(out[0], out[1], out[2])
 
     def trending_channels(self, k: int, window: int) -> list:
         lib = self._lib
-        self.flush(None, delivered=False)
+        self._settle()
         top = self._ffi.new("eh_list *")
         check(lib.eh_proc_trending_channels(self._handle, k, window, top))
         return _channel_counts(top)
 
     def export_analytics(self) -> bytes:
         lib, ffi = self._lib, self._ffi
-        self.flush(None, delivered=False)
+        self._settle()
         data = ffi.new("char **")
         length = ffi.new("size_t *")
         check(lib.eh_proc_export_analytics(self._handle, data, length))
