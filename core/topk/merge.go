@@ -98,10 +98,15 @@ func (t *Tracker) AddBounded(key string, count, upper uint64) bool {
 		_, ok := t.index[key]
 		return ok
 	}
-	if _, ok := t.index[key]; !ok && len(t.heap) == t.capacity && upper <= t.heap[0].Count {
-		t.total = satAdd(t.total, count)
+	t.total = satAdd(t.total, count)
+	if e, ok := t.index[key]; ok {
+		e.Count = satAdd(e.Count, count)
+		t.down(e.pos)
+		return true
+	}
+	if len(t.heap) == t.capacity && upper <= t.heap[0].Count {
 		return false
 	}
-	t.Add(key, count)
+	t.insert(key, count)
 	return true
 }
