@@ -97,4 +97,3 @@ func eh_proc_merge_analytics(h C.uint64_t, data *C.char, length C.size_t) (statu
 	// The decoder copies what it keeps, so the caller's bytes are only read.
 	return result(p.MergeAnalytics(cBytes(data, length)))
 }
-
