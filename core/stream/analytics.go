@@ -31,6 +31,10 @@ type analytics struct {
 	top     *topk.Tracker
 	trend   [windowMinutes]trendBucket // channel counts per minute (trend.go)
 
+	trendSums       [trendSlots]channelSum // counts on their way to the trend buckets
+	trendUsed       []uint16
+	trendChunksSeen int
+
 	sums [channelSlots]channelSum // per-chunk channel counts; all zero between chunks
 	used []uint16                 // occupied indexes of sums
 }
@@ -103,6 +107,9 @@ func (a *analytics) add(chunk []Event, now time.Time) {
 		b.version++
 	}
 	a.flushChannels()
+	if a.trendChunksSeen++; a.trendChunksSeen >= trendChunks {
+		a.flushTrend()
+	}
 }
 
 // channelSum is one channel's count within a chunk, in one minute of the
@@ -147,7 +154,7 @@ func (a *analytics) flushChannels() {
 		a.cms.AddHash(s.hash, s.n)
 		a.top.Add(s.key, s.n)
 		if s.minute >= 0 {
-			a.addTrend(s)
+			a.stageTrend(s)
 		}
 		*s = channelSum{}
 	}

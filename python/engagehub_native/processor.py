@@ -327,7 +327,7 @@ class EventStreamProcessor:
         per-minute channel counts) as bytes, for :meth:`merge_analytics` in
         another processor, in this process or another. Every event pushed
         before the call is in it. The format is versioned; at the defaults
-        it takes up to about 10 MB (fixed-size sketches)."""
+        it takes up to about 7 MB (fixed-size sketches)."""
         return self._pipeline.export_analytics()
 
     def merge_analytics(self, data) -> None:
