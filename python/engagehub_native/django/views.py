@@ -5,8 +5,9 @@ Route it with ``path("", include("engagehub_native.django.urls"))`` or
 ``path("metrics", engagehub_native.django.views.metrics)``. The response
 is prometheus_client's default registry: whatever else the site registers
 there, and the objects ``get_processor()`` and ``get_leaderboard()`` made
-in this process (a scrape never creates them). Each process reports its
-own objects: under gunicorn with several workers, a scrape reaches one.
+in this process (a scrape never creates them), under the name "default":
+do not also ``metrics.track()`` them under that name. Each process reports
+its own objects: under gunicorn with several workers, a scrape reaches one.
 """
 
 from __future__ import annotations
