@@ -31,12 +31,9 @@ type analytics struct {
 	top     *topk.Tracker
 	trend   [windowMinutes]trendBucket // channel counts per minute (trend.go)
 
-	trendSums       [trendSlots]channelSum // counts on their way to the trend buckets
-	trendUsed       []uint16
-	trendChunksSeen int
-
-	sums [channelSlots]channelSum // per-chunk channel counts; all zero between chunks
-	used []uint16                 // occupied indexes of sums
+	sums   [channelSlots]channelSum // channel counts not yet in the sketches
+	used   []uint16                 // occupied indexes of sums
+	staged int                      // chunks counted in sums since the last flush
 }
 
 func (a *analytics) init(cfg Config) error {
@@ -65,10 +62,11 @@ func (a *analytics) init(cfg Config) error {
 // window. A bucket is recycled when an event of a newer minute with the same
 // index arrives.
 //
-// Channels: the chunk's events are first summed per channel, then each
-// channel updates the CMS and the top-k once: real traffic is skewed (a few
-// busy channels), so this saves most of the sketch updates. Counts added in
-// one step are still upper bounds under conservative update.
+// Channels: events are first summed per channel and minute over up to
+// stageChunks chunks, then each sum updates the all-time CMS and top-k and
+// its minute's trend bucket once: real traffic is skewed (a few busy
+// channels), so this saves most of the sketch updates. Counts added in one
+// step are still upper bounds under conservative update.
 func (a *analytics) add(chunk []Event, now time.Time) {
 	nowSec := now.Unix()
 	nowMin := nowSec / 60
@@ -106,9 +104,8 @@ func (a *analytics) add(chunk []Event, now time.Time) {
 		b.sketch.AddHash(xxhash.Sum64String(e.UserID))
 		b.version++
 	}
-	a.flushChannels()
-	if a.trendChunksSeen++; a.trendChunksSeen >= trendChunks {
-		a.flushTrend()
+	if a.staged++; a.staged >= stageChunks {
+		a.flushChannels()
 	}
 }
 
@@ -121,9 +118,14 @@ type channelSum struct {
 	n      uint64
 }
 
-// channelSlots is the size of the per-chunk open-addressing table: twice
-// the chunk size, so probes stay short.
-const channelSlots = 2 * chunkSize
+// Channel counts are summed in an open-addressing table over up to
+// stageChunks chunks (flushed earlier when half of its channelSlots are
+// taken, and before every read of the channel sketches), so a busy channel
+// updates the sketches once per stageChunks chunks rather than per event.
+const (
+	channelSlots = 2048
+	stageChunks  = 8
+)
 
 // countChannel adds one event of channel ch in minute m (-1: outside the
 // window) to the per-chunk sums.
@@ -146,19 +148,20 @@ func (a *analytics) countChannel(ch string, m int64) {
 	}
 }
 
-// flushChannels applies the per-chunk sums to the CMS and the top-k, and
-// to their minute's trend bucket.
+// flushChannels applies the staged sums to the all-time CMS and top-k, and
+// to their minute's trend bucket. Every read of those calls it first.
 func (a *analytics) flushChannels() {
 	for _, i := range a.used {
 		s := &a.sums[i]
 		a.cms.AddHash(s.hash, s.n)
 		a.top.Add(s.key, s.n)
 		if s.minute >= 0 {
-			a.stageTrend(s)
+			a.addTrend(s)
 		}
 		*s = channelSum{}
 	}
 	a.used = a.used[:0]
+	a.staged = 0
 }
 
 // uniqueQuery caches what UniqueUsers computed: private clones of the
@@ -281,6 +284,7 @@ func (p *Processor) TopChannels(k int) []ChannelCount {
 	}
 	p.analyticsMu.Lock()
 	defer p.analyticsMu.Unlock()
+	p.analytics.flushChannels()
 	// Tightening counts with the CMS can reorder the Space-Saving list, so
 	// fetch more than k until the k-th tightened count beats every count
 	// not fetched (each at most the last fetched Space-Saving count).

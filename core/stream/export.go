@@ -69,7 +69,7 @@ func (p *Processor) MarshalAnalytics() ([]byte, error) {
 	p.analyticsMu.Lock()
 	defer p.analyticsMu.Unlock()
 	a := &p.analytics
-	a.flushTrend()
+	a.flushChannels()
 	st := analyticsState{precision: p.cfg.HLLPrecision, cms: a.cms, top: a.top}
 	for i := range a.buckets {
 		if b := &a.buckets[i]; b.minute >= oldest && b.minute <= nowMin && !b.sketch.IsEmpty() {
@@ -274,7 +274,7 @@ func (p *Processor) MergeAnalytics(data []byte) error {
 	p.analyticsMu.Lock()
 	defer p.analyticsMu.Unlock()
 	a := &p.analytics
-	a.flushTrend()
+	a.flushChannels()
 	// Shapes were checked: none of these merges can fail.
 	_ = a.cms.Merge(st.cms)
 	_ = a.top.Merge(st.top)

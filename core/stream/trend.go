@@ -21,12 +21,6 @@ const (
 	trendCMSWidth = 2048 // ε = e/2048 ≈ 0.13 % of a bucket's events
 	trendCMSDepth = 4    // δ = e^-4 ≈ 1.8 % per bucket
 	trendCapacity = 128  // candidates per minute
-
-	// trendSlots sizes the table that gathers channel counts over several
-	// chunks before they reach the minute buckets: a busy channel updates
-	// its bucket once per trendChunks chunks rather than once per chunk.
-	trendSlots  = 4096
-	trendChunks = 16
 )
 
 var (
@@ -72,38 +66,7 @@ func (a *analytics) initTrend() error {
 	return nil
 }
 
-// stageTrend adds a per-chunk sum (minute ≥ 0) to the trend table, which
-// flushTrend empties into the buckets: when half full, every trendChunks
-// chunks, and before anything reads the buckets.
-func (a *analytics) stageTrend(s *channelSum) {
-	for i := s.hash ^ uint64(s.minute+1)*0x9e3779b97f4a7c15; ; i++ {
-		t := &a.trendSums[i%trendSlots]
-		if t.n == 0 {
-			*t = *s
-			a.trendUsed = append(a.trendUsed, uint16(i%trendSlots))
-			if len(a.trendUsed) >= trendSlots/2 {
-				a.flushTrend()
-			}
-			return
-		}
-		if t.hash == s.hash && t.minute == s.minute && t.key == s.key {
-			t.n += s.n
-			return
-		}
-	}
-}
-
-// flushTrend moves the staged counts into their minute buckets.
-func (a *analytics) flushTrend() {
-	for _, i := range a.trendUsed {
-		a.addTrend(&a.trendSums[i])
-		a.trendSums[i] = channelSum{}
-	}
-	a.trendUsed = a.trendUsed[:0]
-	a.trendChunksSeen = 0
-}
-
-// addTrend counts a per-chunk sum (minute ≥ 0) in its minute's bucket,
+// addTrend counts a staged sum (minute ≥ 0) in its minute's bucket,
 // recycling the slot when it holds an older minute; a slot that holds a
 // newer minute (the clock went back) keeps it and the sum is not counted
 // there.
@@ -270,7 +233,7 @@ func (p *Processor) TrendingChannels(k int, window time.Duration) ([]ChannelCoun
 	p.analyticsMu.Lock()
 	defer p.analyticsMu.Unlock()
 	a := &p.analytics
-	a.flushTrend()
+	a.flushChannels()
 	q := &p.trendPast
 	q.refresh(a, nowMin, width)
 
