@@ -7,8 +7,8 @@
 #   ROUNDS       alternating rounds (default 8)
 #   BENCH_REGEX  default '^BenchmarkProcessor$'
 #   BENCHTIME    default 3000000x
-# Prints each round's lines, then the median and the minimum of every
-# metric for both sides. The working tree is the "after" side.
+# Prints each round's lines, then the median and the best (lowest time,
+# highest rate) of every metric for both sides. The working tree is the "after" side.
 set -euo pipefail
 base_rev="$1"; rounds="${2:-8}"; bench="${3:-^BenchmarkProcessor\$}"; benchtime="${4:-3000000x}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,9 +33,11 @@ for line in open(sys.argv[1]):
         rows.setdefault((name, unit), {}).setdefault(side, []).append(float(value))
 for (name, unit), sides in rows.items():
     b, a = sides.get("base", []), sides.get("after", [])
-    if not b or not a:
+    if not b or not a or not any(b):
         continue
+    best, word = (max, "best") if unit.endswith("/s") else (min, "best")
     mb, ma = statistics.median(b), statistics.median(a)
+    bb, ba = best(b), best(a)
     print(f"{name} {unit}: median {mb:.1f} -> {ma:.1f} ({(ma - mb) / mb * 100:+.1f} %), "
-          f"min {min(b):.1f} -> {min(a):.1f} ({(min(a) - min(b)) / min(b) * 100:+.1f} %)")
+          f"{word} {bb:.1f} -> {ba:.1f} ({(ba - bb) / bb * 100:+.1f} %)")
 PY
