@@ -115,6 +115,8 @@ def test_track_serves_the_default_registry_over_http():
                 text = r.read().decode()
         finally:
             server.shutdown()
+            server.server_close()
+            thread.join(10)
             metrics.untrack(board)
         got = samples(text)
         assert got[("engagehub_leaderboard_users", frozenset({("leaderboard", "http")}))] == 1
