@@ -41,7 +41,11 @@ type queryStats struct {
 // observe records a query of kind that started at start; deferred by the
 // exports that answer queries.
 func (s *boardStats) observe(kind int, start time.Time) {
-	d := time.Since(start)
+	s.record(kind, time.Since(start))
+}
+
+// record counts one query of kind that took d.
+func (s *boardStats) record(kind int, d time.Duration) {
 	q := &s.queries[kind]
 	q.count.Add(1)
 	q.nanos.Add(uint64(d))
