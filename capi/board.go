@@ -13,6 +13,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/engagehub/engagehub-native/core/leaderboard"
@@ -50,6 +51,8 @@ type board interface {
 	Save(path string) error
 	Load(path string) error
 	Close() error
+	// QueryStats returns the counters and query latencies of eh_board_stats (board_stats.go).
+	QueryStats() *boardStats
 }
 
 // embeddedBoard is the in-process board and the background applier of the
@@ -57,6 +60,7 @@ type board interface {
 type embeddedBoard struct {
 	*leaderboard.Board
 	updates *leaderboard.Background
+	stats   boardStats // board_stats.go
 }
 
 func (b *embeddedBoard) Config() (float64, int, int64) {
@@ -64,6 +68,8 @@ func (b *embeddedBoard) Config() (float64, int, int64) {
 }
 
 func (b *embeddedBoard) Len() (int, error) { return b.Board.Len(), nil }
+
+func (b *embeddedBoard) QueryStats() *boardStats { return &b.stats }
 
 func (b *embeddedBoard) Submit(ids []string, points []float64, timestamps []int64) error {
 	b.updates.Submit(ids, points, timestamps)
@@ -191,6 +197,8 @@ func eh_board_update_many(h C.uint64_t, ids *C.char, idsLen C.size_t, points *C.
 	}
 	skipped, first := b.Refusals()
 	*refused = C.size_t(skipped)
+	b.QueryStats().updates.Add(uint64(n))
+	b.QueryStats().refused.Add(uint64(skipped))
 	return result(first)
 }
 
@@ -219,6 +227,7 @@ func eh_board_standing(h C.uint64_t, id *C.char, idLen C.size_t, now C.double, o
 	if err != nil {
 		return fail(err)
 	}
+	defer b.QueryStats().observe(queryRank, time.Now())
 	e, ok, err := b.Rank(borrowString(id, idLen), float64(now))
 	if err != nil {
 		return fail(err)
@@ -242,6 +251,7 @@ func eh_board_page(h C.uint64_t, offset, limit C.int64_t, now C.double, out *C.e
 	if offset < 0 || limit < 0 {
 		return fail(fmt.Errorf("%w: offset and limit must be >= 0", errInvalidArgument))
 	}
+	defer b.QueryStats().observe(queryPage, time.Now())
 	w := listWriters.Get().(*listWriter)
 	defer listWriters.Put(w)
 	w.reset()
@@ -269,6 +279,7 @@ func eh_board_around(h C.uint64_t, id *C.char, idLen C.size_t, before, after C.i
 	if before < 0 || after < 0 {
 		return fail(fmt.Errorf("%w: before and after must be >= 0", errInvalidArgument))
 	}
+	defer b.QueryStats().observe(queryAround, time.Now())
 	entries, err := b.Around(borrowString(id, idLen), clampInt(before), clampInt(after), float64(now))
 	if err != nil {
 		return fail(err)

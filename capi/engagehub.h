@@ -125,6 +125,28 @@ int eh_board_page(uint64_t board, int64_t offset, int64_t limit, double now,
 int eh_board_around(uint64_t board, char *user_id, size_t user_id_length,
                     int64_t before, int64_t after, double now,
                     eh_list *page, int64_t *first_rank);
+/* A board's counters, for metrics. Queries are timed inside the library
+ * (from after the handle is resolved to the answer): query_count[k],
+ * their total query_nanos[k], and query_buckets[k][i] the queries that took
+ * at most 2^i microseconds and more than 2^(i-1) (bucket 0: at most 1 us;
+ * slower than the last bucket: counted in query_count only). */
+enum {
+    EH_QUERY_RANK = 0,   /* eh_board_standing */
+    EH_QUERY_PAGE = 1,   /* eh_board_page */
+    EH_QUERY_AROUND = 2, /* eh_board_around */
+    EH_QUERY_KINDS = 3,
+    EH_LATENCY_BUCKETS = 16
+};
+typedef struct {
+    uint64_t length;  /* users on the board */
+    uint64_t updates; /* updates submitted through eh_board_update_many */
+    uint64_t refused; /* of which the board refused */
+    uint64_t query_count[3];
+    uint64_t query_nanos[3];
+    uint64_t query_buckets[3][16];
+} eh_board_counters;
+int eh_board_stats(uint64_t board, eh_board_counters *stats);
+
 /* Atomic save (temporary file, fsync, rename) and all-or-nothing load of the
  * JSON snapshot; a failed load leaves the board unchanged. */
 int eh_board_save(uint64_t board, char *path, size_t path_length);
@@ -329,7 +351,8 @@ int eh_proc_close(uint64_t proc, int64_t timeout_ms);
  * (at most 3600, in whole minutes). */
 int eh_proc_unique_users(uint64_t proc, int64_t window_seconds, uint64_t *estimate);
 /* Up to k channels with the most events, busiest first: channel ids in
- * `strings`, counts (never under-estimated) in `ints`. */
+ * `strings`, counts (never under-estimated) in `ints`, and in `reals` how
+ * far above the true count each may be (exact below 2^53). */
 int eh_proc_top_channels(uint64_t proc, int64_t k, eh_list *top);
 int eh_proc_stats(uint64_t proc, eh_proc_counters *stats);
 
@@ -398,5 +421,23 @@ int eh_proc_new_redis(eh_proc_config *config, char *url, size_t url_length,
 /* The shared analytics' counters, as eh_board_backend_stats: queued =
  * events aggregated and not yet sent, applied = events sent. */
 int eh_proc_backend_stats(uint64_t proc, eh_backend_stats *stats);
+
+/* Trending channels and estimates with their error. */
+/* eh_proc_unique_users with an interval holding the true number with
+ * about 95 % confidence (+-1.96 HyperLogLog standard errors);
+ * *estimate is what eh_proc_unique_users answers. */
+int eh_proc_unique_users_bounds(uint64_t proc, int64_t window_seconds, uint64_t *estimate,
+                                uint64_t *lower, uint64_t *upper);
+/* Up to k (>= 1) channels with the most events of the last window_seconds
+ * (a whole number of minutes, 60..3600), laid out as by
+ * eh_proc_top_channels. */
+int eh_proc_trending_channels(uint64_t proc, int64_t k, int64_t window_seconds, eh_list *top);
+/* The analytics state (distinct users and channel counts) as bytes, in a
+ * versioned format: *data (release with eh_free) of *length bytes. */
+int eh_proc_export_analytics(uint64_t proc, char **data, size_t *length);
+/* Merges a state from eh_proc_export_analytics (of any process) into this
+ * one. EH_ERR_INVALID_ARGUMENT for another version or configuration, or
+ * bytes that are not a whole state; on error nothing changes. */
+int eh_proc_merge_analytics(uint64_t proc, char *data, size_t length);
 
 #endif /* ENGAGEHUB_H */

@@ -321,20 +321,15 @@ func eh_proc_top_channels(h C.uint64_t, k C.int64_t, out *C.eh_list) (status C.i
 	if k < 0 {
 		return fail(fmt.Errorf("%w: k must be >= 0", errInvalidArgument))
 	}
-	top := p.TopChannels
-	if p.shared != nil {
+	if p.shared != nil { // the last hour's exact counts, shared in Redis
 		channels, err := p.shared.TopChannels(clampInt(k), time.Now())
 		if err != nil {
 			return fail(err)
 		}
-		top = func(int) []stream.ChannelCount { return channels }
+		writeChannelCounts(channels, out)
+		return ehOK
 	}
-	var w listWriter
-	for _, c := range top(clampInt(k)) {
-		w.add(c.ChannelID)
-		w.addInt(int64(min(c.Count, math.MaxInt64)))
-	}
-	w.writeTo(out)
+	writeChannelCounts(p.TopChannels(clampInt(k)), out)
 	return ehOK
 }
 

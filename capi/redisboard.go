@@ -25,7 +25,10 @@ func init() {
 // redisBoard is a board handle over a board in Redis.
 type redisBoard struct {
 	*redisboard.Board
+	stats *boardStats
 }
+
+func (b redisBoard) QueryStats() *boardStats { return b.stats }
 
 func (b redisBoard) Config() (float64, int, int64) {
 	// Another process may have loaded a snapshot with another factor;
@@ -59,7 +62,7 @@ func eh_board_new_redis(url *C.char, urlLen C.size_t, name *C.char, nameLen C.si
 		}
 		return fail(err)
 	}
-	*out = newHandle(board(redisBoard{b}))
+	*out = newHandle(board(redisBoard{b, new(boardStats)}))
 	return ehOK
 }
 

@@ -29,9 +29,11 @@ type analytics struct {
 	buckets [windowMinutes]minuteBucket
 	cms     *cms.Sketch
 	top     *topk.Tracker
+	trend   [windowMinutes]trendBucket // channel counts per minute (trend.go)
 
-	sums [channelSlots]channelSum // per-chunk channel counts; all zero between chunks
-	used []uint16                 // occupied indexes of sums
+	sums   [channelSlots]channelSum // channel counts not yet in the sketches
+	used   []uint16                 // occupied indexes of sums
+	staged int                      // chunks counted in sums since the last flush
 }
 
 func (a *analytics) init(cfg Config) error {
@@ -49,7 +51,7 @@ func (a *analytics) init(cfg Config) error {
 	if a.top, err = topk.New(cfg.TopKCapacity); err != nil {
 		return err
 	}
-	return nil
+	return a.initTrend()
 }
 
 // add analyses a chunk of events at wall-clock time now.
@@ -60,10 +62,11 @@ func (a *analytics) init(cfg Config) error {
 // window. A bucket is recycled when an event of a newer minute with the same
 // index arrives.
 //
-// Channels: the chunk's events are first summed per channel, then each
-// channel updates the CMS and the top-k once: real traffic is skewed (a few
-// busy channels), so this saves most of the sketch updates. Counts added in
-// one step are still upper bounds under conservative update.
+// Channels: events are first summed per channel and minute over up to
+// stageChunks chunks, then each sum updates the all-time CMS and top-k and
+// its minute's trend bucket once: real traffic is skewed (a few busy
+// channels), so this saves most of the sketch updates. Counts added in one
+// step are still upper bounds under conservative update.
 func (a *analytics) add(chunk []Event, now time.Time) {
 	nowSec := now.Unix()
 	nowMin := nowSec / 60
@@ -73,17 +76,16 @@ func (a *analytics) add(chunk []Event, now time.Time) {
 	var b *minuteBucket
 	for i := range chunk {
 		e := &chunk[i]
-		a.countChannel(e.ChannelID)
-
 		ts := e.Timestamp
-		if ts > nowSec {
-			if ts-nowSec > 60 {
-				continue
+		m := int64(-1) // the event's minute, -1 when outside the window
+		if ts <= nowSec || ts-nowSec <= 60 {
+			m = min(ts, nowSec) / 60
+			if m < oldest {
+				m = -1
 			}
-			ts = nowSec
 		}
-		m := ts / 60
-		if m < oldest {
+		a.countChannel(e.ChannelID, m)
+		if m < 0 {
 			continue
 		}
 		if m != prevMin {
@@ -102,49 +104,64 @@ func (a *analytics) add(chunk []Event, now time.Time) {
 		b.sketch.AddHash(xxhash.Sum64String(e.UserID))
 		b.version++
 	}
-	a.flushChannels()
+	if a.staged++; a.staged >= stageChunks {
+		a.flushChannels()
+	}
 }
 
-// channelSum is one channel's count within a chunk.
+// channelSum is one channel's count within a chunk, in one minute of the
+// window (minute -1: outside it, counted all-time only).
 type channelSum struct {
-	key  string
-	hash uint64
-	n    uint64
+	key    string
+	hash   uint64
+	minute int64
+	n      uint64
 }
 
-// channelSlots is the size of the per-chunk open-addressing table: twice
-// the chunk size, so probes stay short.
-const channelSlots = 2 * chunkSize
+// Channel counts are summed in an open-addressing table over up to
+// stageChunks chunks (flushed earlier when half of its channelSlots are
+// taken, and before every read of the channel sketches), so a busy channel
+// updates the sketches once per stageChunks chunks rather than per event.
+const (
+	channelSlots = 2048
+	stageChunks  = 8
+)
 
-// countChannel adds one event of channel ch to the per-chunk sums.
-func (a *analytics) countChannel(ch string) {
+// countChannel adds one event of channel ch in minute m (-1: outside the
+// window) to the per-chunk sums.
+func (a *analytics) countChannel(ch string, m int64) {
 	h := xxhash.Sum64String(ch)
-	for i := h; ; i++ {
+	for i := h ^ uint64(m+1)*0x9e3779b97f4a7c15; ; i++ {
 		s := &a.sums[i%channelSlots]
 		if s.n == 0 {
-			*s = channelSum{key: ch, hash: h, n: 1}
+			*s = channelSum{key: ch, hash: h, minute: m, n: 1}
 			a.used = append(a.used, uint16(i%channelSlots))
 			if len(a.used) >= channelSlots/2 {
 				a.flushChannels()
 			}
 			return
 		}
-		if s.hash == h && s.key == ch {
+		if s.hash == h && s.minute == m && s.key == ch {
 			s.n++
 			return
 		}
 	}
 }
 
-// flushChannels applies the per-chunk sums to the CMS and the top-k.
+// flushChannels applies the staged sums to the all-time CMS and top-k, and
+// to their minute's trend bucket. Every read of those calls it first.
 func (a *analytics) flushChannels() {
 	for _, i := range a.used {
 		s := &a.sums[i]
 		a.cms.AddHash(s.hash, s.n)
 		a.top.Add(s.key, s.n)
+		if s.minute >= 0 {
+			a.addTrend(s)
+		}
 		*s = channelSum{}
 	}
 	a.used = a.used[:0]
+	a.staged = 0
 }
 
 // uniqueQuery caches what UniqueUsers computed: private clones of the
@@ -259,13 +276,15 @@ func (p *Processor) UniqueUsers(window time.Duration) uint64 {
 // TopChannels returns up to k channels with the most events since New,
 // highest count first, ties by channel id. Each count is the smaller of the
 // Space-Saving count and the Count-Min estimate, both upper bounds, so it
-// never under-estimates. k ≤ 0 returns nil.
+// never under-estimates; MaxOvercount is how far above the true count it
+// may be (the Space-Saving lower bound's distance). k ≤ 0 returns nil.
 func (p *Processor) TopChannels(k int) []ChannelCount {
 	if k <= 0 {
 		return nil
 	}
 	p.analyticsMu.Lock()
 	defer p.analyticsMu.Unlock()
+	p.analytics.flushChannels()
 	// Tightening counts with the CMS can reorder the Space-Saving list, so
 	// fetch more than k until the k-th tightened count beats every count
 	// not fetched (each at most the last fetched Space-Saving count).
@@ -273,7 +292,8 @@ func (p *Processor) TopChannels(k int) []ChannelCount {
 		items := p.analytics.top.Top(fetch)
 		out := make([]ChannelCount, len(items))
 		for i, it := range items {
-			out[i] = ChannelCount{ChannelID: it.Key, Count: min(it.Count, p.analytics.cms.EstimateString(it.Key))}
+			count := min(it.Count, p.analytics.cms.EstimateString(it.Key))
+			out[i] = ChannelCount{ChannelID: it.Key, Count: count, MaxOvercount: count - (it.Count - it.Error)}
 		}
 		slices.SortFunc(out, func(a, b ChannelCount) int {
 			if c := cmp.Compare(b.Count, a.Count); c != 0 {

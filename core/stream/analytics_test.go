@@ -127,7 +127,7 @@ func TestTopChannelsSkewed(t *testing.T) {
 func TestTopChannelsTiesById(t *testing.T) {
 	p := newTestProcessor(t, Config{BatchSize: 10})
 	analyse(t, p, []Event{{ChannelID: "b"}, {ChannelID: "a"}, {ChannelID: "c"}, {ChannelID: "c"}})
-	assert.Equal(t, []ChannelCount{{"c", 2}, {"a", 1}, {"b", 1}}, p.TopChannels(3))
+	assert.Equal(t, []ChannelCount{{"c", 2, 0}, {"a", 1, 0}, {"b", 1, 0}}, p.TopChannels(3))
 }
 
 // 1M distinct users and 1M distinct channels: the analytics stay bounded.
@@ -169,16 +169,21 @@ func TestMemoryBounded(t *testing.T) {
 	assert.Less(t, growth, int64(40<<20))
 	assert.InEpsilon(t, n, p.UniqueUsers(time.Hour), 0.03)
 	require.NotEmpty(t, p.TopChannels(10))
+	trending, err := p.TrendingChannels(10, time.Hour)
+	require.NoError(t, err)
+	require.Len(t, trending, 10)
 	assert.Equal(t, uint64(n), p.Stats().Delivered)
 }
 
 // Many tiny batches kept while no consumer is attached cost their events,
 // not a full batch buffer each.
 func TestTinyBatchesStayTiny(t *testing.T) {
+	// Measured from after New: the processor's fixed-size sketches are not
+	// what this is about.
+	p := newTestProcessor(t, Config{BatchSize: 1000, FlushInterval: time.Hour})
 	runtime.GC()
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
-	p := newTestProcessor(t, Config{BatchSize: 1000, FlushInterval: time.Hour})
 	for i := range 2000 {
 		require.True(t, p.Push(Event{UserID: "u", ChannelID: "c", Timestamp: int64(i + 1)}))
 		require.NoError(t, p.Flush(5*time.Second, false)) // cuts a batch of one

@@ -224,3 +224,64 @@ func backOff(fails int) {
 	}
 	time.Sleep(50 * time.Microsecond)
 }
+
+// trendingProcessor: 1M events over 1M possible channels (Zipf, so most of
+// them distinct), spread over the hour, every minute bucket full.
+func trendingProcessor(b *testing.B) *Processor {
+	clock := newFakeClock(testEpoch)
+	p, err := New(Config{BufferSize: 8192, BatchSize: 1000, Now: clock.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	startConsumersKeeping(b, p, 1, false)
+	b.Cleanup(func() { _ = p.Close(10 * time.Second) })
+	r := rand.New(rand.NewPCG(5, 6))
+	zipf := rand.NewZipf(r, 1.1, 1, 999_999)
+	events := make([]Event, 1_000_000)
+	for i := range events {
+		events[i] = Event{UserID: "u", ChannelID: "channel-" + strconv.FormatUint(zipf.Uint64(), 10),
+			Timestamp: testEpoch - int64(i%3600)}
+	}
+	pushAll(b, p, events)
+	if err := p.Flush(time.Minute, true); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// BenchmarkTrendingChannels: top 10 of the last hour over 1M channels.
+// "unchanged": nothing changed since the last query (the cached answer); "current-minute-changed":
+// an event arrived in the current minute before each query (the live case).
+func BenchmarkTrendingChannels(b *testing.B) {
+	p := trendingProcessor(b)
+	b.Run("unchanged", func(b *testing.B) {
+		_, _ = p.TrendingChannels(10, time.Hour)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := p.TrendingChannels(10, time.Hour); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("current-minute-changed", func(b *testing.B) {
+		e := Event{UserID: "u", ChannelID: "channel-1", Timestamp: testEpoch}
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			pushAll(b, p, []Event{e})
+			_ = p.Flush(time.Second, false)
+			b.StartTimer()
+			if _, err := p.TrendingChannels(10, time.Hour); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("past-rebuilt", func(b *testing.B) {
+		width := []time.Duration{time.Hour, 59 * time.Minute}
+		for i := 0; i < b.N; i++ {
+			if _, err := p.TrendingChannels(10, width[i%2]); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -50,6 +50,11 @@ func Example() {
 	fmt.Println("delivered:", delivered)
 	fmt.Println("unique users:", p.UniqueUsers(time.Hour))
 	fmt.Println("top:", p.TopChannels(1))
+	trending, err := p.TrendingChannels(1, time.Hour)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("trending this hour:", trending)
 
 	if err := p.Close(5 * time.Second); err != nil {
 		panic(err)
@@ -58,5 +63,6 @@ func Example() {
 	// Output:
 	// delivered: 250
 	// unique users: 50
-	// top: [{general 250}]
+	// top: [{general 250 0}]
+	// trending this hour: [{general 250 0}]
 }

@@ -150,11 +150,13 @@ type Batch struct {
 	done   atomic.Bool
 }
 
-// ChannelCount is one entry of TopChannels. Count never under-estimates the
-// true number of events of the channel.
+// ChannelCount is one entry of TopChannels and TrendingChannels. Count
+// never under-estimates the true number of events of the channel, and the
+// true number is at least Count − MaxOvercount.
 type ChannelCount struct {
-	ChannelID string
-	Count     uint64
+	ChannelID    string
+	Count        uint64
+	MaxOvercount uint64
 }
 
 // Config configures New. The zero value of every field selects its default.
@@ -313,6 +315,8 @@ type Processor struct {
 	analytics   analytics
 	queryMu     sync.Mutex // serialises UniqueUsers queries (owns uniqueQuery, its cache)
 	uniqueQuery uniqueQuery
+	trendMu     sync.Mutex // serialises TrendingChannels queries (owns trendPast, their cache)
+	trendPast   trendPast
 
 	deliveryMu sync.Mutex // guards delivery
 	delivery   delivery

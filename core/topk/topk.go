@@ -92,6 +92,11 @@ func (t *Tracker) Add(key string, count uint64) {
 		t.down(e.pos)
 		return
 	}
+	t.insert(key, count)
+}
+
+// insert starts tracking key, which is not tracked, with count.
+func (t *Tracker) insert(key string, count uint64) {
 	if len(t.heap) < t.capacity {
 		e := &entry{Item: Item{Key: strings.Clone(key), Count: count}, pos: len(t.heap)}
 		t.heap = append(t.heap, e)

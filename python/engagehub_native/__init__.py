@@ -20,13 +20,17 @@ from ._errors import (
     WaitTimeoutError,
 )
 from .leaderboard import Leaderboard, LeaderboardWindow, RankedUser
-from .processor import EventStreamProcessor, ProcessorStats, SinkStats
+from .processor import (ESTIMATE_CONFIDENCE, ChannelCount, Estimate, EventStreamProcessor,
+                        ProcessorStats, SinkStats)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BackendError",
     "CapacityError",
+    "ChannelCount",
+    "ESTIMATE_CONFIDENCE",
+    "Estimate",
     "ClosedError",
     "EngagehubError",
     "EventStreamProcessor",

@@ -88,6 +88,8 @@ TARGETS: Dict[str, Target] = {
     "sink_native_rows": Target(">=", 200.0, "k rows/s", "issue 12"),
     "sink_native_vs_bulk_create": Target(">=", 5.0, "x", "issue 12"),
     "sink_push_ratio": Target(">=", 0.9, "x", "issue 12"),
+    "trend_top10_p50": Target("<=", 50.0, "µs", "issue 11"),
+    "trend_memory_growth": Target("<", 40.0, "MB", "issue 11"),
 }
 
 NO_SORTEDCONTAINERS = "baseline unavailable (pip install sortedcontainers)"
@@ -1355,6 +1357,94 @@ def bench_sinks(report: Report, sizes: Sizes) -> None:
         "threads (Python sinks) or {sink_workers} connections (native), flush interval "
         "{flush_interval} s; best of {r} for the no-sink and native runs, 1 for the Python "
         "sinks".format(r=sizes.repeat, **SINK_CONFIG))
+# -- analytics: trending channels over a sliding window (issue 11) ------------------
+
+
+def child_trending(distinct: int, calls: int) -> dict:
+    """(Subprocess body.) A processor fed ``distinct`` events each on a new
+    channel plus as many on 1,000 busy channels (Zipf-like), spread over the
+    last hour: RSS growth, then the latency of ``top_channels(10,
+    window=3600)`` with nothing new ("unchanged": the cached answer), right
+    after one push ("live": the push's drain and analysis are part of the
+    query), and of today's all-time ``top_channels(10)`` after one push."""
+    from engagehub_native import EventStreamProcessor
+
+    now = int(time.time())
+    proc = EventStreamProcessor(buffer_size=65536, batch_size=1000, columnar=True,
+                                on_flush=Sink(True))
+    push_chunks(proc.push_many, [("m", "u", f"warm{i % 50}", now) for i in range(20_000)])
+    proc.top_channels(10, window=3600)
+    gc.collect()
+    before = rss_bytes()
+    rng = random.Random(11)
+    busy = [f"busy{i:04d}" for i in range(1000)]
+    weights = [1 / (i + 1) for i in range(1000)]
+    for start in range(0, distinct, 4096):
+        stop = min(distinct, start + 4096)
+        picks = rng.choices(busy, weights, k=stop - start)
+        chunk = [("m", f"u{i % 50_000}", f"c{i:09d}", now - i % 3600) for i in range(start, stop)]
+        chunk += [("m", f"u{i % 50_000}", ch, now - i % 3600) for i, ch in zip(range(start, stop), picks)]
+        push_chunks(proc.push_many, chunk)
+    proc.flush()
+    gc.collect()
+    after = rss_bytes()
+    query = proc.top_channels
+
+    def live_call(push=proc.push, args=("m", "u", "busy0000")):
+        push(*args)
+        return query(10, window=3600)
+
+    def alltime_call(push=proc.push, args=("m", "u", "busy0000")):
+        push(*args)
+        return query(10)
+
+    out = {"distinct": distinct, "growth_mb": (after - before) / 2**20,
+           "top": proc.top_channels(3, window=3600, with_bounds=True)}
+    for name, fn in (("unchanged", lambda: query(10, window=3600)), ("live", live_call),
+                     ("alltime_live", alltime_call)):
+        samples = per_call_ns(fn, [()] * calls, warmup=100)
+        out[name] = {"p50_ns": percentile(samples, 0.5), "p99_ns": percentile(samples, 0.99)}
+    # The query itself after the current minute changed: one push, analysed
+    # untimed (unique_users waits for it), then the timed query, which finds
+    # nothing to wait for and no cached answer.
+    samples = []
+    with no_gc():
+        for _ in range(calls):
+            proc.push("m", "u", "busy0000")
+            proc.unique_users(60)
+            t0 = _pc()
+            query(10, window=3600)
+            samples.append(_pc() - t0)
+    samples.sort()
+    out["changed"] = {"p50_ns": percentile(samples, 0.5), "p99_ns": percentile(samples, 0.99)}
+    proc.close()
+    return out
+
+
+def bench_analytics(report: Report, sizes: Sizes) -> None:
+    """top_channels(10, window=3600) over many distinct channels: latency and memory."""
+    distinct = sizes.growth
+    print(f"  analytics: trending channels over {distinct:,} distinct channels in a fresh "
+          "process ...", flush=True)
+    res = run_child("child_trending", distinct, max(2_000, sizes.top_calls // 5))
+    report.add(
+        Row("analytics", f"top_channels(10, window=3600) p50, {count(distinct)} channels, "
+            "current minute changed", res["changed"]["p50_ns"] / 1e3, "µs",
+            TARGETS["trend_top10_p50"],
+            note=f"one event analysed (untimed) before each query: no cached answer; "
+                 f"p99 {res['changed']['p99_ns'] / 1e3:.0f} µs"),
+        Row("analytics", "top_channels(10, window=3600) p50, unchanged",
+            res["unchanged"]["p50_ns"] / 1e3, "µs", TARGETS["trend_top10_p50"],
+            note=f"cached answer; p99 {res['unchanged']['p99_ns'] / 1e3:.0f} µs"),
+        Row("analytics", "push, then top_channels(10, window=3600) p50",
+            res["live"]["p50_ns"] / 1e3, "µs", baseline=res["alltime_live"]["p50_ns"] / 1e3,
+            baseline_name="push, then all-time top_channels(10)",
+            note="the read waits for the push's drain and analysis (a barrier any "
+                 f"analytics read pays); p99 {res['live']['p99_ns'] / 1e3:.0f} µs"),
+        Row("analytics", f"memory growth, {count(distinct)} new channels + as many busy events",
+            res["growth_mb"], "MB", TARGETS["trend_memory_growth"],
+            note="RSS of a fresh process; minute buckets are fixed-size"),
+    )
 
 
 # -- running and printing ---------------------------------------------------------
@@ -1474,5 +1564,7 @@ def run(sizes: Sizes, only: Optional[str] = None, json_path: Optional[str] = Non
         from .bench_redis import bench_redis
 
         bench_redis(report, sizes, redis_url)
+    if only in (None, "analytics"):
+        bench_analytics(report, sizes)
     finish(report, json_path, markdown_path)
     return report

@@ -647,6 +647,36 @@ class Leaderboard(NativeObject):
         except Exception as exc:  # e.g. used in a forked child
             return f"<Leaderboard unusable: {type(exc).__name__}>"
 
+    def stats(self) -> "LeaderboardStats":
+        """Size, updates and query latencies (timed in the engine), for metrics."""
+        self._sync()
+        lib, ffi = self._lib, self._ffi
+        s = ffi.new("eh_board_counters *")
+        check(lib.eh_board_stats(self._handle, s))
+        queries = {}
+        for name, kind in (("rank", lib.EH_QUERY_RANK), ("page", lib.EH_QUERY_PAGE),
+                           ("around", lib.EH_QUERY_AROUND)):
+            queries[name] = QueryLatency(s.query_count[kind], s.query_nanos[kind] / 1e9,
+                                         tuple(s.query_buckets[kind]))
+        return LeaderboardStats(s.length, s.updates, s.refused, queries)
+
+
+class QueryLatency(NamedTuple):
+    """How long one kind of query took, as timed inside the engine."""
+
+    count: int       #: queries answered
+    seconds: float   #: their total time
+    buckets: tuple   #: buckets[i]: queries that took at most 2**i µs (and more than 2**(i-1))
+
+
+class LeaderboardStats(NamedTuple):
+    """Counters of a leaderboard (see :meth:`Leaderboard.stats`)."""
+
+    size: int        #: users on the board
+    updates: int     #: updates that reached the engine
+    refused: int     #: of which it refused (a timestamp beyond the horizon, ...)
+    queries: dict    #: "rank" (rank/score), "page" (top/page/iteration), "around": QueryLatency
+
 
 class LeaderboardWindow:
     """A read-only view of one time window of a :class:`Leaderboard` (see

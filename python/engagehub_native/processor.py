@@ -60,6 +60,26 @@ _MAX_PENDING_BYTES = 256 * 2**20
 _INT64_MAX = _args.INT64_MAX
 
 
+#: Confidence of the interval of ``unique_users(..., with_bounds=True)``.
+ESTIMATE_CONFIDENCE = 0.95
+
+
+class Estimate(NamedTuple):
+    """An estimate and an interval holding the truth with ESTIMATE_CONFIDENCE."""
+
+    value: int
+    lower: int
+    upper: int
+
+
+class ChannelCount(NamedTuple):
+    """A channel's event count: the truth lies in ``count - max_overcount .. count``."""
+
+    channel_id: str
+    count: int
+    max_overcount: int
+
+
 class ProcessorStats(NamedTuple):
     """Counters of a processor (see :meth:`EventStreamProcessor.stats`)."""
 
@@ -322,24 +342,72 @@ class EventStreamProcessor:
 
     # -- analytics -------------------------------------------------------------
 
-    def unique_users(self, window: int = 3600) -> int:
+    def unique_users(self, window: int = 3600, with_bounds: bool = False):
         """Estimated distinct user ids among events of the last ``window`` seconds.
 
         Events count by their own timestamp; the window is at most an hour
         and is kept in one-minute HyperLogLog buckets (about 0.8 % error).
         Every event pushed before the call is counted (the call waits for
         their analysis, not their delivery).
-        """
-        return self._pipeline.unique_users(_args.integer(window, "window"))
 
-    def top_channels(self, k: int = 10) -> list[tuple[str, int]]:
+        With ``with_bounds=True`` it returns an :class:`Estimate`
+        ``(value, lower, upper)``: ``value`` is what the call returns
+        without bounds, and ``lower..upper`` holds the true number with
+        :data:`ESTIMATE_CONFIDENCE` (95 %) confidence (±1.96 standard
+        errors of the HyperLogLog's precision, ``1.04 / sqrt(2**hll_precision)``).
+        """
+        window = _args.integer(window, "window")
+        if not with_bounds:
+            return self._pipeline.unique_users(window)
+        return self._pipeline.unique_users_bounds(window)
+
+    def top_channels(self, k: int = 10, window: Optional[int] = None,
+                     with_bounds: bool = False) -> list:
         """Up to ``k`` ``(channel_id, count)`` pairs, busiest first.
 
-        Counts are all-time and never under-estimate; memory stays bounded
-        however many channels appear. Every event pushed before the call is
-        counted (the call waits for their analysis, not their delivery).
+        ``window=None`` (the default): counts are all-time. ``window`` in
+        seconds: counts of the events whose timestamp lies in that sliding
+        window, a whole number of minutes up to an hour (``window=3600``:
+        what trends now), kept in one-minute buckets. Counts never
+        under-estimate; memory stays bounded however many channels appear.
+        With ``with_bounds=True`` each entry is a :class:`ChannelCount`
+        ``(channel_id, count, max_overcount)``: the true count lies in
+        ``count - max_overcount .. count``, guaranteed (not a confidence).
+        Every event pushed before the call is counted (the call waits for
+        their analysis, not their delivery). A windowed query takes
+        ``k >= 1``.
         """
-        return self._pipeline.top_channels(_args.count(k, "k"))
+        if window is None:
+            top = self._pipeline.top_channels(_args.count(k, "k"))
+        else:
+            top = self._pipeline.trending_channels(_args.integer(k, "k"),
+                                                   _args.integer(window, "window"))
+        if with_bounds:
+            return [ChannelCount(c, n, over) for c, n, over in top]
+        return [(c, n) for c, n, _ in top]
+
+    def export_analytics(self) -> bytes:
+        """The analytics (distinct users of the last hour, all-time and
+        per-minute channel counts) as bytes, for :meth:`merge_analytics` in
+        another processor, in this process or another. Every event pushed
+        before the call is in it. The format is versioned; at the defaults
+        it takes up to about 7 MB (fixed-size sketches)."""
+        return self._pipeline.export_analytics()
+
+    def merge_analytics(self, data) -> None:
+        """Add another processor's :meth:`export_analytics` into this one's
+        analytics, as if this processor had analysed those events too.
+
+        Distinct users merge exactly (HyperLogLog union), channel counts
+        add (Count-Min sums, mergeable Space-Saving), keeping their bounds.
+        Minute buckets merge by minute on this processor's clock: minutes
+        older than its last hour are left out. ``data`` from another format
+        version, another ``hll_precision`` or ``topk_capacity``, truncated or
+        not a state at all raises ValueError and changes nothing.
+        """
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data must be bytes, not {type(data).__name__}")
+        self._pipeline.merge_analytics(bytes(data))
 
     def stats(self) -> ProcessorStats:
         """A snapshot of the counters (the final ones once closed)."""
@@ -991,18 +1059,60 @@ class _Pipeline(NativeObject):
 
     def unique_users(self, window: int) -> int:
         lib = self._lib
-        self.flush(None, delivered=False)  # count every event pushed before the read
+        self._settle()  # count every event pushed before the read
         out = self._ffi.new("uint64_t *")
         check(lib.eh_proc_unique_users(self._handle, window, out))
         return out[0]
 
+    def _settle(self) -> None:
+        """Return once every event pushed before the call is analysed (not
+        necessarily delivered), as every analytics read needs. When nothing
+        is staged and the engine has analysed every event it accepted, that
+        is already so: one stats read instead of a barrier, which must wait
+        for the engine's analyser thread to take it."""
+        with self._drain_lock:
+            settled_if = None if self.staged else self._next_position
+        if settled_if is not None:
+            s = self._ffi.new("eh_proc_counters *")
+            check(self._lib.eh_proc_stats(self._handle, s))
+            if s.processed >= settled_if:
+                return
+        self.flush(None, delivered=False)
+
     def top_channels(self, k: int) -> list:
         lib = self._lib
-        self.flush(None, delivered=False)  # count every event pushed before the read
+        self._settle()  # count every event pushed before the read
         top = self._ffi.new("eh_list *")
         check(lib.eh_proc_top_channels(self._handle, k, top))
-        ids, _, counts = read_list(top, reals=False, ints=True)
-        return list(zip(ids, counts))
+        return _channel_counts(top)
+
+    def unique_users_bounds(self, window: int) -> Estimate:
+        lib, ffi = self._lib, self._ffi
+        self._settle()
+        out = ffi.new("uint64_t[3]")
+        check(lib.eh_proc_unique_users_bounds(self._handle, window, out, out + 1, out + 2))
+        return Estimate(out[0], out[1], out[2])
+
+    def trending_channels(self, k: int, window: int) -> list:
+        lib = self._lib
+        self._settle()
+        top = self._ffi.new("eh_list *")
+        check(lib.eh_proc_trending_channels(self._handle, k, window, top))
+        return _channel_counts(top)
+
+    def export_analytics(self) -> bytes:
+        lib, ffi = self._lib, self._ffi
+        self._settle()
+        data = ffi.new("char **")
+        length = ffi.new("size_t *")
+        check(lib.eh_proc_export_analytics(self._handle, data, length))
+        try:
+            return ffi.unpack(data[0], length[0])
+        finally:
+            lib.eh_free(data[0])
+
+    def merge_analytics(self, data: bytes) -> None:
+        check(self._lib.eh_proc_merge_analytics(self._handle, data, len(data)))
 
     def stats(self) -> ProcessorStats:
         if self._final is not None:
@@ -1026,6 +1136,12 @@ class _Pipeline(NativeObject):
             batches=s.batches,
             callback_seconds=seconds,
         )
+
+
+def _channel_counts(top) -> list:
+    """(channel_id, count, max_overcount) triples of an eh_list of channel counts."""
+    ids, overcounts, counts = read_list(top, reals=True, ints=True)
+    return list(zip(ids, counts, map(int, overcounts)))
 
 
 def _wait(call: Callable[[int], int], timeout: Optional[float],

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -6,4 +6,5 @@ urlpatterns = [
     path("event", views.event),
     path("leaderboard", views.leaderboard),
     path("health", views.health),
+    path("", include("engagehub_native.django.urls")),  # /metrics
 ]
