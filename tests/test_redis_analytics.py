@@ -102,3 +102,21 @@ def test_errors_are_clear():
     with pytest.raises(BackendError):
         EventStreamProcessor(backend=f"redis://127.0.0.1:{rs.free_port()}/0")
     assert time.monotonic() - started < 6
+
+
+def test_sketch_only_features_are_clear_errors_when_shared(redis_server):
+    """Error bounds, trending windows and export/merge read the processor's
+    own sketches: with the analytics shared in Redis each is a ValueError
+    naming it, and the shared answers still work."""
+    with EventStreamProcessor(backend=redis_server.url, name=f"f-{uuid.uuid4().hex[:8]}") as p:
+        p.push("message", "u1", "c1")
+        p.flush()
+        for call, feature in [(lambda: p.unique_users(3600, with_bounds=True), "error bounds"),
+                              (lambda: p.top_channels(10, window=600), "trending windows"),
+                              (p.export_analytics, "exporting analytics"),
+                              (lambda: p.merge_analytics(b"x"), "merging analytics")]:
+            with pytest.raises(ValueError, match=f"{feature}: not available when the analytics "
+                                                 "are shared in Redis"):
+                call()
+        assert p.unique_users() == 1
+        assert p.top_channels(10) == [("c1", 1)]
