@@ -1,0 +1,110 @@
+package leaderboard
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestUpdateManyMatchesUpdates drives one board with UpdateMany and a twin
+// with the same updates one Update at a time, in batches that mix new
+// users, existing ones, users repeated within the batch, users removed
+// between batches and updates both boards refuse, under both tie-break
+// policies, with and without a limit, decay and time windows. UpdateMany
+// must leave exactly what the updates applied in order leave: the same
+// ranking (ties and evictions included), last updates, windows and
+// refusals; boards ordered by user id must also agree with the model.
+func TestUpdateManyMatchesUpdates(t *testing.T) {
+	ids := snowflakeIDs(150, 21)
+	ids = append(ids, "a", "b", "", "abcdefgh1", "abcdefgh2", "abcdefgh", "\xc3\xa9t\xc3\xa9")
+	for _, tie := range []TieBreak{TieByUserID, TieEarliest} {
+		for _, tc := range []struct {
+			decay    float64
+			maxUsers int
+			windows  bool
+		}{{1, 0, false}, {1, 40, false}, {0.95, 0, true}, {1, 0, true}, {0.5, 25, true}} {
+			name := fmt.Sprintf("tie=%d/f=%v/max=%d/windows=%v", tie, tc.decay, tc.maxUsers, tc.windows)
+			t.Run(name, func(t *testing.T) {
+				cfg := Config{DecayFactor: tc.decay, MaxUsers: tc.maxUsers, TieBreak: tie}
+				if tc.windows {
+					cfg.Windows = []Window{{Name: "hour", Length: 3600}, {Name: "day", Length: 86400}}
+				}
+				many, err := NewBoard(cfg)
+				require.NoError(t, err)
+				one, err := NewBoard(cfg)
+				require.NoError(t, err)
+				var m *model
+				if tie == TieByUserID {
+					m = newModel(tc.decay, tc.maxUsers)
+				}
+				rng := rand.New(rand.NewPCG(uint64(tie)+1, uint64(tc.maxUsers)))
+				now := int64(1_700_000_000)
+				for round := range 60 {
+					n := 1 + rng.IntN(300) // across several warm runs
+					us := make([]string, n)
+					ps := make([]float64, n)
+					ts := make([]int64, n)
+					for i := range us {
+						us[i] = ids[rng.IntN(len(ids))]
+						if i > 0 && rng.IntN(6) == 0 {
+							us[i] = us[rng.IntN(i)] // again within the batch
+						}
+						ps[i] = float64(rng.IntN(13) - 3) // integers: ties; some 0, some negative
+						now += int64(rng.IntN(90))
+						ts[i] = now - int64(rng.IntN(2*3600)) // out of order, across periods
+						switch rng.IntN(40) {
+						case 0:
+							ps[i] = math.NaN()
+						case 1:
+							us[i] = "bad\xff"
+						}
+					}
+					refused, first := many.UpdateMany(us, ps, ts)
+					wantRefused := 0
+					for i := range us {
+						if err := one.Update(us[i], ps[i], ts[i]); err != nil {
+							wantRefused++
+							continue
+						}
+						if m != nil {
+							m.update(us[i], ps[i], ts[i])
+						}
+					}
+					require.Equal(t, wantRefused, refused, "round %d", round)
+					require.Equal(t, wantRefused > 0, first != nil)
+					for range rng.IntN(4) {
+						id := ids[rng.IntN(len(ids))]
+						require.Equal(t, one.Remove(id), many.Remove(id))
+						if m != nil {
+							m.remove(id)
+						}
+					}
+					checkTree(t, many)
+					requireSamePage(t, one, many, float64(now))
+					if m != nil {
+						checkBoard(t, many, m, float64(now), rng)
+					}
+					for _, w := range cfg.Windows {
+						wo, err := one.Window(w.Name, float64(now))
+						require.NoError(t, err)
+						wm, err := many.Window(w.Name, float64(now))
+						require.NoError(t, err)
+						requireSamePage(t, wo, wm, float64(now))
+					}
+				}
+			})
+		}
+	}
+}
+
+// requireSamePage requires want and got to hold the same entries in the
+// same order, with the same ranks, last updates and (bit for bit) scores.
+func requireSamePage(t *testing.T, want, got *Board, now float64) {
+	t.Helper()
+	require.Equal(t, want.Len(), got.Len())
+	w, g := want.Page(0, want.Len(), now), got.Page(0, got.Len(), now)
+	require.Equal(t, w, g)
+}
