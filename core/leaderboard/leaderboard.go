@@ -354,7 +354,10 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 		r.last = ts
 	}
 	if ng != old {
-		ok := c.keyOf(u)
+		ok := key{old, idPrefix(id), u}
+		if c.tieBreak == TieEarliest {
+			ok = c.keyOf(u)
+		}
 		nk := key{ng, c.newTieKey(id), u}
 		c.ties.add(old, -1)
 		if !c.moveInLeaf(nk) {

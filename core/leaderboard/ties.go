@@ -98,6 +98,34 @@ func (t *tiedValues) add(g float64, delta int64) bool {
 	if t.root == 0 {
 		return false
 	}
+	// The usual case, the value stays tied: every node on its path gains
+	// delta in its sum, without the recursive walk's rewrites.
+	i := t.root
+	for i != 0 && t.nodes[i].g != g {
+		if g < t.nodes[i].g {
+			i = t.nodes[i].left
+		} else {
+			i = t.nodes[i].right
+		}
+	}
+	if i == 0 {
+		return false
+	}
+	if t.nodes[i].w+delta != 0 {
+		for j := t.root; ; {
+			nd := &t.nodes[j]
+			nd.sum += delta
+			if nd.g == g {
+				nd.w += delta
+				return true
+			}
+			if g < nd.g {
+				j = nd.left
+			} else {
+				j = nd.right
+			}
+		}
+	}
 	found := false
 	t.root = t.addIn(t.root, g, delta, &found)
 	return found
