@@ -495,9 +495,16 @@ func (ld *loader) entries(dec *json.Decoder, landmarkFirst bool) (bool, error) {
 		return false, snapshotErr("entries is not an array")
 	}
 	c := ld.c
+	var raw json.RawMessage // reused: each entry's bytes, checked JSON
+	var fast plainEntry
 	for i := 0; dec.More(); i++ {
+		if err := dec.Decode(&raw); err != nil {
+			return false, snapshotErr("entry %d: %v", i, err)
+		}
 		var it *snapshotItem
-		if err := dec.Decode(&it); err != nil {
+		if fast.parse(raw) {
+			it = &fast.item
+		} else if err := json.Unmarshal(raw, &it); err != nil {
 			return false, snapshotErr("entry %d: %v", i, err)
 		}
 		if it == nil || it.UserID == nil || it.Score == nil || it.LastUpdate == nil {
