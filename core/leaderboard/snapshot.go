@@ -269,8 +269,18 @@ func parseInt(raw json.RawMessage) (int64, bool) {
 // TieByUserID boards). Under TieEarliest the entries' order in the file,
 // which is rank order, is their arrival order among equal values.
 func readStandings(r io.Reader, def loadDefaults) (*standings, error) {
+	return readStandingsFrom(r, def, true)
+}
+
+// readStandingsFrom is readStandings; with stream, the top level's entries
+// are read by entryStream rather than through the JSON decoder.
+func readStandingsFrom(r io.Reader, def loadDefaults, stream bool) (*standings, error) {
 	src := &snapshotReader{r: r, limit: maxSnapshotBytes}
-	c, err := decodeSnapshot(json.NewDecoder(src), def.tie)
+	var in io.Reader
+	if stream {
+		in = src
+	}
+	c, err := decodeBoard(json.NewDecoder(src), in, def.tie, true)
 	if err == nil && c.windows == nil {
 		c.origin = def.origin
 		c.windows = c.newWindows(def.windows)
@@ -284,13 +294,11 @@ func readStandings(r io.Reader, def loadDefaults) (*standings, error) {
 	return c, err
 }
 
-func decodeSnapshot(dec *json.Decoder, tie TieBreak) (*standings, error) {
-	return decodeBoard(dec, tie, true)
-}
-
 // decodeBoard decodes one snapshot object: the whole input when top, a
-// window's board (which has no windows of its own) otherwise.
-func decodeBoard(dec *json.Decoder, tie TieBreak, top bool) (*standings, error) {
+// window's board (which has no windows of its own) otherwise. With src,
+// the reader dec reads, the entries are read from the stream directly
+// (see entryStream), and dec replaced by a decoder of what follows them.
+func decodeBoard(dec *json.Decoder, src io.Reader, tie TieBreak, top bool) (*standings, error) {
 	tok, err := dec.Token()
 	if err == io.EOF {
 		return nil, snapshotErr("empty input")
@@ -325,7 +333,13 @@ func decodeBoard(dec *json.Decoder, tie TieBreak, top bool) (*standings, error) 
 				return nil, snapshotErr("entries given twice")
 			}
 			landmarkFirst = landRaw != nil
-			present, err := ld.entries(dec, landmarkFirst)
+			var present bool
+			var err error
+			if top && src != nil {
+				present, dec, err = ld.entryStream(dec, src, landmarkFirst)
+			} else {
+				present, err = ld.entries(dec, landmarkFirst)
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -494,7 +508,6 @@ func (ld *loader) entries(dec *json.Decoder, landmarkFirst bool) (bool, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '[' {
 		return false, snapshotErr("entries is not an array")
 	}
-	c := ld.c
 	var raw json.RawMessage // reused: each entry's bytes, checked JSON
 	var fast plainEntry
 	for i := 0; dec.More(); i++ {
@@ -507,48 +520,57 @@ func (ld *loader) entries(dec *json.Decoder, landmarkFirst bool) (bool, error) {
 		} else if err := json.Unmarshal(raw, &it); err != nil {
 			return false, snapshotErr("entry %d: %v", i, err)
 		}
-		if it == nil || it.UserID == nil || it.Score == nil || it.LastUpdate == nil {
-			return false, snapshotErr("entry %d: user_id, score and last_update are required", i)
-		}
-		last, ok := parseInt(it.LastUpdate)
-		if !ok {
-			return false, snapshotErr("entry %d: last_update %s is not an integer", i, it.LastUpdate)
-		}
-		if i >= maxUserSlots-1 {
-			return false, snapshotErr("too many entries")
-		}
-		id := *it.UserID
-		h := xxhash.Sum64String(id)
-		if c.lookup(id, h) >= 0 {
-			return false, snapshotErr("duplicate user_id %q", id)
-		}
-		g, conv := *it.Score, true
-		if landmarkFirst && it.G != nil {
-			g, conv = *it.G, false
-		}
-		u, ok := c.newUser(id, g, last)
-		if !ok {
-			return false, snapshotErr("user ids exceed the board's capacity")
-		}
-		c.indexInsert(u, h)
-		if u>>6 >= int32(len(ld.needConv)) {
-			ld.needConv = append(ld.needConv, 0)
-		}
-		if conv {
-			ld.needConv[u>>6] |= 1 << (u & 63)
-		}
-		if !landmarkFirst {
-			aside := math.NaN()
-			if it.G != nil {
-				aside = *it.G
-			}
-			ld.gAside = append(ld.gAside, aside)
+		if err := ld.add(it, i, landmarkFirst); err != nil {
+			return false, err
 		}
 	}
 	if _, err := dec.Token(); err != nil {
 		return false, snapshotErr("entries: %v", err)
 	}
 	return true, nil
+}
+
+// add adds entry i, it, as a user.
+func (ld *loader) add(it *snapshotItem, i int, landmarkFirst bool) error {
+	c := ld.c
+	if it == nil || it.UserID == nil || it.Score == nil || it.LastUpdate == nil {
+		return snapshotErr("entry %d: user_id, score and last_update are required", i)
+	}
+	last, ok := parseInt(it.LastUpdate)
+	if !ok {
+		return snapshotErr("entry %d: last_update %s is not an integer", i, it.LastUpdate)
+	}
+	if i >= maxUserSlots-1 {
+		return snapshotErr("too many entries")
+	}
+	id := *it.UserID
+	h := xxhash.Sum64String(id)
+	if c.lookup(id, h) >= 0 {
+		return snapshotErr("duplicate user_id %q", id)
+	}
+	g, conv := *it.Score, true
+	if landmarkFirst && it.G != nil {
+		g, conv = *it.G, false
+	}
+	u, ok := c.newUser(id, g, last)
+	if !ok {
+		return snapshotErr("user ids exceed the board's capacity")
+	}
+	c.indexInsert(u, h)
+	if u>>6 >= int32(len(ld.needConv)) {
+		ld.needConv = append(ld.needConv, 0)
+	}
+	if conv {
+		ld.needConv[u>>6] |= 1 << (u & 63)
+	}
+	if !landmarkFirst {
+		aside := math.NaN()
+		if it.G != nil {
+			aside = *it.G
+		}
+		ld.gAside = append(ld.gAside, aside)
+	}
+	return nil
 }
 
 var errNotUTF8 = errors.New("not UTF-8")

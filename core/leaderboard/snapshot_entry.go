@@ -1,8 +1,12 @@
 package leaderboard
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
+	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -21,9 +25,9 @@ type plainEntry struct {
 	lastUpdate []byte
 }
 
-// parse decodes raw, one JSON value that encoding/json has already found
-// well-formed, and reports whether it could. item's id and last_update
-// refer to raw until the next parse.
+// parse decodes raw, one JSON value, and reports whether it could; it
+// accepts only well-formed JSON. item's id and last_update refer to raw
+// until the next parse.
 func (e *plainEntry) parse(raw []byte) bool {
 	var seen [4]bool // user_id, score, last_update, g
 	i := skipSpace(raw, 0)
@@ -73,7 +77,7 @@ func (e *plainEntry) parse(raw []byte) bool {
 			i = next
 		} else {
 			end := numberEnd(raw, i)
-			if end == i {
+			if end == i || !jsonNumber(raw[i:end]) {
 				return false
 			}
 			num := raw[i:end]
@@ -135,6 +139,9 @@ func plainString(b []byte, i int) ([]byte, int, bool) {
 		case '\\':
 			return nil, 0, false
 		}
+		if b[j] < 0x20 { // JSON has no raw control characters in strings
+			return nil, 0, false
+		}
 	}
 	return nil, 0, false
 }
@@ -152,4 +159,186 @@ func numberEnd(b []byte, i int) int {
 		break
 	}
 	return j
+}
+
+// jsonNumber reports whether b is a JSON number:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func jsonNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		k := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		return i - k
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(b)
+}
+
+// entryStream reads the value of "entries" as entries does, but from the
+// bytes after what dec has consumed (dec's buffer, then src) rather than
+// through dec: an entry parse accepts costs no pass of encoding/json's
+// scanner, and any other is cut out (jsonValue) and left to
+// json.Unmarshal. It returns a decoder of what follows the entries, in
+// the state dec would be in: inside the top-level object, after a value.
+func (ld *loader) entryStream(dec *json.Decoder, src io.Reader, landmarkFirst bool) (bool, *json.Decoder, error) {
+	br := bufio.NewReaderSize(io.MultiReader(dec.Buffered(), src), 1<<16)
+	rest := func() *json.Decoder {
+		d := json.NewDecoder(io.MultiReader(strings.NewReader(`{"":0`), br))
+		for range 3 { // {, "", 0
+			d.Token()
+		}
+		return d
+	}
+	// dec has read the key "entries", not yet the colon after it.
+	if c, err := peekNonSpace(br); err != nil || c != ':' {
+		return false, nil, snapshotErr("entries: invalid character %q after object key", c)
+	}
+	br.ReadByte()
+	c, err := peekNonSpace(br)
+	switch {
+	case err != nil:
+		return false, nil, snapshotErr("entries: %v", unexpected(err))
+	case c == 'n':
+		if v, err := jsonValue(br, nil); err != nil || string(v) != "null" {
+			return false, nil, snapshotErr("entries is not an array")
+		}
+		return false, rest(), nil
+	case c != '[':
+		return false, nil, snapshotErr("entries is not an array")
+	}
+	br.ReadByte()
+	var fast plainEntry
+	var buf []byte
+	for i := 0; ; i++ {
+		c, err := peekNonSpace(br)
+		if err != nil {
+			return false, nil, snapshotErr("entries: %v", unexpected(err))
+		}
+		if i == 0 && c == ']' {
+			br.ReadByte()
+			break
+		}
+		if buf, err = jsonValue(br, buf[:0]); err != nil {
+			return false, nil, snapshotErr("entry %d: %v", i, unexpected(err))
+		}
+		var it *snapshotItem
+		if fast.parse(buf) {
+			it = &fast.item
+		} else if err := json.Unmarshal(buf, &it); err != nil {
+			return false, nil, snapshotErr("entry %d: %v", i, err)
+		}
+		if err := ld.add(it, i, landmarkFirst); err != nil {
+			return false, nil, err
+		}
+		c, err = peekNonSpace(br)
+		if err != nil {
+			return false, nil, snapshotErr("entries: %v", unexpected(err))
+		}
+		br.ReadByte()
+		if c == ']' {
+			break
+		}
+		if c != ',' {
+			return false, nil, snapshotErr("entries: invalid character %q after array element", c)
+		}
+	}
+	return true, rest(), nil
+}
+
+func unexpected(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// peekNonSpace skips JSON whitespace and returns the next byte, unread.
+func peekNonSpace(br *bufio.Reader) (byte, error) {
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			br.UnreadByte()
+			return c, nil
+		}
+	}
+}
+
+// jsonValue appends to buf the bytes of the JSON value starting at br's
+// next byte (not whitespace): up to its matching bracket for an object or
+// array, its closing quote for a string, else up to the next delimiter.
+// It checks only the nesting; json.Unmarshal or parse checks the rest.
+func jsonValue(br *bufio.Reader, buf []byte) ([]byte, error) {
+	depth := 0
+	inString, escaped := false, false
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return buf, err
+		}
+		if depth == 0 && !inString {
+			switch c {
+			case ',', ']', '}', ' ', '\t', '\n', '\r':
+				if len(buf) == 0 {
+					return buf, fmt.Errorf("invalid character %q looking for beginning of value", c)
+				}
+				br.UnreadByte()
+				return buf, nil
+			}
+		}
+		buf = append(buf, c)
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+				if depth == 0 {
+					return buf, nil
+				}
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+			if depth < 0 {
+				return buf, fmt.Errorf("invalid character %q looking for beginning of value", c)
+			}
+			if depth == 0 {
+				return buf, nil
+			}
+		}
+	}
 }

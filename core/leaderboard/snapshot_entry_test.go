@@ -1,6 +1,7 @@
 package leaderboard
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"testing"
@@ -63,4 +64,39 @@ func TestPlainEntryDeclines(t *testing.T) {
 	}
 	var e plainEntry
 	require.True(t, e.parse([]byte(` {"user_id" : "a" ,"score":1,"last_update":2} `)))
+}
+
+// FuzzEntryStream reads each input twice, with the top level's entries
+// read from the stream (entryStream) and through the JSON decoder: both
+// must refuse it, or both load the same board.
+func FuzzEntryStream(f *testing.F) {
+	for _, s := range []string{
+		`{"decay_factor":0.95,"max_users":2,"entries":[{"user_id":"a","score":1.5,"last_update":10},{"user_id":"b\u0000","score":-2,"last_update":-5}]}`,
+		`{"decay_factor":1,"max_users":0,"entries":[]}`,
+		`{"decay_factor":1,"max_users":0,"entries":null}`,
+		`{"decay_factor":1,"max_users":0,"entries": [ ] , "landmark":3}`,
+		`{"entries":[{"user_id":"x","score":1,"last_update":2,"g":1}],"decay_factor":0.5,"max_users":0,"landmark":2}`,
+		`{"decay_factor":1,"max_users":0,"entries":[{"user_id":"a","score":1,"last_update":2},]}`,
+		`{"decay_factor":1,"max_users":0,"entries":[{"user_id":"a","score":01,"last_update":2}]}`,
+		`{"decay_factor":1,"max_users":0,"entries":[{"user_id":"a","score":1,"last_update":2} {"user_id":"b","score":1,"last_update":2}]}`,
+		`{"decay_factor":1,"max_users":0,"entries":[{"user_id":"a]","score":1,"last_update":2,"x":[1,{"y":"}"}]}]}`,
+		`{"decay_factor":1,"max_users":0,"landmark":5,"entries":[{"user_id":"a","score":2,"last_update":5,"g":2}],"window_origin":60,"windows":[{"name":"hour","length":3600,"period":0,"board":{"decay_factor":1,"max_users":0,"landmark":5,"entries":[{"user_id":"a","score":1,"last_update":5,"g":1}]}}]}`,
+		`{"decay_factor":1,"max_users":0,"entries":[{"user_id":"a","score":1,"last_update":2}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		def := loadDefaults{}
+		want, werr := readStandingsFrom(bytes.NewReader(data), def, false)
+		got, gerr := readStandingsFrom(bytes.NewReader(data), def, true)
+		require.Equal(t, werr == nil, gerr == nil, "decoder: %v; stream: %v", werr, gerr)
+		if werr != nil {
+			require.ErrorIs(t, gerr, ErrSnapshot)
+			return
+		}
+		var a, b bytes.Buffer
+		aerr, berr := want.writeSnapshot(&a), got.writeSnapshot(&b)
+		require.Equal(t, aerr == nil, berr == nil)
+		require.Equal(t, a.String(), b.String())
+	})
 }

@@ -108,7 +108,7 @@ func decodeWindow(dec *json.Decoder, tie TieBreak) (*window, error) {
 			if st != nil {
 				return nil, snapshotErr("board given twice")
 			}
-			if st, err = decodeBoard(dec, tie, false); err != nil {
+			if st, err = decodeBoard(dec, nil, tie, false); err != nil {
 				return nil, err
 			}
 			continue
