@@ -99,31 +99,32 @@ func (t *tiedValues) add(g float64, delta int64) bool {
 		return false
 	}
 	// The usual case, the value stays tied: every node on its path gains
-	// delta in its sum, without the recursive walk's rewrites.
-	i := t.root
-	for i != 0 && t.nodes[i].g != g {
-		if g < t.nodes[i].g {
-			i = t.nodes[i].left
-		} else {
-			i = t.nodes[i].right
-		}
-	}
-	if i == 0 {
-		return false
-	}
-	if t.nodes[i].w+delta != 0 {
-		for j := t.root; ; {
-			nd := &t.nodes[j]
+	// delta in its sum, without the recursive walk's rewrites. The path is
+	// remembered on the way down (a treap's depth is O(log t); a deeper
+	// one takes the walk below).
+	var path [64]int32
+	d := 0
+	for i := t.root; i != 0 && d < len(path); d++ {
+		nd := &t.nodes[i]
+		if nd.g == g {
+			if nd.w+delta == 0 {
+				break
+			}
+			nd.w += delta
 			nd.sum += delta
-			if nd.g == g {
-				nd.w += delta
-				return true
+			for _, j := range path[:d] {
+				t.nodes[j].sum += delta
 			}
-			if g < nd.g {
-				j = nd.left
-			} else {
-				j = nd.right
-			}
+			return true
+		}
+		path[d] = i
+		if g < nd.g {
+			i = nd.left
+		} else {
+			i = nd.right
+		}
+		if i == 0 {
+			return false
 		}
 	}
 	found := false
