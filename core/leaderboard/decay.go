@@ -227,14 +227,6 @@ func (c *standings) reorderIfNeeded() {
 			keys = append(keys, lf.key(j))
 		}
 	})
-	slices.SortFunc(keys, func(a, b key) int {
-		switch {
-		case c.less(a, b):
-			return -1
-		case c.less(b, a):
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(keys, c.compare)
 	c.buildTree(keys)
 }

@@ -457,15 +457,7 @@ func decodeBoard(dec *json.Decoder, src io.Reader, tie TieBreak, top bool) (*sta
 		}
 	}
 	ld = loader{}
-	slices.SortFunc(keys, func(a, b key) int {
-		switch {
-		case c.less(a, b):
-			return -1
-		case c.less(b, a):
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(keys, c.compare)
 	if c.maxUsers > 0 && len(keys) > c.maxUsers {
 		for _, k := range keys[c.maxUsers:] {
 			var buf idBuf
