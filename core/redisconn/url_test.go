@@ -61,7 +61,13 @@ func FuzzParseURL(f *testing.F) {
 				}
 				if at := strings.LastIndex(authority, "@"); at >= 0 {
 					if _, pw, ok := strings.Cut(authority[:at], ":"); ok && len(pw) >= 8 && strings.Count(raw, pw) == 1 && !strings.ContainsAny(pw, "[]%") {
-						assert.NotContains(t, err.Error(), pw)
+						// Unless the message's own words hold the same
+						// text (as "rediss+cluster" holds "s+cluste"):
+						// then it is there with the password masked too.
+						masked := strings.Replace(raw, pw, strings.Repeat("*", len(pw)), 1)
+						if _, err2 := ParseURL(masked); err2 == nil || !strings.Contains(err2.Error(), pw) {
+							assert.NotContains(t, err.Error(), pw)
+						}
 					}
 				}
 			}
