@@ -113,6 +113,41 @@ def test_checks_name_every_bad_key(tmp_path):
     assert "engagehub_native.E005" in proc.stderr and "'mapping'" in proc.stderr, proc.stderr
 
 
+def test_board_settings_tie_break_and_windows_are_checked_and_used(tmp_path):
+    db = str(tmp_path / "app.sqlite3")
+    bad = {"tie_break": "random", "windows": {"week": 90}, "window_origin": -1}
+    proc = manage(app_env(db, bad), "check", site=SITE)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out
+    for key in ("tie_break", "windows", "window_origin"):
+        assert f"(engagehub_native.E004) ENGAGEHUB_NATIVE['{key}']" in out, (key, out)
+    for windows, check_id in [(["week"], "E003"), ({"week": 604800.0}, "E003"),
+                              ({"": 3600}, "E004"), ({"w%d" % i: 60 for i in range(17)}, "E004")]:
+        proc = manage(app_env(db, {"windows": windows}), "check", site=SITE)
+        assert f"(engagehub_native.{check_id}) ENGAGEHUB_NATIVE['windows']" in proc.stderr, \
+            (windows, proc.stderr)
+    # A board in Redis is a sorted set: neither setting can hold there.
+    proc = manage(app_env(db, {"leaderboard_backend": "redis://127.0.0.1:1/0",
+                               "tie_break": "earliest", "windows": {"week": 604800}}),
+                  "check", site=SITE)
+    for key in ("tie_break", "windows"):
+        assert f"ENGAGEHUB_NATIVE['{key}'] must stay" in proc.stderr, (key, proc.stderr)
+
+    good = {"tie_break": "earliest", "windows": {"week": 7 * 86400, "day": 86400},
+            "window_origin": 4 * 86400}
+    proc = site_script("""
+        from engagehub_native.django import get_leaderboard
+        board = get_leaderboard()
+        board.update("bob", 5.0)
+        board.update("alice", 5.0)      # tied with bob, and later: earliest ranks bob first
+        print(board.tie_break, sorted(board.windows.items()), board.window_origin)
+        print([u.user_id for u in board.top(2)], [u.user_id for u in board.top(2, window="day")])
+    """, app_env(db, good))
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "earliest [('day', 86400), ('week', 604800)] 345600", proc.stdout
+    assert lines[1] == "['bob', 'alice'] ['bob', 'alice']", proc.stdout
+
+
 def test_native_sink_settings_are_checked_and_an_unreachable_server_is_clear(tmp_path):
     db = str(tmp_path / "app.sqlite3")
     proc = manage(app_env(db, {"sink": "native"}), "check", site=SITE)

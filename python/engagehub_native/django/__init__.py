@@ -127,6 +127,9 @@ def get_leaderboard():
             try:
                 board = Leaderboard(decay_factor=config["decay_factor"],
                                     max_users=config["max_users"],
+                                    tie_break=config["tie_break"],
+                                    windows=config["windows"],
+                                    window_origin=config["window_origin"],
                                     backend=config["leaderboard_backend"],
                                     name=config["leaderboard_name"])
             except ForkedProcessError as exc:

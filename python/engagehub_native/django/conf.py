@@ -25,6 +25,9 @@ DEFAULTS: dict = {
     "exit_timeout": 10.0,           # seconds to deliver pending events at exit
     "decay_factor": 0.95,
     "max_users": 100_000,           # 0 = unlimited
+    "tie_break": "user_id",         # order of tied users: "user_id" or "earliest"
+    "windows": {},                  # time-windowed boards, {name: seconds}, e.g. {"week": 604800}
+    "window_origin": 0,             # Unix time the windows' periods count from
     "snapshot_path": None,          # restored on start, written at clean shutdown
     "leaderboard_backend": None,    # None/"embedded": per process; "redis://...": shared
     "leaderboard_name": "default",  # the board's name in Redis
@@ -41,6 +44,9 @@ DEFAULTS: dict = {
     "sink_workers": 2,
     "callback": None,
 }
+
+#: The most windows a board may have (the engine's MaxWindows).
+_MAX_WINDOWS = 16
 
 #: Prefixes of a libpq URL: such a ``sink`` is written by the native sink.
 NATIVE_PREFIXES = ("postgresql://", "postgres://")
@@ -90,6 +96,36 @@ def _decay_factor(key, value):
         return Problem("E003", key, f"must be a number, not {type(value).__name__}")
     if not (0 < value <= 1):
         return Problem("E004", key, f"must lie in (0, 1], not {value!r}")
+    return None
+
+
+def _tie_break(key, value):
+    from .._boardstats import TIE_BREAKS
+
+    if not isinstance(value, str):
+        return Problem("E003", key, f"must be a str, not {type(value).__name__}")
+    if value not in TIE_BREAKS:
+        return Problem("E004", key, f"must be one of {', '.join(map(repr, TIE_BREAKS))}, "
+                                    f"not {value!r}")
+    return None
+
+
+def _windows(key, value):
+    from .._boardstats import window_specs
+
+    try:
+        names, lengths = window_specs(value)
+    except TypeError as exc:
+        return Problem("E003", key, str(exc))
+    except ValueError as exc:
+        return Problem("E004", key, str(exc))
+    # The engine's rule (timewindows.go), checked here without loading the
+    # library: checks may run in a process that forks workers later.
+    if (len(lengths) > _MAX_WINDOWS or not all(names)
+            or not all(n > 0 and n % 60 == 0 for n in lengths)):
+        return Problem("E004", key, f"needs at most {_MAX_WINDOWS} windows, each a non-empty "
+                                    f"name and a positive whole number of minutes in "
+                                    f"seconds, not {value!r}")
     return None
 
 
@@ -183,6 +219,9 @@ RULES = {
     "exit_timeout": _positive_seconds,
     "decay_factor": _decay_factor,
     "max_users": _at_least(0),
+    "tie_break": _tie_break,
+    "windows": _windows,
+    "window_origin": _at_least(0),
     "snapshot_path": _optional_path,
     "leaderboard_backend": _backend,
     "leaderboard_name": _board_name,
@@ -219,6 +258,12 @@ def problems(raw: Any) -> list:
             problem = rule(key, raw[key])
             if problem:
                 found.append(problem)
+    if not found and raw.get("leaderboard_backend") not in (None, "embedded"):
+        # A board in Redis is a sorted set: ties by user id, no windows.
+        for key in ("tie_break", "windows"):
+            if raw.get(key, DEFAULTS[key]) != DEFAULTS[key]:
+                found.append(Problem("E004", key, f"must stay {DEFAULTS[key]!r} with a Redis "
+                                                  "leaderboard_backend (the embedded board has it)"))
     return found
 
 
