@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -113,11 +114,12 @@ func (c *standings) writeBoard(bw *bufio.Writer, enc *json.Encoder, buf *bytes.B
 	var line []byte
 	first := true
 	var err error
+	var warm uint32
 	c.forEachLeaf(func(us []int32) {
 		// Rank order is random in memory: touch the leaf's records, then
 		// their ids, each pass of independent loads, so that the misses
 		// overlap instead of costing two in a row per entry.
-		c.warmIDs(us)
+		warm += c.warmIDs(us)
 		for _, u := range us {
 			if err != nil {
 				return
@@ -126,6 +128,9 @@ func (c *standings) writeBoard(bw *bufio.Writer, enc *json.Encoder, buf *bytes.B
 			first = false
 		}
 	})
+	// The loads' sum is kept alive here rather than stored in the board:
+	// saves run at once under the read lock.
+	runtime.KeepAlive(warm)
 	if err != nil {
 		return err
 	}
@@ -133,8 +138,9 @@ func (c *standings) writeBoard(bw *bufio.Writer, enc *json.Encoder, buf *bytes.B
 	return nil
 }
 
-// warmIDs loads the records and ids of users us (see writeSnapshot).
-func (c *standings) warmIDs(us []int32) {
+// warmIDs loads the records and ids of users us (see writeSnapshot) and
+// returns a sum of what it loaded, so that the loads are not optimised away.
+func (c *standings) warmIDs(us []int32) uint32 {
 	var sink uint32
 	for _, u := range us {
 		sink += c.rec(u).ref
@@ -144,7 +150,7 @@ func (c *standings) warmIDs(us []int32) {
 			sink += uint32(c.arena.chunks[r.ref>>arenaChunkBits][r.ref&arenaChunkMask])
 		}
 	}
-	c.warmSink = sink
+	return sink
 }
 
 // writeEntry writes user u's entry to bw, after a comma unless first;

@@ -3,11 +3,13 @@ package leaderboard
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -297,5 +299,30 @@ func requireSameBoard(t *testing.T, want, got *Board) {
 		require.Equal(t, []byte(w[i].UserID), []byte(g[i].UserID))
 		require.Equal(t, w[i].LastUpdate, g[i].LastUpdate)
 		require.InEpsilon(t, w[i].Score, g[i].Score, 1e-12)
+	}
+}
+
+// Saves hold only the read lock, so several may run at once (and beside
+// queries); under -race this shows they share no unsynchronised state.
+func TestConcurrentSnapshotsAgree(t *testing.T) {
+	b, err := NewBoard(Config{DecayFactor: 0.95})
+	require.NoError(t, err)
+	for i := 0; i < 5000; i++ {
+		require.NoError(t, b.Update(fmt.Sprintf("user%05d", i), float64(i%97), 1_700_000_000))
+	}
+	var want bytes.Buffer
+	require.NoError(t, b.WriteSnapshot(&want))
+	outs := make([]bytes.Buffer, 4)
+	var wg sync.WaitGroup
+	for i := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			assert.NoError(t, b.WriteSnapshot(&outs[i]))
+		}()
+	}
+	wg.Wait()
+	for i := range outs {
+		assert.Equal(t, want.String(), outs[i].String(), "save %d", i)
 	}
 }
