@@ -137,6 +137,26 @@ def test_many_producers_and_two_dispatchers_deliver_each_event_once():
     p.close()
 
 
+def test_refused_pushes_are_counted_in_every_read_of_the_counters():
+    # A refusal is counted in Python and handed to the engine before the
+    # counters are read: from another thread, and in the final stats of close.
+    gate = threading.Event()
+    p = EventStreamProcessor(buffer_size=16, batch_size=4, flush_interval=0.001,
+                             on_flush=lambda batch: gate.wait(10))
+    accepted = sum(p.push("m", f"u{i}", "c", T0) for i in range(500))
+    refused = 500 - accepted
+    assert refused > 0
+    seen = []
+    reader = threading.Thread(target=lambda: seen.append(p.stats().dropped))
+    reader.start()
+    reader.join()
+    assert seen == [refused]
+    gate.set()
+    p.close()
+    s = p.stats()
+    assert (s.pushed, s.accepted, s.dropped, s.delivered) == (500, accepted, refused, accepted)
+
+
 def test_full_buffer_refuses_and_counts_without_losing_accepted_events():
     # No callback and max_pending 8: 8 analysed and kept, 8 in the ring, 8
     # staged (the staging list holds min(buffer_size, 1024)); then refusals.

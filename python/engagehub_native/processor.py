@@ -502,6 +502,7 @@ class _Pipeline(NativeObject):
         self._stats_lock = threading.Lock()
         self._failed = self._retried = self._abandoned = self._late = 0
         self.closed_at_exit = False  # closed by the exit hook: later pushes deliver at once
+        self._drops = 0  # pushes refused and not yet counted in the engine (_report_drops_locked)
         self._callback_seconds = 0.0
         self._final: Optional[ProcessorStats] = None
         self._local = threading.local()  # .in_callback on dispatcher threads
@@ -630,7 +631,7 @@ class _Pipeline(NativeObject):
         """A push that found the staging list full (or the processor sealed)."""
         if self.closed_at_exit:
             return self._deliver_late(list(event))
-        count_dropped = self._lib.eh_proc_count_dropped  # raises once sealed
+        self._lib.eh_proc_count_dropped  # noqa: B018 - raises once sealed
         with self._drain_lock:
             if self.closing:
                 raise ClosedError("EventStreamProcessor is closed")
@@ -638,7 +639,7 @@ class _Pipeline(NativeObject):
             if len(self.staged) < _FIELDS * self.stage_limit:
                 self.staged.extend(event)
                 return True
-            check(count_dropped(self._handle, 1))
+            self._drops += 1
             return False
 
     def push_large(self, event: tuple) -> bool:
@@ -647,14 +648,14 @@ class _Pipeline(NativeObject):
         event, or is refused."""
         if self.closed_at_exit:
             return self._deliver_late(list(event))
-        count_dropped = self._lib.eh_proc_count_dropped  # raises once sealed
+        self._lib.eh_proc_count_dropped  # noqa: B018 - raises once sealed
         with self._drain_lock:
             if self.closing:
                 raise ClosedError("EventStreamProcessor is closed")
             self._drain_locked()
             if not self.staged and self._room_for(1) and self._offer_locked(list(event)):
                 return True
-            check(count_dropped(self._handle, 1))
+            self._drops += 1
             return False
 
     def push_chunk(self, events: list) -> int:
@@ -691,13 +692,23 @@ class _Pipeline(NativeObject):
             check(self._lib.eh_proc_count_dropped(self._handle, n))
 
     def drain(self) -> None:
-        """Hand every staged event the ring can take to the engine.
+        """Hand every staged event the ring can take to the engine, and the
+        count of refused pushes (before every read of the counters).
 
         Always under the lock, even when nothing is staged: another thread
         may be between taking a chunk from the list and handing it over.
         """
         with self._drain_lock:
+            self._report_drops_locked()
             self._drain_locked()
+
+    def _report_drops_locked(self) -> None:
+        """Add the pushes refused since the last report to the engine's
+        ``dropped``. A refusal only counts in Python: one crossing fewer on
+        the path a full buffer makes every push take."""
+        if self._drops:
+            n, self._drops = self._drops, 0
+            check(self._lib.eh_proc_count_dropped(self._handle, n))
 
     def _drain_locked(self) -> None:
         staged = self.staged
@@ -877,6 +888,7 @@ class _Pipeline(NativeObject):
             if self._engine_closed or self.closed:
                 return True
             lib, handle = self._lib, self._handle
+            self._report_drops_locked()
             self._drain_locked()
             if self.staged:
                 if self.callback is not None or self.sink is not None:
