@@ -142,38 +142,53 @@ def test_each_attempt_gets_the_batch_as_it_was_cut():
 
 # -- (b) a slow callback while several producer threads push ------------------------
 
+class SlowSink:
+    """A flush callback that takes 2 ms a batch and records the user ids it got."""
+
+    def __init__(self) -> None:
+        self.seen: list = []
+        self._lock = threading.Lock()
+
+    def __call__(self, batch) -> None:
+        time.sleep(0.002)
+        with self._lock:
+            self.seen.extend(e["user_id"] for e in batch)
+
+
+def run_producers(producers: int, produce) -> None:
+    """Run produce(n) for n in range(producers) on as many threads, started together."""
+    start = threading.Barrier(producers)
+
+    def run(n: int) -> None:
+        start.wait()
+        produce(n)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(producers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 @pytest.mark.parametrize("dispatchers", [1, 3])
 def test_a_slow_sink_under_several_producers_counts_drops_and_delivers_the_rest(dispatchers):
     producers, per_producer = 4, 20_000
-    seen: list = []
-    lock = threading.Lock()
-
-    def slow_sink(batch):
-        time.sleep(0.002)
-        with lock:
-            seen.extend(e["user_id"] for e in batch)
-
+    sink = SlowSink()
     accepted_ids: list = [[] for _ in range(producers)]
     with engagehub_native.EventStreamProcessor(
             buffer_size=1024, batch_size=100, num_threads=dispatchers,
-            flush_interval=0.01, on_flush=slow_sink) as p:
-        start = threading.Barrier(producers)
-
+            flush_interval=0.01, on_flush=sink) as p:
         def produce(n: int) -> None:
-            start.wait()
             for i in range(per_producer):
                 uid = f"{n}:{i}"
                 if p.push("m", uid, "c"):
                     accepted_ids[n].append(uid)
 
-        threads = [threading.Thread(target=produce, args=(n,)) for n in range(producers)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_producers(producers, produce)
         p.flush(timeout=60)
         s = p.stats()
 
+    seen = sink.seen
     accepted = sum(map(len, accepted_ids))
     assert s.pushed == producers * per_producer
     assert s.dropped > 0, "the slow sink should have backed the buffer up"
@@ -188,31 +203,21 @@ def test_a_slow_sink_under_several_producers_counts_drops_and_delivers_the_rest(
 
 def test_a_slow_sink_with_push_many_producers_drops_the_tail_of_each_call():
     producers, calls, per_call = 4, 200, 100
-    seen: list = []
-    lock = threading.Lock()
-
-    def slow_sink(batch):
-        time.sleep(0.002)
-        with lock:
-            seen.extend(e["user_id"] for e in batch)
-
+    sink = SlowSink()
     accepted_ids: list = [[] for _ in range(producers)]
     with engagehub_native.EventStreamProcessor(
             buffer_size=1024, batch_size=100, num_threads=1, flush_interval=0.01,
-            on_flush=slow_sink) as p:
+            on_flush=sink) as p:
         def produce(n: int) -> None:
             for c in range(calls):
                 chunk = [("m", f"{n}:{c}:{i}", "c") for i in range(per_call)]
                 took = p.push_many(chunk)
                 accepted_ids[n].extend(u for _, u, _ in chunk[:took])  # the queued prefix
 
-        threads = [threading.Thread(target=produce, args=(n,)) for n in range(producers)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        run_producers(producers, produce)
         p.flush(timeout=60)
         s = p.stats()
+    seen = sink.seen
     accepted = sum(map(len, accepted_ids))
     assert s.dropped > 0 and s.pushed == producers * calls * per_call
     assert s.accepted == accepted == s.delivered == len(seen)
