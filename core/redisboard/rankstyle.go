@@ -109,7 +109,10 @@ func (b *Board) AroundAs(style leaderboard.RankStyle, userID string, before, aft
 		return nil, false, err
 	}
 	es, err := b.readAs(style, now, "around", userID, strconv.Itoa(max(before, 0)), strconv.Itoa(max(after, 0)))
-	return es, len(es) > 0, err
+	if err != nil || len(es) == 0 {
+		return nil, false, err // as core/leaderboard: no entries for an unknown user
+	}
+	return es, true, nil
 }
 
 // AtPercentile returns the entry at percentile p of the board (0 to 100),
