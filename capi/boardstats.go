@@ -25,23 +25,30 @@ func init() {
 
 // viewOf returns the board behind h once every update submitted before the
 // call is applied, or, for a non-empty window name, that window's board as
-// of now. feature names what the caller needs, for the error a board in
-// Redis gives: it has neither the order statistics these calls read nor
-// windows.
-func viewOf(h C.uint64_t, window *C.char, windowLen C.size_t, now C.double, feature string) (*leaderboard.Board, error) {
+// of now. A board in Redis has no windows: asking one for a window is an
+// error naming the feature.
+func viewOf(h C.uint64_t, window *C.char, windowLen C.size_t, now C.double) (rankedView, error) {
 	sb, err := syncedBoardOf(h)
 	if err != nil {
 		return nil, err
 	}
 	b, ok := sb.(*embeddedBoard)
 	if !ok {
-		return nil, fmt.Errorf("%w: %s: not available on a Redis-backed board, only on an embedded one",
-			errInvalidArgument, feature)
+		rb, isRedis := sb.(redisBoard)
+		if isRedis && windowLen == 0 {
+			return rb, nil
+		}
+		return nil, fmt.Errorf("%w: windows: not available on a Redis-backed board, only on an embedded one",
+			errInvalidArgument)
 	}
 	if windowLen == 0 {
-		return b.Board, nil
+		return embeddedView{b.Board}, nil
 	}
-	return b.Window(borrowString(window, windowLen), float64(now))
+	w, err := b.Window(borrowString(window, windowLen), float64(now))
+	if err != nil {
+		return nil, err
+	}
+	return embeddedView{w}, nil
 }
 
 //export eh_board_new_config
@@ -118,11 +125,15 @@ func eh_board_windows(h C.uint64_t, out *C.eh_list, origin *C.int64_t) (status C
 //export eh_board_len_at
 func eh_board_len_at(h C.uint64_t, window *C.char, windowLen C.size_t, now C.double, length *C.int64_t) (status C.int) {
 	defer recoverStatus(&status)
-	b, err := viewOf(h, window, windowLen, now, "windows")
+	b, err := viewOf(h, window, windowLen, now)
 	if err != nil {
 		return fail(err)
 	}
-	*length = C.int64_t(b.Len())
+	n, err := b.Len()
+	if err != nil {
+		return fail(err)
+	}
+	*length = C.int64_t(n)
 	return ehOK
 }
 
@@ -130,7 +141,7 @@ func eh_board_len_at(h C.uint64_t, window *C.char, windowLen C.size_t, now C.dou
 func eh_board_standing_as(h C.uint64_t, window *C.char, windowLen C.size_t, id *C.char, idLen C.size_t,
 	now C.double, style C.int, out *C.eh_standing) (status C.int) {
 	defer recoverStatus(&status)
-	b, err := viewOf(h, window, windowLen, now, "rank styles")
+	b, err := viewOf(h, window, windowLen, now)
 	if err != nil {
 		return fail(err)
 	}
@@ -150,7 +161,7 @@ func eh_board_page_as(h C.uint64_t, window *C.char, windowLen C.size_t, offset, 
 	style C.int, out *C.eh_list) (status C.int) {
 	defer recoverStatus(&status)
 	*out = C.eh_list{}
-	b, err := viewOf(h, window, windowLen, now, "rank styles")
+	b, err := viewOf(h, window, windowLen, now)
 	if err != nil {
 		return fail(err)
 	}
@@ -177,7 +188,7 @@ func eh_board_around_as(h C.uint64_t, window *C.char, windowLen C.size_t, id *C.
 	before, after C.int64_t, now C.double, style C.int, out *C.eh_list) (status C.int) {
 	defer recoverStatus(&status)
 	*out = C.eh_list{}
-	b, err := viewOf(h, window, windowLen, now, "rank styles")
+	b, err := viewOf(h, window, windowLen, now)
 	if err != nil {
 		return fail(err)
 	}
@@ -203,11 +214,14 @@ func eh_board_around_as(h C.uint64_t, window *C.char, windowLen C.size_t, id *C.
 func eh_board_percentile(h C.uint64_t, window *C.char, windowLen C.size_t, id *C.char, idLen C.size_t,
 	now C.double, percentile *C.double, found *C.int) (status C.int) {
 	defer recoverStatus(&status)
-	b, err := viewOf(h, window, windowLen, now, "percentiles")
+	b, err := viewOf(h, window, windowLen, now)
 	if err != nil {
 		return fail(err)
 	}
-	p, ok := b.Percentile(borrowString(id, idLen))
+	p, ok, err := b.Percentile(borrowString(id, idLen))
+	if err != nil {
+		return fail(err)
+	}
 	*percentile, *found = C.double(p), 0
 	if ok {
 		*found = 1
@@ -220,7 +234,7 @@ func eh_board_at_percentile(h C.uint64_t, window *C.char, windowLen C.size_t, p 
 	style C.int, out *C.eh_list) (status C.int) {
 	defer recoverStatus(&status)
 	*out = C.eh_list{}
-	b, err := viewOf(h, window, windowLen, now, "percentiles")
+	b, err := viewOf(h, window, windowLen, now)
 	if err != nil {
 		return fail(err)
 	}

@@ -232,7 +232,13 @@ int eh_board_at_percentile(uint64_t board, char *window, size_t window_length,
  * background, one round trip per batch; while Redis cannot be reached they
  * stay queued (counted; dropped past the bound) and are retried with
  * backoff, eh_board_update_many still returns EH_OK, and reads return
- * EH_ERR_BACKEND. eh_board_free sends what it can within seconds. */
+ * EH_ERR_BACKEND. eh_board_free sends what it can within seconds.
+ * Of the board statistics, a board in Redis numbers ranks in ordinal and
+ * competition style and answers percentiles, each in one atomic script
+ * call of O(log n) in Redis; EH_RANK_DENSE (no sorted-set command counts
+ * distinct scores in O(log n)) and a non-empty window (it has none) are
+ * EH_ERR_INVALID_ARGUMENT with a message naming the feature. Its ties are
+ * ordered by user id (EH_TIE_USER_ID). */
 int eh_board_new_redis(char *url, size_t url_length, char *name, size_t name_length,
                        double decay_factor, int64_t max_users, uint64_t *board);
 

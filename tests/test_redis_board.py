@@ -132,28 +132,6 @@ def test_configuration_and_validation(redis_server, clock):
         assert not emb.backend_stats().remote
 
 
-def test_features_of_the_embedded_board_only_are_clear_errors(redis_server, clock):
-    """Rank styles, percentiles, windows and the earliest-first tie-break
-    need the embedded board's order statistics: on a Redis board each is a
-    ValueError naming it, and the board is left as it was."""
-    with pytest.raises(ValueError, match="tie_break='earliest' and windows= need the embedded"):
-        Leaderboard(0.95, 0, backend=redis_server.url, name=unique("f"), tie_break="earliest")
-    with pytest.raises(ValueError, match="windows= need the embedded"):
-        Leaderboard(0.95, 0, backend=redis_server.url, name=unique("f"), windows={"week": 604800})
-    with Leaderboard(0.95, 0, clock=clock, backend=redis_server.url, name=unique("f")) as b:
-        b.update_many([("a", 2.0), ("b", 2.0), ("c", 1.0)])
-        for call, feature in [(lambda: b.rank("a", style="dense"), "rank styles"),
-                              (lambda: b.top(3, style="competition"), "rank styles"),
-                              (lambda: b.around("a", style="dense"), "rank styles"),
-                              (lambda: b.percentile("a"), "percentiles"),
-                              (lambda: b.at_percentile(50), "percentiles")]:
-            with pytest.raises(ValueError, match=f"{feature}: not available on a Redis-backed"):
-                call()
-        assert b.tie_break == "user_id"
-        assert [u.user_id for u in b.top(3)] == ["a", "b", "c"]
-        assert b.rank("b", style="ordinal").rank == 2
-
-
 def test_snapshots_move_between_backends(redis_server, clock, tmp_path):
     updates = stream(3, 3000, 300, 20 * 86400)
     clock.now = T0 + 20 * 86400

@@ -55,6 +55,16 @@ func (b *Board) Around(userID string, before, after int, now float64) ([]leaderb
 
 // read runs readScript and turns its rows into entries decayed to now.
 func (b *Board) read(now float64, args ...string) ([]leaderboard.Entry, error) {
+	v, err := b.readRows(args...)
+	if err != nil {
+		return nil, err
+	}
+	return v.entries(now), nil
+}
+
+// readRows runs readScript with args (see its comment) once the updates
+// submitted before it are applied.
+func (b *Board) readRows(args ...string) (*rows, error) {
 	if err := b.Sync(); err != nil {
 		return nil, err
 	}
@@ -73,6 +83,12 @@ func (b *Board) read(now float64, args ...string) ([]leaderboard.Entry, error) {
 		return nil, fmt.Errorf("redis at %s: board %q: %w", b.where, b.name, err)
 	}
 	b.adopt(v.decay, v.maxUsers)
+	return v, nil
+}
+
+// entries returns the rows as entries with ordinal ranks, scores decayed
+// to now.
+func (v *rows) entries(now float64) []leaderboard.Entry {
 	out := make([]leaderboard.Entry, len(v.ids))
 	for i, id := range v.ids {
 		out[i] = leaderboard.Entry{
@@ -82,7 +98,7 @@ func (b *Board) read(now float64, args ...string) ([]leaderboard.Entry, error) {
 			LastUpdate: v.lasts[i],
 		}
 	}
-	return out, nil
+	return out
 }
 
 // rows is a decoded readScript reply.
@@ -95,6 +111,7 @@ type rows struct {
 	ids      []string
 	negG     []float64
 	lasts    []int64
+	above    int // users strictly above the first row (a counted mode)
 }
 
 // score turns G into a score at now with core/leaderboard's arithmetic.
@@ -104,17 +121,18 @@ func (v *rows) score(g, now float64) float64 {
 
 func decodeRows(reply []any) (*rows, error) {
 	bad := fmt.Errorf("unexpected reply from the read script")
-	if len(reply) != 4 {
+	if len(reply) != 5 {
 		return nil, bad
 	}
 	head, ok1 := reply[0].([]any)
 	start, ok2 := reply[1].(int64)
 	flat, ok3 := reply[2].([]any)
 	lasts, ok4 := reply[3].([]any)
-	if !ok1 || !ok2 || !ok3 || !ok4 || len(head) != 4 || len(flat) != 2*len(lasts) {
+	above, ok5 := reply[4].(int64)
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || len(head) != 4 || len(flat) != 2*len(lasts) {
 		return nil, bad
 	}
-	v := &rows{start: int(start)}
+	v := &rows{start: int(start), above: int(above)}
 	v.arith, _ = leaderboard.NewDecay(1)
 	if s, _ := head[1].(string); s != "" {
 		v.landmark, _ = strconv.ParseInt(s, 10, 64)

@@ -134,20 +134,33 @@ return {refused, first, why}
 
 // readScript reads a range of ranks with the board's decay state, in one
 // consistent view. KEYS: z, last, meta. ARGV: 'page', start, stop (0-based,
-// inclusive, as ZRANGE) | 'around', id, before, after | 'rank', id.
+// inclusive, as ZRANGE) | 'around', id, before, after | 'rank', id | 'at',
+// p (the entry at percentile p by nearest rank, as core/leaderboard's
+// AtPercentile computes its index: the same double arithmetic). A mode
+// prefixed with '+' also counts the users strictly above the first row's
+// score (ZCOUNT below its −G, exclusive: O(log n)), for competition ranks.
 // Returns {{lnf, landmark, decay, max_users}, start rank (0-based; -1 for
-// an unknown id), {id, −G, id, −G, ...}, {last update, ...}}.
+// an unknown id or an empty board), {id, −G, id, −G, ...}, {last update,
+// ...}, users above the first row (0 unless counted)}.
 var readScript = redis.NewScript(`
 local z, last, meta = KEYS[1], KEYS[2], KEYS[3]
 local m = redis.call('HMGET', meta, 'lnf', 'landmark', 'decay', 'max_users')
 local head = {m[1] or '', m[2] or '0', m[3] or '', m[4] or ''}
 local mode = ARGV[1]
+local counted = string.sub(mode, 1, 1) == '+'
+if counted then mode = string.sub(mode, 2) end
 local start, stop
 if mode == 'page' then
   start, stop = tonumber(ARGV[2]), tonumber(ARGV[3])
+elseif mode == 'at' then
+  local n = redis.call('ZCARD', z)
+  if n == 0 then return {head, -1, {}, {}, 0} end
+  local up = math.max(math.ceil(tonumber(ARGV[2]) * n / 100), 1)
+  start = n - math.min(up, n)
+  stop = start
 else
   local r = redis.call('ZRANK', z, ARGV[2])
-  if not r then return {head, -1, {}, {}} end
+  if not r then return {head, -1, {}, {}, 0} end
   if mode == 'rank' then
     start, stop = r, r
   else
@@ -160,7 +173,11 @@ local lasts = {}
 for i = 1, #rows, 2 do
   lasts[#lasts + 1] = redis.call('HGET', last, rows[i]) or '0'
 end
-return {head, start, rows, lasts}
+local above = 0
+if counted and #rows > 0 then
+  above = redis.call('ZCOUNT', z, '-inf', '(' .. rows[2])
+end
+return {head, start, rows, lasts, above}
 `)
 
 // removeScript removes one user from the set and the last-update hash.

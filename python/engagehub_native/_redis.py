@@ -66,6 +66,20 @@ def new_processor(ffi, lib, config, backend, name) -> int:
     return handle[0]
 
 
+def check_board_features(tie_break: int, windows: list) -> None:
+    """ValueError naming what a Redis-backed board cannot keep: the earliest-first
+    tie-break (a sorted set orders equal scores by member, so by user id) and
+    windows. Its rank styles and percentiles are served by the engine, which
+    refuses dense rank the same way."""
+    if tie_break:
+        raise ValueError("tie_break='earliest': not available on a Redis-backed board, which "
+                         "orders tied users by user_id (a sorted set orders equal scores by "
+                         "member); use the embedded board (backend=None)")
+    if windows:
+        raise ValueError("windows: not available on a Redis-backed board; use the embedded "
+                         "board (backend=None)")
+
+
 def _checked_url(backend: str) -> bytes:
     if not backend.startswith(_SCHEMES):
         raise ValueError(f"backend must be 'embedded' or a URL starting with "

@@ -18,6 +18,9 @@ What "the same work" is for redis-py:
   ZRANK, ZSCORE and HGET pipelined: one round trip each, as the engine's;
 * an event: PFADD of the user and ZINCRBY of the channel into the minute's
   keys, pipelined per 1,000 events (the engine aggregates each batch first).
+
+Competition rank and percentile are measured beside the engine's own plain
+rank of the same run (one script call each, with one or two ZCOUNTs more).
 """
 
 from __future__ import annotations
@@ -160,6 +163,10 @@ def _query_latencies(url: str, n: int, calls: int) -> dict:
         board.update_many((user_id(i), float(1 + i % 97), now) for i in range(n))
         out["top"] = latency(per_call_ns(board.top, [(10,)] * calls, warmup=200))
         out["rank"] = latency(per_call_ns(board.rank, uids, warmup=200))
+        # Rank styles and percentiles (issue 11), beside plain rank of the same run.
+        out["rank_competition"] = latency(per_call_ns(
+            lambda uid: board.rank(uid, style="competition"), uids, warmup=200))
+        out["percentile"] = latency(per_call_ns(board.percentile, uids, warmup=200))
     r = _redis_py(url)
     z, last = f"{{engagehub:board:{name}}}:z", f"{{engagehub:board:{name}}}:last"
 
@@ -265,6 +272,11 @@ def _bench(report: Report, sizes: Sizes, url: str) -> None:
         for i, pct in ((0, "p50"), (1, "p99")):
             report.add(Row(SECTION, f"{label} {pct} @{count(q)}", lat[key][i], "µs",
                            baseline=lat["py_" + key][i], baseline_name=BASELINE))
+    for key, label in (("rank_competition", 'rank(uid, style="competition")'),
+                       ("percentile", "percentile(uid)")):
+        for i, pct in ((0, "p50"), (1, "p99")):
+            report.add(Row(SECTION, f"{label} {pct} @{count(q)}", lat[key][i], "µs",
+                           baseline=lat["rank"][i], baseline_name="rank(uid), same run"))
     from .bench import make_events
 
     events = make_events(min(sizes.events, 200_000), sizes.event_users, sizes.channels,

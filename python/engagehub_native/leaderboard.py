@@ -104,7 +104,11 @@ class Leaderboard(NativeObject):
     when the server cannot be reached within seconds or refuses the
     credentials, and ValueError for a bad URL. While Redis is down, updates
     are queued in bounded memory and sent when it is back, and reads raise
-    BackendError.
+    BackendError. A board in Redis numbers ranks in "ordinal" and
+    "competition" style and answers ``percentile`` and ``at_percentile``,
+    each one atomic round trip of O(log n) in Redis; dense rank, windows
+    and ``tie_break="earliest"`` raise ValueError naming the feature there
+    (see docs/redis.md).
     """
 
     def __init__(self, decay_factor: float = 0.95, max_users: int = 100_000, *,
@@ -127,10 +131,7 @@ class Leaderboard(NativeObject):
                                           window_origin, handle))
             handle = handle[0]
         else:  # shared by every process that opens `name` there
-            if tie or names:
-                raise ValueError("a Redis-backed board ranks ties by user_id and has no "
-                                 "windows: tie_break='earliest' and windows= need the "
-                                 "embedded board (backend=None)")
+            _redis.check_board_features(tie, names)
             handle = _redis.open_board(ffi, lib, backend, name, decay_factor, max_users)
         self._attach(handle, "eh_board_free")
         # Updates not yet in the engine, flat (user id, points, timestamp,
