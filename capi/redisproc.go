@@ -55,8 +55,8 @@ func eh_proc_backend_stats(h C.uint64_t, out *C.eh_backend_stats) (status C.int)
 	s := p.shared.Stats()
 	*out = C.eh_backend_stats{
 		remote:  1,
-		queued:  C.uint64_t(s.Pending),
-		applied: C.uint64_t(s.Sent),
+		queued:  C.uint64_t(s.Queued),
+		applied: C.uint64_t(s.Applied),
 		dropped: C.uint64_t(s.Dropped),
 		retries: C.uint64_t(s.Retries),
 	}
