@@ -2,7 +2,6 @@ package redisboard
 
 import (
 	"fmt"
-	"slices"
 	"strconv"
 
 	"github.com/engagehub/engagehub-native/core/leaderboard"
@@ -46,11 +45,12 @@ func (b *Board) Refusals() (int, error) {
 func (b *Board) Stats() Stats { return b.sender.Stats() }
 
 // take hands the sender the next batch: up to batchMax updates, oldest
-// first (called with the sender's lock held).
+// first (called with the sender's lock held). The batch is the queue's
+// head, not a copy: the queue goes on past it, and appends never reach
+// it.
 func (b *Board) take() ([]update, int) {
 	n := min(len(b.queue), batchMax)
-	batch := slices.Clone(b.queue[:n])
-	clear(b.queue[:n]) // the queue's array keeps no sent user id alive
+	batch := b.queue[:n:n]
 	b.queue = b.queue[n:]
 	if len(b.queue) == 0 {
 		b.queue = nil
@@ -59,7 +59,9 @@ func (b *Board) take() ([]update, int) {
 }
 
 // send applies one batch under its number for the sender, recording the
-// updates the script (or the server) refused before it returns.
+// updates the script (or the server) refused before it returns. Once the
+// batch is done with (not to be retried) it is cleared, so that the
+// queue's array keeps no sent user id alive.
 func (b *Board) send(batch []update, number uint64) error {
 	b.mu.Lock()
 	decay, maxUsers := b.decay, b.maxUsers
@@ -68,6 +70,7 @@ func (b *Board) send(batch []update, number uint64) error {
 	if err != nil && redisconn.Transient(err) {
 		return err // the sender retries the batch
 	}
+	defer clear(batch)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	switch {
