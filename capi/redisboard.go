@@ -73,21 +73,11 @@ func eh_board_backend_stats(h C.uint64_t, out *C.eh_backend_stats) (status C.int
 	if err != nil {
 		return fail(err)
 	}
-	rb, ok := b.(redisBoard)
-	if !ok {
-		*out = C.eh_backend_stats{connected: 1}
-		return ehOK
+	var s *redisboard.Stats
+	if rb, ok := b.(redisBoard); ok {
+		st := rb.Stats()
+		s = &st
 	}
-	s := rb.Stats()
-	*out = C.eh_backend_stats{
-		remote:  1,
-		queued:  C.uint64_t(s.Queued),
-		applied: C.uint64_t(s.Applied),
-		dropped: C.uint64_t(s.Dropped),
-		retries: C.uint64_t(s.Retries),
-	}
-	if s.Connected {
-		out.connected = 1
-	}
+	putBackendStats(out, s)
 	return ehOK
 }

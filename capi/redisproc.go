@@ -48,20 +48,11 @@ func eh_proc_backend_stats(h C.uint64_t, out *C.eh_backend_stats) (status C.int)
 	if err != nil {
 		return fail(err)
 	}
-	if p.shared == nil {
-		*out = C.eh_backend_stats{connected: 1}
-		return ehOK
+	var s *redisstream.Stats
+	if p.shared != nil {
+		st := p.shared.Stats()
+		s = &st
 	}
-	s := p.shared.Stats()
-	*out = C.eh_backend_stats{
-		remote:  1,
-		queued:  C.uint64_t(s.Pending),
-		applied: C.uint64_t(s.Sent),
-		dropped: C.uint64_t(s.Dropped),
-		retries: C.uint64_t(s.Retries),
-	}
-	if s.Connected {
-		out.connected = 1
-	}
+	putBackendStats(out, s)
 	return ehOK
 }

@@ -8,19 +8,17 @@
 // rescored; the landmark lives beside the set and moves (a rebase) inside
 // the same Lua script that applies a batch, so every client sees it move
 // atomically. Updates are queued in bounded memory and sent by one
-// goroutine, a batch per round trip; while Redis is unreachable they stay
-// queued (counted, dropped past the bound) and are retried with backoff,
-// and reads fail with ErrUnavailable. A batch whose reply was lost is
-// retried under the same number, which the script recognises, so no update
-// is applied twice.
+// goroutine (a redisconn.Sender), a batch per round trip; while Redis is
+// unreachable they stay queued (counted, dropped past the bound) and are
+// retried with backoff, and reads fail with ErrUnavailable. A batch whose
+// reply was lost is retried under the same number, which the script
+// recognises, so no update is applied twice.
 //
 // All methods are safe for concurrent use. A Board must be closed.
 package redisboard
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -56,11 +54,7 @@ const (
 	// slow or down; updates submitted past it are dropped and counted.
 	DefaultMaxQueued = 1 << 20
 	// batchMax is the most updates one script call applies.
-	batchMax   = 2048
-	minBackoff = 20 * time.Millisecond
-	maxBackoff = 2 * time.Second
-	// openTimeout bounds Open's first round trips.
-	openTimeout = 5 * time.Second
+	batchMax = 2048
 	// closeTimeout bounds how long Close waits for queued updates.
 	closeTimeout = 3 * time.Second
 )
@@ -70,15 +64,10 @@ type Options struct {
 	MaxQueued int // 0: DefaultMaxQueued
 }
 
-// Stats are a Board's counters since Open.
-type Stats struct {
-	Queued    int    // updates waiting to be sent (or being sent)
-	Applied   uint64 // updates sent and acknowledged (refused ones included)
-	Dropped   uint64 // updates refused because the queue was full
-	Retries   uint64 // batches sent again after a failure
-	Connected bool   // the last round trip succeeded
-	LastError string // the last failure, "" once a round trip succeeds
-}
+// Stats are a Board's counters since Open, in updates: Queued waiting to
+// be sent (or being sent), Applied sent and acknowledged (refused ones
+// included), Dropped refused because the queue was full.
+type Stats = redisconn.Stats
 
 type update struct {
 	id     string
@@ -93,23 +82,15 @@ type Board struct {
 	keys   []string // z, last, meta, client
 	where  string   // the server(s), for messages
 
-	mu        sync.Mutex
-	changed   sync.Cond
-	decay     leaderboard.Decay // as last read from Redis
-	maxUsers  int
+	sender    *redisconn.Sender[[]update]
 	maxQueued int
-	queue     []update // queue[:sending] is being sent
-	batch     uint64   // number of the next batch
-	submitted uint64   // updates accepted into the queue
-	applied   uint64
-	dropped   uint64
-	retries   uint64
-	refused   int
-	first     error
-	down      error // the last send failure; nil after a success
-	running   bool  // the sender goroutine is running
-	closed    bool
-	stop      chan struct{}
+	queue     []update // not yet taken by the sender; guarded by its lock
+
+	mu       sync.Mutex
+	decay    leaderboard.Decay // as last read from Redis
+	maxUsers int
+	refused  int
+	first    error
 }
 
 // Open connects to the board name at url (see ParseURL), creating it with
@@ -129,17 +110,10 @@ func Open(url, name string, decayFactor float64, maxUsers int, opt Options) (*Bo
 	if name == "" || strings.ContainsAny(name, "{}") {
 		return nil, fmt.Errorf("%w: %q", ErrInvalidName, name)
 	}
-	if _, err := redisconn.ParseURL(url); err != nil {
-		return nil, err
-	}
 	if opt.MaxQueued <= 0 {
 		opt.MaxQueued = DefaultMaxQueued
 	}
-	id := make([]byte, 8)
-	if _, err := rand.Read(id); err != nil {
-		return nil, err
-	}
-	conn, err := redisconn.Dial(url)
+	conn, id, err := redisconn.DialClient(url)
 	if err != nil {
 		return nil, err
 	}
@@ -147,14 +121,14 @@ func Open(url, name string, decayFactor float64, maxUsers int, opt Options) (*Bo
 	b := &Board{
 		client:    conn,
 		name:      name,
-		keys:      []string{tag + "z", tag + "last", tag + "meta", tag + "client:" + hex.EncodeToString(id)},
+		keys:      []string{tag + "z", tag + "last", tag + "meta", tag + "client:" + id},
 		where:     conn.Where,
 		decay:     decay,
 		maxUsers:  maxUsers,
 		maxQueued: opt.MaxQueued,
-		stop:      make(chan struct{}),
 	}
-	b.changed.L = &b.mu
+	b.sender = redisconn.NewSender(redisconn.SenderOptions{Where: conn.Where, Waiting: "updates queued",
+		Closed: ErrClosed, CloseWait: closeTimeout}, b.take, b.send)
 	if err := b.init(); err != nil {
 		b.client.Close()
 		return nil, err
@@ -257,24 +231,8 @@ func (b *Board) ctx() (context.Context, context.CancelFunc) { return redisconn.C
 // Close sends what is queued (waiting a few seconds at most), then closes
 // the connections. Updates still queued then are lost. Idempotent.
 func (b *Board) Close() error {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
+	if !b.sender.Close() {
 		return nil
 	}
-	deadline := time.Now().Add(closeTimeout)
-	timer := time.AfterFunc(closeTimeout, func() {
-		b.mu.Lock()
-		b.changed.Broadcast()
-		b.mu.Unlock()
-	})
-	for b.applied < b.submitted && time.Now().Before(deadline) {
-		b.changed.Wait()
-	}
-	timer.Stop()
-	b.closed = true
-	close(b.stop)
-	b.changed.Broadcast()
-	b.mu.Unlock()
 	return b.client.Close()
 }

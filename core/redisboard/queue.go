@@ -3,7 +3,6 @@ package redisboard
 import (
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/engagehub/engagehub-native/core/leaderboard"
 	"github.com/engagehub/engagehub-native/core/redisconn"
@@ -15,48 +14,21 @@ import (
 // slices must have the same length; the board does not keep them. Updates
 // past the queue's bound are dropped and counted (Stats.Dropped).
 func (b *Board) Submit(userIDs []string, points []float64, timestamps []int64) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return ErrClosed
-	}
-	for i, id := range userIDs {
-		if len(b.queue) >= b.maxQueued {
-			b.dropped += uint64(len(userIDs) - i)
-			break
+	return b.sender.Add(func(queued int) (accepted, dropped int) {
+		for i, id := range userIDs {
+			if queued+i >= b.maxQueued {
+				return i, len(userIDs) - i
+			}
+			b.queue = append(b.queue, update{id, points[i], timestamps[i]})
 		}
-		b.queue = append(b.queue, update{id, points[i], timestamps[i]})
-		b.submitted++
-	}
-	if !b.running && len(b.queue) > 0 {
-		b.running = true
-		go b.send()
-	}
-	return nil
+		return len(userIDs), 0
+	})
 }
 
 // Sync waits until every update submitted before it has been applied. While
 // Redis cannot be reached it returns an error wrapping ErrUnavailable at
 // once, saying how many updates wait; they stay queued.
-func (b *Board) Sync() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	target := b.submitted
-	for b.applied < target {
-		if b.closed {
-			return ErrClosed
-		}
-		if b.down != nil {
-			return fmt.Errorf("%w: redis at %s cannot be reached (%d updates queued, retrying): %v",
-				ErrUnavailable, b.where, len(b.queue), b.down)
-		}
-		b.changed.Wait()
-	}
-	if b.closed {
-		return ErrClosed
-	}
-	return nil
-}
+func (b *Board) Sync() error { return b.sender.Sync() }
 
 // Refusals returns how many submitted updates the board refused since the
 // last call (see leaderboard.Board.UpdateMany), with the first one's
@@ -70,69 +42,51 @@ func (b *Board) Refusals() (int, error) {
 }
 
 // Stats returns the board's counters.
-func (b *Board) Stats() Stats {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := Stats{Queued: len(b.queue), Applied: b.applied, Dropped: b.dropped, Retries: b.retries,
-		Connected: b.down == nil}
-	if b.down != nil {
-		s.LastError = b.down.Error()
+func (b *Board) Stats() Stats { return b.sender.Stats() }
+
+// take hands the sender the next batch: up to batchMax updates, oldest
+// first (called with the sender's lock held). The batch is the queue's
+// head, not a copy: the queue goes on past it, and appends never reach
+// it.
+func (b *Board) take() ([]update, int) {
+	n := min(len(b.queue), batchMax)
+	batch := b.queue[:n:n]
+	b.queue = b.queue[n:]
+	if len(b.queue) == 0 {
+		b.queue = nil
 	}
-	return s
+	return batch, n
 }
 
-// send is the one goroutine that empties the queue, a batch per round
-// trip, retrying a failed batch (under the same number) with backoff.
-func (b *Board) send() {
+// send applies one batch under its number for the sender, recording the
+// updates the script (or the server) refused before it returns. Once the
+// batch is done with (not to be retried) it is cleared, so that the
+// queue's array keeps no sent user id alive.
+func (b *Board) send(batch []update, number uint64) error {
+	b.mu.Lock()
+	decay, maxUsers := b.decay, b.maxUsers
+	b.mu.Unlock()
+	res, err := b.apply(batch, number, decay, maxUsers)
+	if err != nil && redisconn.Transient(err) {
+		return err // the sender retries the batch
+	}
+	defer clear(batch)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	failures := 0
-	for len(b.queue) > 0 && !b.closed {
-		n := min(len(b.queue), batchMax)
-		batch, number := b.queue[:n], b.batch
-		decay, maxUsers := b.decay, b.maxUsers
-		b.mu.Unlock()
-		res, err := b.apply(batch, number, decay, maxUsers)
-		b.mu.Lock()
-		if err != nil && redisconn.Transient(err) {
-			b.down = err
-			b.retries++
-			b.changed.Broadcast()
-			b.mu.Unlock()
-			wait := redisconn.Backoff(failures)
-			failures++
-			select {
-			case <-time.After(wait):
-			case <-b.stop:
-			}
-			b.mu.Lock()
-			continue
+	switch {
+	case err != nil: // the server refused the script: no retry helps
+		b.refused += len(batch)
+		if b.first == nil {
+			b.first = fmt.Errorf("redis at %s refused a batch of %d updates: %w", b.where, len(batch), err)
 		}
-		failures = 0
-		b.down = nil
-		b.batch++
-		switch {
-		case err != nil: // the server refused the script: no retry helps
-			b.refused += n
-			if b.first == nil {
-				b.first = fmt.Errorf("redis at %s refused a batch of %d updates: %w", b.where, n, err)
-			}
-		case res.refused > 0:
-			b.refused += res.refused
-			if b.first == nil {
-				u := batch[res.first]
-				b.first = fmt.Errorf("update of user %q at %d: %w", u.id, u.ts, res.why)
-			}
+	case res.refused > 0:
+		b.refused += res.refused
+		if b.first == nil {
+			u := batch[res.first]
+			b.first = fmt.Errorf("update of user %q at %d: %w", u.id, u.ts, res.why)
 		}
-		clear(b.queue[:n])
-		b.queue = b.queue[n:]
-		if len(b.queue) == 0 {
-			b.queue = nil
-		}
-		b.applied += uint64(n)
-		b.changed.Broadcast()
 	}
-	b.running = false
+	return err
 }
 
 type applied struct {

@@ -8,7 +8,7 @@
 // Analytics implements stream.Sink: the processor's analyser hands it each
 // analysed chunk, which it folds into an aggregate in memory (users as a
 // set per minute, counts per channel per minute) and returns. One goroutine
-// sends the aggregate, one round trip per batch (a Lua script, so that a
+// (a redisconn.Sender) sends the aggregate, one round trip per batch (a Lua script, so that a
 // batch retried after a lost reply is not counted twice), never one per
 // event. While Redis is down the aggregate keeps growing up to a bound
 // (events past it are dropped and counted) and is retried with backoff;
@@ -20,14 +20,11 @@ package redisstream
 
 import (
 	"cmp"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -58,15 +55,11 @@ var (
 	ErrClosed = errors.New("redis: analytics closed")
 )
 
-// Stats are the counters of an Analytics since Open.
-type Stats struct {
-	Pending   int    // events folded in and not yet sent
-	Sent      uint64 // events whose aggregate Redis acknowledged
-	Dropped   uint64 // events not shared because the aggregate was full
-	Retries   uint64 // sends retried after a failure
-	Connected bool   // the last round trip succeeded
-	LastError string
-}
+// Stats are the counters of an Analytics since Open, in events: Queued
+// folded in and not yet acknowledged (the aggregate being sent included),
+// Applied those whose aggregate Redis acknowledged, Dropped those not
+// shared because the aggregate was full.
+type Stats = redisconn.Stats
 
 // minute is one minute's aggregate: distinct users, events per channel.
 type minute struct {
@@ -81,20 +74,11 @@ type Analytics struct {
 	prefix string // {engagehub:proc:NAME}:
 	client string // this client's batch-number key
 
-	mu         sync.Mutex
-	changed    sync.Cond
-	pending    map[int64]*minute // by minute (Unix seconds / 60)
-	pendingN   int               // events folded into pending
+	sender     *redisconn.Sender[map[int64]*minute]
 	maxPending int
-	batch      uint64 // number of the next batch sent
-	observed   uint64 // events folded in (sequence for Sync)
-	sent       uint64
-	dropped    uint64
-	retries    uint64
-	down       error
-	running    bool
-	closed     bool
-	stop       chan struct{}
+	// The aggregate not yet taken by the sender, guarded by its lock.
+	pending  map[int64]*minute // by minute (Unix seconds / 60)
+	pendingN int               // events folded into pending
 }
 
 // Open connects to name's analytics at url (redisconn.ParseURL).
@@ -103,24 +87,20 @@ func Open(url, name string, maxPending int) (*Analytics, error) {
 	if name == "" || strings.ContainsAny(name, "{}") {
 		return nil, fmt.Errorf("%w: %q", ErrInvalidName, name)
 	}
-	if _, err := redisconn.ParseURL(url); err != nil {
-		return nil, err
-	}
 	if maxPending <= 0 {
 		maxPending = DefaultMaxPending
 	}
-	id := make([]byte, 8)
-	if _, err := rand.Read(id); err != nil {
-		return nil, err
-	}
-	conn, err := redisconn.Dial(url)
+	conn, id, err := redisconn.DialClient(url)
 	if err != nil {
 		return nil, err
 	}
 	prefix := "{engagehub:proc:" + name + "}:"
-	a := &Analytics{conn: conn, name: name, prefix: prefix, client: prefix + "client:" + hex.EncodeToString(id),
-		pending: map[int64]*minute{}, maxPending: maxPending, stop: make(chan struct{})}
-	a.changed.L = &a.mu
+	a := &Analytics{conn: conn, name: name, prefix: prefix, client: prefix + "client:" + id,
+		pending: map[int64]*minute{}, maxPending: maxPending}
+	// Close gives up at once while Redis is down: a processor's close
+	// should not wait on a server that is gone.
+	a.sender = redisconn.NewSender(redisconn.SenderOptions{Where: conn.Where, Waiting: "events waiting",
+		Closed: ErrClosed, CloseWait: 3 * time.Second, CloseWhenDown: true}, a.take, a.apply)
 	return a, nil
 }
 
@@ -134,129 +114,64 @@ func (a *Analytics) channelsKey(m int64) string { return a.prefix + "c:" + strco
 func (a *Analytics) Observe(events []stream.Event, now time.Time) {
 	nowSec := now.Unix()
 	oldest := nowSec/60 - WindowMinutes + 1
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.closed {
-		return
-	}
-	var cur *minute
-	curMin := int64(-1)
-	for i := range events {
-		e := &events[i]
-		if a.pendingN >= a.maxPending {
-			a.dropped += uint64(len(events) - i)
-			break
-		}
-		ts := e.Timestamp
-		if ts > nowSec {
-			if ts-nowSec > 60 {
+	a.sender.Add(func(int) (accepted, dropped int) { // after Close: nothing
+		var cur *minute
+		curMin := int64(-1)
+		for i := range events {
+			e := &events[i]
+			if a.pendingN >= a.maxPending {
+				return accepted, len(events) - i
+			}
+			ts := e.Timestamp
+			if ts > nowSec {
+				if ts-nowSec > 60 {
+					continue
+				}
+				ts = nowSec
+			}
+			m := ts / 60
+			if m < oldest {
 				continue
 			}
-			ts = nowSec
-		}
-		m := ts / 60
-		if m < oldest {
-			continue
-		}
-		if m != curMin {
-			cur = a.pending[m]
-			if cur == nil {
-				cur = &minute{users: map[string]struct{}{}, channels: map[string]uint64{}}
-				a.pending[m] = cur
+			if m != curMin {
+				cur = a.pending[m]
+				if cur == nil {
+					cur = &minute{users: map[string]struct{}{}, channels: map[string]uint64{}}
+					a.pending[m] = cur
+				}
+				curMin = m
 			}
-			curMin = m
+			// Strings are copied: the processor reuses the events.
+			if _, ok := cur.users[e.UserID]; !ok {
+				cur.users[strings.Clone(e.UserID)] = struct{}{}
+			}
+			if _, ok := cur.channels[e.ChannelID]; ok {
+				cur.channels[e.ChannelID]++
+			} else {
+				cur.channels[strings.Clone(e.ChannelID)] = 1
+			}
+			a.pendingN++
+			accepted++
 		}
-		// Strings are copied: the processor reuses the events.
-		if _, ok := cur.users[e.UserID]; !ok {
-			cur.users[strings.Clone(e.UserID)] = struct{}{}
-		}
-		if _, ok := cur.channels[e.ChannelID]; ok {
-			cur.channels[e.ChannelID]++
-		} else {
-			cur.channels[strings.Clone(e.ChannelID)] = 1
-		}
-		a.pendingN++
-		a.observed++
-	}
-	if !a.running && a.pendingN > 0 {
-		a.running = true
-		go a.send()
-	}
+		return accepted, 0
+	})
 }
 
 // Sync waits until every event observed before it is in Redis; while Redis
 // cannot be reached it returns an error wrapping ErrUnavailable at once.
-func (a *Analytics) Sync() error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	target := a.observed
-	for a.sent < target {
-		if a.closed {
-			return ErrClosed
-		}
-		if a.down != nil {
-			return fmt.Errorf("%w: redis at %s cannot be reached (%d events waiting, retrying): %v",
-				redisconn.ErrUnavailable, a.conn.Where, a.pendingN, a.down)
-		}
-		a.changed.Wait()
-	}
-	if a.closed {
-		return ErrClosed
-	}
-	return nil
-}
+func (a *Analytics) Sync() error { return a.sender.Sync() }
 
 // Stats returns the counters.
-func (a *Analytics) Stats() Stats {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	s := Stats{Pending: a.pendingN, Sent: a.sent, Dropped: a.dropped, Retries: a.retries, Connected: a.down == nil}
-	if a.down != nil {
-		s.LastError = a.down.Error()
-	}
-	return s
-}
+func (a *Analytics) Stats() Stats { return a.sender.Stats() }
 
-// send is the one goroutine that ships the aggregate: it takes what has
-// accumulated (events keep folding into a new aggregate meanwhile) and
-// sends it in one round trip, retrying the same batch with backoff.
-func (a *Analytics) send() {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	failures := 0
-	for a.pendingN > 0 && !a.closed {
-		agg, n, number := a.pending, a.pendingN, a.batch
+// take hands the sender what has accumulated (called with its lock held);
+// events fold into a new aggregate meanwhile.
+func (a *Analytics) take() (map[int64]*minute, int) {
+	agg, n := a.pending, a.pendingN
+	if n > 0 {
 		a.pending, a.pendingN = map[int64]*minute{}, 0
-		var err error
-		for {
-			a.mu.Unlock()
-			err = a.apply(agg, number)
-			a.mu.Lock()
-			if err == nil || !redisconn.Transient(err) || a.closed {
-				break
-			}
-			a.down = err
-			a.retries++
-			a.changed.Broadcast()
-			a.mu.Unlock()
-			select {
-			case <-time.After(redisconn.Backoff(failures)):
-			case <-a.stop:
-			}
-			failures++
-			a.mu.Lock()
-		}
-		failures = 0
-		a.batch++
-		if err == nil {
-			a.down = nil
-		} else if !redisconn.Transient(err) {
-			a.down = nil // a refusal: this batch is lost, the next may go
-		}
-		a.sent += uint64(n)
-		a.changed.Broadcast()
 	}
-	a.running = false
+	return agg, n
 }
 
 // apply sends one aggregate: shareScript with every minute's keys.
@@ -383,27 +298,11 @@ func (a *Analytics) windowKeys(window time.Duration, now time.Time, key func(int
 	return keys
 }
 
-// Close sends what is pending (waiting a few seconds at most) and closes
-// the connections. Idempotent.
+// Close sends what is pending (waiting a few seconds at most, not at all
+// while Redis is down) and closes the connections. Idempotent.
 func (a *Analytics) Close() error {
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	if !a.sender.Close() {
 		return nil
 	}
-	deadline := time.Now().Add(3 * time.Second)
-	timer := time.AfterFunc(3*time.Second, func() {
-		a.mu.Lock()
-		a.changed.Broadcast()
-		a.mu.Unlock()
-	})
-	for a.sent < a.observed && a.down == nil && time.Now().Before(deadline) {
-		a.changed.Wait()
-	}
-	timer.Stop()
-	a.closed = true
-	close(a.stop)
-	a.changed.Broadcast()
-	a.mu.Unlock()
 	return a.conn.Close()
 }

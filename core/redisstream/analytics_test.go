@@ -106,7 +106,7 @@ func TestDownThenBack(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, uint64(300), top[0].Count) // each event counted once
 	st := a.Stats()
-	assert.Equal(t, uint64(300), st.Sent)
+	assert.Equal(t, uint64(300), st.Applied)
 	assert.Positive(t, st.Retries)
 }
 
