@@ -30,6 +30,8 @@
 #   VENV     virtualenv folder (default: .venv in this folder)
 #   GO       go binary (default: go on PATH)
 #   PYTEST_ARGS  extra arguments for pytest (default: none)
+#   PYTEST_TESTS what pytest runs, relative to tests/ (default: . , the whole
+#                suite); e.g. PYTEST_TESTS="test_leaderboard.py test_c_abi.py"
 #   MATRIX_PYTHONS  versions or interpreter paths for matrix (default: 3.9 3.10
 #                3.11 3.12 3.13); a version is found as pyenv's
 #                ~/.pyenv/versions/X.Y.*/bin/pythonX.Y, else pythonX.Y on PATH,
@@ -149,7 +151,8 @@ mode_pytest() {
     install_package
     say "pytest against the installed package"
     # Run from tests/ so the source tree's python/ folder is never imported.
-    (cd tests && "$VENV/bin/python" -m pytest ${PYTEST_ARGS:-} .)
+    # shellcheck disable=SC2086 # both hold several words on purpose
+    (cd tests && "$VENV/bin/python" -m pytest ${PYTEST_ARGS:-} ${PYTEST_TESTS:-.})
 }
 
 mode_test() {
@@ -227,7 +230,7 @@ mode_fuzz() {
     done
 }
 
-usage() { sed -n '2,41p' "$0"; }
+usage() { sed -n '2,43p' "$0"; }
 [ $# -gt 0 ] || { usage; exit 2; }
 while [ $# -gt 0 ]; do
     mode="$1"; shift
