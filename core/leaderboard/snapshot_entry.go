@@ -294,51 +294,73 @@ func peekNonSpace(br *bufio.Reader) (byte, error) {
 // jsonValue appends to buf the bytes of the JSON value starting at br's
 // next byte (not whitespace): up to its matching bracket for an object or
 // array, its closing quote for a string, else up to the next delimiter.
-// It checks only the nesting; json.Unmarshal or parse checks the rest.
+// It checks only the nesting; json.Unmarshal or parse checks the rest. It
+// scans what br holds buffered a window at a time, not a ReadByte per byte.
 func jsonValue(br *bufio.Reader, buf []byte) ([]byte, error) {
-	depth := 0
-	inString, escaped := false, false
+	s := valueScan{started: len(buf) > 0}
 	for {
-		c, err := br.ReadByte()
-		if err != nil {
-			return buf, err
-		}
-		if depth == 0 && !inString {
-			switch c {
-			case ',', ']', '}', ' ', '\t', '\n', '\r':
-				if len(buf) == 0 {
-					return buf, fmt.Errorf("invalid character %q looking for beginning of value", c)
-				}
-				br.UnreadByte()
-				return buf, nil
+		if br.Buffered() == 0 {
+			if _, err := br.Peek(1); err != nil {
+				return buf, err
 			}
 		}
-		buf = append(buf, c)
+		window, _ := br.Peek(br.Buffered())
+		n, done, err := s.scan(window)
+		buf = append(buf, window[:n]...)
+		br.Discard(n)
+		if err != nil || done {
+			return buf, err
+		}
+	}
+}
+
+// valueScan is jsonValue's state between windows.
+type valueScan struct {
+	depth                      int
+	inString, escaped, started bool
+}
+
+// scan consumes the bytes of w that belong to the value: how many, and
+// whether the value ended within them. A delimiter that ends a scalar is
+// not consumed; a closing quote or bracket that ends the value is.
+func (s *valueScan) scan(w []byte) (int, bool, error) {
+	for i, c := range w {
+		if s.depth == 0 && !s.inString {
+			switch c {
+			case ',', ']', '}', ' ', '\t', '\n', '\r':
+				if !s.started {
+					return i, false, fmt.Errorf("invalid character %q looking for beginning of value", c)
+				}
+				return i, true, nil
+			}
+		}
+		s.started = true
 		switch {
-		case inString:
+		case s.inString:
 			switch {
-			case escaped:
-				escaped = false
+			case s.escaped:
+				s.escaped = false
 			case c == '\\':
-				escaped = true
+				s.escaped = true
 			case c == '"':
-				inString = false
-				if depth == 0 {
-					return buf, nil
+				s.inString = false
+				if s.depth == 0 {
+					return i + 1, true, nil
 				}
 			}
 		case c == '"':
-			inString = true
+			s.inString = true
 		case c == '{' || c == '[':
-			depth++
+			s.depth++
 		case c == '}' || c == ']':
-			depth--
-			if depth < 0 {
-				return buf, fmt.Errorf("invalid character %q looking for beginning of value", c)
+			s.depth--
+			if s.depth < 0 {
+				return i + 1, false, fmt.Errorf("invalid character %q looking for beginning of value", c)
 			}
-			if depth == 0 {
-				return buf, nil
+			if s.depth == 0 {
+				return i + 1, true, nil
 			}
 		}
 	}
+	return len(w), false, nil
 }
