@@ -9,6 +9,7 @@ import "C"
 
 import (
 	"fmt"
+	"time"
 	"unsafe"
 
 	"github.com/engagehub/engagehub-native/core/leaderboard"
@@ -25,30 +26,31 @@ func init() {
 
 // viewOf returns the board behind h once every update submitted before the
 // call is applied, or, for a non-empty window name, that window's board as
-// of now. A board in Redis has no windows: asking one for a window is an
-// error naming the feature.
-func viewOf(h C.uint64_t, window *C.char, windowLen C.size_t, now C.double) (rankedView, error) {
+// of now; and the board's query counters, which time the query (a
+// window's queries count as the board's). A board in Redis has no windows:
+// asking one for a window is an error naming the feature.
+func viewOf(h C.uint64_t, window *C.char, windowLen C.size_t, now C.double) (rankedView, *boardStats, error) {
 	sb, err := syncedBoardOf(h)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	b, ok := sb.(*embeddedBoard)
 	if !ok {
 		rb, isRedis := sb.(redisBoard)
 		if isRedis && windowLen == 0 {
-			return rb, nil
+			return rb, rb.QueryStats(), nil
 		}
-		return nil, fmt.Errorf("%w: windows: not available on a Redis-backed board, only on an embedded one",
+		return nil, nil, fmt.Errorf("%w: windows: not available on a Redis-backed board, only on an embedded one",
 			errInvalidArgument)
 	}
 	if windowLen == 0 {
-		return embeddedView{b.Board}, nil
+		return embeddedView{b.Board}, b.QueryStats(), nil
 	}
 	w, err := b.Window(borrowString(window, windowLen), float64(now))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return embeddedView{w}, nil
+	return embeddedView{w}, b.QueryStats(), nil
 }
 
 //export eh_board_new_config
@@ -125,7 +127,7 @@ func eh_board_windows(h C.uint64_t, out *C.eh_list, origin *C.int64_t) (status C
 //export eh_board_len_at
 func eh_board_len_at(h C.uint64_t, window *C.char, windowLen C.size_t, now C.double, length *C.int64_t) (status C.int) {
 	defer recoverStatus(&status)
-	b, err := viewOf(h, window, windowLen, now)
+	b, _, err := viewOf(h, window, windowLen, now)
 	if err != nil {
 		return fail(err)
 	}
@@ -141,10 +143,11 @@ func eh_board_len_at(h C.uint64_t, window *C.char, windowLen C.size_t, now C.dou
 func eh_board_standing_as(h C.uint64_t, window *C.char, windowLen C.size_t, id *C.char, idLen C.size_t,
 	now C.double, style C.int, out *C.eh_standing) (status C.int) {
 	defer recoverStatus(&status)
-	b, err := viewOf(h, window, windowLen, now)
+	b, stats, err := viewOf(h, window, windowLen, now)
 	if err != nil {
 		return fail(err)
 	}
+	defer stats.observe(queryRank, time.Now())
 	e, ok, err := b.RankAs(leaderboard.RankStyle(style), borrowString(id, idLen), float64(now))
 	if err != nil {
 		return fail(err)
@@ -161,10 +164,11 @@ func eh_board_page_as(h C.uint64_t, window *C.char, windowLen C.size_t, offset, 
 	style C.int, out *C.eh_list) (status C.int) {
 	defer recoverStatus(&status)
 	*out = C.eh_list{}
-	b, err := viewOf(h, window, windowLen, now)
+	b, stats, err := viewOf(h, window, windowLen, now)
 	if err != nil {
 		return fail(err)
 	}
+	defer stats.observe(queryPage, time.Now())
 	if offset < 0 || limit < 0 {
 		return fail(fmt.Errorf("%w: offset and limit must be >= 0", errInvalidArgument))
 	}
@@ -188,10 +192,11 @@ func eh_board_around_as(h C.uint64_t, window *C.char, windowLen C.size_t, id *C.
 	before, after C.int64_t, now C.double, style C.int, out *C.eh_list) (status C.int) {
 	defer recoverStatus(&status)
 	*out = C.eh_list{}
-	b, err := viewOf(h, window, windowLen, now)
+	b, stats, err := viewOf(h, window, windowLen, now)
 	if err != nil {
 		return fail(err)
 	}
+	defer stats.observe(queryAround, time.Now())
 	if before < 0 || after < 0 {
 		return fail(fmt.Errorf("%w: before and after must be >= 0", errInvalidArgument))
 	}
@@ -214,10 +219,11 @@ func eh_board_around_as(h C.uint64_t, window *C.char, windowLen C.size_t, id *C.
 func eh_board_percentile(h C.uint64_t, window *C.char, windowLen C.size_t, id *C.char, idLen C.size_t,
 	now C.double, percentile *C.double, found *C.int) (status C.int) {
 	defer recoverStatus(&status)
-	b, err := viewOf(h, window, windowLen, now)
+	b, stats, err := viewOf(h, window, windowLen, now)
 	if err != nil {
 		return fail(err)
 	}
+	defer stats.observe(queryRank, time.Now())
 	p, ok, err := b.Percentile(borrowString(id, idLen))
 	if err != nil {
 		return fail(err)
@@ -234,10 +240,11 @@ func eh_board_at_percentile(h C.uint64_t, window *C.char, windowLen C.size_t, p 
 	style C.int, out *C.eh_list) (status C.int) {
 	defer recoverStatus(&status)
 	*out = C.eh_list{}
-	b, err := viewOf(h, window, windowLen, now)
+	b, stats, err := viewOf(h, window, windowLen, now)
 	if err != nil {
 		return fail(err)
 	}
+	defer stats.observe(queryPage, time.Now())
 	e, ok, err := b.AtPercentile(leaderboard.RankStyle(style), float64(p), float64(now))
 	if err != nil {
 		return fail(err)

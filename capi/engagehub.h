@@ -131,9 +131,9 @@ int eh_board_around(uint64_t board, char *user_id, size_t user_id_length,
  * at most 2^i microseconds and more than 2^(i-1) (bucket 0: at most 1 us;
  * slower than the last bucket: counted in query_count only). */
 enum {
-    EH_QUERY_RANK = 0,   /* eh_board_standing */
-    EH_QUERY_PAGE = 1,   /* eh_board_page */
-    EH_QUERY_AROUND = 2, /* eh_board_around */
+    EH_QUERY_RANK = 0,   /* eh_board_standing, eh_board_standing_as, eh_board_percentile */
+    EH_QUERY_PAGE = 1,   /* eh_board_page, eh_board_page_as, eh_board_at_percentile */
+    EH_QUERY_AROUND = 2, /* eh_board_around, eh_board_around_as */
     EH_QUERY_KINDS = 3,
     EH_LATENCY_BUCKETS = 16
 };

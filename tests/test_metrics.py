@@ -84,6 +84,26 @@ def test_processor_and_leaderboard_counters():
         assert scrape(collector)[("engagehub_events_delivered_total", proc)] == 4
 
 
+def test_styled_windowed_and_percentile_queries_are_timed_as_their_kind():
+    collector = metrics.EngagehubCollector()
+    with Leaderboard(0.95, 0, clock=ManualClock(), windows={"week": 7 * 86400}) as board:
+        collector.track(board, "styled")
+        board.update_many([(f"u{i}", float(i % 2), T0) for i in range(6)])
+        board.rank("u1", style="competition")       # rank
+        board.rank("u1", window="week")             # rank
+        board.percentile("u3")                      # rank
+        board.top(3, style="dense")                 # page
+        board.at_percentile(50.0)                   # page
+        board.around("u2", style="competition")     # around
+        got = scrape(collector)
+
+    def count(kind):
+        labels = frozenset({("leaderboard", "styled"), ("query", kind)})
+        return got[("engagehub_leaderboard_query_seconds_count", labels)]
+
+    assert (count("rank"), count("page"), count("around")) == (3, 2, 1)
+
+
 def test_objects_are_weakly_tracked():
     collector = metrics.EngagehubCollector()
     board = Leaderboard()

@@ -27,7 +27,9 @@ alive, and a collected one disappears from the output. Metric names:
 ``engagehub_leaderboard_updates_total``               counter    updates that reached the engine
 ``engagehub_leaderboard_updates_refused_total``       counter    of which refused
 ``engagehub_leaderboard_query_seconds``               histogram  query latency (label ``query``:
-                                                                 rank, page, around)
+                                                                 rank, page, around; a rank
+                                                                 style, window or percentile
+                                                                 counts as its kind)
 ====================================================  =========  =============================
 
 Processor metrics carry the label ``processor``, leaderboard metrics
