@@ -32,7 +32,7 @@ func TestDecayMatchesDirectFormula(t *testing.T) {
 				for id := range m.ups {
 					got, ok := b.Score(id, now)
 					require.True(t, ok)
-					close(t, m.score(id, now), got, "score of %s at %v", id, now)
+					near(t, m.score(id, now), got, "score of %s at %v", id, now)
 				}
 			}
 		})
@@ -72,7 +72,7 @@ func TestDecayFiftyYears(t *testing.T) {
 		for id := range m.ups {
 			got, ok := b.Score(id, float64(now))
 			require.True(t, ok)
-			close(t, m.score(id, float64(now)), got, "score of %s at %d", id, now)
+			near(t, m.score(id, float64(now)), got, "score of %s at %d", id, now)
 		}
 		want := m.ranking(float64(now))
 		got := b.Top(len(want), float64(now))
@@ -126,7 +126,7 @@ func TestUpdateOverflow(t *testing.T) {
 	require.NoError(t, b.Update("y", math.MaxFloat64/2, 200*day))
 	s, ok := b.Score("y", 200*day)
 	require.True(t, ok)
-	close(t, math.MaxFloat64/2, s, "huge score")
+	near(t, math.MaxFloat64/2, s, "huge score")
 }
 
 func TestScaleExtremes(t *testing.T) {

@@ -70,7 +70,7 @@ func (m *model) ranking(now float64) []Entry {
 	return out
 }
 
-func close(t *testing.T, want, got float64, msg string, args ...any) {
+func near(t *testing.T, want, got float64, msg string, args ...any) {
 	t.Helper()
 	tol := 1e-9 * math.Max(math.Abs(want), 1e-300)
 	if math.Abs(want-got) > tol && !(want == 0 && math.Abs(got) < 1e-300) {
@@ -93,7 +93,7 @@ func checkBoard(t *testing.T, b *Board, m *model, now float64, rng *rand.Rand) {
 		require.Equal(t, want[i].UserID, got[i].UserID, "rank %d", i+1)
 		require.Equal(t, want[i].Rank, got[i].Rank)
 		require.Equal(t, want[i].LastUpdate, got[i].LastUpdate, "last update of %q", want[i].UserID)
-		close(t, want[i].Score, got[i].Score, "score of %q", want[i].UserID)
+		near(t, want[i].Score, got[i].Score, "score of %q", want[i].UserID)
 	}
 	for range 5 {
 		off, lim := rng.IntN(len(want)+3), rng.IntN(20)

@@ -111,6 +111,21 @@ func (c *standings) writeBoard(bw *bufio.Writer, enc *json.Encoder, buf *bytes.B
 	}
 	bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("}\n")))
 	bw.WriteString(`,"entries":[`)
+	var err error
+	if workers := min(runtime.GOMAXPROCS(0), maxSaveWorkers); workers > 1 && c.size > parallelSaveMin {
+		err = c.writeEntriesParallel(bw, workers)
+	} else {
+		err = c.writeEntries(bw, enc, buf)
+	}
+	if err != nil {
+		return err
+	}
+	bw.WriteString("]")
+	return nil
+}
+
+// writeEntries writes the entries, comma-separated, in rank order.
+func (c *standings) writeEntries(bw *bufio.Writer, enc *json.Encoder, buf *bytes.Buffer) error {
 	var line []byte
 	first := true
 	var err error
@@ -131,11 +146,114 @@ func (c *standings) writeBoard(bw *bufio.Writer, enc *json.Encoder, buf *bytes.B
 	// The loads' sum is kept alive here rather than stored in the board:
 	// saves run at once under the read lock.
 	runtime.KeepAlive(warm)
-	if err != nil {
-		return err
+	return err
+}
+
+// Formatting the entries (floats, ids) is most of a save's work, so a
+// large board's entries are formatted by several goroutines at once, each
+// taking a segment of saveSegmentLeaves consecutive leaves, and written in
+// rank order by the saving goroutine. At most 2 segments per worker wait to
+// be written, so a save holds a few MiB beside the board whatever its size.
+var (
+	maxSaveWorkers    = 4
+	parallelSaveMin   = 1 << 16 // entries; smaller boards are written by one goroutine
+	saveSegmentLeaves = 64
+)
+
+// saveSegment is a run of leaves formatted by one worker.
+type saveSegment struct {
+	leaf   int32 // the first leaf
+	leaves int
+	first  bool // holds the board's first entry (not preceded by a comma)
+	done   chan saveResult
+}
+
+type saveResult struct {
+	text []byte
+	err  error
+}
+
+// writeEntriesParallel is writeEntries with the formatting spread over
+// workers goroutines.
+func (c *standings) writeEntriesParallel(bw *bufio.Writer, workers int) error {
+	jobs := make(chan *saveSegment)
+	order := make(chan *saveSegment, 2*workers)
+	free := make(chan []byte, 3*workers) // formatted segments' buffers, for reuse
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		id, _ := c.kth(0)
+		for first := true; id >= 0; first = false {
+			s := &saveSegment{leaf: id, first: first, done: make(chan saveResult, 1)}
+			for ; id >= 0 && s.leaves < saveSegmentLeaves; s.leaves++ {
+				id = c.leaves[id].next
+			}
+			// In order first, then to a worker: the segment the writer
+			// waits for has always been handed out.
+			order <- s
+			jobs <- s
+		}
+	}()
+	for range workers {
+		go func() {
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			for s := range jobs {
+				var text []byte
+				select {
+				case text = <-free:
+				default:
+				}
+				text, err := c.formatSegment(s, text[:0], enc, &buf)
+				s.done <- saveResult{text, err}
+			}
+		}()
 	}
-	bw.WriteString("]")
-	return nil
+	var err error
+	for s := range order { // every segment, even after an error, so the goroutines end
+		r := <-s.done
+		if err == nil {
+			if err = r.err; err == nil {
+				_, err = bw.Write(r.text)
+			}
+		}
+		select {
+		case free <- r.text:
+		default:
+		}
+	}
+	return err
+}
+
+// formatSegment appends the entries of segment s to text, each after a
+// comma but the board's first.
+func (c *standings) formatSegment(s *saveSegment, text []byte, enc *json.Encoder, buf *bytes.Buffer) ([]byte, error) {
+	var warm uint32
+	first := s.first
+	id := s.leaf
+	for range s.leaves {
+		lf := c.leaves[id]
+		us := lf.u[:lf.n]
+		warm += c.warmIDs(us) // see writeEntries
+		for _, u := range us {
+			if !first {
+				text = append(text, ',')
+			}
+			first = false
+			r := c.rec(u)
+			var digits idBuf
+			var err error
+			text, err = appendEntry(text, enc, buf, r.id(&c.arena, &digits),
+				scale(r.g, c.exponentAt(float64(r.last))), r.last, r.g)
+			if err != nil {
+				return text, err
+			}
+		}
+		id = lf.next
+	}
+	runtime.KeepAlive(warm)
+	return text, nil
 }
 
 // warmIDs loads the records and ids of users us (see writeSnapshot) and

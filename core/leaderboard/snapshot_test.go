@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -325,4 +326,46 @@ func TestConcurrentSnapshotsAgree(t *testing.T) {
 	for i := range outs {
 		assert.Equal(t, want.String(), outs[i].String(), "save %d", i)
 	}
+}
+
+// A large board's entries are formatted by several goroutines (see
+// writeEntriesParallel); the file must be byte for byte what one goroutine
+// writes, whatever the segment size: ids of every kind (short, numeric,
+// long, needing escapes), ties, and a window's board.
+func TestParallelSaveWritesWhatOneGoroutineWrites(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
+	defer func(workers, least, leaves int) {
+		maxSaveWorkers, parallelSaveMin, saveSegmentLeaves = workers, least, leaves
+	}(maxSaveWorkers, parallelSaveMin, saveSegmentLeaves)
+
+	b, err := NewBoard(Config{DecayFactor: 0.95, Windows: []Window{{Name: "week", Length: 7 * 86400}}})
+	require.NoError(t, err)
+	for i := 0; i < 4000; i++ {
+		var id string
+		switch i % 4 {
+		case 0:
+			id = fmt.Sprintf("user%05d", i)
+		case 1:
+			id = fmt.Sprintf("%d", 630000000000000000+uint64(i)*7919)
+		case 2:
+			id = fmt.Sprintf("a-rather-long-user-id-%08d", i)
+		default:
+			id = fmt.Sprintf("<q\"%d\">\u00e9\u2028", i)
+		}
+		require.NoError(t, b.Update(id, float64(i%13), 1_700_000_000+int64(i%5)*86400))
+	}
+	parallelSaveMin = 1 << 62
+	var want bytes.Buffer
+	require.NoError(t, b.WriteSnapshot(&want))
+	for _, leaves := range []int{1, 3, 64} {
+		maxSaveWorkers, parallelSaveMin, saveSegmentLeaves = 4, 0, leaves
+		var got bytes.Buffer
+		require.NoError(t, b.WriteSnapshot(&got))
+		require.Equal(t, want.String(), got.String(), "segments of %d leaves", leaves)
+	}
+	// And it reads back as the same board.
+	back, err := NewBoard(Config{DecayFactor: 0.5})
+	require.NoError(t, err)
+	require.NoError(t, back.ReadSnapshot(bytes.NewReader(want.Bytes())))
+	require.Equal(t, b.Len(), back.Len())
 }
