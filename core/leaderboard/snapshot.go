@@ -126,21 +126,21 @@ func (c *standings) writeBoard(bw *bufio.Writer, enc *json.Encoder, buf *bytes.B
 
 // writeEntries writes the entries, comma-separated, in rank order.
 func (c *standings) writeEntries(bw *bufio.Writer, enc *json.Encoder, buf *bytes.Buffer) error {
-	var line []byte
+	var text []byte
+	var digits idBuf
 	first := true
 	var err error
 	var warm uint32
 	c.forEachLeaf(func(us []int32) {
+		if err != nil {
+			return
+		}
 		// Rank order is random in memory: touch the leaf's records, then
 		// their ids, each pass of independent loads, so that the misses
 		// overlap instead of costing two in a row per entry.
 		warm += c.warmIDs(us)
-		for _, u := range us {
-			if err != nil {
-				return
-			}
-			err = c.writeEntry(bw, &line, enc, buf, u, first)
-			first = false
+		if text, err = c.appendEntries(text[:0], us, &first, &digits, enc, buf); err == nil {
+			_, err = bw.Write(text)
 		}
 	})
 	// The loads' sum is kept alive here rather than stored in the board:
@@ -230,30 +230,21 @@ func (c *standings) writeEntriesParallel(bw *bufio.Writer, workers int) error {
 // comma but the board's first.
 func (c *standings) formatSegment(s *saveSegment, text []byte, enc *json.Encoder, buf *bytes.Buffer) ([]byte, error) {
 	var warm uint32
+	var digits idBuf
 	first := s.first
 	id := s.leaf
+	var err error
 	for range s.leaves {
 		lf := c.leaves[id]
 		us := lf.u[:lf.n]
 		warm += c.warmIDs(us) // see writeEntries
-		for _, u := range us {
-			if !first {
-				text = append(text, ',')
-			}
-			first = false
-			r := c.rec(u)
-			var digits idBuf
-			var err error
-			text, err = appendEntry(text, enc, buf, r.id(&c.arena, &digits),
-				scale(r.g, c.exponentAt(float64(r.last))), r.last, r.g)
-			if err != nil {
-				return text, err
-			}
+		if text, err = c.appendEntries(text, us, &first, &digits, enc, buf); err != nil {
+			break
 		}
 		id = lf.next
 	}
 	runtime.KeepAlive(warm)
-	return text, nil
+	return text, err
 }
 
 // warmIDs loads the records and ids of users us (see writeSnapshot) and
@@ -271,22 +262,23 @@ func (c *standings) warmIDs(us []int32) uint32 {
 	return sink
 }
 
-// writeEntry writes user u's entry to bw, after a comma unless first;
-// line is scratch space kept between calls.
-func (c *standings) writeEntry(bw *bufio.Writer, line *[]byte, enc *json.Encoder, buf *bytes.Buffer, u int32, first bool) error {
-	r := c.rec(u)
-	b := (*line)[:0]
-	if !first {
-		b = append(b, ',')
+// appendEntries appends the entries of users us to text, each after a
+// comma unless *first (which it clears); digits is scratch space for
+// numeric ids.
+func (c *standings) appendEntries(text []byte, us []int32, first *bool, digits *idBuf, enc *json.Encoder, buf *bytes.Buffer) ([]byte, error) {
+	for _, u := range us {
+		if !*first {
+			text = append(text, ',')
+		}
+		*first = false
+		r := c.rec(u)
+		var err error
+		text, err = appendEntry(text, enc, buf, r.id(&c.arena, digits), scale(r.g, c.exponentAt(float64(r.last))), r.last, r.g)
+		if err != nil {
+			return text, err
+		}
 	}
-	var digits idBuf
-	b, err := appendEntry(b, enc, buf, r.id(&c.arena, &digits), scale(r.g, c.exponentAt(float64(r.last))), r.last, r.g)
-	*line = b
-	if err != nil {
-		return err
-	}
-	_, err = bw.Write(b)
-	return err
+	return text, nil
 }
 
 // appendEntry appends what enc would write for the entry (without its
