@@ -113,6 +113,44 @@ func BenchmarkUpdateTies(b *testing.B) {
 	}
 }
 
+// sequentialIDs returns n 18-digit ids that share their first 11 digits,
+// as ids handed out by one counter do: the id prefix kept in the tree
+// (idPrefix, 8 bytes) ties for all of them.
+func sequentialIDs(n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = strconv.FormatUint(630_000_000_000_000_000+uint64(i)*7919, 10)
+	}
+	return ids
+}
+
+// BenchmarkUpdateTiesSharedPrefix is BenchmarkUpdateTies's "ties" case with
+// sequentialIDs: placing a user among equal scores then orders it by ids
+// that the tree's prefixes cannot tell apart.
+func BenchmarkUpdateTiesSharedPrefix(b *testing.B) {
+	for _, n := range scaleSizes(b) {
+		ids := sequentialIDs(n)
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			board := scoreBoard(b, ids, integerPoints)
+			rng := rand.New(rand.NewPCG(2, 2))
+			pick := make([]int32, 1<<16)
+			for i := range pick {
+				pick[i] = int32(rng.IntN(n))
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := startCPU()
+			for i := 0; i < b.N; i++ {
+				if err := board.Update(ids[pick[i&(len(pick)-1)]], float64(i&7+1), benchBase); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu.report(b)
+		})
+		runtime.GC()
+	}
+}
+
 // BenchmarkUpdateMany applies batches of 1024 updates: to users already on
 // the board ("existing"), and to users not yet on it ("new", the board
 // growing from n to n+b.N).

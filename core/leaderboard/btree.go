@@ -12,12 +12,13 @@ import (
 // link to each other by int32 ids. Node sizes are chosen to fill Go size
 // classes closely (1280 and 1792 bytes).
 //
-// Keys carry the first 8 bytes of the user's id (see idPrefix) beside G, so
-// that placing a key among users with equal G compares numbers held in the
-// node, not ids in the users' records: with integer points thousands of
-// users share each G, and reading each neighbour's id would be a dependent
-// cache miss per comparison. Only keys whose G and prefix are both equal
-// (ids sharing their first 8 bytes) compare the full ids.
+// Keys carry a prefix of the user's id (see idPrefix: 8 bytes, or 15
+// digits of a decimal id) beside G, so that placing a key among users with
+// equal G compares numbers held in the node, not ids in the users'
+// records: with integer points thousands of users share each G, and
+// reading each neighbour's id would be a dependent cache miss per
+// comparison. Only keys whose G and prefix are both equal compare the full
+// ids, bisecting the run of them (leafPos, childFor).
 //
 // Invariants: every consulted separator is the key of a live entry (removal
 // repairs separators equal to the removed key), so tie-breaks by id never
@@ -81,16 +82,50 @@ type key struct {
 	u int32
 }
 
-// idPrefix returns the first 8 bytes of id as a big-endian number, padded
-// with zero bytes: idPrefix(a) < idPrefix(b) implies a < b in byte order,
-// and equal prefixes decide nothing.
+// idPrefix returns an order-preserving digest of id's first bytes:
+// idPrefix(a) < idPrefix(b) implies a < b in byte order, and equal prefixes
+// decide nothing. Its top byte is id's first byte. An id that starts with
+// anything but a decimal digit continues with its next 7 bytes, as they
+// are. An id that starts with a digit continues with a code of its next
+// bytes: a digit '0'..'9' as the nibble 1..10, any other byte as 12 bits,
+// the nibble 0 (a byte below '0') or 11 (above '9') then the byte. That
+// code is prefix-free and rises with the byte, so the order holds, and a
+// decimal id keeps 15 of its digits, not 8: ids handed out by one counter,
+// or Discord's snowflakes of accounts made close together, share their
+// first digits, and ties among them are then told apart in the tree.
+// Short ids are padded with zero bits.
 func idPrefix[S string | []byte](id S) uint64 {
-	if len(id) >= 8 {
-		return binary.BigEndian.Uint64([]byte(id[:8]))
+	if len(id) == 0 {
+		return 0
 	}
-	var buf [8]byte
-	copy(buf[:], id)
-	return binary.BigEndian.Uint64(buf[:])
+	if id[0] < '0' || id[0] > '9' {
+		if len(id) >= 8 {
+			return binary.BigEndian.Uint64([]byte(id[:8]))
+		}
+		var buf [8]byte
+		copy(buf[:], id)
+		return binary.BigEndian.Uint64(buf[:])
+	}
+	p := uint64(id[0]) << 56
+	shift := 56
+	for i := 1; i < len(id) && shift > 0; i++ {
+		b := id[i]
+		if b >= '0' && b <= '9' {
+			shift -= 4
+			p |= uint64(b-'0'+1) << shift
+			continue
+		}
+		code := uint64(b) // 12 bits: the nibble 0 or 11, then the byte
+		if b > '9' {
+			code |= 11 << 8
+		}
+		if shift < 12 { // cut at 64 bits: the code's top bits
+			return p | code>>(12-shift)
+		}
+		shift -= 12
+		p |= code << shift
+	}
+	return p
 }
 
 // keyOf returns user u's key, with G and id read from its record; under
@@ -191,7 +226,9 @@ func (c *standings) initTree() {
 // leafPos returns the first position in lf whose key does not rank before
 // k. Keys are scanned linearly rather than bisected: a node that is not
 // in cache then costs about one miss (the loads are independent and the
-// hardware prefetches ahead) instead of one dependent miss per probe.
+// hardware prefetches ahead) instead of one dependent miss per probe. Keys
+// that tie k in G and prefix are the exception: each comparison among them
+// reads two users' ids, a dependent miss each, so they are bisected.
 func (c *standings) leafPos(lf *leafNode, k key) int {
 	n := int(lf.n)
 	gs, ps := lf.g[:n], lf.p[:n]
@@ -202,14 +239,24 @@ func (c *standings) leafPos(lf *leafNode, k key) int {
 	for p < len(gs) && gs[p] == k.g && ps[p] < k.p {
 		p++
 	}
-	for p < len(gs) && gs[p] == k.g && ps[p] == k.p && c.less(lf.key(p), k) {
-		p++
+	end := p
+	for end < len(gs) && gs[end] == k.g && ps[end] == k.p {
+		end++
+	}
+	for p < end { // the first of lf.key(p:end) that does not rank before k
+		m := int(uint(p+end) >> 1)
+		if c.less(lf.key(m), k) {
+			p = m + 1
+		} else {
+			end = m
+		}
 	}
 	return p
 }
 
 // childFor returns the child of nd whose range holds k: the last child
-// whose separator does not rank after k, scanning linearly as leafPos.
+// whose separator does not rank after k, scanning linearly (and bisecting
+// separators that tie k in G and prefix) as leafPos.
 func (c *standings) childFor(nd *innerNode, k key) int {
 	n := int(nd.n)
 	gs, ps := nd.g[:n], nd.p[:n]
@@ -220,8 +267,17 @@ func (c *standings) childFor(nd *innerNode, k key) int {
 	for i < len(gs) && gs[i] == k.g && ps[i] < k.p {
 		i++
 	}
-	for i < len(gs) && gs[i] == k.g && ps[i] == k.p && !c.less(k, nd.key(i)) {
-		i++
+	end := i
+	for end < len(gs) && gs[end] == k.g && ps[end] == k.p {
+		end++
+	}
+	for i < end { // the first of nd.key(i:end) that ranks after k
+		m := int(uint(i+end) >> 1)
+		if c.less(k, nd.key(m)) {
+			end = m
+		} else {
+			i = m + 1
+		}
 	}
 	return i - 1
 }
