@@ -9,7 +9,8 @@ import threading
 import time
 from array import array
 from functools import partial
-from itertools import chain, islice, repeat
+from operator import itemgetter
+from itertools import islice
 from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Optional, Tuple, Union
 
 from . import _args, _boardstats, _redis
@@ -34,6 +35,9 @@ PathLike = Union[str, "os.PathLike[str]"]
 _PAGE = 1024
 
 _INT64_MAX = _args.INT64_MAX
+
+#: The fields of an update tuple, for taking a chunk's columns.
+_COLUMNS = (itemgetter(0), itemgetter(1), itemgetter(2))
 
 logger = logging.getLogger("engagehub_native")
 
@@ -218,7 +222,7 @@ class Leaderboard(NativeObject):
         if timestamp > self._latest:
             self._latest = self._config()[2]
             if timestamp > self._latest:  # the engine refuses it, saying why
-                self._apply_now([user_id, points, timestamp])
+                self._apply_now(([user_id], [points], [timestamp]))
         return timestamp
 
     def update_many(self, updates: Iterable[Tuple]) -> int:
@@ -239,22 +243,23 @@ class Leaderboard(NativeObject):
                                     or self._checked_one_by_one(chunk, offset))
             offset += len(chunk)
 
-    def _checked_in_bulk(self, chunk: list) -> Optional[list]:
+    def _checked_in_bulk(self, chunk: list) -> Optional[tuple]:
         """The usual chunk checked a column at a time: tuples or lists, all of
         2 or all of 3 fields, str ids, finite real points, int timestamps
-        within the board's horizon. As flat fields, or None for anything
-        else, which _checked_one_by_one then checks and names."""
+        within the board's horizon. As columns (ids, points, timestamps), or
+        None for anything else, which _checked_one_by_one then checks and
+        names."""
         if not set(map(type, chunk)) <= {tuple, list}:
             return None
         widths = set(map(len, chunk))
         if widths == {3}:
-            ids, points, stamps = zip(*chunk)
+            ids, points, stamps = (list(map(column, chunk)) for column in _COLUMNS)
             if (set(map(type, stamps)) != {int} or min(stamps) < 1
                     or max(stamps) > self._latest):
                 return None
         elif widths == {2}:
-            ids, points = zip(*chunk)
-            stamps = repeat(int(self.now()), len(chunk))
+            ids, points = (list(map(column, chunk)) for column in _COLUMNS[:2])
+            stamps = [int(self.now())] * len(chunk)
         else:
             return None
         if set(map(type, ids)) != {str} or not set(map(type, points)) <= {float, int}:
@@ -267,12 +272,12 @@ class Leaderboard(NativeObject):
                 return None
         except (UnicodeEncodeError, OverflowError):
             return None
-        return list(chain.from_iterable(zip(ids, points, stamps)))
+        return ids, points, stamps
 
-    def _checked_one_by_one(self, chunk: list, offset: int) -> list:
+    def _checked_one_by_one(self, chunk: list, offset: int) -> tuple:
         """update_many's chunk checked update by update: the first bad one
-        raises, named by its index. As flat fields."""
-        flat = []
+        raises, named by its index. As columns (ids, points, timestamps)."""
+        ids, points, stamps = [], [], []
         now = None
         for index, update in enumerate(chunk, offset):
             try:
@@ -294,15 +299,18 @@ class Leaderboard(NativeObject):
                 if now is None:
                     now = int(self.now())
                 ts = now
-            flat += (user_id, pts, ts)
-        return flat
+            ids.append(user_id)
+            points.append(pts)
+            stamps.append(ts)
+        return ids, points, stamps
 
-    def _apply_now(self, chunk: list) -> int:
-        """Apply checked updates (flat fields) after the staged ones; refusals raise."""
+    def _apply_now(self, columns: tuple) -> int:
+        """Apply checked updates (columns: ids, points, timestamps) after the
+        staged ones; refusals raise."""
         with self._drain_lock:
             self._drain_locked(wait=True)
-            self._apply(chunk, wait=True, raise_refusals=True)
-        return len(chunk) // 3
+            self._apply(*columns, wait=True, raise_refusals=True)
+        return len(columns[0])
 
     def _sync(self) -> None:
         """Move staged updates into the engine and wait until they are
@@ -328,20 +336,21 @@ class Leaderboard(NativeObject):
             while staged:
                 chunk = staged[:3 * _PAGE]
                 del staged[:len(chunk)]  # updates appended since the slice land after it
-                self._apply(chunk, wait=wait and not staged, raise_refusals=False, lib=lib)
+                self._apply(chunk[0::3], chunk[1::3], chunk[2::3], wait=wait and not staged,
+                            raise_refusals=False, lib=lib)
         finally:
             self._draining = False
 
-    def _apply(self, chunk: list, wait: bool, raise_refusals: bool, lib=None) -> None:
-        """Submit updates given as flat fields (user id, points, timestamp, ...)."""
+    def _apply(self, ids: list, points: list, stamps: list, wait: bool, raise_refusals: bool,
+               lib=None) -> None:
+        """Submit updates given as columns: user ids, points, timestamps."""
         lib = lib or self._lib
-        blob = encode_strings(chunk[0::3])
+        blob = encode_strings(ids)
         ffi = self._ffi
         refused = (_scratch or _new_scratch()).refused
         status = lib.eh_board_update_many(
-            self._handle, blob, len(blob), ffi.from_buffer("double[]", array("d", chunk[1::3])),
-            ffi.from_buffer("int64_t[]", array("q", chunk[2::3])), len(chunk) // 3, wait,
-            refused)
+            self._handle, blob, len(blob), ffi.from_buffer("double[]", array("d", points)),
+            ffi.from_buffer("int64_t[]", array("q", stamps)), len(ids), wait, refused)
         if not status:
             return
         try:
