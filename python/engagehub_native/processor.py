@@ -31,7 +31,7 @@ import weakref
 from array import array
 from collections import deque
 from itertools import chain, islice, repeat
-from operator import add
+from operator import add, itemgetter
 from time import time as _time
 from typing import Any, Callable, Iterable, NamedTuple, Optional, Sequence
 
@@ -1225,13 +1225,14 @@ def _checked_in_bulk(chunk: list) -> Optional[list]:
     if not set(map(type, chunk)) <= {tuple, list}:
         return None
     widths = set(map(len, chunk))
-    if widths == {4}:
-        types, users, channels, stamps = zip(*chunk)
+    if widths == {4}:  # already the flat order: flatten, then check its columns
+        flat = list(chain.from_iterable(chunk))
+        types, users, channels, stamps = (flat[i::_FIELDS] for i in range(_FIELDS))
         if set(map(type, stamps)) != {int} or min(stamps) < 1 or max(stamps) > _INT64_MAX:
             return None
     elif widths == {3}:
-        types, users, channels = zip(*chunk)
-        stamps = repeat(int(_time()), len(chunk))
+        types, users, channels = (list(map(itemgetter(i), chunk)) for i in range(3))
+        flat = None
     else:
         return None
     if set(map(type, types)) | set(map(type, users)) | set(map(type, channels)) != {str}:
@@ -1242,7 +1243,10 @@ def _checked_in_bulk(chunk: list) -> Optional[list]:
             text.encode()
         except UnicodeEncodeError:  # a lone surrogate somewhere
             return None
-    return list(chain.from_iterable(zip(types, users, channels, stamps)))
+    if flat is None:
+        flat = list(chain.from_iterable(zip(types, users, channels,
+                                            repeat(int(_time()), len(chunk)))))
+    return flat
 
 
 def _checked_one_by_one(chunk: list, offset: int) -> list:
