@@ -38,16 +38,7 @@ func (b redisBoard) Config() (float64, int, int64) {
 }
 
 func (b redisBoard) Visit(offset, limit int, now float64, fn func(leaderboard.Entry) bool) error {
-	es, err := b.Page(offset, limit, now)
-	if err != nil {
-		return err
-	}
-	for _, e := range es {
-		if !fn(e) {
-			break
-		}
-	}
-	return nil
+	return b.VisitAs(leaderboard.Ordinal, offset, limit, now, fn)
 }
 
 //export eh_board_new_redis

@@ -83,14 +83,22 @@ func distinctPoints(rng *rand.Rand) float64 { return 1 + 1000*rng.Float64() }
 // BenchmarkUpdateTies moves existing users by small integer amounts, on a
 // board whose scores are 1,000 distinct integers ("ties": ~1,000 users per
 // score at 1M) and on one whose scores are all distinct ("distinct"), with
-// the same ids, so the two differ only in ties.
+// the same ids, so the two differ only in ties; and on the tied board with
+// sequentialIDs instead ("ties-sequential-ids"), whose ids the tree's
+// prefixes tell apart only past their first 11 digits.
 func BenchmarkUpdateTies(b *testing.B) {
 	for _, n := range scaleSizes(b) {
-		ids := snowflakeIDs(n, 1)
+		snowflakes := snowflakeIDs(n, 1)
 		for _, kind := range []struct {
 			name string
+			ids  []string
 			pts  func(*rand.Rand) float64
-		}{{"distinct", distinctPoints}, {"ties", integerPoints}} {
+		}{
+			{"distinct", snowflakes, distinctPoints},
+			{"ties", snowflakes, integerPoints},
+			{"ties-sequential-ids", sequentialIDs(n), integerPoints},
+		} {
+			ids := kind.ids
 			b.Run(kind.name+"/"+strconv.Itoa(n), func(b *testing.B) {
 				board := scoreBoard(b, ids, kind.pts)
 				rng := rand.New(rand.NewPCG(2, 2))
@@ -114,41 +122,14 @@ func BenchmarkUpdateTies(b *testing.B) {
 }
 
 // sequentialIDs returns n 18-digit ids that share their first 11 digits,
-// as ids handed out by one counter do: the id prefix kept in the tree
-// (idPrefix, 8 bytes) ties for all of them.
+// as ids handed out by one counter do: 8 bytes of them (what the tree kept
+// of an id before idPrefix coded digits) tie for all of them.
 func sequentialIDs(n int) []string {
 	ids := make([]string, n)
 	for i := range ids {
 		ids[i] = strconv.FormatUint(630_000_000_000_000_000+uint64(i)*7919, 10)
 	}
 	return ids
-}
-
-// BenchmarkUpdateTiesSharedPrefix is BenchmarkUpdateTies's "ties" case with
-// sequentialIDs: placing a user among equal scores then orders it by ids
-// that the tree's prefixes cannot tell apart.
-func BenchmarkUpdateTiesSharedPrefix(b *testing.B) {
-	for _, n := range scaleSizes(b) {
-		ids := sequentialIDs(n)
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			board := scoreBoard(b, ids, integerPoints)
-			rng := rand.New(rand.NewPCG(2, 2))
-			pick := make([]int32, 1<<16)
-			for i := range pick {
-				pick[i] = int32(rng.IntN(n))
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			cpu := startCPU()
-			for i := 0; i < b.N; i++ {
-				if err := board.Update(ids[pick[i&(len(pick)-1)]], float64(i&7+1), benchBase); err != nil {
-					b.Fatal(err)
-				}
-			}
-			cpu.report(b)
-		})
-		runtime.GC()
-	}
 }
 
 // BenchmarkUpdateMany applies batches of 1024 updates: to users already on
