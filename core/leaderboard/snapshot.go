@@ -111,52 +111,20 @@ func (c *standings) writeBoard(bw *bufio.Writer, enc *json.Encoder, buf *bytes.B
 	}
 	bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("}\n")))
 	bw.WriteString(`,"entries":[`)
-	var err error
-	if workers := min(runtime.GOMAXPROCS(0), maxSaveWorkers); workers > 1 && c.size > parallelSaveMin {
-		err = c.writeEntriesParallel(bw, workers)
-	} else {
-		err = c.writeEntries(bw, enc, buf)
-	}
-	if err != nil {
+	if err := c.writeEntries(bw, max(1, min(runtime.GOMAXPROCS(0), maxSaveWorkers))); err != nil {
 		return err
 	}
 	bw.WriteString("]")
 	return nil
 }
 
-// writeEntries writes the entries, comma-separated, in rank order.
-func (c *standings) writeEntries(bw *bufio.Writer, enc *json.Encoder, buf *bytes.Buffer) error {
-	var text []byte
-	var digits idBuf
-	first := true
-	var err error
-	var warm uint32
-	c.forEachLeaf(func(us []int32) {
-		if err != nil {
-			return
-		}
-		// Rank order is random in memory: touch the leaf's records, then
-		// their ids, each pass of independent loads, so that the misses
-		// overlap instead of costing two in a row per entry.
-		warm += c.warmIDs(us)
-		if text, err = c.appendEntries(text[:0], us, &first, &digits, enc, buf); err == nil {
-			_, err = bw.Write(text)
-		}
-	})
-	// The loads' sum is kept alive here rather than stored in the board:
-	// saves run at once under the read lock.
-	runtime.KeepAlive(warm)
-	return err
-}
-
-// Formatting the entries (floats, ids) is most of a save's work, so a
-// large board's entries are formatted by several goroutines at once, each
-// taking a segment of saveSegmentLeaves consecutive leaves, and written in
-// rank order by the saving goroutine. At most 2 segments per worker wait to
-// be written, so a save holds a few MiB beside the board whatever its size.
+// Formatting the entries (floats, ids) is most of a save's work, so the
+// entries are formatted by several goroutines at once, each taking a
+// segment of saveSegmentLeaves consecutive leaves, and written in rank
+// order by the saving goroutine. At most 2 segments per worker wait to be
+// written, so a save holds a few MiB beside the board whatever its size.
 var (
 	maxSaveWorkers    = 4
-	parallelSaveMin   = 1 << 16 // entries; smaller boards are written by one goroutine
 	saveSegmentLeaves = 64
 )
 
@@ -173,9 +141,9 @@ type saveResult struct {
 	err  error
 }
 
-// writeEntriesParallel is writeEntries with the formatting spread over
-// workers goroutines.
-func (c *standings) writeEntriesParallel(bw *bufio.Writer, workers int) error {
+// writeEntries writes the entries, comma-separated, in rank order, the
+// formatting spread over workers goroutines.
+func (c *standings) writeEntries(bw *bufio.Writer, workers int) error {
 	jobs := make(chan *saveSegment)
 	order := make(chan *saveSegment, 2*workers)
 	free := make(chan []byte, 3*workers) // formatted segments' buffers, for reuse
@@ -237,7 +205,10 @@ func (c *standings) formatSegment(s *saveSegment, text []byte, enc *json.Encoder
 	for range s.leaves {
 		lf := c.leaves[id]
 		us := lf.u[:lf.n]
-		warm += c.warmIDs(us) // see writeEntries
+		// Rank order is random in memory: touch the leaf's records, then
+		// their ids, each pass of independent loads, so that the misses
+		// overlap instead of costing two in a row per entry.
+		warm += c.warmIDs(us)
 		if text, err = c.appendEntries(text, us, &first, &digits, enc, buf); err != nil {
 			break
 		}

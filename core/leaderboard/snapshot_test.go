@@ -328,15 +328,15 @@ func TestConcurrentSnapshotsAgree(t *testing.T) {
 	}
 }
 
-// A large board's entries are formatted by several goroutines (see
-// writeEntriesParallel); the file must be byte for byte what one goroutine
+// A save's entries are formatted by several goroutines (see writeEntries);
+// the file must be byte for byte what one goroutine formatting one segment
 // writes, whatever the segment size: ids of every kind (short, numeric,
 // long, needing escapes), ties, and a window's board.
 func TestParallelSaveWritesWhatOneGoroutineWrites(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
-	defer func(workers, least, leaves int) {
-		maxSaveWorkers, parallelSaveMin, saveSegmentLeaves = workers, least, leaves
-	}(maxSaveWorkers, parallelSaveMin, saveSegmentLeaves)
+	defer func(workers, leaves int) {
+		maxSaveWorkers, saveSegmentLeaves = workers, leaves
+	}(maxSaveWorkers, saveSegmentLeaves)
 
 	b, err := NewBoard(Config{DecayFactor: 0.95, Windows: []Window{{Name: "week", Length: 7 * 86400}}})
 	require.NoError(t, err)
@@ -354,11 +354,11 @@ func TestParallelSaveWritesWhatOneGoroutineWrites(t *testing.T) {
 		}
 		require.NoError(t, b.Update(id, float64(i%13), 1_700_000_000+int64(i%5)*86400))
 	}
-	parallelSaveMin = 1 << 62
+	maxSaveWorkers, saveSegmentLeaves = 1, 1<<30
 	var want bytes.Buffer
 	require.NoError(t, b.WriteSnapshot(&want))
 	for _, leaves := range []int{1, 3, 64} {
-		maxSaveWorkers, parallelSaveMin, saveSegmentLeaves = 4, 0, leaves
+		maxSaveWorkers, saveSegmentLeaves = 4, leaves
 		var got bytes.Buffer
 		require.NoError(t, b.WriteSnapshot(&got))
 		require.Equal(t, want.String(), got.String(), "segments of %d leaves", leaves)
