@@ -599,7 +599,11 @@ func (ld *loader) entries(dec *json.Decoder, landmarkFirst bool) (bool, error) {
 		} else if err := json.Unmarshal(raw, &it); err != nil {
 			return false, snapshotErr("entry %d: %v", i, err)
 		}
-		if err := ld.add(it, i, landmarkFirst); err != nil {
+		e, err := it.decode(i)
+		if err == nil {
+			err = ld.add(&e, i, landmarkFirst)
+		}
+		if err != nil {
 			return false, err
 		}
 	}
@@ -609,33 +613,51 @@ func (ld *loader) entries(dec *json.Decoder, landmarkFirst bool) (bool, error) {
 	return true, nil
 }
 
-// add adds entry i, it, as a user.
-func (ld *loader) add(it *snapshotItem, i int, landmarkFirst bool) error {
-	c := ld.c
+// decodedEntry is one entry of the file, checked and parsed, as the loader
+// adds it: id refers to the bytes it was read from.
+type decodedEntry struct {
+	id    string
+	hash  uint64
+	score float64
+	g     float64 // the entry's "g", if hasG
+	hasG  bool
+	last  int64
+}
+
+// decode checks entry i, it, and parses what add needs from it.
+func (it *snapshotItem) decode(i int) (decodedEntry, error) {
 	if it == nil || it.UserID == nil || it.Score == nil || it.LastUpdate == nil {
-		return snapshotErr("entry %d: user_id, score and last_update are required", i)
+		return decodedEntry{}, snapshotErr("entry %d: user_id, score and last_update are required", i)
 	}
 	last, ok := parseInt(it.LastUpdate)
 	if !ok {
-		return snapshotErr("entry %d: last_update %s is not an integer", i, it.LastUpdate)
+		return decodedEntry{}, snapshotErr("entry %d: last_update %s is not an integer", i, it.LastUpdate)
 	}
 	if i >= maxUserSlots-1 {
-		return snapshotErr("too many entries")
+		return decodedEntry{}, snapshotErr("too many entries")
 	}
-	id := *it.UserID
-	h := xxhash.Sum64String(id)
-	if c.lookup(id, h) >= 0 {
-		return snapshotErr("duplicate user_id %q", id)
+	e := decodedEntry{id: *it.UserID, hash: xxhash.Sum64String(*it.UserID), score: *it.Score, last: last}
+	if it.G != nil {
+		e.g, e.hasG = *it.G, true
 	}
-	g, conv := *it.Score, true
-	if landmarkFirst && it.G != nil {
-		g, conv = *it.G, false
+	return e, nil
+}
+
+// add adds entry i, e, as a user.
+func (ld *loader) add(e *decodedEntry, i int, landmarkFirst bool) error {
+	c := ld.c
+	if c.lookup(e.id, e.hash) >= 0 {
+		return snapshotErr("duplicate user_id %q", e.id)
 	}
-	u, ok := c.newUser(id, g, last)
+	g, conv := e.score, true
+	if landmarkFirst && e.hasG {
+		g, conv = e.g, false
+	}
+	u, ok := c.newUser(e.id, g, e.last)
 	if !ok {
 		return snapshotErr("user ids exceed the board's capacity")
 	}
-	c.indexInsert(u, h)
+	c.indexInsert(u, e.hash)
 	if u>>6 >= int32(len(ld.needConv)) {
 		ld.needConv = append(ld.needConv, 0)
 	}
@@ -644,8 +666,8 @@ func (ld *loader) add(it *snapshotItem, i int, landmarkFirst bool) error {
 	}
 	if !landmarkFirst {
 		aside := math.NaN()
-		if it.G != nil {
-			aside = *it.G
+		if e.hasG {
+			aside = e.g
 		}
 		ld.gAside = append(ld.gAside, aside)
 	}

@@ -29,23 +29,32 @@ type plainEntry struct {
 // accepts only well-formed JSON. item's id and last_update refer to raw
 // until the next parse.
 func (e *plainEntry) parse(raw []byte) bool {
+	end, ok := e.parseObject(raw)
+	return ok && skipSpace(raw, end) == len(raw)
+}
+
+// parseObject is parse for the JSON value that raw starts with (after
+// optional whitespace), whatever follows it: it reports where the value
+// ends. A value cut short by the end of raw is not parsed: every field must
+// be followed by its ',' or '}' within raw.
+func (e *plainEntry) parseObject(raw []byte) (int, bool) {
 	var seen [4]bool // user_id, score, last_update, g
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
-		return false
+		return 0, false
 	}
 	i = skipSpace(raw, i+1)
 	for {
 		if i >= len(raw) || raw[i] != '"' {
-			return false
+			return 0, false
 		}
 		key, next, ok := plainString(raw, i)
 		if !ok {
-			return false
+			return 0, false
 		}
 		i = skipSpace(raw, next)
 		if i >= len(raw) || raw[i] != ':' {
-			return false
+			return 0, false
 		}
 		i = skipSpace(raw, i+1)
 		var field int
@@ -59,33 +68,33 @@ func (e *plainEntry) parse(raw []byte) bool {
 		case "g":
 			field = 3
 		default:
-			return false
+			return 0, false
 		}
 		if seen[field] {
-			return false
+			return 0, false
 		}
 		seen[field] = true
 		if field == 0 {
 			if i >= len(raw) || raw[i] != '"' {
-				return false
+				return 0, false
 			}
 			id, next, ok := plainString(raw, i)
 			if !ok || !utf8.Valid(id) { // encoding/json would replace bad bytes
-				return false
+				return 0, false
 			}
 			e.id = unsafe.String(unsafe.SliceData(id), len(id))
 			i = next
 		} else {
 			end := numberEnd(raw, i)
 			if end == i || !jsonNumber(raw[i:end]) {
-				return false
+				return 0, false
 			}
 			num := raw[i:end]
 			switch field {
 			case 1, 3:
 				f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(num), len(num)), 64)
 				if err != nil {
-					return false
+					return 0, false
 				}
 				if field == 1 {
 					e.score = f
@@ -99,27 +108,25 @@ func (e *plainEntry) parse(raw []byte) bool {
 		}
 		i = skipSpace(raw, i)
 		if i >= len(raw) {
-			return false
+			return 0, false
 		}
 		if raw[i] == '}' {
-			if skipSpace(raw, i+1) != len(raw) {
-				return false
-			}
+			i++
 			break
 		}
 		if raw[i] != ',' {
-			return false
+			return 0, false
 		}
 		i = skipSpace(raw, i+1)
 	}
 	if !seen[0] || !seen[1] || !seen[2] {
-		return false
+		return 0, false
 	}
 	e.item = snapshotItem{UserID: &e.id, Score: &e.score, LastUpdate: json.RawMessage(e.lastUpdate)}
 	if seen[3] {
 		e.item.G = &e.g
 	}
-	return true
+	return i, true
 }
 
 func skipSpace(b []byte, i int) int {
@@ -203,8 +210,10 @@ func jsonNumber(b []byte) bool {
 // bytes after what dec has consumed (dec's buffer, then src) rather than
 // through dec: an entry parse accepts costs no pass of encoding/json's
 // scanner, and any other is cut out (jsonValue) and left to
-// json.Unmarshal. It returns a decoder of what follows the entries, in
-// the state dec would be in: inside the top-level object, after a value.
+// json.Unmarshal. Reading and parsing run on a goroutine of their own
+// (entryReader), a batch ahead of the users being added, so that a load
+// keeps two cores busy. It returns a decoder of what follows the entries,
+// in the state dec would be in: inside the top-level object, after a value.
 func (ld *loader) entryStream(dec *json.Decoder, src io.Reader, landmarkFirst bool) (bool, *json.Decoder, error) {
 	br := bufio.NewReaderSize(io.MultiReader(dec.Buffered(), src), 1<<16)
 	rest := func() *json.Decoder {
@@ -232,42 +241,177 @@ func (ld *loader) entryStream(dec *json.Decoder, src io.Reader, landmarkFirst bo
 		return false, nil, snapshotErr("entries is not an array")
 	}
 	br.ReadByte()
+	rd := newEntryReader(br)
+	go rd.run()
+	defer rd.stop() // on an error here: the reader ends before br is dropped
+	i := 0
+	for b := range rd.full {
+		for k := range b.entries {
+			if err := ld.add(&b.entries[k], i, landmarkFirst); err != nil {
+				return false, nil, err
+			}
+			i++
+		}
+		if b.err != nil {
+			return false, nil, b.err
+		}
+		rd.free <- b
+	}
+	return true, rest(), nil
+}
+
+// entryBatchSize is how many entries an entryReader hands over at a time.
+const entryBatchSize = 1024
+
+// entryBatch is a run of entries decoded by an entryReader; err, on its last
+// batch, is the error that ended the reading, after these entries.
+type entryBatch struct {
+	entries []decodedEntry
+	ends    []int  // where each entry's id ends in text
+	text    []byte // the entries' ids
+	err     error
+}
+
+// entryReader reads the elements of the entries array from br, after its
+// '[' up to and including its ']', decoding each (plainEntry, else
+// encoding/json) into batches sent on full, in file order; the last batch
+// sent ends the array or carries the error. Batches come back on free.
+type entryReader struct {
+	br   *bufio.Reader
+	full chan *entryBatch // closed when the reader is done with br
+	free chan *entryBatch
+	quit chan struct{} // closed by stop: the loader wants no more
+}
+
+func newEntryReader(br *bufio.Reader) *entryReader {
+	const ahead = 4
+	rd := &entryReader{
+		br:   br,
+		full: make(chan *entryBatch, ahead),
+		free: make(chan *entryBatch, ahead+2),
+		quit: make(chan struct{}),
+	}
+	for range ahead + 2 {
+		rd.free <- &entryBatch{entries: make([]decodedEntry, 0, entryBatchSize), ends: make([]int, 0, entryBatchSize)}
+	}
+	return rd
+}
+
+// stop tells the reader to end, and waits until it has.
+func (rd *entryReader) stop() {
+	close(rd.quit)
+	for range rd.full {
+	}
+}
+
+func (rd *entryReader) run() {
+	defer close(rd.full)
+	b := <-rd.free
+	send := func() bool {
+		for k := range b.entries {
+			start := 0
+			if k > 0 {
+				start = b.ends[k-1]
+			}
+			id := b.text[start:b.ends[k]]
+			b.entries[k].id = unsafe.String(unsafe.SliceData(id), len(id))
+		}
+		select {
+		case rd.full <- b:
+		case <-rd.quit:
+			return false
+		}
+		select {
+		case b = <-rd.free:
+		case <-rd.quit:
+			return false
+		}
+		b.entries, b.ends, b.text, b.err = b.entries[:0], b.ends[:0], b.text[:0], nil
+		return true
+	}
+	defer func() {
+		// A panic here would end the process; the caller gets it as an error.
+		if r := recover(); r != nil {
+			b.err = fmt.Errorf("leaderboard: reading snapshot entries: %v", r)
+			send()
+		}
+	}()
 	var fast plainEntry
 	var buf []byte
 	for i := 0; ; i++ {
-		c, err := peekNonSpace(br)
-		if err != nil {
-			return false, nil, snapshotErr("entries: %v", unexpected(err))
+		if err := rd.next(i, &fast, &buf, b); err != nil {
+			if err != io.EOF { // io.EOF: the array ended
+				b.err = err
+			}
+			send()
+			return
 		}
-		if i == 0 && c == ']' {
-			br.ReadByte()
-			break
-		}
-		if buf, err = jsonValue(br, buf[:0]); err != nil {
-			return false, nil, snapshotErr("entry %d: %v", i, unexpected(err))
-		}
-		var it *snapshotItem
-		if fast.parse(buf) {
-			it = &fast.item
-		} else if err := json.Unmarshal(buf, &it); err != nil {
-			return false, nil, snapshotErr("entry %d: %v", i, err)
-		}
-		if err := ld.add(it, i, landmarkFirst); err != nil {
-			return false, nil, err
-		}
-		c, err = peekNonSpace(br)
-		if err != nil {
-			return false, nil, snapshotErr("entries: %v", unexpected(err))
-		}
-		br.ReadByte()
-		if c == ']' {
-			break
-		}
-		if c != ',' {
-			return false, nil, snapshotErr("entries: invalid character %q after array element", c)
+		if len(b.entries) == entryBatchSize && !send() {
+			return
 		}
 	}
-	return true, rest(), nil
+}
+
+// cutEntry reads entry i from br when it is not a plain entry wholly in
+// br's buffer: cut out (jsonValue) into buf, then parsed by fast or, failing
+// that, by encoding/json.
+func cutEntry(br *bufio.Reader, i int, buf *[]byte, fast *plainEntry) (decodedEntry, error) {
+	var err error
+	if *buf, err = jsonValue(br, (*buf)[:0]); err != nil {
+		return decodedEntry{}, snapshotErr("entry %d: %v", i, unexpected(err))
+	}
+	if fast.parse(*buf) {
+		return fast.item.decode(i)
+	}
+	var it *snapshotItem
+	if err := json.Unmarshal(*buf, &it); err != nil {
+		return decodedEntry{}, snapshotErr("entry %d: %v", i, err)
+	}
+	return it.decode(i)
+}
+
+// next reads entry i, the array's next element, into b, or returns io.EOF
+// at the array's end and any other error for what is not a valid entry.
+func (rd *entryReader) next(i int, fast *plainEntry, buf *[]byte, b *entryBatch) error {
+	br := rd.br
+	c, err := peekNonSpace(br)
+	if err != nil {
+		return snapshotErr("entries: %v", unexpected(err))
+	}
+	if i == 0 && c == ']' {
+		br.ReadByte()
+		return io.EOF
+	}
+	// Usually the entry is wholly in br's buffer, and parsed in place.
+	window, _ := br.Peek(br.Buffered())
+	n, inPlace := fast.parseObject(window)
+	var e decodedEntry
+	if inPlace {
+		e, err = fast.item.decode(i)
+	} else {
+		e, err = cutEntry(br, i, buf, fast)
+	}
+	if err != nil {
+		return err
+	}
+	b.text = append(b.text, e.id...) // before the buffer that e.id may refer to moves on
+	if inPlace {
+		br.Discard(n)
+	}
+	b.ends = append(b.ends, len(b.text))
+	b.entries = append(b.entries, e)
+	c, err = peekNonSpace(br)
+	if err != nil {
+		return snapshotErr("entries: %v", unexpected(err))
+	}
+	br.ReadByte()
+	if c == ']' {
+		return io.EOF
+	}
+	if c != ',' {
+		return snapshotErr("entries: invalid character %q after array element", c)
+	}
+	return nil
 }
 
 func unexpected(err error) error {

@@ -3,7 +3,9 @@ package leaderboard
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -99,4 +101,86 @@ func FuzzEntryStream(f *testing.F) {
 		require.Equal(t, aerr == nil, berr == nil)
 		require.Equal(t, a.String(), b.String())
 	})
+}
+
+// TestEntryStreamAcrossBuffers loads, through the stream and through the
+// JSON decoder, files of thousands of entries of varied lengths, so that
+// entries straddle the reader's buffer and its batches at every kind of
+// position (inside an id, a number, an escape, between fields), with an
+// id longer than the buffer; and files whose one bad entry lies batches
+// in, which both must refuse with the same error.
+func TestEntryStreamAcrossBuffers(t *testing.T) {
+	entries := func(n int, bad func(i int) string) string {
+		var sb strings.Builder
+		sb.WriteString(`{"decay_factor":0.9,"max_users":0,"landmark":100,"entries":[`)
+		for i := range n {
+			if i > 0 {
+				sb.WriteString(",\n ")
+			}
+			if s := bad(i); s != "" {
+				sb.WriteString(s)
+				continue
+			}
+			id := fmt.Sprintf("u%d-%s", i, strings.Repeat("x", i%97))
+			switch {
+			case i == 1234:
+				id = strings.Repeat("L", 200_000) // longer than the reader's buffer
+			case i%7 == 0:
+				id += `\"q\u00e9`
+			}
+			extra := ""
+			if i%11 == 0 {
+				extra = `,"note":{"a":[1,2,"}"]}`
+			}
+			fmt.Fprintf(&sb, `{"user_id":"%s", "score":%d.%d,"last_update":%d,"g":%d.5%s}`,
+				id, i%500, i%10, 50+i%50, i%300, extra)
+		}
+		sb.WriteString("]}")
+		return sb.String()
+	}
+	load := func(data string, stream bool) (string, error) {
+		c, err := readStandingsFrom(strings.NewReader(data), loadDefaults{}, stream)
+		if err != nil {
+			return "", err
+		}
+		var out bytes.Buffer
+		require.NoError(t, c.writeSnapshot(&out))
+		return out.String(), nil
+	}
+	good := entries(6000, func(int) string { return "" })
+	want, err := load(good, false)
+	require.NoError(t, err)
+	got, err := load(good, true)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	require.Contains(t, got, strings.Repeat("L", 200_000))
+
+	for want, bad := range map[string]func(i int) string{
+		`duplicate user_id "u5-xxxxx"`: func(i int) string { // found by the loader
+			if i == 4100 {
+				return `{"user_id":"u5-xxxxx","score":1,"last_update":2}`
+			}
+			return ""
+		},
+		`entry 3500: last_update 2.5 is not an integer`: func(i int) string { // refused by the reader
+			if i == 3500 {
+				return `{"user_id":"z","score":1,"last_update":2.5}`
+			}
+			return ""
+		},
+		`entry 2100: invalid character ','`: func(i int) string { // not JSON, batches in
+			if i == 2100 {
+				return `{"user_id":"z","score":1,,"last_update":2}`
+			}
+			return ""
+		},
+	} {
+		data := entries(5000, bad)
+		_, werr := load(data, false)
+		_, gerr := load(data, true)
+		require.Error(t, werr)
+		require.ErrorIs(t, gerr, ErrSnapshot)
+		require.Equal(t, werr.Error(), gerr.Error())
+		require.Contains(t, gerr.Error(), want)
+	}
 }
