@@ -326,8 +326,13 @@ func (c *standings) countAbove(g float64) int {
 // aboveOf returns the number of entries whose value is greater than g, the
 // value of the entry at position j of leaf id with 0-based ordinal rank
 // ord. Entries tied with it are counted back from j within its leaf,
-// which is in cache; only a tie that reaches back into the previous leaf
-// takes a descent (countAbove).
+// which is in cache. A tie that reaches the leaf's first entry is settled
+// by the leaf's separator in its parent (in cache after the rank's climb):
+// every entry of the leaves before ranks before the separator, so when the
+// separator's value is above g none of them ties g. Only a tie that may
+// reach back into the previous leaf takes a descent (countAbove), and the
+// previous leaf is not read first: on a tie-heavy board the run of a value
+// spans many leaves, and the descent reads the one leaf where it starts.
 func (c *standings) aboveOf(g float64, id int32, j, ord int) int {
 	if c.ties.root == 0 || c.ties.weight(g) == 0 {
 		return ord // no entry ties g: exactly the ones before it are above
@@ -337,12 +342,25 @@ func (c *standings) aboveOf(g float64, id int32, j, ord int) int {
 	for k > 0 && lf.g[k-1] == g {
 		k--
 	}
-	if k == 0 && lf.prev >= 0 {
-		if pl := c.leaves[lf.prev]; pl.g[pl.n-1] == g {
-			return c.countAbove(g)
-		}
+	if k > 0 || lf.prev < 0 || c.leafSeparator(id) > g { // lf.prev < 0: the first leaf
+		return ord - (j - k)
 	}
-	return ord - (j - k)
+	return c.countAbove(g)
+}
+
+// leafSeparator returns the value of the separator of leaf id, which is not
+// the root, in its parent, or -Inf for a first child (whose separator slot
+// is never consulted), which is above no value.
+func (c *standings) leafSeparator(id int32) float64 {
+	nd := c.inners[c.leafParent[id]]
+	i := 0
+	for nd.child[i] != id {
+		i++
+	}
+	if i == 0 {
+		return math.Inf(-1)
+	}
+	return nd.g[i]
 }
 
 // styledRank returns the rank in style of the entry at position j of leaf

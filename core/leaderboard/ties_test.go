@@ -220,6 +220,32 @@ func TestRankStylesAgainstModel(t *testing.T) {
 	}
 }
 
+// A board of thousands of users over a few scores has runs of tied users
+// across many leaves and parents, and leaves that are first children of
+// parents other than the first: styled ranks and percentiles still agree
+// with the model after moves, removals and arrivals.
+func TestRankStylesOnATallTree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	b, err := NewBoard(Config{DecayFactor: 1})
+	require.NoError(t, err)
+	m := newTieModel(TieByUserID, 0)
+	for round := range 4 {
+		for range 3000 {
+			id := fmt.Sprintf("u%05d", rng.IntN(6000))
+			if rng.IntN(30) == 0 {
+				b.Remove(id)
+				m.remove(id)
+				continue
+			}
+			p := float64(rng.IntN(9)) * 10
+			require.NoError(t, b.Update(id, p, int64(1000+round)))
+			m.update(id, p)
+		}
+		checkStyles(t, b, m, rng)
+	}
+	require.GreaterOrEqual(t, b.height, 2, "the tree should have grown two inner levels")
+}
+
 // Decayed boards: equal G (the same points at the same second) are ties,
 // scores that differ in G are not, and the board's ranks follow G.
 func TestRankStylesWithDecay(t *testing.T) {
