@@ -82,6 +82,19 @@ func (ix *userIndex) put(u int32, h uint64) {
 	}
 }
 
+// reserve grows the table, once, to the size the inserts of n users in all
+// would grow it to, so that a load whose size is known rehashes nothing
+// as it goes.
+func (ix *userIndex) reserve(users *userTable, n int) {
+	size := max(len(ix.buckets), 2)
+	for n*10 > size*bucketSlots*8 {
+		size *= 2
+	}
+	if size > len(ix.buckets) {
+		ix.rebuild(users, size)
+	}
+}
+
 // rebuild rehashes every user into n fresh buckets.
 func (ix *userIndex) rebuild(users *userTable, n int) {
 	old := ix.buckets

@@ -367,7 +367,7 @@ func readStandingsFrom(r io.Reader, def loadDefaults, stream bool) (*standings, 
 	if stream {
 		in = src
 	}
-	c, err := decodeBoard(json.NewDecoder(src), in, def.tie, true)
+	c, err := decodeBoard(json.NewDecoder(src), in, def.size, def.tie, true)
 	if err == nil && c.windows == nil {
 		c.origin = def.origin
 		c.windows = c.newWindows(def.windows)
@@ -384,8 +384,9 @@ func readStandingsFrom(r io.Reader, def loadDefaults, stream bool) (*standings, 
 // decodeBoard decodes one snapshot object: the whole input when top, a
 // window's board (which has no windows of its own) otherwise. With src,
 // the reader dec reads, the entries are read from the stream directly
-// (see entryStream), and dec replaced by a decoder of what follows them.
-func decodeBoard(dec *json.Decoder, src io.Reader, tie TieBreak, top bool) (*standings, error) {
+// (see entryStream), and dec replaced by a decoder of what follows them;
+// size is src's length in bytes if known, else 0.
+func decodeBoard(dec *json.Decoder, src io.Reader, size int64, tie TieBreak, top bool) (*standings, error) {
 	tok, err := dec.Token()
 	if err == io.EOF {
 		return nil, snapshotErr("empty input")
@@ -423,7 +424,7 @@ func decodeBoard(dec *json.Decoder, src io.Reader, tie TieBreak, top bool) (*sta
 			var present bool
 			var err error
 			if top && src != nil {
-				present, dec, err = ld.entryStream(dec, src, landmarkFirst)
+				present, dec, err = ld.entryStream(dec, src, size, landmarkFirst)
 			} else {
 				present, err = ld.entries(dec, landmarkFirst)
 			}

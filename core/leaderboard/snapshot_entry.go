@@ -214,7 +214,10 @@ func jsonNumber(b []byte) bool {
 // (entryReader), a batch ahead of the users being added, so that a load
 // keeps two cores busy. It returns a decoder of what follows the entries,
 // in the state dec would be in: inside the top-level object, after a value.
-func (ld *loader) entryStream(dec *json.Decoder, src io.Reader, landmarkFirst bool) (bool, *json.Decoder, error) {
+// With size, the input's length in bytes (0 if unknown), the first batch's
+// bytes per entry tell how many users the file holds, and the index is
+// sized for them at once rather than rebuilt at each doubling.
+func (ld *loader) entryStream(dec *json.Decoder, src io.Reader, size int64, landmarkFirst bool) (bool, *json.Decoder, error) {
 	br := bufio.NewReaderSize(io.MultiReader(dec.Buffered(), src), 1<<16)
 	rest := func() *json.Decoder {
 		d := json.NewDecoder(io.MultiReader(strings.NewReader(`{"":0`), br))
@@ -246,6 +249,12 @@ func (ld *loader) entryStream(dec *json.Decoder, src io.Reader, landmarkFirst bo
 	defer rd.stop() // on an error here: the reader ends before br is dropped
 	i := 0
 	for b := range rd.full {
+		if i == 0 && size > 0 && len(b.entries) == entryBatchSize {
+			// Entries differ little in length; aim a little low, since an
+			// index one doubling too large stays too large.
+			expect := size / int64(b.bytes) * entryBatchSize * 19 / 20
+			ld.c.userIndex.reserve(&ld.c.userTable, int(min(expect, maxUserSlots)))
+		}
 		for k := range b.entries {
 			if err := ld.add(&b.entries[k], i, landmarkFirst); err != nil {
 				return false, nil, err
@@ -269,6 +278,7 @@ type entryBatch struct {
 	entries []decodedEntry
 	ends    []int  // where each entry's id ends in text
 	text    []byte // the entries' ids
+	bytes   int    // the entries' length in the input, with what follows each
 	err     error
 }
 
@@ -326,7 +336,7 @@ func (rd *entryReader) run() {
 		case <-rd.quit:
 			return false
 		}
-		b.entries, b.ends, b.text, b.err = b.entries[:0], b.ends[:0], b.text[:0], nil
+		b.entries, b.ends, b.text, b.bytes, b.err = b.entries[:0], b.ends[:0], b.text[:0], 0, nil
 		return true
 	}
 	defer func() {
@@ -390,7 +400,9 @@ func (rd *entryReader) next(i int, fast *plainEntry, buf *[]byte, b *entryBatch)
 		e, err = fast.item.decode(i)
 	} else {
 		e, err = cutEntry(br, i, buf, fast)
+		n = len(*buf)
 	}
+	b.bytes += n + 1 // and its ',' (whitespace is not counted)
 	if err != nil {
 		return err
 	}

@@ -108,7 +108,9 @@ func (b *Board) Load(path string) error {
 	if fi.Size() > maxSnapshotBytes {
 		return fmt.Errorf("leaderboard: load %s: %w: %w (%d bytes)", path, ErrSnapshot, ErrSnapshotTooLarge, maxSnapshotBytes)
 	}
-	c, err := readStandings(bufio.NewReaderSize(f, 1<<16), b.loadDefaults())
+	def := b.loadDefaults()
+	def.size = fi.Size()
+	c, err := readStandings(bufio.NewReaderSize(f, 1<<16), def)
 	if err != nil {
 		return fmt.Errorf("leaderboard: load %s: %w", path, err)
 	}

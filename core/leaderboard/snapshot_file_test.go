@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -262,4 +263,31 @@ func TestSaveNewFileHonoursUmask(t *testing.T) {
 	fi, err := os.Stat(path)
 	require.NoError(t, err)
 	assert.Equal(t, fs.FileMode(0o640), fi.Mode().Perm())
+}
+
+// A load sizes its index from the file's length: to the size the board's
+// own updates grew it to, not a doubling more, for boards just past a
+// doubling and just before one, with short and with numeric ids.
+func TestLoadSizesTheIndexLikeTheUpdates(t *testing.T) {
+	for _, n := range []int{5_000, 16_400, 32_700, 70_000} {
+		for _, long := range []bool{false, true} {
+			b, err := New(0.9, 0)
+			require.NoError(t, err)
+			for i := range n {
+				id := strconv.Itoa(i)
+				if long {
+					id = strconv.Itoa(700_000_000_000_000_000 + i*7919)
+				}
+				require.NoError(t, b.Update(id, float64(1+i%1000), 1000))
+			}
+			path := filepath.Join(t.TempDir(), "board.json")
+			require.NoError(t, b.Save(path))
+			into, err := New(0.5, 0)
+			require.NoError(t, err)
+			require.NoError(t, into.Load(path))
+			require.Equal(t, n, into.Len())
+			require.Equal(t, len(b.userIndex.buckets), len(into.userIndex.buckets), "%d users, long ids %v", n, long)
+			require.Equal(t, n, into.userIndex.indexed)
+		}
+	}
 }

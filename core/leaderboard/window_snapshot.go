@@ -22,11 +22,13 @@ import (
 // into a board with windows keeps the loading board's windows, empty.
 
 // loadDefaults is what a load keeps of the loading board when the file
-// does not say: its tie-break policy and its windows.
+// does not say: its tie-break policy and its windows; and the file's size
+// in bytes, when known (0 if not), from which the load sizes its index.
 type loadDefaults struct {
 	tie     TieBreak
 	windows []Window
 	origin  int64
+	size    int64
 }
 
 func (b *Board) loadDefaults() loadDefaults {
@@ -108,7 +110,7 @@ func decodeWindow(dec *json.Decoder, tie TieBreak) (*window, error) {
 			if st != nil {
 				return nil, snapshotErr("board given twice")
 			}
-			if st, err = decodeBoard(dec, nil, tie, false); err != nil {
+			if st, err = decodeBoard(dec, nil, 0, tie, false); err != nil {
 				return nil, err
 			}
 			continue
