@@ -48,8 +48,8 @@ func (e *plainEntry) parseObject(raw []byte) (int, bool) {
 		if i >= len(raw) || raw[i] != '"' {
 			return 0, false
 		}
-		key, next, ok := plainString(raw, i)
-		if !ok {
+		field, next := entryKey(raw, i)
+		if field < 0 {
 			return 0, false
 		}
 		i = skipSpace(raw, next)
@@ -57,19 +57,6 @@ func (e *plainEntry) parseObject(raw []byte) (int, bool) {
 			return 0, false
 		}
 		i = skipSpace(raw, i+1)
-		var field int
-		switch string(key) {
-		case "user_id":
-			field = 0
-		case "score":
-			field = 1
-		case "last_update":
-			field = 2
-		case "g":
-			field = 3
-		default:
-			return 0, false
-		}
 		if seen[field] {
 			return 0, false
 		}
@@ -78,15 +65,15 @@ func (e *plainEntry) parseObject(raw []byte) (int, bool) {
 			if i >= len(raw) || raw[i] != '"' {
 				return 0, false
 			}
-			id, next, ok := plainString(raw, i)
-			if !ok || !utf8.Valid(id) { // encoding/json would replace bad bytes
+			id, next, ascii := plainString(raw, i)
+			if next == 0 || !ascii && !utf8.Valid(id) { // encoding/json would replace bad bytes
 				return 0, false
 			}
 			e.id = unsafe.String(unsafe.SliceData(id), len(id))
 			i = next
 		} else {
 			end := numberEnd(raw, i)
-			if end == i || !jsonNumber(raw[i:end]) {
+			if end == i {
 				return 0, false
 			}
 			num := raw[i:end]
@@ -136,74 +123,96 @@ func skipSpace(b []byte, i int) int {
 	return i
 }
 
+// entryKeys are the keys of a plain entry, quoted, in the order of its fields.
+var entryKeys = [...]string{`"user_id"`, `"score"`, `"last_update"`, `"g"`}
+
+// entryKey returns which of entryKeys the string at b[i] is, and the index
+// after it; -1 for any other string (one with escapes included).
+func entryKey(b []byte, i int) (int, int) {
+	if i+1 >= len(b) {
+		return -1, 0
+	}
+	var field int
+	switch b[i+1] { // the keys differ in their first letter
+	case 'u':
+		field = 0
+	case 's':
+		field = 1
+	case 'l':
+		field = 2
+	case 'g':
+		field = 3
+	default:
+		return -1, 0
+	}
+	key := entryKeys[field]
+	if len(b)-i < len(key) || string(b[i:i+len(key)]) != key {
+		return -1, 0
+	}
+	return field, i + len(key)
+}
+
 // plainString returns the contents of the string starting at b[i] (a
-// quote) when it holds no escape, and the index after its closing quote.
+// quote) when it holds no escape, the index after its closing quote, and
+// whether its bytes are all ASCII; the index is 0 for any other string.
 func plainString(b []byte, i int) ([]byte, int, bool) {
+	var high byte
 	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '"':
-			return b[i+1 : j], j + 1, true
-		case '\\':
+		c := b[j]
+		switch {
+		case c == '"':
+			return b[i+1 : j], j + 1, high < 0x80
+		case c == '\\' || c < 0x20: // JSON has no raw control characters in strings
 			return nil, 0, false
 		}
-		if b[j] < 0x20 { // JSON has no raw control characters in strings
-			return nil, 0, false
-		}
+		high |= c
 	}
 	return nil, 0, false
 }
 
-// numberEnd returns the end of the JSON number at b[i] (the input is
-// well-formed JSON, so a number's bytes are these), i if none starts there.
+// numberEnd returns the end of the JSON number at b[i],
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, or i if none starts
+// there. A byte after it that would continue a number in another grammar
+// (as in 01 or 1-2) is not consumed: the caller refuses what follows.
 func numberEnd(b []byte, i int) int {
 	j := i
-	for j < len(b) {
-		switch c := b[j]; {
-		case c >= '0' && c <= '9', c == '-', c == '+', c == '.', c == 'e', c == 'E':
-			j++
-			continue
+	if j < len(b) && b[j] == '-' {
+		j++
+	}
+	if j < len(b) && b[j] == '0' {
+		j++
+	} else if k := digitsEnd(b, j); k > j {
+		j = k
+	} else {
+		return i
+	}
+	if j < len(b) && b[j] == '.' {
+		k := digitsEnd(b, j+1)
+		if k == j+1 {
+			return i
 		}
-		break
+		j = k
+	}
+	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
+		j++
+		if j < len(b) && (b[j] == '+' || b[j] == '-') {
+			j++
+		}
+		k := digitsEnd(b, j)
+		if k == j {
+			return i
+		}
+		j = k
 	}
 	return j
 }
 
-// jsonNumber reports whether b is a JSON number:
-// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-func jsonNumber(b []byte) bool {
-	i := 0
-	if i < len(b) && b[i] == '-' {
-		i++
+// digitsEnd returns the end of the run of decimal digits at b[j].
+func digitsEnd(b []byte, j int) int {
+	for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+		j++
 	}
-	digits := func() int {
-		k := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		return i - k
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case digits() == 0:
-		return false
-	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		if digits() == 0 {
-			return false
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		if digits() == 0 {
-			return false
-		}
-	}
-	return i == len(b)
+	return j
 }
 
 // entryStream reads the value of "entries" as entries does, but from the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -28,13 +29,13 @@ func FuzzPlainEntry(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		if !json.Valid(raw) {
-			return // the decoder hands parse only well-formed values
-		}
 		var e plainEntry
 		if !e.parse(raw) {
 			return
 		}
+		// The stream parses the file's bytes in place: parse alone must
+		// refuse what is not JSON.
+		require.True(t, json.Valid(raw), "parse accepted malformed %q", raw)
 		var want *snapshotItem
 		require.NoError(t, json.Unmarshal(raw, &want), "parse accepted %q", raw)
 		require.NotNil(t, want)
@@ -182,5 +183,24 @@ func TestEntryStreamAcrossBuffers(t *testing.T) {
 		require.ErrorIs(t, gerr, ErrSnapshot)
 		require.Equal(t, werr.Error(), gerr.Error())
 		require.Contains(t, gerr.Error(), want)
+	}
+}
+
+// parseInt sums short integers itself and leaves longer ones to strconv:
+// both ways agree with strconv.ParseInt on what is an int64 and its value.
+func TestParseIntAgreesWithStrconv(t *testing.T) {
+	for _, s := range []string{
+		"0", "-0", "7", "-7", "007", "123456789012345678", "-123456789012345678",
+		"999999999999999999", "1234567890123456789", "9223372036854775807",
+		"9223372036854775808", "-9223372036854775808", "-9223372036854775809",
+		"12345678901234567890", "", "-", "+1", "1.0", "1e3", "12a", "-x", " 1", "٣",
+	} {
+		want, err := strconv.ParseInt(s, 10, 64)
+		jsonInt := err == nil && s != "" && s[0] != '+'
+		got, ok := parseInt(json.RawMessage(s))
+		require.Equal(t, jsonInt, ok, "%q", s)
+		if ok {
+			require.Equal(t, want, got, "%q", s)
+		}
 	}
 }
