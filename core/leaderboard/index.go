@@ -52,6 +52,10 @@ func (ix *userIndex) find(users *userTable, id string, h uint64) int32 {
 	return -1
 }
 
+// home returns the bucket where the search for hash h starts; the index
+// has buckets.
+func (ix *userIndex) home(h uint64) *bucket { return &ix.buckets[h&uint64(len(ix.buckets)-1)] }
+
 func (ix *userIndex) insert(users *userTable, u int32, h uint64) {
 	if (ix.indexed+1)*10 > len(ix.buckets)*bucketSlots*8 {
 		ix.rebuild(users, max(2*len(ix.buckets), 2))

@@ -257,10 +257,9 @@ func (c *standings) warm(ids []string, hashes []uint64) {
 	if len(c.buckets) == 0 {
 		return
 	}
-	mask := uint64(len(c.buckets) - 1)
 	var sink uint32
 	for _, h := range hashes {
-		sink += c.buckets[h&mask].overflow
+		sink += c.home(h).overflow
 	}
 	var us [warmRun]int32
 	for i, h := range hashes {

@@ -679,6 +679,20 @@ func (it *snapshotItem) decode(i int) (decodedEntry, error) {
 	return e, nil
 }
 
+// warm loads the index buckets that adding entries will read, as
+// UpdateMany's warm does: their misses overlap.
+func (ld *loader) warm(entries []decodedEntry) {
+	c := ld.c
+	if len(c.buckets) == 0 {
+		return
+	}
+	var sink uint32
+	for k := range entries {
+		sink += c.home(entries[k].hash).overflow
+	}
+	c.warmSink = sink
+}
+
 // add adds entry i, e, as a user.
 func (ld *loader) add(e *decodedEntry, i int, landmarkFirst bool) error {
 	c := ld.c

@@ -264,11 +264,15 @@ func (ld *loader) entryStream(dec *json.Decoder, src io.Reader, size int64, land
 			expect := size / int64(b.bytes) * entryBatchSize * 19 / 20
 			ld.c.userIndex.reserve(&ld.c.userTable, int(min(expect, maxUserSlots)))
 		}
-		for k := range b.entries {
-			if err := ld.add(&b.entries[k], i, landmarkFirst); err != nil {
-				return false, nil, err
+		for lo := 0; lo < len(b.entries); lo += warmRun {
+			run := b.entries[lo:min(lo+warmRun, len(b.entries))]
+			ld.warm(run)
+			for k := range run {
+				if err := ld.add(&run[k], i, landmarkFirst); err != nil {
+					return false, nil, err
+				}
+				i++
 			}
-			i++
 		}
 		if b.err != nil {
 			return false, nil, b.err
