@@ -548,37 +548,43 @@ func decodeBoard(dec *json.Decoder, src io.Reader, size int64, tie TieBreak, top
 			c.landmark = max(c.landmark, c.rec(u).last)
 		}
 	}
-	keys := make([]key, n)
+	// The users whose G the file gave, after the landmark, were keyed as
+	// they were added; the others' G comes from their score, now that the
+	// landmark is known.
+	keys := ld.keys
 	setKey := func(u int32) {
 		r := c.rec(u)
-		// r.g holds the entry's G when the landmark preceded the entries
-		// and the entry had one, its score otherwise.
 		switch {
 		case exact && landmarkFirst && !ld.fromScore(u):
+			return
 		case exact && !landmarkFirst && !math.IsNaN(ld.gAside[u]):
 			r.g = ld.gAside[u]
 		default:
 			r.g = scale(r.g, -c.exponentAt(float64(r.last)))
 		}
 		keys[u] = key{r.g, c.prefix(u), u}
-		if tie == TieEarliest {
+	}
+	if ld.unkeyed > 0 || !exact { // without a landmark every G comes from a score
+		// Each key is its own (an exponential and, for a numeric id, its
+		// digits formatted again): half of them on another core.
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for u := int32(n / 2); u < int32(n); u++ {
+				setKey(u)
+			}
+		}()
+		for u := range int32(n / 2) {
+			setKey(u)
+		}
+		wg.Wait()
+	}
+	if tie == TieEarliest {
+		for u := range keys {
 			keys[u].p = uint64(u) + 1 // users were added in file order
 		}
 	}
-	// Each user's key is its own (an exponential and, for a numeric id, its
-	// digits formatted again): half of them on another core.
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for u := int32(n / 2); u < int32(n); u++ {
-			setKey(u)
-		}
-	}()
-	for u := range int32(n / 2) {
-		setKey(u)
-	}
-	wg.Wait()
 	ld = loader{}
 	slices.SortFunc(keys, c.compare)
 	if c.maxUsers > 0 && len(keys) > c.maxUsers {
@@ -606,6 +612,8 @@ type loader struct {
 	c        *standings
 	needConv []uint64  // bit u: user u's G comes from its score
 	gAside   []float64 // per user, its "g" (NaN if none), when the landmark follows the entries
+	keys     []key     // per user, its key in the tree once its G is known
+	unkeyed  int       // users whose key waits for the landmark or a conversion
 }
 
 func (ld *loader) fromScore(u int32) bool { return ld.needConv[u>>6]&(1<<(u&63)) != 0 }
@@ -708,6 +716,12 @@ func (ld *loader) add(e *decodedEntry, i int, landmarkFirst bool) error {
 		return snapshotErr("user ids exceed the board's capacity")
 	}
 	c.indexInsert(u, e.hash)
+	if conv {
+		ld.keys = append(ld.keys, key{})
+		ld.unkeyed++
+	} else {
+		ld.keys = append(ld.keys, key{g, idPrefix(e.id), u})
+	}
 	if u>>6 >= int32(len(ld.needConv)) {
 		ld.needConv = append(ld.needConv, 0)
 	}

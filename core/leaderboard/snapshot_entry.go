@@ -2,9 +2,11 @@ package leaderboard
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -18,11 +20,18 @@ import (
 // left to encoding/json, which then decides (and words any error) as it
 // always did; for what parse accepts, item is what json.Unmarshal would
 // make of it (FuzzPlainEntry).
+//
+// With scoreIfNoG, a score the entry does not need (it has a "g", which a
+// loader whose landmark came first takes instead) is checked but left
+// unparsed, 0 in item, when it is a plain decimal of at most 300 bytes,
+// which no float64 overflows: strconv.ParseFloat could not refuse it.
 type plainEntry struct {
 	item       snapshotItem
 	id         string
 	score, g   float64
 	lastUpdate []byte
+	scoreIfNoG bool
+	scoreText  []byte // the score left unparsed, until the entry is known to have no "g"
 }
 
 // parse decodes raw, one JSON value, and reports whether it could; it
@@ -78,7 +87,14 @@ func (e *plainEntry) parseObject(raw []byte) (int, bool) {
 			}
 			num := raw[i:end]
 			switch field {
-			case 1, 3:
+			case 1:
+				if e.scoreIfNoG && len(num) <= 300 && bytes.IndexAny(num, "eE") < 0 {
+					e.scoreText, e.score = num, 0
+					break
+				}
+				e.scoreText = nil
+				fallthrough
+			case 3:
 				f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(num), len(num)), 64)
 				if err != nil {
 					return 0, false
@@ -108,6 +124,13 @@ func (e *plainEntry) parseObject(raw []byte) (int, bool) {
 	}
 	if !seen[0] || !seen[1] || !seen[2] {
 		return 0, false
+	}
+	if e.scoreText != nil && !seen[3] {
+		f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(e.scoreText), len(e.scoreText)), 64)
+		if err != nil {
+			return 0, false
+		}
+		e.score = f
 	}
 	e.item = snapshotItem{UserID: &e.id, Score: &e.score, LastUpdate: json.RawMessage(e.lastUpdate)}
 	if seen[3] {
@@ -254,15 +277,16 @@ func (ld *loader) entryStream(dec *json.Decoder, src io.Reader, size int64, land
 	}
 	br.ReadByte()
 	rd := newEntryReader(br)
-	go rd.run()
+	go rd.run(landmarkFirst)
 	defer rd.stop() // on an error here: the reader ends before br is dropped
 	i := 0
 	for b := range rd.full {
 		if i == 0 && size > 0 && len(b.entries) == entryBatchSize {
 			// Entries differ little in length; aim a little low, since an
 			// index one doubling too large stays too large.
-			expect := size / int64(b.bytes) * entryBatchSize * 19 / 20
-			ld.c.userIndex.reserve(&ld.c.userTable, int(min(expect, maxUserSlots)))
+			expect := int(min(size/int64(b.bytes)*entryBatchSize*19/20, maxUserSlots))
+			ld.c.userIndex.reserve(&ld.c.userTable, expect)
+			ld.keys = slices.Grow(ld.keys, expect*11/10)
 		}
 		for lo := 0; lo < len(b.entries); lo += warmRun {
 			run := b.entries[lo:min(lo+warmRun, len(b.entries))]
@@ -327,7 +351,9 @@ func (rd *entryReader) stop() {
 	}
 }
 
-func (rd *entryReader) run() {
+// run reads the entries; with landmarkFirst the loader takes the G of an
+// entry that has one, not its score.
+func (rd *entryReader) run(landmarkFirst bool) {
 	defer close(rd.full)
 	b := <-rd.free
 	send := func() bool {
@@ -359,7 +385,7 @@ func (rd *entryReader) run() {
 			send()
 		}
 	}()
-	var fast plainEntry
+	fast := plainEntry{scoreIfNoG: landmarkFirst}
 	var buf []byte
 	for i := 0; ; i++ {
 		if err := rd.next(i, &fast, &buf, b); err != nil {
@@ -397,21 +423,28 @@ func cutEntry(br *bufio.Reader, i int, buf *[]byte, fast *plainEntry) (decodedEn
 // at the array's end and any other error for what is not a valid entry.
 func (rd *entryReader) next(i int, fast *plainEntry, buf *[]byte, b *entryBatch) error {
 	br := rd.br
-	c, err := peekNonSpace(br)
-	if err != nil {
-		return snapshotErr("entries: %v", unexpected(err))
+	if i == 0 {
+		c, err := peekNonSpace(br)
+		if err != nil {
+			return snapshotErr("entries: %v", unexpected(err))
+		}
+		if c == ']' {
+			br.ReadByte()
+			return io.EOF
+		}
 	}
-	if i == 0 && c == ']' {
-		br.ReadByte()
-		return io.EOF
-	}
-	// Usually the entry is wholly in br's buffer, and parsed in place.
+	// Usually the entry, and the ',' or ']' after it, are wholly in br's
+	// buffer: parsed in place.
 	window, _ := br.Peek(br.Buffered())
 	n, inPlace := fast.parseObject(window)
 	var e decodedEntry
+	var err error
 	if inPlace {
 		e, err = fast.item.decode(i)
 	} else {
+		if _, err := peekNonSpace(br); err != nil {
+			return snapshotErr("entries: %v", unexpected(err))
+		}
 		e, err = cutEntry(br, i, buf, fast)
 		n = len(*buf)
 	}
@@ -420,12 +453,19 @@ func (rd *entryReader) next(i int, fast *plainEntry, buf *[]byte, b *entryBatch)
 		return err
 	}
 	b.text = append(b.text, e.id...) // before the buffer that e.id may refer to moves on
-	if inPlace {
-		br.Discard(n)
-	}
 	b.ends = append(b.ends, len(b.text))
 	b.entries = append(b.entries, e)
-	c, err = peekNonSpace(br)
+	if inPlace {
+		if j := skipSpace(window, n); j < len(window) && (window[j] == ',' || window[j] == ']') {
+			br.Discard(j + 1)
+			if window[j] == ']' {
+				return io.EOF
+			}
+			return nil
+		}
+		br.Discard(n)
+	}
+	c, err := peekNonSpace(br)
 	if err != nil {
 		return snapshotErr("entries: %v", unexpected(err))
 	}

@@ -30,8 +30,21 @@ func FuzzPlainEntry(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		var e plainEntry
+		lazy := plainEntry{scoreIfNoG: true}
+		lazyOK := lazy.parse(raw)
 		if !e.parse(raw) {
+			require.False(t, lazyOK, "only a lazy score parse accepted %q", raw)
 			return
+		}
+		// Leaving a score unparsed beside a "g" changes nothing else.
+		require.True(t, lazyOK, "only a full parse accepted %q", raw)
+		require.Equal(t, *e.item.UserID, *lazy.item.UserID)
+		require.Equal(t, string(e.item.LastUpdate), string(lazy.item.LastUpdate))
+		require.Equal(t, e.item.G == nil, lazy.item.G == nil)
+		if e.item.G == nil {
+			require.Equal(t, math.Float64bits(*e.item.Score), math.Float64bits(*lazy.item.Score))
+		} else {
+			require.Equal(t, math.Float64bits(*e.item.G), math.Float64bits(*lazy.item.G))
 		}
 		// The stream parses the file's bytes in place: parse alone must
 		// refuse what is not JSON.
@@ -108,8 +121,9 @@ func FuzzEntryStream(f *testing.F) {
 // JSON decoder, files of thousands of entries of varied lengths, so that
 // entries straddle the reader's buffer and its batches at every kind of
 // position (inside an id, a number, an escape, between fields), with an
-// id longer than the buffer; and files whose one bad entry lies batches
-// in, which both must refuse with the same error.
+// id longer than the buffer and scores the stream may leave unparsed
+// beside a "g" and ones it may not; and files whose one bad entry lies
+// batches in, which both must refuse with the same error.
 func TestEntryStreamAcrossBuffers(t *testing.T) {
 	entries := func(n int, bad func(i int) string) string {
 		var sb strings.Builder
@@ -133,8 +147,19 @@ func TestEntryStreamAcrossBuffers(t *testing.T) {
 			if i%11 == 0 {
 				extra = `,"note":{"a":[1,2,"}"]}`
 			}
-			fmt.Fprintf(&sb, `{"user_id":"%s", "score":%d.%d,"last_update":%d,"g":%d.5%s}`,
-				id, i%500, i%10, 50+i%50, i%300, extra)
+			score := fmt.Sprintf("%d.%d", i%500, i%10)
+			switch i % 13 {
+			case 5:
+				score = "1" + strings.Repeat("0", 305) // long: parsed though a "g" follows
+			case 6:
+				score = "2.5E-3"
+			}
+			g := fmt.Sprintf(`,"g":%d.5`, i%300)
+			if i%17 == 0 {
+				g = "" // its G comes from its score
+			}
+			fmt.Fprintf(&sb, `{"user_id":"%s", "score":%s,"last_update":%d%s%s}`,
+				id, score, 50+i%50, g, extra)
 		}
 		sb.WriteString("]}")
 		return sb.String()
@@ -166,6 +191,12 @@ func TestEntryStreamAcrossBuffers(t *testing.T) {
 		`entry 3500: last_update 2.5 is not an integer`: func(i int) string { // refused by the reader
 			if i == 3500 {
 				return `{"user_id":"z","score":1,"last_update":2.5}`
+			}
+			return ""
+		},
+		`entry 2600: json: cannot unmarshal number 1e400`: func(i int) string { // a score out of range beside a "g"
+			if i == 2600 {
+				return `{"user_id":"z","score":1e400,"last_update":2,"g":1}`
 			}
 			return ""
 		},
