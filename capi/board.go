@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"sync"
 	"time"
 	"unsafe"
@@ -38,8 +37,9 @@ type board interface {
 	// timestamp an update may carry now.
 	Config() (decay float64, maxUsers int, latest int64)
 	Len() (int, error)
-	// Submit queues updates to apply in order; the slices now belong to it.
-	Submit(ids []string, points []float64, timestamps []int64) error
+	// Submit queues the updates of u to apply in order; u now belongs to
+	// the board, which may hand it back (u.release) once it keeps nothing of it.
+	Submit(u *updateBatch) error
 	// Sync waits until every update submitted before it is applied.
 	Sync() error
 	Refusals() (int, error)
@@ -71,10 +71,50 @@ func (b *embeddedBoard) Len() (int, error) { return b.Board.Len(), nil }
 
 func (b *embeddedBoard) QueryStats() *boardStats { return &b.stats }
 
-func (b *embeddedBoard) Submit(ids []string, points []float64, timestamps []int64) error {
-	b.updates.Submit(ids, points, timestamps)
+func (b *embeddedBoard) Submit(u *updateBatch) error {
+	b.updates.Submit(u.ids, u.points, u.stamps, u.release)
 	return nil
 }
+
+// updateBatch is one eh_board_update_many call's updates, copied out of the
+// caller's memory. Batches are pooled and reused once the embedded board has
+// applied them: otherwise a board loading millions of users leaves about 60
+// bytes of garbage per update, which the collector lets grow to the size of
+// the board between its cycles, in resident memory.
+type updateBatch struct {
+	text   []byte // the ids' bytes, which ids share
+	ids    []string
+	points []float64
+	stamps []int64
+}
+
+var updateBatches = sync.Pool{New: func() any { return new(updateBatch) }}
+
+// readUpdates copies n updates out of the caller's memory into a pooled batch.
+func readUpdates(ids *C.char, idsLen C.size_t, points *C.double, timestamps *C.int64_t, n int) (*updateBatch, error) {
+	if n < 0 || n > int(idsLen) {
+		return nil, fmt.Errorf("%w: a list of %d strings cannot fit in %d bytes", errInvalidArgument, n, idsLen)
+	}
+	return newUpdateBatch(cBytes(ids, idsLen), n, unsafe.Slice((*float64)(unsafe.Pointer(points)), n),
+		unsafe.Slice((*int64)(unsafe.Pointer(timestamps)), n))
+}
+
+// newUpdateBatch copies n updates, their ids in the wire format, into a
+// pooled batch.
+func newUpdateBatch(ids []byte, n int, points []float64, stamps []int64) (*updateBatch, error) {
+	u := updateBatches.Get().(*updateBatch)
+	u.text = append(u.text[:0], ids...)
+	var err error
+	if u.ids, err = cutStrings(u.ids[:0], unsafe.String(unsafe.SliceData(u.text), len(u.text)), n); err != nil {
+		return nil, err
+	}
+	u.points = append(u.points[:0], points...)
+	u.stamps = append(u.stamps[:0], stamps...)
+	return u, nil
+}
+
+// release hands u back for reuse: nothing may use its strings or slices after.
+func (u *updateBatch) release() { updateBatches.Put(u) }
 
 func (b *embeddedBoard) Sync() error { b.updates.Sync(); return nil }
 
@@ -176,17 +216,17 @@ func eh_board_update_many(h C.uint64_t, ids *C.char, idsLen C.size_t, points *C.
 		return fail(err)
 	}
 	n := int(count)
-	idList, err := readStrings(ids, idsLen, n)
+	u, err := readUpdates(ids, idsLen, points, timestamps, n)
 	if err != nil {
 		return fail(err)
 	}
-	pts := slices.Clone(unsafe.Slice((*float64)(unsafe.Pointer(points)), n))
-	for i, p := range pts {
+	for i, p := range u.points {
 		if math.IsNaN(p) || math.IsInf(p, 0) {
+			u.release()
 			return fail(fmt.Errorf("update %d: %w: %v", i, leaderboard.ErrInvalidPoints, p))
 		}
 	}
-	if err := b.Submit(idList, pts, slices.Clone(unsafe.Slice((*int64)(unsafe.Pointer(timestamps)), n))); err != nil {
+	if err := b.Submit(u); err != nil {
 		return fail(err)
 	}
 	if wait != 0 {

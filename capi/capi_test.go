@@ -143,3 +143,38 @@ func FuzzDecodeStrings(f *testing.F) {
 		require.Equal(t, got, again)
 	})
 }
+
+// Update batches are pooled and reused once the embedded board has applied
+// them: every batch's users arrive whole, with their own ids, however soon
+// the next batch reuses the memory of the last.
+func TestUpdateBatchesAreReusedOnlyOnceApplied(t *testing.T) {
+	b, err := leaderboard.New(1, 0)
+	require.NoError(t, err)
+	eb := &embeddedBoard{Board: b, updates: leaderboard.NewBackground(b)}
+	const batches, per = 200, 300
+	for k := range batches {
+		var wire []byte
+		pts := make([]float64, per)
+		tss := make([]int64, per)
+		for i := range per {
+			wire = append(wire, fmt.Sprintf("b%03d-u%03d", k, i)...)
+			wire = append(wire, stringEnd)
+			pts[i], tss[i] = float64(k*per+i+1), 1000
+		}
+		u, err := newUpdateBatch(wire, per, pts, tss)
+		require.NoError(t, err)
+		require.NoError(t, eb.Submit(u))
+	}
+	require.NoError(t, eb.Sync())
+	require.Equal(t, batches*per, b.Len())
+	for k := range batches {
+		for i := 0; i < per; i += 37 {
+			e, ok := b.Rank(fmt.Sprintf("b%03d-u%03d", k, i), 0)
+			require.True(t, ok)
+			require.Equal(t, float64(k*per+i+1), e.Score)
+			require.Equal(t, batches*per-(k*per+i), e.Rank)
+		}
+	}
+	_, err = newUpdateBatch([]byte("a\xffb\xff"), 3, make([]float64, 3), make([]int64, 3))
+	require.ErrorIs(t, err, errInvalidArgument)
+}

@@ -30,6 +30,10 @@ type redisBoard struct {
 
 func (b redisBoard) QueryStats() *boardStats { return b.stats }
 
+// Submit queues u's updates; their ids stay in the queue until sent, so u is
+// not handed back for reuse.
+func (b redisBoard) Submit(u *updateBatch) error { return b.Board.Submit(u.ids, u.points, u.stamps) }
+
 func (b redisBoard) Config() (float64, int, int64) {
 	// Another process may have loaded a snapshot with another factor;
 	// while Redis is down the last values known stand.

@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
@@ -31,25 +32,35 @@ func decodeStrings(data []byte, n int) ([]string, error) {
 	if n < 0 || n > len(data) {
 		return nil, fmt.Errorf("%w: a list of %d strings cannot fit in %d bytes", errInvalidArgument, n, len(data))
 	}
-	rest := string(data)
-	out := make([]string, 0, n)
+	return cutStrings(make([]string, 0, n), string(data), n)
+}
+
+// cutStrings appends to out the exactly n strings of the list text (which
+// they share), each valid UTF-8.
+func cutStrings(out []string, text string, n int) ([]string, error) {
+	if n < 0 || n > len(text) {
+		return nil, fmt.Errorf("%w: a list of %d strings cannot fit in %d bytes", errInvalidArgument, n, len(text))
+	}
+	out = slices.Grow(out, n)
+	start := len(out)
+	rest := text
 	for len(rest) > 0 {
 		end := strings.IndexByte(rest, stringEnd)
 		if end < 0 {
-			return nil, fmt.Errorf("%w: string %d of the list is not ended by 0xFF", errInvalidArgument, len(out))
+			return nil, fmt.Errorf("%w: string %d of the list is not ended by 0xFF", errInvalidArgument, len(out)-start)
 		}
-		if len(out) == n {
+		if len(out)-start == n {
 			return nil, fmt.Errorf("%w: the list holds more than the %d strings expected", errInvalidArgument, n)
 		}
 		s := rest[:end]
 		if !utf8.ValidString(s) {
-			return nil, fmt.Errorf("%w: string %d of the list is not valid UTF-8", errInvalidArgument, len(out))
+			return nil, fmt.Errorf("%w: string %d of the list is not valid UTF-8", errInvalidArgument, len(out)-start)
 		}
 		out = append(out, s)
 		rest = rest[end+1:]
 	}
-	if len(out) != n {
-		return nil, fmt.Errorf("%w: the list holds %d strings, %d expected", errInvalidArgument, len(out), n)
+	if len(out)-start != n {
+		return nil, fmt.Errorf("%w: the list holds %d strings, %d expected", errInvalidArgument, len(out)-start, n)
 	}
 	return out, nil
 }

@@ -28,6 +28,7 @@ type batch struct {
 	userIDs    []string
 	points     []float64
 	timestamps []int64
+	applied    func()
 }
 
 // NewBackground returns a Background applying to b.
@@ -37,15 +38,17 @@ func NewBackground(b *Board) *Background {
 	return g
 }
 
-// Submit queues updates for UpdateMany; the slices now belong to g. It
-// returns at once unless maxQueuedBatches batches are waiting.
-func (g *Background) Submit(userIDs []string, points []float64, timestamps []int64) {
+// Submit queues updates for UpdateMany; the slices, and the strings, belong
+// to g until it calls applied (if not nil), once they are applied: the board
+// keeps none of them, so the caller may then reuse their memory. It returns
+// at once unless maxQueuedBatches batches are waiting.
+func (g *Background) Submit(userIDs []string, points []float64, timestamps []int64, applied func()) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for len(g.queue) >= maxQueuedBatches {
 		g.changed.Wait()
 	}
-	g.queue = append(g.queue, batch{userIDs, points, timestamps})
+	g.queue = append(g.queue, batch{userIDs, points, timestamps, applied})
 	if !g.running {
 		g.running = true
 		go g.apply()
@@ -59,6 +62,9 @@ func (g *Background) apply() {
 		next := g.queue[0]
 		g.mu.Unlock()
 		refused, err := g.board.UpdateMany(next.userIDs, next.points, next.timestamps)
+		if next.applied != nil {
+			next.applied()
+		}
 		g.mu.Lock()
 		g.queue[0] = batch{}
 		g.queue = g.queue[1:]

@@ -37,7 +37,7 @@ func TestBackgroundAppliesInOrderAndSyncSeesEverything(t *testing.T) {
 			pts[i] = float64(k) // later batches add more: order shows in LastUpdate
 			tss[i] = int64(1000 + k)
 		}
-		g.Submit(ids, pts, tss)
+		g.Submit(ids, pts, tss, nil)
 	}
 	g.Sync()
 	assert.Equal(t, per, b.Len())
@@ -54,8 +54,8 @@ func TestBackgroundCountsRefusalsUntilAsked(t *testing.T) {
 	b, err := New(1, 0)
 	require.NoError(t, err)
 	g := NewBackground(b)
-	g.Submit([]string{"ok", "\xfe"}, []float64{1, 1}, []int64{1, 1})
-	g.Submit([]string{"\xfd"}, []float64{1}, []int64{1})
+	g.Submit([]string{"ok", "\xfe"}, []float64{1, 1}, []int64{1, 1}, nil)
+	g.Submit([]string{"\xfd"}, []float64{1}, []int64{1}, nil)
 	g.Sync()
 	n, first := g.Refusals()
 	assert.Equal(t, 2, n)
@@ -87,7 +87,7 @@ func TestBackgroundWithConcurrentReaders(t *testing.T) {
 		}()
 	}
 	for k := range 200 {
-		g.Submit([]string{fmt.Sprintf("u%d", k%37)}, []float64{1}, []int64{int64(1000 + k)})
+		g.Submit([]string{fmt.Sprintf("u%d", k%37)}, []float64{1}, []int64{int64(1000 + k)}, nil)
 	}
 	g.Sync()
 	done <- struct{}{}

@@ -213,24 +213,24 @@ func (b *Board) Update(userID string, points float64, timestamp int64) error {
 // how many were, and the first one's error naming its index. The three
 // slices must have the same length.
 func (b *Board) UpdateMany(userIDs []string, points []float64, timestamps []int64) (refused int, first error) {
-	hashes := make([]uint64, len(userIDs))
-	for i, id := range userIDs {
-		hashes[i] = xxhash.Sum64String(id)
-	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	var hashes [warmRun]uint64 // per run: a batch leaves no garbage behind
 	for lo := 0; lo < len(userIDs); lo += warmRun {
 		hi := min(lo+warmRun, len(userIDs))
-		b.warm(userIDs[lo:hi], hashes[lo:hi])
-		b.warmWindows(userIDs[lo:hi], hashes[lo:hi])
+		for i, id := range userIDs[lo:hi] {
+			hashes[i] = xxhash.Sum64String(id)
+		}
+		b.warm(userIDs[lo:hi], hashes[:hi-lo])
+		b.warmWindows(userIDs[lo:hi], hashes[:hi-lo])
 		for i := lo; i < hi; i++ {
-			id := userIDs[i]
+			id, h := userIDs[i], hashes[i-lo]
 			err := checkUpdate(id, points[i])
 			if err == nil {
-				err = b.update(id, hashes[i], points[i], timestamps[i])
+				err = b.update(id, h, points[i], timestamps[i])
 			}
 			if err == nil && len(b.windows) > 0 {
-				b.updateWindows(id, hashes[i], points[i], timestamps[i])
+				b.updateWindows(id, h, points[i], timestamps[i])
 			}
 			if err != nil {
 				refused++
