@@ -61,8 +61,12 @@ func (ix *userIndex) find(users *userTable, id string, h uint64) int32 {
 // has buckets.
 func (ix *userIndex) home(h uint64) *bucket { return &ix.buckets[h&uint64(len(ix.buckets)-1)] }
 
+// holds reports whether n buckets may hold users users: 8 per bucket on
+// average at most.
+func holds(n, users int) bool { return users*10 <= n*bucketSlots*8 }
+
 func (ix *userIndex) insert(users *userTable, u int32, h uint64) {
-	if (ix.indexed+1)*10 > len(ix.buckets)*bucketSlots*8 {
+	if !holds(len(ix.buckets), ix.indexed+1) {
 		ix.rebuild(users, max(2*len(ix.buckets), 2))
 	}
 	ix.put(u, h)
@@ -96,7 +100,7 @@ func (ix *userIndex) put(u int32, h uint64) {
 // as it goes.
 func (ix *userIndex) reserve(users *userTable, n int) {
 	size := max(len(ix.buckets), 2)
-	for n*10 > size*bucketSlots*8 {
+	for !holds(size, n) {
 		size *= 2
 	}
 	if size > len(ix.buckets) {

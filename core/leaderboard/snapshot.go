@@ -564,7 +564,8 @@ func decodeBoard(dec *json.Decoder, src io.Reader, size int64, tie TieBreak, top
 		}
 		keys[u] = key{r.g, c.prefix(u), u}
 	}
-	if ld.unkeyed > 0 || !exact { // without a landmark every G comes from a score
+	fromScores := slices.ContainsFunc(ld.needConv, func(bits uint64) bool { return bits != 0 })
+	if fromScores || !exact { // without a landmark every G comes from a score
 		// Each key is its own (an exponential and, for a numeric id, its
 		// digits formatted again): half of them on another core.
 		var wg sync.WaitGroup
@@ -612,8 +613,7 @@ type loader struct {
 	c        *standings
 	needConv []uint64  // bit u: user u's G comes from its score
 	gAside   []float64 // per user, its "g" (NaN if none), when the landmark follows the entries
-	keys     []key     // per user, its key in the tree once its G is known
-	unkeyed  int       // users whose key waits for the landmark or a conversion
+	keys     []key     // per user, its key in the tree once its G is known (not if fromScore)
 }
 
 func (ld *loader) fromScore(u int32) bool { return ld.needConv[u>>6]&(1<<(u&63)) != 0 }
@@ -637,13 +637,7 @@ func (ld *loader) entries(dec *json.Decoder, landmarkFirst bool) (bool, error) {
 		if err := dec.Decode(&raw); err != nil {
 			return false, snapshotErr("entry %d: %v", i, err)
 		}
-		var it *snapshotItem
-		if fast.parse(raw) {
-			it = &fast.item
-		} else if err := json.Unmarshal(raw, &it); err != nil {
-			return false, snapshotErr("entry %d: %v", i, err)
-		}
-		e, err := it.decode(i)
+		e, err := fast.decode(raw, i)
 		if err == nil {
 			err = ld.add(&e, i, landmarkFirst)
 		}
@@ -717,8 +711,7 @@ func (ld *loader) add(e *decodedEntry, i int, landmarkFirst bool) error {
 	}
 	c.indexInsert(u, e.hash)
 	if conv {
-		ld.keys = append(ld.keys, key{})
-		ld.unkeyed++
+		ld.keys = append(ld.keys, key{}) // once the landmark is known
 	} else {
 		ld.keys = append(ld.keys, key{g, idPrefix(e.id), u})
 	}

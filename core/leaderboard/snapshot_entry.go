@@ -402,18 +402,24 @@ func (rd *entryReader) run(landmarkFirst bool) {
 }
 
 // cutEntry reads entry i from br when it is not a plain entry wholly in
-// br's buffer: cut out (jsonValue) into buf, then parsed by fast or, failing
-// that, by encoding/json.
+// br's buffer: cut out (jsonValue) into buf, then decoded.
 func cutEntry(br *bufio.Reader, i int, buf *[]byte, fast *plainEntry) (decodedEntry, error) {
 	var err error
 	if *buf, err = jsonValue(br, (*buf)[:0]); err != nil {
 		return decodedEntry{}, snapshotErr("entry %d: %v", i, unexpected(err))
 	}
-	if fast.parse(*buf) {
-		return fast.item.decode(i)
+	return fast.decode(*buf, i)
+}
+
+// decode checks and parses raw, entry i (one JSON value): by parse, or,
+// for what parse does not accept, by encoding/json, which then words any
+// error.
+func (e *plainEntry) decode(raw []byte, i int) (decodedEntry, error) {
+	if e.parse(raw) {
+		return e.item.decode(i)
 	}
 	var it *snapshotItem
-	if err := json.Unmarshal(*buf, &it); err != nil {
+	if err := json.Unmarshal(raw, &it); err != nil {
 		return decodedEntry{}, snapshotErr("entry %d: %v", i, err)
 	}
 	return it.decode(i)
