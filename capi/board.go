@@ -92,8 +92,8 @@ var updateBatches = sync.Pool{New: func() any { return new(updateBatch) }}
 
 // readUpdates copies n updates out of the caller's memory into a pooled batch.
 func readUpdates(ids *C.char, idsLen C.size_t, points *C.double, timestamps *C.int64_t, n int) (*updateBatch, error) {
-	if n < 0 || n > int(idsLen) {
-		return nil, fmt.Errorf("%w: a list of %d strings cannot fit in %d bytes", errInvalidArgument, n, idsLen)
+	if err := listFits(n, int(idsLen)); err != nil { // before the slices of n are made
+		return nil, err
 	}
 	return newUpdateBatch(cBytes(ids, idsLen), n, unsafe.Slice((*float64)(unsafe.Pointer(points)), n),
 		unsafe.Slice((*int64)(unsafe.Pointer(timestamps)), n))

@@ -29,17 +29,23 @@ func readStrings(p *C.char, length C.size_t, n int) ([]string, error) {
 // decodeStrings is readStrings over Go memory: one copy of data, cut into
 // exactly n strings.
 func decodeStrings(data []byte, n int) ([]string, error) {
-	if n < 0 || n > len(data) {
-		return nil, fmt.Errorf("%w: a list of %d strings cannot fit in %d bytes", errInvalidArgument, n, len(data))
+	return cutStrings(nil, string(data), n)
+}
+
+// listFits checks that n strings may be in a list of size bytes: each takes
+// one at least, its stringEnd.
+func listFits(n, size int) error {
+	if n < 0 || n > size {
+		return fmt.Errorf("%w: a list of %d strings cannot fit in %d bytes", errInvalidArgument, n, size)
 	}
-	return cutStrings(make([]string, 0, n), string(data), n)
+	return nil
 }
 
 // cutStrings appends to out the exactly n strings of the list text (which
 // they share), each valid UTF-8.
 func cutStrings(out []string, text string, n int) ([]string, error) {
-	if n < 0 || n > len(text) {
-		return nil, fmt.Errorf("%w: a list of %d strings cannot fit in %d bytes", errInvalidArgument, n, len(text))
+	if err := listFits(n, len(text)); err != nil {
+		return nil, err
 	}
 	out = slices.Grow(out, n)
 	start := len(out)
