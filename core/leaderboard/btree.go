@@ -128,19 +128,27 @@ func idPrefix[S string | []byte](id S) uint64 {
 	return p
 }
 
-// keyOf returns user u's key, with G and id read from its record; under
-// TieEarliest the key's p is the arrival number, kept only in the tree, so
-// it is read from u's leaf.
-func (c *standings) keyOf(u int32) key {
-	if c.tieBreak == TieEarliest {
-		lf := c.leaves[c.rec(u).leaf]
-		j := 0
-		for lf.u[j] != u {
-			j++
-		}
-		return lf.key(j)
+// entryOf returns user u's key and its position in u's leaf.
+func (c *standings) entryOf(u int32) (key, int) {
+	id, j := c.userPos(u)
+	return c.leaves[id].key(j), j
+}
+
+// g returns user u's value G, kept only in u's entry in the tree.
+func (c *standings) g(u int32) float64 {
+	id, j := c.userPos(u)
+	return c.leaves[id].g[j]
+}
+
+// userPos returns user u's leaf and position in it.
+func (c *standings) userPos(u int32) (int32, int) {
+	id := c.rec(u).leaf
+	lf := c.leaves[id]
+	j := 0
+	for lf.u[j] != u {
+		j++
 	}
-	return key{c.g(u), c.prefix(u), u}
+	return id, j
 }
 
 // less reports whether key a ranks before key b: higher G first, then
@@ -504,20 +512,16 @@ func (c *standings) moveLeafLeft(p *innerNode, j, k int) {
 // first key. Only a leaf's first key can equal a separator (a separator is
 // a live key that bounds its child from below, hence the child's minimum),
 // so nothing above the leaf but the counts changes. Otherwise it falls back
-// to treeRemove, which rebalances on the way down.
-func (c *standings) treeRemoveUser(k key) {
-	u := k.u
-	id := c.rec(u).leaf
+// to treeRemove, which rebalances on the way down. j is k's position in
+// the leaf.
+func (c *standings) treeRemoveUser(k key, j int) {
+	id := c.rec(k.u).leaf
 	lf := c.leaves[id]
-	if c.height > 0 && (lf.n <= leafMin || lf.u[0] == u) {
+	if c.height > 0 && (lf.n <= leafMin || j == 0) {
 		c.treeRemove(k)
 		return
 	}
 	n := int(lf.n)
-	j := 0
-	for lf.u[j] != u {
-		j++
-	}
 	copy(lf.g[j:n-1], lf.g[j+1:n])
 	copy(lf.p[j:n-1], lf.p[j+1:n])
 	copy(lf.u[j:n-1], lf.u[j+1:n])
@@ -545,23 +549,19 @@ func (c *standings) treeRemoveUser(k key) {
 // reports whether it could: when the new key ranks strictly between the
 // leaf's first key and its last key other than u's. Then the leaf's first
 // key (the only one a separator can equal) stays, and no count changes.
-func (c *standings) moveInLeaf(nk key) bool {
-	u := nk.u
-	lf := c.leaves[c.rec(u).leaf]
+// j is u's position in the leaf.
+func (c *standings) moveInLeaf(nk key, j int) bool {
+	lf := c.leaves[c.rec(nk.u).leaf]
 	n := int(lf.n)
-	if n < 3 || lf.u[0] == u {
+	if n < 3 || j == 0 {
 		return false
 	}
 	hi := n - 1
-	if lf.u[hi] == u {
+	if j == hi {
 		hi--
 	}
 	if !c.less(lf.key(0), nk) || !c.less(nk, lf.key(hi)) {
 		return false
-	}
-	j := 1
-	for lf.u[j] != u {
-		j++
 	}
 	copy(lf.g[j:n-1], lf.g[j+1:n])
 	copy(lf.p[j:n-1], lf.p[j+1:n])
@@ -573,7 +573,7 @@ func (c *standings) moveInLeaf(nk key) bool {
 	copy(lf.u[k+1:n], lf.u[k:n-1])
 	lf.setKey(k, nk)
 	lf.n++
-	c.placed = placement{c.rec(u).leaf, k}
+	c.placed = placement{c.rec(nk.u).leaf, k}
 	return true
 }
 
@@ -774,13 +774,13 @@ func (c *standings) rankOf(k key) int {
 	return r + c.leafPos(c.leaves[id], k)
 }
 
-// rankOfUser returns the 0-based rank of user u, which is in the tree,
-// from its leaf up through the parent links: no key comparisons, and the
-// leaf and its parent can be fetched in parallel.
-func (c *standings) rankOfUser(u int32) int {
-	id := c.rec(u).leaf
-	lf := c.leaves[id]
-	r := 0
+// rankOfUser returns the 0-based rank of user u, which is in the tree.
+func (c *standings) rankOfUser(u int32) int { return c.rankAt(c.userPos(u)) }
+
+// rankAt returns the 0-based rank of the entry at position j of leaf id,
+// from the leaf up through the parent links: no key comparisons.
+func (c *standings) rankAt(id int32, j int) int {
+	r := j
 	if c.height > 0 {
 		p := c.leafParent[id]
 		for level := 1; ; level++ {
@@ -796,12 +796,7 @@ func (c *standings) rankOfUser(u int32) int {
 			id, p = p, c.innerParent[p]
 		}
 	}
-	us := lf.u[:lf.n]
-	j := 0
-	for us[j] != u {
-		j++
-	}
-	return r + j
+	return r
 }
 
 // kth returns the leaf and position of the entry with 0-based rank r < size.

@@ -183,11 +183,6 @@ func (c *standings) rebase(l int64) {
 	}
 	factor := math.Exp(c.exponentAt(float64(l)))
 	c.landmark = l
-	for _, ch := range c.uchunks {
-		for i := range ch {
-			ch[i].g *= factor
-		}
-	}
 	for _, nd := range c.inners {
 		for i := range nd.g {
 			nd.g[i] *= factor

@@ -17,9 +17,10 @@
 // Go pointer per user. The id prefix in the key lets an update place a user
 // among thousands with the same score (integer points) by comparing
 // numbers in the node, not the neighbours' ids in their records. Users live
-// in chunks of 40-byte records (G, last update, leaf, and the id itself when
-// it has at most 15 bytes) addressed by int32 (users.go), longer ids once in
-// a chunked byte arena, and an
+// in chunks of 32-byte records (last update, leaf, and the id itself when
+// it has at most 15 bytes; G is kept once, in the user's key in the tree)
+// addressed by int32 (users.go), longer ids once in a chunked byte arena,
+// and an
 // open-addressing hash index (xxhash, linear probing; index.go) maps an id
 // to its user: no Go map and no per-user object, so the garbage collector has
 // almost nothing to scan (heap per user: BenchmarkMemory, and
@@ -309,10 +310,12 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 	} else if c.lnf != 0 && -c.exponentAt(float64(ts)) > rebaseBound {
 		c.rebase(ts)
 	}
-	var old float64
+	var was key // u's key in the tree
+	at := 0     // and its position in u's leaf
 	if u >= 0 {
-		old = c.g(u)
+		was, at = c.entryOf(u)
 	}
+	old := was.g
 	ng := old + p*math.Exp(-c.exponentAt(float64(ts)))
 	if math.IsInf(ng, 0) || math.IsNaN(ng) {
 		// The total may fit with the landmark at ts.
@@ -323,10 +326,10 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 			return ErrInvalidPoints
 		}
 		c.rebase(ts)
-		old = 0
 		if u >= 0 {
-			old = c.g(u)
+			was, at = c.entryOf(u)
 		}
+		old = was.g
 		ng = old + p
 		if math.IsInf(ng, 0) {
 			return ErrInvalidPoints
@@ -336,7 +339,7 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 		if c.size >= maxUserSlots {
 			return ErrFull
 		}
-		nu, ok := c.newUser(id, ng, ts)
+		nu, ok := c.newUser(id, ts)
 		if !ok {
 			return ErrFull
 		}
@@ -353,18 +356,13 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 		r.last = ts
 	}
 	if ng != old {
-		ok := key{old, idPrefix(id), u}
-		if c.tieBreak == TieEarliest {
-			ok = c.keyOf(u)
-		}
 		nk := key{ng, c.newTieKey(id), u}
 		c.ties.add(old, -1)
-		if !c.moveInLeaf(nk) {
-			c.treeRemoveUser(ok)
+		if !c.moveInLeaf(nk, at) {
+			c.treeRemoveUser(was, at)
 			c.treeInsert(nk)
 		}
 		c.noteInserted(nk)
-		r.g = ng
 	}
 	return nil
 }
@@ -391,9 +389,9 @@ func (b *Board) Remove(userID string) bool {
 }
 
 func (c *standings) removeUser(u int32) {
-	k := c.keyOf(u)
+	k, at := c.entryOf(u)
 	c.ties.add(k.g, -1)
-	c.treeRemoveUser(k)
+	c.treeRemoveUser(k, at)
 	var buf idBuf
 	c.indexDelete(u, hashID(c.idIn(u, &buf)))
 	c.freeUser(u)
@@ -421,12 +419,13 @@ func (b *Board) Rank(userID string, now float64) (Entry, bool) {
 	if u < 0 {
 		return Entry{}, false
 	}
-	r := b.rec(u)
+	id, j := b.userPos(u)
+	g := b.leaves[id].g[j]
 	return Entry{
 		UserID:     userID,
-		Score:      scale(r.g, b.exponentAt(now)),
-		Rank:       b.rankOfUser(u) + 1,
-		LastUpdate: r.last,
+		Score:      scale(g, b.exponentAt(now)),
+		Rank:       b.rankAt(id, j) + 1,
+		LastUpdate: b.rec(u).last,
 	}, true
 }
 

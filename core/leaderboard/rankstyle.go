@@ -142,17 +142,17 @@ func (b *Board) RankAs(style RankStyle, userID string, now float64) (Entry, bool
 	if u < 0 {
 		return Entry{}, false, nil
 	}
-	r := b.rec(u)
-	rank := b.rankOfUser(u) + 1
+	id, j := b.userPos(u)
+	g := b.leaves[id].g[j]
+	rank := b.rankAt(id, j) + 1
 	if style != Ordinal {
-		id, j := b.userPos(u)
-		rank = b.styledRank(style, r.g, id, j, rank-1)
+		rank = b.styledRank(style, g, id, j, rank-1)
 	}
 	return Entry{
 		UserID:     userID,
-		Score:      scale(r.g, b.exponentAt(now)),
+		Score:      scale(g, b.exponentAt(now)),
 		Rank:       rank,
-		LastUpdate: r.last,
+		LastUpdate: b.rec(u).last,
 	}, true, nil
 }
 
@@ -251,9 +251,9 @@ func (b *Board) Percentile(userID string) (float64, bool) {
 	if u < 0 {
 		return 0, false
 	}
-	g := b.g(u)
 	id, j := b.userPos(u)
-	above := b.aboveOf(g, id, j, b.rankOfUser(u))
+	g := b.leaves[id].g[j]
+	above := b.aboveOf(g, id, j, b.rankAt(id, j))
 	below := b.size - above - 1 - int(b.ties.weight(g))
 	return 100 * float64(below) / float64(b.size), true
 }

@@ -210,7 +210,7 @@ func (c *standings) formatSegment(s *saveSegment, text []byte, enc *json.Encoder
 		// their ids, each pass of independent loads, so that the misses
 		// overlap instead of costing two in a row per entry.
 		warm += c.warmIDs(us)
-		if text, err = c.appendEntries(text, us, &first, &digits, enc, buf); err != nil {
+		if text, err = c.appendEntries(text, us, lf.g[:lf.n], &first, &digits, enc, buf); err != nil {
 			break
 		}
 		id = lf.next
@@ -234,18 +234,19 @@ func (c *standings) warmIDs(us []int32) uint32 {
 	return sink
 }
 
-// appendEntries appends the entries of users us to text, each after a
-// comma unless *first (which it clears); digits is scratch space for
-// numeric ids.
-func (c *standings) appendEntries(text []byte, us []int32, first *bool, digits *idBuf, enc *json.Encoder, buf *bytes.Buffer) ([]byte, error) {
-	for _, u := range us {
+// appendEntries appends the entries of users us, with values G gs, to
+// text, each after a comma unless *first (which it clears); digits is
+// scratch space for numeric ids.
+func (c *standings) appendEntries(text []byte, us []int32, gs []float64, first *bool, digits *idBuf, enc *json.Encoder, buf *bytes.Buffer) ([]byte, error) {
+	for i, u := range us {
 		if !*first {
 			text = append(text, ',')
 		}
 		*first = false
 		r := c.rec(u)
 		var err error
-		text, err = appendEntry(text, enc, buf, r.id(&c.arena, digits), scale(r.g, c.exponentAt(float64(r.last))), r.last, r.g)
+		g := gs[i]
+		text, err = appendEntry(text, enc, buf, r.id(&c.arena, digits), scale(g, c.exponentAt(float64(r.last))), r.last, g)
 		if err != nil {
 			return text, err
 		}
@@ -553,16 +554,16 @@ func decodeBoard(dec *json.Decoder, src io.Reader, size int64, tie TieBreak, top
 	// landmark is known.
 	keys := ld.keys
 	setKey := func(u int32) {
-		r := c.rec(u)
+		g := keys[u].g // the entry's score, until it is keyed
 		switch {
 		case exact && landmarkFirst && !ld.fromScore(u):
 			return
 		case exact && !landmarkFirst && !math.IsNaN(ld.gAside[u]):
-			r.g = ld.gAside[u]
+			g = ld.gAside[u]
 		default:
-			r.g = scale(r.g, -c.exponentAt(float64(r.last)))
+			g = scale(g, -c.exponentAt(float64(c.rec(u).last)))
 		}
-		keys[u] = key{r.g, c.prefix(u), u}
+		keys[u] = key{g, c.prefix(u), u}
 	}
 	fromScores := slices.ContainsFunc(ld.needConv, func(bits uint64) bool { return bits != 0 })
 	if fromScores || !exact { // without a landmark every G comes from a score
@@ -705,13 +706,13 @@ func (ld *loader) add(e *decodedEntry, i int, landmarkFirst bool) error {
 	if landmarkFirst && e.hasG {
 		g, conv = e.g, false
 	}
-	u, ok := c.newUser(e.id, g, e.last)
+	u, ok := c.newUser(e.id, e.last)
 	if !ok {
 		return snapshotErr("user ids exceed the board's capacity")
 	}
 	c.indexInsert(u, e.hash)
 	if conv {
-		ld.keys = append(ld.keys, key{}) // once the landmark is known
+		ld.keys = append(ld.keys, key{g: g}) // the score: keyed once the landmark is known
 	} else {
 		ld.keys = append(ld.keys, key{g, idPrefix(e.id), u})
 	}

@@ -375,14 +375,3 @@ func (c *standings) styledRank(style RankStyle, g float64, id int32, j, ord int)
 	}
 	return above - int(c.ties.above(g)) + 1
 }
-
-// userPos returns user u's leaf and position in it.
-func (c *standings) userPos(u int32) (int32, int) {
-	id := c.rec(u).leaf
-	lf := c.leaves[id]
-	j := 0
-	for lf.u[j] != u {
-		j++
-	}
-	return id, j
-}

@@ -22,16 +22,16 @@ const (
 // with one value reserved), hence the largest maxUsers New accepts.
 const MaxUsersLimit = math.MaxInt32 - 1
 
-// A user's fields sit together in one 40-byte record, with its id when the
-// id has at most inlineMax bytes, so that a lookup confirms the match in the
+// A user's fields sit together in one 32-byte record (two to a cache line),
+// with its id when the id has at most inlineMax bytes, so that a lookup confirms the match in the
 // record it reads anyway: one or two adjacent cache lines, fetched in
 // parallel, instead of a further dependent miss into the arena. A longer id
 // that is a decimal number (Discord's 17- to 19-digit snowflakes) is kept
 // in the record too, as its value (short[inlineMax] == numericID); other
 // longer ids live in the arena (short[inlineMax] == longID, ref their
-// location).
+// location). The user's value G is not kept here: the tree's entry holds
+// it (standings.g), and a second copy would cost 8 bytes per user.
 type user struct {
-	g     float64             // forward-decayed value G (see decay.go)
 	last  int64               // latest timestamp seen
 	ref   uint32              // arena location of a long id; next free slot + 1 when free
 	leaf  int32               // leaf of the tree holding the user (see rankOfUser)
@@ -165,8 +165,6 @@ func (a *idArena) free(ref uint32) {
 
 func (ut *userTable) rec(u int32) *user { return &ut.uchunks[u>>userChunkBits][u&userChunkMask] }
 
-func (ut *userTable) g(u int32) float64 { return ut.uchunks[u>>userChunkBits][u&userChunkMask].g }
-
 // id returns u's id bytes; a numeric id is spelt out in new memory, so hot
 // paths use idIn instead.
 func (ut *userTable) id(u int32) []byte { return ut.rec(u).id(&ut.arena, new(idBuf)) }
@@ -205,7 +203,7 @@ func (r *user) hasID(a *idArena, id string, num uint64, isNum bool) bool {
 
 // newUser stores id in a free slot and returns the slot, or false when the
 // board's capacity (2^31-1 users, 4 GiB of ids) is exhausted.
-func (ut *userTable) newUser(id string, g float64, last int64) (int32, bool) {
+func (ut *userTable) newUser(id string, last int64) (int32, bool) {
 	var ref uint32
 	num, numeric := numericValue(id)
 	long := len(id) > inlineMax && !numeric
@@ -236,7 +234,7 @@ func (ut *userTable) newUser(id string, g float64, last int64) (int32, bool) {
 		}
 	}
 	r := ut.rec(u)
-	*r = user{g: g, last: last, ref: ref}
+	*r = user{last: last, ref: ref}
 	switch {
 	case numeric:
 		putNumeric(r, num)
