@@ -198,5 +198,7 @@ def test_large_reads_from_many_threads_keep_no_buffers():
     """, timeout=240)
     levels = [float(x) for x in proc.stdout.split()]
     # One top(300k) result is ~10 MB in C: four threads a round keeping
-    # theirs would add 40 MB a round; the first round sets the level.
-    assert max(levels[1:]) - levels[0] < 20, levels
+    # theirs would add 40 MB a round. The first rounds set the level (the C
+    # allocator may keep a freed buffer or two for reuse, as glibc's growing
+    # mmap threshold lets it); from the second round on it stays.
+    assert max(levels[2:]) - levels[1] < 20, levels

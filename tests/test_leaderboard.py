@@ -45,6 +45,43 @@ def test_update_many_reports_the_bad_tuple(board):
     assert len(board) == 0  # every tuple of a chunk is checked before any is applied
 
 
+def test_update_many_applies_every_chunk_then_raises_the_first_refusal(board):
+    # The second update of "x" would overflow its score: the engine refuses
+    # it, applies everything else (chunks are applied while the next is
+    # read), and update_many raises once all are applied.
+    # Chunks enough that the engine reports the refusal while later ones
+    # are still being submitted.
+    updates = [("x", 1.7e308), ("x", 1.7e308)] + [(f"u{i}", 1.0) for i in range(8000)]
+    with pytest.raises(ValueError, match=r'update 1 \(user "x"\).*finite'):
+        board.update_many(updates)
+    assert len(board) == 8001
+    assert board.score("x") == 1.7e308
+    assert board.update_many([("y", 1.0)]) == 1, "the refusal was reported once"
+    with pytest.raises(ValueError, match="finite"):  # in the last chunk
+        board.update_many([(f"v{i}", 1.0) for i in range(2000)] + [("x", 1.7e308)])
+    assert len(board) == 10_002
+
+
+def test_update_many_applies_the_chunks_read_before_its_iterator_raised(board):
+    def updates():
+        yield from ((f"u{i}", 1.0) for i in range(2500))
+        raise RuntimeError("the source failed")
+
+    with pytest.raises(RuntimeError, match="the source failed"):
+        board.update_many(updates())
+    assert len(board) == 2048, "two whole chunks were read, checked and applied"
+
+
+def test_a_refused_staged_update_is_logged_and_the_others_kept(board, caplog):
+    board.update("x", 1.7e308)
+    board.update("x", 1.7e308)  # staged: the engine refuses it when it applies it
+    board.update("y", 1.0)
+    with caplog.at_level("ERROR", logger="engagehub_native"):
+        assert len(board) == 2
+    assert 'staged updates were refused (the first: update 1 (user "x")' in caplog.text
+    assert board.score("x") == 1.7e308 and board.score("y") == 1.0
+
+
 def test_remove_len_contains(board):
     board.update("a", 1)
     assert "a" in board and "b" not in board and 5 not in board

@@ -231,17 +231,32 @@ class Leaderboard(NativeObject):
         Crosses into the engine once per 1024 updates. Every tuple of a chunk
         is checked before any of it is applied; on an error, the chunks before
         the bad one are applied and the exception names the bad tuple's index.
-        Returns how many updates were applied.
+        An update the engine refuses (one that would overflow a score) is
+        skipped and the others are applied, as a whole chunk's are; then the
+        first refusal raises. Returns how many updates were applied.
+
+        The engine applies a chunk while the next one is read and checked;
+        one crossing at the end waits for all of them.
         """
-        done = offset = 0
+        done = 0
+        refusal = None
         updates = iter(updates)
-        while True:
-            chunk = list(islice(updates, _PAGE))
-            if not chunk:
-                return done
-            done += self._apply_now(self._checked_in_bulk(chunk)
-                                    or self._checked_one_by_one(chunk, offset))
-            offset += len(chunk)
+        try:
+            while chunk := list(islice(updates, _PAGE)):
+                columns = self._checked_in_bulk(chunk) or self._checked_one_by_one(chunk, done)
+                with self._drain_lock:
+                    self._drain_locked(wait=False)  # staged updates go first
+                    refused = self._apply(*columns, wait=False)
+                refusal = refusal or refused
+                done += len(chunk)
+        finally:
+            if done:  # every chunk submitted is applied before update_many returns or raises
+                with self._drain_lock:
+                    refused = self._apply([], [], [], wait=True)
+                refusal = refusal or refused
+        if refusal is not None:
+            raise refusal
+        return done
 
     def _checked_in_bulk(self, chunk: list) -> Optional[tuple]:
         """The usual chunk checked a column at a time: tuples or lists, all of
@@ -309,7 +324,9 @@ class Leaderboard(NativeObject):
         staged ones; refusals raise."""
         with self._drain_lock:
             self._drain_locked(wait=True)
-            self._apply(*columns, wait=True, raise_refusals=True)
+            refusal = self._apply(*columns, wait=True)
+        if refusal is not None:
+            raise refusal
         return len(columns[0])
 
     def _sync(self) -> None:
@@ -336,14 +353,23 @@ class Leaderboard(NativeObject):
             while staged:
                 chunk = staged[:3 * _PAGE]
                 del staged[:len(chunk)]  # updates appended since the slice land after it
-                self._apply(chunk[0::3], chunk[1::3], chunk[2::3], wait=wait and not staged,
-                            raise_refusals=False, lib=lib)
+                refusal = self._apply(chunk[0::3], chunk[1::3], chunk[2::3],
+                                      wait=wait and not staged, lib=lib)
+                if refusal is not None:
+                    # Those updates returned long ago: report the refusals, keep the rest.
+                    logger.error("leaderboard: staged updates were refused (the first: %s)",
+                                 refusal)
         finally:
             self._draining = False
 
-    def _apply(self, ids: list, points: list, stamps: list, wait: bool, raise_refusals: bool,
-               lib=None) -> None:
-        """Submit updates given as columns: user ids, points, timestamps."""
+    def _apply(self, ids: list, points: list, stamps: list, wait: bool,
+               lib=None) -> Optional[Exception]:
+        """Submit updates given as columns: user ids, points, timestamps.
+
+        Returns the error of the updates the engine refused since it last
+        said (the first one's, counting them), or None; other errors raise.
+        The engine says after applying a call's updates when it waits for
+        them, and otherwise at the next call."""
         lib = lib or self._lib
         blob = encode_strings(ids)
         ffi = self._ffi
@@ -352,14 +378,14 @@ class Leaderboard(NativeObject):
             self._handle, blob, len(blob), ffi.from_buffer("double[]", array("d", points)),
             ffi.from_buffer("int64_t[]", array("q", stamps)), len(ids), wait, refused)
         if not status:
-            return
+            return None
         try:
             check(status)
         except Exception as exc:
-            if raise_refusals or not refused[0]:
+            if not refused[0]:
                 raise
-            # Those updates returned long ago: report the refusals, keep the rest.
-            logger.error("leaderboard: %d staged updates were refused: %s", refused[0], exc)
+            return exc
+        return None
 
     def remove(self, user_id: str) -> bool:
         """Remove a user; returns whether the user was on the board."""
