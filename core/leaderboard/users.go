@@ -23,9 +23,9 @@ const (
 const MaxUsersLimit = math.MaxInt32 - 1
 
 // A user's fields sit together in one 32-byte record (two to a cache line),
-// with its id when the id has at most inlineMax bytes, so that a lookup confirms the match in the
-// record it reads anyway: one or two adjacent cache lines, fetched in
-// parallel, instead of a further dependent miss into the arena. A longer id
+// with its id when the id has at most inlineMax bytes, so that a lookup
+// confirms the match in the record it reads anyway: one cache line instead
+// of a further dependent miss into the arena. A longer id
 // that is a decimal number (Discord's 17- to 19-digit snowflakes) is kept
 // in the record too, as its value (short[inlineMax] == numericID); other
 // longer ids live in the arena (short[inlineMax] == longID, ref their

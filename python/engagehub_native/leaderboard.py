@@ -366,10 +366,10 @@ class Leaderboard(NativeObject):
                lib=None) -> Optional[Exception]:
         """Submit updates given as columns: user ids, points, timestamps.
 
-        Returns the error of the updates the engine refused since it last
-        said (the first one's, counting them), or None; other errors raise.
-        The engine says after applying a call's updates when it waits for
-        them, and otherwise at the next call."""
+        Returns the engine's error for the updates it refused since it last
+        reported refusals (it names the first and counts them all), or None;
+        any other error raises. A call that waits reports its own updates'
+        refusals; without waiting, they are reported by a later call."""
         lib = lib or self._lib
         blob = encode_strings(ids)
         ffi = self._ffi
