@@ -78,7 +78,7 @@ def test_a_refused_staged_update_is_logged_and_the_others_kept(board, caplog):
     board.update("y", 1.0)
     with caplog.at_level("ERROR", logger="engagehub_native"):
         assert len(board) == 2
-    assert 'staged updates were refused (the first: update 1 (user "x")' in caplog.text
+    assert '1 staged update(s) refused (the first: update 1 (user "x")' in caplog.text
     assert board.score("x") == 1.7e308 and board.score("y") == 1.0
 
 

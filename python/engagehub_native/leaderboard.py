@@ -67,6 +67,13 @@ class RankedUser(NamedTuple):
     last_update: int
 
 
+class _Refusal(NamedTuple):
+    """Updates the engine refused: how many, and the first one's error."""
+
+    count: int
+    error: Exception
+
+
 #: RankedUser from a 4-tuple, without the named tuple's own __new__ (a
 #: Python function): queries build many, and this is a third of the cost.
 _ranked_user = partial(tuple.__new__, RankedUser)
@@ -255,7 +262,7 @@ class Leaderboard(NativeObject):
                     refused = self._apply([], [], [], wait=True)
                 refusal = refusal or refused
         if refusal is not None:
-            raise refusal
+            raise refusal.error
         return done
 
     def _checked_in_bulk(self, chunk: list) -> Optional[tuple]:
@@ -326,7 +333,7 @@ class Leaderboard(NativeObject):
             self._drain_locked(wait=True)
             refusal = self._apply(*columns, wait=True)
         if refusal is not None:
-            raise refusal
+            raise refusal.error
         return len(columns[0])
 
     def _sync(self) -> None:
@@ -357,18 +364,18 @@ class Leaderboard(NativeObject):
                                       wait=wait and not staged, lib=lib)
                 if refusal is not None:
                     # Those updates returned long ago: report the refusals, keep the rest.
-                    logger.error("leaderboard: staged updates were refused (the first: %s)",
-                                 refusal)
+                    logger.error("leaderboard: %d staged update(s) refused (the first: %s)",
+                                 *refusal)
         finally:
             self._draining = False
 
     def _apply(self, ids: list, points: list, stamps: list, wait: bool,
-               lib=None) -> Optional[Exception]:
+               lib=None) -> Optional[_Refusal]:
         """Submit updates given as columns: user ids, points, timestamps.
 
-        Returns the engine's error for the updates it refused since it last
-        reported refusals (it names the first and counts them all), or None;
-        any other error raises. A call that waits reports its own updates'
+        Returns the updates the engine refused since it last reported
+        refusals (how many, and the first one's error), or None; any other
+        error raises. A call that waits reports its own updates'
         refusals; without waiting, they are reported by a later call."""
         lib = lib or self._lib
         blob = encode_strings(ids)
@@ -384,7 +391,7 @@ class Leaderboard(NativeObject):
         except Exception as exc:
             if not refused[0]:
                 raise
-            return exc
+            return _Refusal(refused[0], exc)
         return None
 
     def remove(self, user_id: str) -> bool:
