@@ -412,21 +412,8 @@ func (b *Board) Score(userID string, now float64) (float64, bool) {
 // Rank returns userID's entry with its score decayed to now, and whether it
 // is on the board.
 func (b *Board) Rank(userID string, now float64) (Entry, bool) {
-	h := xxhash.Sum64String(userID)
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	u := b.lookup(userID, h)
-	if u < 0 {
-		return Entry{}, false
-	}
-	id, j := b.userPos(u)
-	g := b.leaves[id].g[j]
-	return Entry{
-		UserID:     userID,
-		Score:      scale(g, b.exponentAt(now)),
-		Rank:       b.rankAt(id, j) + 1,
-		LastUpdate: b.rec(u).last,
-	}, true
+	e, ok, _ := b.RankAs(Ordinal, userID, now) // Ordinal is valid: no error
+	return e, ok
 }
 
 // Page returns the entries ranked offset+1 to offset+limit, scores decayed
