@@ -25,7 +25,7 @@ import sys
 import sysconfig
 import tempfile
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -147,10 +147,21 @@ if COMPILING & set(sys.argv[1:]):
 # A free-threaded CPython has no limited API; cffi then builds a version-specific
 # extension, and the wheel must carry that interpreter's own tag.
 options = {}
-if not sysconfig.get_config_var("Py_GIL_DISABLED") and not hasattr(sys, "gettotalrefcount"):
+limited = not sysconfig.get_config_var("Py_GIL_DISABLED") and not hasattr(sys, "gettotalrefcount")
+if limited:
     options["bdist_wheel"] = {"py_limited_api": LIMITED_API}
 
+# The staging areas' hot paths (push, update, a batch's dicts), in C against
+# the same limited API; the Go library is reached only through cffi.
+staging = Extension(
+    "engagehub_native._staging", ["python/engagehub_native/_staging.c"],
+    py_limited_api=limited,
+    define_macros=[("Py_LIMITED_API", "0x03090000")] if limited else [],
+    extra_compile_args=["-O2"],
+)
+
 setup(
+    ext_modules=[staging],
     cffi_modules=["python/engagehub_native/_ffi_build.py:ffibuilder"],
     cmdclass={"build_ext": BuildGoThenExtension},
     options=options,

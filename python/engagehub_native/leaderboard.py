@@ -13,7 +13,7 @@ from operator import itemgetter
 from itertools import islice
 from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Optional, Tuple, Union
 
-from . import _args, _boardstats, _redis
+from . import _args, _boardstats, _redis, _staging
 from ._library import NativeObject, check, encode_strings, load, read_list
 
 Clock = Callable[[], float]
@@ -79,7 +79,7 @@ class _Refusal(NamedTuple):
 _ranked_user = partial(tuple.__new__, RankedUser)
 
 
-class Leaderboard(NativeObject):
+class Leaderboard(NativeObject, _staging.Updates):
     """Users ranked by points that decay exponentially with age.
 
     A user's score at time ``t`` is ``sum(points_i * decay_factor ** ((t - t_i) / 86400))``
@@ -201,13 +201,12 @@ class Leaderboard(NativeObject):
 
     # -- updates ----------------------------------------------------------
 
-    def update(self, user_id: str, points: float, timestamp: Optional[int] = None) -> None:
-        """Add ``points`` to ``user_id`` as of ``timestamp`` (Unix seconds).
+    # update(user_id, points, timestamp=None) is _staging.Updates.update, in
+    # C: the checks and the append below, for the common case. Anything else
+    # comes here, which holds the rules.
 
-        ``timestamp`` None or <= 0 means now. Timestamps may arrive out of
-        order. Points must be finite (ValueError otherwise) and may be
-        negative; 0 points for an unknown user change nothing.
-        """
+    def _update_slow(self, user_id: str, points: float, timestamp: Optional[int] = None) -> None:
+        """update, for what its C fast path leaves to Python (see _staging.c)."""
         # Fast path for the common types; _args explains anything else.
         if type(points) is not float or points - points:  # nan/inf - itself is nan
             points = _args.finite(points, "points")
@@ -218,8 +217,12 @@ class Leaderboard(NativeObject):
         staged = self._staged
         staged.extend((user_id, points, timestamp))  # one step: atomic
         if len(staged) >= self._room:
-            with self._drain_lock:  # submit and go on: the engine applies them meanwhile
-                self._drain_locked(wait=False)
+            self._drain_staged()
+
+    def _drain_staged(self) -> None:
+        """Submit the staged updates and go on: the engine applies them meanwhile."""
+        with self._drain_lock:
+            self._drain_locked(wait=False)
 
     def _timestamp(self, timestamp, user_id: str, points: float) -> int:
         """An update's timestamp: now for None or <= 0; checked against the

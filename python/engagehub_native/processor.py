@@ -28,14 +28,13 @@ import os
 import threading
 import time
 import weakref
-from array import array
 from collections import deque
 from itertools import chain, islice, repeat
 from operator import add, itemgetter
 from time import time as _time
 from typing import Any, Callable, Iterable, NamedTuple, Optional, Sequence
 
-from . import _args, _redis
+from . import _args, _redis, _staging
 from ._errors import ClosedError, WaitTimeoutError
 from ._library import NativeObject, check, encode_strings, load, read_list
 
@@ -111,7 +110,7 @@ class SinkStats(NamedTuple):
     last_error: str      #: the last failed attempt's message ("" if none)
 
 
-class EventStreamProcessor:
+class EventStreamProcessor(_staging.Pushes):
     """Live analytics over a stream of events, delivered in batches to a callback.
 
     ``push`` (or ``push_many``) queues ``(event_type, user_id, channel_id,
@@ -241,15 +240,13 @@ class EventStreamProcessor:
 
     # -- producing -----------------------------------------------------------
 
-    def push(self, event_type: str, user_id: str, channel_id: str,
-             timestamp: Optional[int] = None) -> bool:
-        """Queue one event; never blocks.
+    # push(event_type, user_id, channel_id, timestamp=None) -> bool is
+    # _staging.Pushes.push, in C: the checks and the append below, for the
+    # common case. Anything else comes here, which holds the rules.
 
-        Returns True when queued, False when the buffer was full (the event is
-        dropped and counted). ``timestamp`` (Unix seconds) None or <= 0 means
-        the time of the push. Strings may hold any Unicode, NUL included;
-        lone surrogates raise ValueError.
-        """
+    def _push_slow(self, event_type: str, user_id: str, channel_id: str,
+                   timestamp: Optional[int] = None) -> bool:
+        """push, for what its C fast path leaves to Python (see _staging.c)."""
         if type(timestamp) is not int or not 0 < timestamp <= _INT64_MAX:
             timestamp = _args.timestamp(timestamp) or int(_time())
         if not (type(event_type) is str and type(user_id) is str and type(channel_id) is str
@@ -755,7 +752,7 @@ class _Pipeline(NativeObject):
         """Put the chunk's fields (as many events as _room_for allowed, fewer
         if they would pass max_pending_bytes) in the slots and offer the
         events to the engine; how many it took."""
-        fields, nbytes = self._encoded(chunk)
+        fields, stamps, nbytes = _staging.drain_wire(chunk, self._typed)
         budget = self.max_pending_bytes - self._held_bytes
         if nbytes > budget:
             self._push_many(b"", 0, None)  # what has been delivered since the last offer?
@@ -765,7 +762,7 @@ class _Pipeline(NativeObject):
             chunk = chunk[:_FIELDS * _fitting(chunk, budget, self._held_bytes == 0)]
             if not chunk:
                 return 0
-            fields, nbytes = self._encoded(chunk)
+            fields, stamps, nbytes = _staging.drain_wire(chunk, self._typed)
         slots = self._slots
         size = len(slots)
         start = _FIELDS * (self._next_position % self._capacity)
@@ -777,26 +774,16 @@ class _Pipeline(NativeObject):
             slots[start:] = chunk[:split]
             slots[:end - size] = chunk[split:]
         n = len(chunk) // _FIELDS
-        taken = self._push_many(fields, n, array("q", chunk[3::_FIELDS]))
+        taken = self._push_many(fields, n, stamps)
         if taken:
             if taken < n:  # the ring had less room than it said: count what went in
-                nbytes = self._encoded(chunk[:_FIELDS * taken])[1]
+                nbytes = _staging.drain_wire(chunk[:_FIELDS * taken], self._typed)[2]
             self._next_position += taken
             self._held.append((self._next_position, nbytes))
             self._held_bytes += nbytes
         return taken
 
-    def _encoded(self, chunk: list) -> tuple:
-        """The chunk's strings in the wire format (user and channel ids; the
-        types before them for a native sink, which writes them) and the
-        bytes its events hold: UTF-8 ids and type characters."""
-        if self._typed:
-            fields = encode_strings(chunk[0::_FIELDS] + chunk[1::_FIELDS] + chunk[2::_FIELDS])
-            return fields, len(fields)
-        fields = encode_strings(chunk[1::_FIELDS] + chunk[2::_FIELDS])
-        return fields, len(fields) + len("".join(chunk[0::_FIELDS]))
-
-    def _push_many(self, fields: bytes, n: int, stamps: Optional[array]) -> int:
+    def _push_many(self, fields: bytes, n: int, stamps: Optional[bytes]) -> int:
         out = self._push_result
         status = self._lib.eh_proc_push_many(
             self._handle, fields, len(fields),
@@ -1002,9 +989,7 @@ class _Pipeline(NativeObject):
         if self.columnar:
             return {"type": fields[0::4], "user_id": fields[1::4],
                     "channel_id": fields[2::4], "timestamp": fields[3::4]}
-        it = iter(fields)
-        return [{"type": t, "user_id": u, "channel_id": c, "timestamp": ts}
-                for t, u, c, ts in zip(it, it, it, it)]
+        return _staging.event_dicts(fields)
 
     def _deliver(self, fields: list, count: int) -> None:
         """Call the callback with ``count`` events, retrying; each attempt (and

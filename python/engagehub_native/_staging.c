@@ -1,0 +1,523 @@
+/* The staging areas' hot paths in C: EventStreamProcessor.push,
+ * Leaderboard.update and the dicts a flush callback receives.
+ *
+ * A push or an update only appends its fields to a Python list that the
+ * engine later drains in bulk; written in Python, the checks and the append
+ * cost two to four times an empty method call. Here they are one C call.
+ * Each function takes only the common case (exact str, int and float
+ * arguments, ASCII ids, a timestamp in range, room in the list) and hands
+ * everything else, unchanged, to the Python method that holds the rules
+ * (_push_slow, _update_slow): that one decides, words the errors, and reads
+ * the clock a board was given. So what these functions accept, Python would
+ * accept identically, and they never raise an error of their own making.
+ *
+ * The fields of one event are appended with the GIL held throughout, so no
+ * other thread sees a partial event (as Python's list.extend of a tuple).
+ * A free-threaded CPython has no GIL: there every call takes the Python
+ * path.
+ *
+ * Built against the limited API of CPython 3.9 (one abi3 extension for every
+ * CPython, as the cffi one).
+ */
+
+#include <Python.h>
+#include <structmember.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#if defined(Py_LIMITED_API) && Py_LIMITED_API + 0 < 0x030A0000
+/* In the stable ABI since 3.10; exported with this signature since 3.3. */
+PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size);
+#endif
+
+/* Longer events (type + user id + channel id, in characters) never wait in
+ * the staging list (processor.py's _SMALL). */
+#define SMALL_EVENT 1024
+
+static PyObject *name_push_slow, *name_update_slow, *name_drain_staged;
+static PyObject *key_type, *key_user_id, *key_channel_id, *key_timestamp;
+
+/* Adds the length of s to *length when s is an exact str of ASCII only.
+ * For other text it answers 0, so that Python decides (a lone surrogate,
+ * which cannot be encoded, raises there). Asking for the UTF-8 of an ASCII
+ * str costs nothing: it is the str's own data; a non-ASCII str keeps the
+ * UTF-8 made here, which the drain would make anyway. */
+static int
+ascii_length(PyObject *s, Py_ssize_t *length)
+{
+    Py_ssize_t size;
+    if (!PyUnicode_CheckExact(s)) {
+        return 0;
+    }
+    if (PyUnicode_AsUTF8AndSize(s, &size) == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    if (size != PyUnicode_GetLength(s)) {
+        return 0;
+    }
+    *length += size;
+    return 1;
+}
+
+/* The value of an exact int in 1..limit, else 0 (Python decides). */
+static long long
+positive_int(PyObject *v, long long limit)
+{
+    int overflow;
+    long long value;
+    if (!PyLong_CheckExact(v)) {
+        return 0;
+    }
+    value = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (overflow || value <= 0 || value > limit) {
+        return 0;
+    }
+    return value;
+}
+
+static PyObject *
+call_method(PyObject *self, PyObject *name, PyObject *args, PyObject *kwargs)
+{
+    PyObject *method = PyObject_GetAttr(self, name), *result;
+    if (method == NULL) {
+        return NULL;
+    }
+    result = PyObject_Call(method, args, kwargs);
+    Py_DECREF(method);
+    return result;
+}
+
+static int
+append_all(PyObject *list, PyObject **items, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (PyList_Append(list, items[i]) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* -- Pushes: the base of EventStreamProcessor ------------------------------ */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *staged; /* the staging list: flat fields, 4 per event */
+    Py_ssize_t room;  /* how many fields it may hold; -1 once sealed */
+} Pushes;
+
+static PyObject *
+Pushes_push(Pushes *self, PyObject *args, PyObject *kwargs)
+{
+#ifndef Py_GIL_DISABLED
+    Py_ssize_t nargs = PyTuple_Size(args);
+    if (kwargs == NULL && (nargs == 3 || nargs == 4) && self->staged != NULL
+        && PyList_CheckExact(self->staged) && PyList_Size(self->staged) < self->room) {
+        PyObject *fields[4];
+        Py_ssize_t length = 0;
+        for (int i = 0; i < 3; i++) {
+            fields[i] = PyTuple_GetItem(args, i);
+        }
+        if (ascii_length(fields[0], &length) && ascii_length(fields[1], &length)
+            && ascii_length(fields[2], &length) && length <= SMALL_EVENT) {
+            PyObject *timestamp = nargs == 4 ? PyTuple_GetItem(args, 3) : Py_None;
+            PyObject *stamp = NULL;
+            if (positive_int(timestamp, LLONG_MAX)) {
+                stamp = timestamp;
+                Py_INCREF(stamp);
+            }
+            else if (timestamp == Py_None) { /* now, as int(time.time()) */
+                struct timespec now;
+                if (clock_gettime(CLOCK_REALTIME, &now) == 0 && now.tv_sec > 0) {
+                    stamp = PyLong_FromLongLong((long long)now.tv_sec);
+                    if (stamp == NULL) {
+                        return NULL;
+                    }
+                }
+            }
+            if (stamp != NULL) {
+                int failed;
+                fields[3] = stamp;
+                failed = append_all(self->staged, fields, 4);
+                Py_DECREF(stamp);
+                if (failed) {
+                    return NULL;
+                }
+                Py_RETURN_TRUE;
+            }
+        }
+    }
+#endif
+    return call_method((PyObject *)self, name_push_slow, args, kwargs);
+}
+
+static PyMethodDef Pushes_methods[] = {
+    {"push", (PyCFunction)(void (*)(void))Pushes_push, METH_VARARGS | METH_KEYWORDS,
+     "push($self, event_type, user_id, channel_id, timestamp=None)\n--\n\n"
+     "Queue one event; never blocks.\n\n"
+     "Returns True when queued, False when the buffer was full (the event is\n"
+     "dropped and counted). ``timestamp`` (Unix seconds) None or <= 0 means\n"
+     "the time of the push. Strings may hold any Unicode, NUL included;\n"
+     "lone surrogates raise ValueError."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef Pushes_members[] = {
+    {"_staged", T_OBJECT, offsetof(Pushes, staged), 0, NULL},
+    {"_room", T_PYSSIZET, offsetof(Pushes, room), 0, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static int
+Pushes_traverse(Pushes *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->staged);
+    return 0;
+}
+
+static int
+Pushes_clear(Pushes *self)
+{
+    Py_CLEAR(self->staged);
+    return 0;
+}
+
+static void
+Pushes_dealloc(Pushes *self)
+{
+    PyTypeObject *type = Py_TYPE(self);
+    freefunc free_object = (freefunc)PyType_GetSlot(type, Py_tp_free);
+    PyObject_GC_UnTrack(self);
+    Pushes_clear(self);
+    free_object(self);
+    Py_DECREF(type);
+}
+
+static PyType_Slot Pushes_slots[] = {
+    {Py_tp_doc, "Base of EventStreamProcessor: push in C."},
+    {Py_tp_methods, Pushes_methods},
+    {Py_tp_members, Pushes_members},
+    {Py_tp_traverse, Pushes_traverse},
+    {Py_tp_clear, Pushes_clear},
+    {Py_tp_dealloc, Pushes_dealloc},
+    {0, NULL},
+};
+
+static PyType_Spec Pushes_spec = {
+    "engagehub_native._staging.Pushes", sizeof(Pushes), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC, Pushes_slots,
+};
+
+/* -- Updates: the base of Leaderboard --------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *staged;   /* flat fields, 3 per update */
+    Py_ssize_t room;    /* at this many fields, the update drains; 0 once sealed */
+    long long latest;   /* the latest timestamp the engine accepts (it only grows) */
+} Updates;
+
+/* A new reference to the float that points (an exact float or int) stands
+ * for, when it is finite; else NULL, with no error set (Python decides)
+ * unless memory ran out. */
+static PyObject *
+finite_points(PyObject *points)
+{
+    double value;
+    if (PyFloat_CheckExact(points)) {
+        if (!isfinite(PyFloat_AsDouble(points))) {
+            return NULL;
+        }
+        Py_INCREF(points);
+        return points;
+    }
+    if (!PyLong_CheckExact(points)) {
+        return NULL;
+    }
+    value = PyLong_AsDouble(points);
+    if (value == -1.0 && PyErr_Occurred()) { /* too large for a float */
+        PyErr_Clear();
+        return NULL;
+    }
+    return PyFloat_FromDouble(value); /* NULL with MemoryError set */
+}
+
+static PyObject *
+Updates_update(Updates *self, PyObject *args, PyObject *kwargs)
+{
+#ifndef Py_GIL_DISABLED
+    Py_ssize_t nargs = PyTuple_Size(args);
+    if (kwargs == NULL && nargs == 3 && self->staged != NULL && PyList_CheckExact(self->staged)) {
+        PyObject *fields[3], *points;
+        Py_ssize_t length = 0;
+        for (int i = 0; i < 3; i++) {
+            fields[i] = PyTuple_GetItem(args, i);
+        }
+        if (ascii_length(fields[0], &length) && positive_int(fields[2], self->latest)
+            && (points = finite_points(fields[1])) != NULL) {
+            PyObject *staged = self->staged;
+            int failed;
+            fields[1] = points;
+            failed = append_all(staged, fields, 3);
+            Py_DECREF(points);
+            if (failed) {
+                return NULL;
+            }
+            if (PyList_Size(staged) >= self->room) {
+                return PyObject_CallMethodObjArgs((PyObject *)self, name_drain_staged, NULL);
+            }
+            Py_RETURN_NONE;
+        }
+        if (PyErr_Occurred()) { /* out of memory for the float */
+            return NULL;
+        }
+    }
+#endif
+    return call_method((PyObject *)self, name_update_slow, args, kwargs);
+}
+
+static PyMethodDef Updates_methods[] = {
+    {"update", (PyCFunction)(void (*)(void))Updates_update, METH_VARARGS | METH_KEYWORDS,
+     "update($self, user_id, points, timestamp=None)\n--\n\n"
+     "Add ``points`` to ``user_id`` as of ``timestamp`` (Unix seconds).\n\n"
+     "``timestamp`` None or <= 0 means now. Timestamps may arrive out of\n"
+     "order. Points must be finite (ValueError otherwise) and may be\n"
+     "negative; 0 points for an unknown user change nothing."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef Updates_members[] = {
+    {"_staged", T_OBJECT, offsetof(Updates, staged), 0, NULL},
+    {"_room", T_PYSSIZET, offsetof(Updates, room), 0, NULL},
+    {"_latest", T_LONGLONG, offsetof(Updates, latest), 0, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static int
+Updates_traverse(Updates *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->staged);
+    return 0;
+}
+
+static int
+Updates_clear(Updates *self)
+{
+    Py_CLEAR(self->staged);
+    return 0;
+}
+
+static void
+Updates_dealloc(Updates *self)
+{
+    PyTypeObject *type = Py_TYPE(self);
+    freefunc free_object = (freefunc)PyType_GetSlot(type, Py_tp_free);
+    PyObject_GC_UnTrack(self);
+    Updates_clear(self);
+    free_object(self);
+    Py_DECREF(type);
+}
+
+static PyType_Slot Updates_slots[] = {
+    {Py_tp_doc, "Base of Leaderboard: update in C."},
+    {Py_tp_methods, Updates_methods},
+    {Py_tp_members, Updates_members},
+    {Py_tp_traverse, Updates_traverse},
+    {Py_tp_clear, Updates_clear},
+    {Py_tp_dealloc, Updates_dealloc},
+    {0, NULL},
+};
+
+static PyType_Spec Updates_spec = {
+    "engagehub_native._staging.Updates", sizeof(Updates), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC, Updates_slots,
+};
+
+/* -- the dicts of a batch ------------------------------------------------------ */
+
+static PyObject *
+event_dicts(PyObject *module, PyObject *fields)
+{
+    Py_ssize_t count;
+    PyObject *batch;
+    if (!PyList_CheckExact(fields) || PyList_Size(fields) % 4) {
+        PyErr_SetString(PyExc_TypeError, "event_dicts takes a list of 4 fields per event");
+        return NULL;
+    }
+    count = PyList_Size(fields) / 4;
+    batch = PyList_New(count);
+    if (batch == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *event = PyDict_New();
+        if (event == NULL
+            || PyDict_SetItem(event, key_type, PyList_GetItem(fields, 4 * i)) < 0
+            || PyDict_SetItem(event, key_user_id, PyList_GetItem(fields, 4 * i + 1)) < 0
+            || PyDict_SetItem(event, key_channel_id, PyList_GetItem(fields, 4 * i + 2)) < 0
+            || PyDict_SetItem(event, key_timestamp, PyList_GetItem(fields, 4 * i + 3)) < 0) {
+            Py_XDECREF(event);
+            Py_DECREF(batch);
+            return NULL;
+        }
+        PyList_SetItem(batch, i, event); /* steals the reference */
+    }
+    return batch;
+}
+
+/* -- the wire format of a drain ------------------------------------------------ */
+
+/* The UTF-8 of a str, with its length; NULL with an error set for what is
+ * not a str or cannot be encoded (push let neither through). */
+static const char *
+utf8_of(PyObject *s, Py_ssize_t *size)
+{
+    if (!PyUnicode_Check(s)) {
+        PyErr_SetString(PyExc_TypeError, "staged event fields must be str");
+        return NULL;
+    }
+    return PyUnicode_AsUTF8AndSize(s, size);
+}
+
+/* The strings of column `column` of the events, each ended by the byte
+ * 0xFF (the wire format, _library.encode_strings), copied to *out; or, when
+ * out is NULL, their length added to *size. */
+static int
+put_column(PyObject *fields, Py_ssize_t count, int column, char **out, Py_ssize_t *size)
+{
+    for (Py_ssize_t i = 0; i < count; i++) {
+        Py_ssize_t n;
+        const char *text = utf8_of(PyList_GetItem(fields, 4 * i + column), &n);
+        if (text == NULL) {
+            return -1;
+        }
+        if (*out == NULL) {
+            *size += n + 1;
+        }
+        else {
+            memcpy(*out, text, (size_t)n);
+            (*out)[n] = (char)0xFF;
+            *out += n + 1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *
+drain_wire(PyObject *module, PyObject *args)
+{
+    PyObject *fields, *wire = NULL, *stamps = NULL;
+    int typed;
+    Py_ssize_t count, size = 0, held = 0;
+    char *out = NULL;
+    int64_t *stamp;
+    if (!PyArg_ParseTuple(args, "O!p:drain_wire", &PyList_Type, &fields, &typed)) {
+        return NULL;
+    }
+    if (PyList_Size(fields) % 4) {
+        PyErr_SetString(PyExc_TypeError, "drain_wire takes a list of 4 fields per event");
+        return NULL;
+    }
+    count = PyList_Size(fields) / 4;
+    for (int column = typed ? 0 : 1; column < 3; column++) {
+        if (put_column(fields, count, column, &out, &size) < 0) {
+            return NULL;
+        }
+    }
+    held = size;
+    if (!typed) { /* the engine holds no types then: only their characters count */
+        for (Py_ssize_t i = 0; i < count; i++) {
+            PyObject *type = PyList_GetItem(fields, 4 * i);
+            if (!PyUnicode_Check(type)) {
+                PyErr_SetString(PyExc_TypeError, "staged event fields must be str");
+                return NULL;
+            }
+            held += PyUnicode_GetLength(type);
+        }
+    }
+    wire = PyBytes_FromStringAndSize(NULL, size);
+    stamps = PyBytes_FromStringAndSize(NULL, count * (Py_ssize_t)sizeof(int64_t));
+    if (wire == NULL || stamps == NULL) {
+        goto failed;
+    }
+    out = PyBytes_AsString(wire);
+    for (int column = typed ? 0 : 1; column < 3; column++) {
+        if (put_column(fields, count, column, &out, &size) < 0) {
+            goto failed;
+        }
+    }
+    stamp = (int64_t *)PyBytes_AsString(stamps);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        long long value = PyLong_AsLongLong(PyList_GetItem(fields, 4 * i + 3));
+        if (value == -1 && PyErr_Occurred()) {
+            goto failed;
+        }
+        stamp[i] = (int64_t)value;
+    }
+    return Py_BuildValue("(NNn)", wire, stamps, held);
+failed:
+    Py_XDECREF(wire);
+    Py_XDECREF(stamps);
+    return NULL;
+}
+
+static PyMethodDef module_methods[] = {
+    {"drain_wire", drain_wire, METH_VARARGS,
+     "drain_wire(fields, typed, /)\n--\n\n"
+     "What a drain offers the engine for events given as flat fields (four\n"
+     "per event): (the strings in the wire format, the timestamps as int64,\n"
+     "the bytes the events hold). The strings are the user ids then the\n"
+     "channel ids, with the types before them when ``typed`` (a native sink\n"
+     "writes them); the bytes held are those strings' UTF-8 and, when not\n"
+     "typed, the types' characters."},
+    {"event_dicts", event_dicts, METH_O,
+     "event_dicts(fields, /)\n--\n\n"
+     "A batch as a list of dicts {\"type\", \"user_id\", \"channel_id\", \"timestamp\"}\n"
+     "from a list of flat fields, four per event."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "engagehub_native._staging",
+    "The staging areas' hot paths in C (see _staging.c).", -1, module_methods,
+    NULL, NULL, NULL, NULL,
+};
+
+static PyObject *
+interned(const char *text)
+{
+    return PyUnicode_InternFromString(text);
+}
+
+PyMODINIT_FUNC
+PyInit__staging(void)
+{
+    PyObject *module, *pushes, *updates;
+    if (!(name_push_slow = interned("_push_slow")) || !(name_update_slow = interned("_update_slow"))
+        || !(name_drain_staged = interned("_drain_staged")) || !(key_type = interned("type"))
+        || !(key_user_id = interned("user_id")) || !(key_channel_id = interned("channel_id"))
+        || !(key_timestamp = interned("timestamp"))) {
+        return NULL;
+    }
+    module = PyModule_Create(&module_def);
+    if (module == NULL) {
+        return NULL;
+    }
+    pushes = PyType_FromSpec(&Pushes_spec);
+    if (pushes == NULL || PyModule_AddObject(module, "Pushes", pushes) < 0) {
+        Py_XDECREF(pushes);
+        Py_DECREF(module);
+        return NULL;
+    }
+    updates = PyType_FromSpec(&Updates_spec);
+    if (updates == NULL || PyModule_AddObject(module, "Updates", updates) < 0) {
+        Py_XDECREF(updates);
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}

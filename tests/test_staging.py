@@ -1,0 +1,257 @@
+"""The C fast paths of push and update (engagehub_native._staging) against
+the Python methods that hold the rules: for every input, both must do the
+same thing (the same result and staged fields, or the same exception), and
+inputs outside the fast path must reach Python unchanged."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+import engagehub_native
+from engagehub_native import EventStreamProcessor, Leaderboard, _staging
+
+from conftest import T0, ManualClock
+
+BIG = 2 ** 63
+
+PUSHES = [
+    (("click", "u1", "c1", T0), {}),
+    (("click", "u1", "c1"), {}),
+    (("click", "u1", "c1", None), {}),
+    (("click", "u1", "c1", 0), {}),
+    (("click", "u1", "c1", -5), {}),
+    (("click", "u1", "c1", BIG - 1), {}),
+    (("click", "u1", "c1", BIG), {}),
+    (("click", "u1", "c1", True), {}),
+    (("click", "u1", "c1", 1.5), {}),
+    (("click", "u1", "c1", "17"), {}),
+    (("click", "u1", "c1"), {"timestamp": T0}),
+    (("click",), {"user_id": "u1", "channel_id": "c1"}),
+    (("", "", ""), {}),
+    (("click", "u\0with NUL", "c1", T0), {}),
+    (("click", "ünïcødé", "频道", T0), {}),
+    (("click", "emoji \U0001F600", "c1", T0), {}),
+    (("click", "lone \udc80 surrogate", "c1", T0), {}),
+    (("click", b"bytes", "c1", T0), {}),
+    (("click", 42, "c1", T0), {}),
+    ((None, "u1", "c1", T0), {}),
+    (("click", "u1", "c1", T0, "extra"), {}),
+    (("click", "u1"), {}),
+    (("click", "x" * 1020, "c1", T0), {}),  # 1026 characters: never staged
+    (("click", "x" * 1014, "c1", T0), {}),  # 1021: staged
+]
+
+
+class Text(str):
+    """A str subclass: never the fast path's."""
+
+
+def outcome(call):
+    try:
+        return "returned", call()
+    except Exception as exc:  # compared, not swallowed
+        return type(exc), str(exc)
+
+
+def staged_now(proc):
+    """The staged fields, with "now" timestamps replaced by a marker."""
+    fields = list(proc._staged)
+    for i in range(3, len(fields), 4):
+        if abs(fields[i] - time.time()) < 5:
+            fields[i] = "now"
+    return fields
+
+
+@pytest.mark.parametrize("args,kwargs", PUSHES + [((Text("click"), "u1", "c1", T0), {})])
+def test_push_fast_path_agrees_with_python(args, kwargs):
+    # No callback: nothing leaves the staging list while the test looks.
+    with EventStreamProcessor(buffer_size=64) as fast, EventStreamProcessor(buffer_size=64) as slow:
+        assert outcome(lambda: fast.push(*args, **kwargs)) == \
+            outcome(lambda: slow._push_slow(*args, **kwargs))
+        assert staged_now(fast) == staged_now(slow)
+        assert fast._pipeline._next_position == slow._pipeline._next_position
+        fast._staged.clear()
+        slow._staged.clear()
+
+
+def test_push_stages_the_very_objects_pushed():
+    user, channel = "u-" + str(7), "c-" + str(8)
+    with EventStreamProcessor(buffer_size=64) as p:
+        assert p.push("click", user, channel, T0) is True
+        assert p._staged[1] is user and p._staged[2] is channel
+        p._staged.clear()
+
+
+def test_push_without_timestamp_is_stamped_now():
+    with EventStreamProcessor(buffer_size=64) as p:
+        before = int(time.time())
+        p.push("click", "u1", "c1")
+        after = int(time.time())
+        assert before <= p._staged[3] <= after
+        assert type(p._staged[3]) is int
+        p._staged.clear()
+
+
+def test_push_past_the_staging_room_drains_or_refuses_in_python():
+    # A ring of 4 and no callback: the staging list fills, the Python path
+    # drains it into the engine until that holds all it may keep, then
+    # refuses. Every refusal is counted; every accepted event is delivered
+    # once a callback is set.
+    delivered = []
+    with EventStreamProcessor(buffer_size=4, max_pending=100) as p:
+        results = [p.push("click", f"u{i}", "c", T0) for i in range(1000)]
+        accepted = [f"u{i}" for i, ok in enumerate(results) if ok]
+        assert 8 <= len(accepted) < 1000
+        assert p.stats().dropped == results.count(False)
+        p.on_flush = lambda batch: delivered.extend(e["user_id"] for e in batch)
+        p.flush()
+    assert delivered == accepted
+
+
+def test_push_after_close_raises():
+    p = EventStreamProcessor(buffer_size=64)
+    p.close()
+    with pytest.raises(engagehub_native.ClosedError):
+        p.push("click", "u1", "c1", T0)
+
+
+def test_push_keeps_per_thread_order_and_every_event():
+    seen = []
+    lock = threading.Lock()
+
+    def keep(batch):
+        with lock:
+            seen.extend((e["user_id"], e["channel_id"]) for e in batch)
+
+    threads, per_thread = 8, 5000
+    with EventStreamProcessor(buffer_size=1024, batch_size=64, flush_interval=0.01,
+                              on_flush=keep) as p:
+        def produce(t):
+            for i in range(per_thread):
+                while not p.push("click", f"t{t}", str(i), T0):
+                    time.sleep(0)
+
+        workers = [threading.Thread(target=produce, args=(t,)) for t in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        p.flush()
+    assert len(seen) == threads * per_thread
+    for t in range(threads):
+        assert [int(c) for u, c in seen if u == f"t{t}"] == list(range(per_thread))
+
+
+def test_event_dicts_are_the_batch_as_dicts():
+    fields = ["click", "u1", "c1", T0, "view", "u\0", "频道", T0 + 1]
+    assert _staging.event_dicts(fields) == [
+        {"type": "click", "user_id": "u1", "channel_id": "c1", "timestamp": T0},
+        {"type": "view", "user_id": "u\0", "channel_id": "频道", "timestamp": T0 + 1},
+    ]
+    assert _staging.event_dicts([]) == []
+    for bad in (fields[:3], tuple(fields), None):
+        with pytest.raises(TypeError, match="4 fields per event"):
+            _staging.event_dicts(bad)
+
+
+UPDATES = [
+    (("alice", 5.0, T0), {}),
+    (("alice", 5, T0), {}),
+    (("alice", -3, T0), {}),
+    (("alice", 0, T0), {}),
+    (("alice", 10 ** 400, T0), {}),
+    (("alice", 2 ** 53 + 1, T0), {}),
+    (("alice", float("nan"), T0), {}),
+    (("alice", float("inf"), T0), {}),
+    (("alice", True, T0), {}),
+    (("alice", "5", T0), {}),
+    (("alice", 5.0), {}),
+    (("alice", 5.0, None), {}),
+    (("alice", 5.0, 0), {}),
+    (("alice", 5.0, -1), {}),
+    (("alice", 5.0, T0 + 10 ** 9), {}),  # past the horizon: the engine refuses it
+    (("alice", 5.0, BIG), {}),
+    (("alice", 5.0, 1.5), {}),
+    (("alice",), {"points": 5.0, "timestamp": T0}),
+    (("ünïcødé", 5.0, T0), {}),
+    (("lone \udc80", 5.0, T0), {}),
+    ((b"alice", 5.0, T0), {}),
+    ((Text("alice"), 5.0, T0), {}),
+    ((7, 5.0, T0), {}),
+    (("alice", 5.0, T0, "extra"), {}),
+]
+
+
+@pytest.mark.parametrize("args,kwargs", UPDATES)
+def test_update_fast_path_agrees_with_python(args, kwargs):
+    clock = ManualClock()
+    with Leaderboard(0.95, 0, clock=clock) as fast, Leaderboard(0.95, 0, clock=clock) as slow:
+        assert outcome(lambda: fast.update(*args, **kwargs)) == \
+            outcome(lambda: slow._update_slow(*args, **kwargs))
+        assert fast._staged == slow._staged
+        assert [type(f) for f in fast._staged] == [type(f) for f in slow._staged]
+        assert fast.top(5) == slow.top(5)
+
+
+def test_update_without_timestamp_reads_the_boards_clock():
+    clock = ManualClock(T0 - 86400)
+    with Leaderboard(0.5, 0, clock=clock) as board:
+        board.update("alice", 8)
+        assert board._staged == [] or board._staged[2] == T0 - 86400
+        clock.now = T0
+        assert board.rank("alice").score == pytest.approx(4.0)
+
+
+def test_update_drains_at_its_room_and_reads_see_every_update():
+    with Leaderboard(0.95, 0) as board:
+        now = int(time.time())
+        for i in range(5000):  # several times the staging room
+            board.update(f"u{i}", 1.0, now)
+            assert len(board._staged) < board._room
+        assert len(board) == 5000
+
+
+def test_update_after_close_raises():
+    board = Leaderboard(0.95, 0)
+    board.update("alice", 1.0, int(time.time()))
+    board.close()
+    with pytest.raises(engagehub_native.ClosedError):
+        board.update("bob", 1.0, int(time.time()))
+
+
+def test_the_fast_paths_are_the_public_methods():
+    assert EventStreamProcessor.push is _staging.Pushes.__dict__["push"]
+    assert Leaderboard.update is _staging.Updates.__dict__["update"]
+    assert "Queue one event" in EventStreamProcessor.push.__doc__
+    assert "Add ``points``" in Leaderboard.update.__doc__
+
+
+@pytest.mark.parametrize("typed", [False, True])
+def test_drain_wire_is_the_wire_format(typed):
+    from array import array
+
+    from engagehub_native._library import encode_strings
+
+    fields = ["click", "u1", "c1", T0, "vöice", "u\0nul", "频道 \U0001F600", T0 + 1,
+              "", "", "", 1, "x" * 3000, "y", "z", 2 ** 63 - 1]
+    wire, stamps, held = _staging.drain_wire(fields, typed)
+    columns = [fields[c::4] for c in ((0, 1, 2) if typed else (1, 2))]
+    expected = encode_strings([s for column in columns for s in column])
+    assert wire == expected
+    assert stamps == array("q", fields[3::4]).tobytes()
+    assert held == len(expected) + (0 if typed else sum(len(t) for t in fields[0::4]))
+    assert _staging.drain_wire([], typed) == (b"", b"", 0)
+
+
+def test_drain_wire_refuses_what_push_never_stages():
+    with pytest.raises(TypeError, match="4 fields per event"):
+        _staging.drain_wire(["click", "u1", "c1"], False)
+    with pytest.raises(TypeError, match="must be str"):
+        _staging.drain_wire(["click", 7, "c1", T0], False)
+    with pytest.raises(UnicodeEncodeError):
+        _staging.drain_wire(["click", "\udc80", "c1", T0], False)
+    with pytest.raises(OverflowError):
+        _staging.drain_wire(["click", "u1", "c1", 2 ** 64], False)
