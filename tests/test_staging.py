@@ -255,3 +255,20 @@ def test_drain_wire_refuses_what_push_never_stages():
         _staging.drain_wire(["click", "\udc80", "c1", T0], False)
     with pytest.raises(OverflowError):
         _staging.drain_wire(["click", "u1", "c1", 2 ** 64], False)
+
+
+def test_update_wire_is_the_wire_format():
+    from array import array
+
+    from engagehub_native._library import encode_strings
+
+    ids, points, stamps = ["alice", "bö\0b", "频道", ""], [1.5, 2, -3, 1e308], [T0, 1, 2 ** 63 - 1, T0]
+    assert _staging.update_wire(ids, points, stamps) == (
+        encode_strings(ids), array("d", points).tobytes(), array("q", stamps).tobytes())
+    assert _staging.update_wire([], [], []) == (b"", b"", b"")
+    with pytest.raises(ValueError, match="one length"):
+        _staging.update_wire(["a"], [], [T0])
+    with pytest.raises(TypeError):
+        _staging.update_wire(["a"], ["1"], [T0])
+    with pytest.raises(OverflowError):
+        _staging.update_wire(["a"], [1.0], [2 ** 63])

@@ -1,5 +1,6 @@
 /* The staging areas' hot paths in C: EventStreamProcessor.push,
- * Leaderboard.update and the dicts a flush callback receives.
+ * Leaderboard.update, what a drain hands the engine, and the dicts a flush
+ * callback receives.
  *
  * A push or an update only appends its fields to a Python list that the
  * engine later drains in bulk; written in Python, the checks and the append
@@ -383,15 +384,16 @@ utf8_of(PyObject *s, Py_ssize_t *size)
     return PyUnicode_AsUTF8AndSize(s, size);
 }
 
-/* The strings of column `column` of the events, each ended by the byte
- * 0xFF (the wire format, _library.encode_strings), copied to *out; or, when
- * out is NULL, their length added to *size. */
+/* The strings at column, column + stride, ... of list (count of them),
+ * each ended by the byte 0xFF (the wire format, _library.encode_strings),
+ * copied to *out; or, when *out is NULL, their length added to *size. */
 static int
-put_column(PyObject *fields, Py_ssize_t count, int column, char **out, Py_ssize_t *size)
+put_strings(PyObject *list, Py_ssize_t count, int stride, int column, char **out,
+            Py_ssize_t *size)
 {
     for (Py_ssize_t i = 0; i < count; i++) {
         Py_ssize_t n;
-        const char *text = utf8_of(PyList_GetItem(fields, 4 * i + column), &n);
+        const char *text = utf8_of(PyList_GetItem(list, stride * i + column), &n);
         if (text == NULL) {
             return -1;
         }
@@ -407,14 +409,35 @@ put_column(PyObject *fields, Py_ssize_t count, int column, char **out, Py_ssize_
     return 0;
 }
 
+/* The ints at column, column + stride, ... of list as int64 (a new bytes
+ * object), or NULL with OverflowError or TypeError set. */
+static PyObject *
+int64s(PyObject *list, Py_ssize_t count, int stride, int column)
+{
+    PyObject *bytes = PyBytes_FromStringAndSize(NULL, count * (Py_ssize_t)sizeof(int64_t));
+    int64_t *value;
+    if (bytes == NULL) {
+        return NULL;
+    }
+    value = (int64_t *)PyBytes_AsString(bytes);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        long long v = PyLong_AsLongLong(PyList_GetItem(list, stride * i + column));
+        if (v == -1 && PyErr_Occurred()) {
+            Py_DECREF(bytes);
+            return NULL;
+        }
+        value[i] = (int64_t)v;
+    }
+    return bytes;
+}
+
 static PyObject *
 drain_wire(PyObject *module, PyObject *args)
 {
     PyObject *fields, *wire = NULL, *stamps = NULL;
     int typed;
-    Py_ssize_t count, size = 0, held = 0;
+    Py_ssize_t count, size = 0, held;
     char *out = NULL;
-    int64_t *stamp;
     if (!PyArg_ParseTuple(args, "O!p:drain_wire", &PyList_Type, &fields, &typed)) {
         return NULL;
     }
@@ -424,7 +447,7 @@ drain_wire(PyObject *module, PyObject *args)
     }
     count = PyList_Size(fields) / 4;
     for (int column = typed ? 0 : 1; column < 3; column++) {
-        if (put_column(fields, count, column, &out, &size) < 0) {
+        if (put_strings(fields, count, 4, column, &out, &size) < 0) {
             return NULL;
         }
     }
@@ -440,29 +463,64 @@ drain_wire(PyObject *module, PyObject *args)
         }
     }
     wire = PyBytes_FromStringAndSize(NULL, size);
-    stamps = PyBytes_FromStringAndSize(NULL, count * (Py_ssize_t)sizeof(int64_t));
-    if (wire == NULL || stamps == NULL) {
-        goto failed;
+    if (wire == NULL) {
+        return NULL;
     }
     out = PyBytes_AsString(wire);
     for (int column = typed ? 0 : 1; column < 3; column++) {
-        if (put_column(fields, count, column, &out, &size) < 0) {
-            goto failed;
+        if (put_strings(fields, count, 4, column, &out, &size) < 0) {
+            Py_DECREF(wire);
+            return NULL;
         }
     }
-    stamp = (int64_t *)PyBytes_AsString(stamps);
-    for (Py_ssize_t i = 0; i < count; i++) {
-        long long value = PyLong_AsLongLong(PyList_GetItem(fields, 4 * i + 3));
-        if (value == -1 && PyErr_Occurred()) {
-            goto failed;
-        }
-        stamp[i] = (int64_t)value;
+    if ((stamps = int64s(fields, count, 4, 3)) == NULL) {
+        Py_DECREF(wire);
+        return NULL;
     }
     return Py_BuildValue("(NNn)", wire, stamps, held);
-failed:
-    Py_XDECREF(wire);
-    Py_XDECREF(stamps);
-    return NULL;
+}
+
+static PyObject *
+update_wire(PyObject *module, PyObject *args)
+{
+    PyObject *ids, *points, *stamps, *wire, *reals, *ints;
+    Py_ssize_t count, size = 0;
+    char *out = NULL;
+    double *real;
+    if (!PyArg_ParseTuple(args, "O!O!O!:update_wire", &PyList_Type, &ids, &PyList_Type, &points,
+                          &PyList_Type, &stamps)) {
+        return NULL;
+    }
+    count = PyList_Size(ids);
+    if (PyList_Size(points) != count || PyList_Size(stamps) != count) {
+        PyErr_SetString(PyExc_ValueError, "update_wire takes three columns of one length");
+        return NULL;
+    }
+    if (put_strings(ids, count, 1, 0, &out, &size) < 0
+        || (wire = PyBytes_FromStringAndSize(NULL, size)) == NULL) {
+        return NULL;
+    }
+    out = PyBytes_AsString(wire);
+    if (put_strings(ids, count, 1, 0, &out, &size) < 0
+        || (reals = PyBytes_FromStringAndSize(NULL, count * (Py_ssize_t)sizeof(double))) == NULL) {
+        Py_DECREF(wire);
+        return NULL;
+    }
+    real = (double *)PyBytes_AsString(reals);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        real[i] = PyFloat_AsDouble(PyList_GetItem(points, i)); /* an int too, as float() */
+        if (real[i] == -1.0 && PyErr_Occurred()) {
+            Py_DECREF(wire);
+            Py_DECREF(reals);
+            return NULL;
+        }
+    }
+    if ((ints = int64s(stamps, count, 1, 0)) == NULL) {
+        Py_DECREF(wire);
+        Py_DECREF(reals);
+        return NULL;
+    }
+    return Py_BuildValue("(NNN)", wire, reals, ints);
 }
 
 static PyMethodDef module_methods[] = {
@@ -474,6 +532,11 @@ static PyMethodDef module_methods[] = {
      "channel ids, with the types before them when ``typed`` (a native sink\n"
      "writes them); the bytes held are those strings' UTF-8 and, when not\n"
      "typed, the types' characters."},
+    {"update_wire", update_wire, METH_VARARGS,
+     "update_wire(ids, points, timestamps, /)\n--\n\n"
+     "What an update drain offers the engine for updates given as three\n"
+     "columns: (the ids in the wire format, the points as doubles, the\n"
+     "timestamps as int64)."},
     {"event_dicts", event_dicts, METH_O,
      "event_dicts(fields, /)\n--\n\n"
      "A batch as a list of dicts {\"type\", \"user_id\", \"channel_id\", \"timestamp\"}\n"

@@ -7,7 +7,6 @@ import math
 import os
 import threading
 import time
-from array import array
 from functools import partial
 from operator import itemgetter
 from itertools import islice
@@ -381,12 +380,12 @@ class Leaderboard(NativeObject, _staging.Updates):
         error raises. A call that waits reports its own updates'
         refusals; without waiting, they are reported by a later call."""
         lib = lib or self._lib
-        blob = encode_strings(ids)
+        blob, reals, ints = _staging.update_wire(ids, points, stamps)
         ffi = self._ffi
         refused = (_scratch or _new_scratch()).refused
         status = lib.eh_board_update_many(
-            self._handle, blob, len(blob), ffi.from_buffer("double[]", array("d", points)),
-            ffi.from_buffer("int64_t[]", array("q", stamps)), len(ids), wait, refused)
+            self._handle, blob, len(blob), ffi.from_buffer("double[]", reals),
+            ffi.from_buffer("int64_t[]", ints), len(ids), wait, refused)
         if not status:
             return None
         try:
