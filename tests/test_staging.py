@@ -23,6 +23,8 @@ PUSHES = [
     (("click", "u1", "c1", None), {}),
     (("click", "u1", "c1", 0), {}),
     (("click", "u1", "c1", -5), {}),
+    (("click", "u1", "c1", -BIG), {}),
+    (("click", "u1", "c1", -BIG - 1), {}),
     (("click", "u1", "c1", BIG - 1), {}),
     (("click", "u1", "c1", BIG), {}),
     (("click", "u1", "c1", True), {}),

@@ -127,11 +127,17 @@ Pushes_push(Pushes *self, PyObject *args, PyObject *kwargs)
             && ascii_length(fields[2], &length) && length <= SMALL_EVENT) {
             PyObject *timestamp = nargs == 4 ? PyTuple_GetItem(args, 3) : Py_None;
             PyObject *stamp = NULL;
-            if (positive_int(timestamp, LLONG_MAX)) {
+            int overflow = 0;
+            long long value = 0;
+            if (PyLong_CheckExact(timestamp)) {
+                value = PyLong_AsLongLongAndOverflow(timestamp, &overflow);
+            }
+            if (value > 0) {
                 stamp = timestamp;
                 Py_INCREF(stamp);
             }
-            else if (timestamp == Py_None) { /* now, as int(time.time()) */
+            else if (timestamp == Py_None || (PyLong_CheckExact(timestamp) && !overflow)) {
+                /* None or <= 0: now, as int(time.time()) */
                 struct timespec now;
                 if (clock_gettime(CLOCK_REALTIME, &now) == 0 && now.tv_sec > 0) {
                     stamp = PyLong_FromLongLong((long long)now.tv_sec);
