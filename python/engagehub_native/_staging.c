@@ -5,12 +5,12 @@
  * A push or an update only appends its fields to a Python list that the
  * engine later drains in bulk; written in Python, the checks and the append
  * cost two to four times an empty method call. Here they are one C call.
- * Each function takes only the common case (exact str, int and float
- * arguments, ASCII ids, a timestamp in range, room in the list) and hands
+ * push and update take only the common case (exact str, int and float
+ * arguments, ASCII ids, a timestamp in range, room in the list) and hand
  * everything else, unchanged, to the Python method that holds the rules
  * (_push_slow, _update_slow): that one decides, words the errors, and reads
- * the clock a board was given. So what these functions accept, Python would
- * accept identically, and they never raise an error of their own making.
+ * the clock a board was given. So what they accept, Python would accept
+ * identically, and they never raise an error of their own making.
  *
  * The fields of one event are appended with the GIL held throughout, so no
  * other thread sees a partial event (as Python's list.extend of a tuple).
@@ -35,7 +35,7 @@ PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *
 #endif
 
 /* Longer events (type + user id + channel id, in characters) never wait in
- * the staging list (processor.py's _SMALL). */
+ * the staging list (exported as SMALL_EVENT: processor.py's _SMALL). */
 #define SMALL_EVENT 1024
 
 static PyObject *name_push_slow, *name_update_slow, *name_drain_staged;
@@ -574,6 +574,10 @@ PyInit__staging(void)
     }
     module = PyModule_Create(&module_def);
     if (module == NULL) {
+        return NULL;
+    }
+    if (PyModule_AddIntConstant(module, "SMALL_EVENT", SMALL_EVENT) < 0) {
+        Py_DECREF(module);
         return NULL;
     }
     pushes = PyType_FromSpec(&Pushes_spec);

@@ -53,7 +53,8 @@ _FIELDS = 4
 #: Longest event (its three strings' characters together) that may wait in
 #: the staging list: a longer one goes straight into the engine or is
 #: refused, so the staging list holds at most _STAGE * _SMALL characters.
-_SMALL = 1024
+#: Defined in _staging.c, whose push applies it too.
+_SMALL = _staging.SMALL_EVENT
 #: Default bound on the size of the events a processor holds (see max_pending_bytes).
 _MAX_PENDING_BYTES = 256 * 2**20
 _INT64_MAX = _args.INT64_MAX
