@@ -157,21 +157,11 @@ func eh_proc_push_many(h C.uint64_t, fields *C.char, fieldsLen C.size_t, timesta
 	if n == 0 {
 		return ehOK
 	}
-	// The events keep their strings, which share the one copy readStrings
-	// makes, until they are analysed (ForgetFields drops them then).
-	if p.pump.Load() != nil {
-		return pushTyped(p, fields, fieldsLen, timestamps, n, out)
-	}
-	columns, err := readStrings(fields, fieldsLen, 2*n)
-	if err != nil {
-		return fail(err)
-	}
+	// The events keep their strings, which share one copy of fields, until
+	// they are analysed (ForgetFields drops them then). With a native sink
+	// the types come first: the sink writes them.
 	stamps := unsafe.Slice((*int64)(unsafe.Pointer(timestamps)), n)
-	events := make([]stream.Event, n)
-	for i := range events {
-		events[i] = stream.Event{UserID: columns[i], ChannelID: columns[n+i], Timestamp: stamps[i]}
-	}
-	pushed, err := p.OfferValid(events) // readStrings checked the UTF-8
+	pushed, err := offerList(p.Processor, string(cBytes(fields, fieldsLen)), stamps, n, p.pump.Load() != nil)
 	out.accepted = C.size_t(pushed)
 	return result(err)
 }

@@ -11,10 +11,8 @@ import (
 	"context"
 	"fmt"
 	"time"
-	"unsafe"
 
 	"github.com/engagehub/engagehub-native/core/pgsink"
-	"github.com/engagehub/engagehub-native/core/stream"
 )
 
 func init() {
@@ -88,23 +86,4 @@ func eh_proc_sink_stats(h C.uint64_t, out *C.eh_sink_counters, lastError *C.eh_l
 		w.writeTo(lastError)
 	}
 	return ehOK
-}
-
-// pushTyped is eh_proc_push_many for a processor with a sink: the field
-// list holds the event types too (types, user ids, channel ids), and the
-// events keep them until the sink has written them.
-func pushTyped(p *processor, fields *C.char, fieldsLen C.size_t, timestamps *C.int64_t, n int,
-	out *C.eh_push_result) C.int {
-	columns, err := readStrings(fields, fieldsLen, 3*n)
-	if err != nil {
-		return fail(err)
-	}
-	stamps := unsafe.Slice((*int64)(unsafe.Pointer(timestamps)), n)
-	events := make([]stream.Event, n)
-	for i := range events {
-		events[i] = stream.Event{Type: columns[i], UserID: columns[n+i], ChannelID: columns[2*n+i], Timestamp: stamps[i]}
-	}
-	pushed, err := p.Offer(events)
-	out.accepted = C.size_t(pushed)
-	return result(err)
 }
