@@ -151,17 +151,22 @@ limited = not sysconfig.get_config_var("Py_GIL_DISABLED") and not hasattr(sys, "
 if limited:
     options["bdist_wheel"] = {"py_limited_api": LIMITED_API}
 
-# The staging areas' hot paths (push, update, a batch's dicts), in C against
-# the same limited API; the Go library is reached only through cffi.
-staging = Extension(
-    "engagehub_native._staging", ["python/engagehub_native/_staging.c"],
-    py_limited_api=limited,
-    define_macros=[("Py_LIMITED_API", "0x03090000")] if limited else [],
-    extra_compile_args=["-O2"],
-)
+
+def hot_path(name):
+    """A hot path of the Python layer in C (python/engagehub_native/<name>.c),
+    against the same limited API; the Go library is reached only through cffi."""
+    return Extension(
+        "engagehub_native." + name, [f"python/engagehub_native/{name}.c"],
+        py_limited_api=limited,
+        define_macros=[("Py_LIMITED_API", "0x03090000")] if limited else [],
+        extra_compile_args=["-O2"],
+    )
+
 
 setup(
-    ext_modules=[staging],
+    # _staging: push, update, a drain's buffers, a batch's dicts;
+    # _pages: a page of ranked users.
+    ext_modules=[hot_path("_staging"), hot_path("_pages")],
     cffi_modules=["python/engagehub_native/_ffi_build.py:ffibuilder"],
     cmdclass={"build_ext": BuildGoThenExtension},
     options=options,

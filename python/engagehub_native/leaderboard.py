@@ -12,7 +12,7 @@ from operator import itemgetter
 from itertools import islice
 from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Optional, Tuple, Union
 
-from . import _args, _boardstats, _redis, _staging
+from . import _args, _boardstats, _pages, _redis, _staging
 from ._library import NativeObject, check, encode_strings, load, read_list
 
 Clock = Callable[[], float]
@@ -481,9 +481,23 @@ class Leaderboard(NativeObject, _staging.Updates):
         status = call(*args, self.now(), s.list, s.first)
         if status:
             check(status)
-        ids, scores, lasts = read_list(s.list, reals=True, ints=True)
-        first = s.first[0]
-        return list(map(_ranked_user, zip(ids, scores, range(first, first + len(ids)), lasts)))
+        return self._read_page(s.list, 1, s.first[0])
+
+    def _read_page(self, page, ints_per_entry: int, first: int = 0) -> list[RankedUser]:
+        """The RankedUser tuples of an eh_list page (one block: the scores,
+        ``ints_per_entry`` ints per entry, the ids), releasing its block;
+        ranks from ``first`` with one int per entry (the last update), else
+        from the ints (rank, last update)."""
+        count = page.count
+        if not count:
+            return []
+        ffi = self._ffi
+        try:
+            block = ffi.unpack(ffi.cast("char *", page.block),
+                               8 * count * (1 + ints_per_entry) + page.strings_length)
+        finally:
+            self._lib.eh_free(page.block)
+        return _pages.ranked_users(RankedUser, block, count, ints_per_entry, first)
 
     # -- rank styles, tie-break and percentiles (board statistics) --------
 
@@ -555,8 +569,7 @@ class Leaderboard(NativeObject, _staging.Updates):
         status = call(*args, self.now(), style, s.list)
         if status:
             check(status)
-        ids, scores, ints = read_list(s.list, reals=True, ints=True, ints_per_entry=2)
-        return list(map(_ranked_user, zip(ids, scores, ints[0::2], ints[1::2])))
+        return self._read_page(s.list, 2)
 
     def percentile(self, user_id: str, window: Optional[str] = None) -> Optional[float]:
         """The share of the board, in percent (0 to 100), whose score is strictly
@@ -589,15 +602,8 @@ class Leaderboard(NativeObject, _staging.Updates):
         status = self._lib.eh_board_at_percentile(self._handle, win, len(win), p, now, code, lst)
         if status:
             check(status)
-        if not lst.count:
-            return None
-        ffi = self._ffi
-        try:  # one entry: id (ended by its 0xFF byte), score, rank, last update
-            uid = ffi.unpack(lst.strings, lst.strings_length - 1).decode()
-            user = _ranked_user((uid, lst.reals[0], lst.ints[0], lst.ints[1]))
-        finally:
-            self._lib.eh_free(lst.block)
-        return user
+        users = self._read_page(lst, 2)  # one entry, or none
+        return users[0] if users else None
 
     def __len__(self) -> int:
         self._sync()
