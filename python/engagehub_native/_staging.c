@@ -182,6 +182,7 @@ static PyMemberDef Pushes_members[] = {
 static int
 Pushes_traverse(Pushes *self, visitproc visit, void *arg)
 {
+    Py_VISIT(Py_TYPE(self)); /* a heap type's instances refer to it (3.9+) */
     Py_VISIT(self->staged);
     return 0;
 }
@@ -307,6 +308,7 @@ static PyMemberDef Updates_members[] = {
 static int
 Updates_traverse(Updates *self, visitproc visit, void *arg)
 {
+    Py_VISIT(Py_TYPE(self)); /* a heap type's instances refer to it (3.9+) */
     Py_VISIT(self->staged);
     return 0;
 }
