@@ -103,13 +103,52 @@ append_all(PyObject *list, PyObject **items, int n)
     return 0;
 }
 
-/* -- Pushes: the base of EventStreamProcessor ------------------------------ */
+/* -- what both base types hold: the staging list --------------------------- */
 
 typedef struct {
     PyObject_HEAD
-    PyObject *staged; /* the staging list: flat fields, 4 per event */
-    Py_ssize_t room;  /* how many fields it may hold; -1 once sealed */
-} Pushes;
+    PyObject *staged; /* the staging list: flat fields */
+    Py_ssize_t room;  /* how many fields it may hold (see each type) */
+} Staged;
+
+static int
+Staged_traverse(Staged *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self)); /* a heap type's instances refer to it (3.9+) */
+    Py_VISIT(self->staged);
+    return 0;
+}
+
+static int
+Staged_clear(Staged *self)
+{
+    Py_CLEAR(self->staged);
+    return 0;
+}
+
+static void
+Staged_dealloc(Staged *self)
+{
+    PyTypeObject *type = Py_TYPE(self);
+    freefunc free_object = (freefunc)PyType_GetSlot(type, Py_tp_free);
+    PyObject_GC_UnTrack(self);
+    Staged_clear(self);
+    free_object(self);
+    Py_DECREF(type);
+}
+
+#define STAGED_MEMBERS(type)                                            \
+    {"_staged", T_OBJECT, offsetof(type, staged), 0, NULL},             \
+    {"_room", T_PYSSIZET, offsetof(type, room), 0, NULL}
+
+#define STAGED_SLOTS                                                    \
+    {Py_tp_traverse, Staged_traverse}, {Py_tp_clear, Staged_clear},     \
+    {Py_tp_dealloc, Staged_dealloc}
+
+/* -- Pushes: the base of EventStreamProcessor ------------------------------ */
+
+/* 4 fields per event; room is -1 once sealed. */
+typedef Staged Pushes;
 
 static PyObject *
 Pushes_push(Pushes *self, PyObject *args, PyObject *kwargs)
@@ -174,44 +213,15 @@ static PyMethodDef Pushes_methods[] = {
 };
 
 static PyMemberDef Pushes_members[] = {
-    {"_staged", T_OBJECT, offsetof(Pushes, staged), 0, NULL},
-    {"_room", T_PYSSIZET, offsetof(Pushes, room), 0, NULL},
+    STAGED_MEMBERS(Pushes),
     {NULL, 0, 0, 0, NULL},
 };
-
-static int
-Pushes_traverse(Pushes *self, visitproc visit, void *arg)
-{
-    Py_VISIT(Py_TYPE(self)); /* a heap type's instances refer to it (3.9+) */
-    Py_VISIT(self->staged);
-    return 0;
-}
-
-static int
-Pushes_clear(Pushes *self)
-{
-    Py_CLEAR(self->staged);
-    return 0;
-}
-
-static void
-Pushes_dealloc(Pushes *self)
-{
-    PyTypeObject *type = Py_TYPE(self);
-    freefunc free_object = (freefunc)PyType_GetSlot(type, Py_tp_free);
-    PyObject_GC_UnTrack(self);
-    Pushes_clear(self);
-    free_object(self);
-    Py_DECREF(type);
-}
 
 static PyType_Slot Pushes_slots[] = {
     {Py_tp_doc, "Base of EventStreamProcessor: push in C."},
     {Py_tp_methods, Pushes_methods},
     {Py_tp_members, Pushes_members},
-    {Py_tp_traverse, Pushes_traverse},
-    {Py_tp_clear, Pushes_clear},
-    {Py_tp_dealloc, Pushes_dealloc},
+    STAGED_SLOTS,
     {0, NULL},
 };
 
@@ -223,10 +233,8 @@ static PyType_Spec Pushes_spec = {
 /* -- Updates: the base of Leaderboard --------------------------------------- */
 
 typedef struct {
-    PyObject_HEAD
-    PyObject *staged;   /* flat fields, 3 per update */
-    Py_ssize_t room;    /* at this many fields, the update drains; 0 once sealed */
-    long long latest;   /* the latest timestamp the engine accepts (it only grows) */
+    Staged base;      /* 3 fields per update; at room of them, update drains; 0 once sealed */
+    long long latest; /* the latest timestamp the engine accepts (it only grows) */
 } Updates;
 
 /* A new reference to the float that points (an exact float or int) stands
@@ -259,7 +267,8 @@ Updates_update(Updates *self, PyObject *args, PyObject *kwargs)
 {
 #ifndef Py_GIL_DISABLED
     Py_ssize_t nargs = PyTuple_Size(args);
-    if (kwargs == NULL && nargs == 3 && self->staged != NULL && PyList_CheckExact(self->staged)) {
+    if (kwargs == NULL && nargs == 3 && self->base.staged != NULL
+        && PyList_CheckExact(self->base.staged)) {
         PyObject *fields[3], *points;
         Py_ssize_t length = 0;
         for (int i = 0; i < 3; i++) {
@@ -267,7 +276,7 @@ Updates_update(Updates *self, PyObject *args, PyObject *kwargs)
         }
         if (ascii_length(fields[0], &length) && positive_int(fields[2], self->latest)
             && (points = finite_points(fields[1])) != NULL) {
-            PyObject *staged = self->staged;
+            PyObject *staged = self->base.staged;
             int failed;
             fields[1] = points;
             failed = append_all(staged, fields, 3);
@@ -275,7 +284,7 @@ Updates_update(Updates *self, PyObject *args, PyObject *kwargs)
             if (failed) {
                 return NULL;
             }
-            if (PyList_Size(staged) >= self->room) {
+            if (PyList_Size(staged) >= self->base.room) {
                 return PyObject_CallMethodObjArgs((PyObject *)self, name_drain_staged, NULL);
             }
             Py_RETURN_NONE;
@@ -299,45 +308,16 @@ static PyMethodDef Updates_methods[] = {
 };
 
 static PyMemberDef Updates_members[] = {
-    {"_staged", T_OBJECT, offsetof(Updates, staged), 0, NULL},
-    {"_room", T_PYSSIZET, offsetof(Updates, room), 0, NULL},
+    STAGED_MEMBERS(Staged),
     {"_latest", T_LONGLONG, offsetof(Updates, latest), 0, NULL},
     {NULL, 0, 0, 0, NULL},
 };
-
-static int
-Updates_traverse(Updates *self, visitproc visit, void *arg)
-{
-    Py_VISIT(Py_TYPE(self)); /* a heap type's instances refer to it (3.9+) */
-    Py_VISIT(self->staged);
-    return 0;
-}
-
-static int
-Updates_clear(Updates *self)
-{
-    Py_CLEAR(self->staged);
-    return 0;
-}
-
-static void
-Updates_dealloc(Updates *self)
-{
-    PyTypeObject *type = Py_TYPE(self);
-    freefunc free_object = (freefunc)PyType_GetSlot(type, Py_tp_free);
-    PyObject_GC_UnTrack(self);
-    Updates_clear(self);
-    free_object(self);
-    Py_DECREF(type);
-}
 
 static PyType_Slot Updates_slots[] = {
     {Py_tp_doc, "Base of Leaderboard: update in C."},
     {Py_tp_methods, Updates_methods},
     {Py_tp_members, Updates_members},
-    {Py_tp_traverse, Updates_traverse},
-    {Py_tp_clear, Updates_clear},
-    {Py_tp_dealloc, Updates_dealloc},
+    STAGED_SLOTS,
     {0, NULL},
 };
 
