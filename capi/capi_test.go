@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"unicode/utf8"
 
@@ -141,6 +142,24 @@ func FuzzDecodeStrings(f *testing.F) {
 		again, err := decodeStrings(w.strings, n)
 		require.NoError(t, err)
 		require.Equal(t, got, again)
+	})
+}
+
+// FuzzPlainList: plainList says yes exactly when every byte is ASCII or
+// 0xFF, whatever the length and alignment.
+func FuzzPlainList(f *testing.F) {
+	f.Add([]byte("abc\xffdefghij\xffklmnopq\xff"))
+	f.Add([]byte("\xff\xff\xff\xff\xff\xff\xff\xff\x7f"))
+	f.Add([]byte("0123456\xfe"))
+	f.Add([]byte("01234567\x80"))
+	f.Add([]byte("\xc3\xa9\xff"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for start := 0; start <= min(len(data), 8); start++ { // every alignment
+			tail := data[start:]
+			want := !slices.ContainsFunc(tail, func(c byte) bool { return c >= 0x80 && c != stringEnd })
+			require.Equal(t, want, plainList(string(tail)), "%q", tail)
+		}
 	})
 }
 

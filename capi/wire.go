@@ -7,6 +7,7 @@ package main
 import "C"
 
 import (
+	"encoding/binary"
 	"fmt"
 	"slices"
 	"strings"
@@ -49,6 +50,7 @@ func cutStrings(out []string, text string, n int) ([]string, error) {
 	}
 	out = slices.Grow(out, n)
 	start := len(out)
+	ascii := plainList(text) // then every string is valid UTF-8: no check of each
 	rest := text
 	for len(rest) > 0 {
 		end := strings.IndexByte(rest, stringEnd)
@@ -59,7 +61,7 @@ func cutStrings(out []string, text string, n int) ([]string, error) {
 			return nil, fmt.Errorf("%w: the list holds more than the %d strings expected", errInvalidArgument, n)
 		}
 		s := rest[:end]
-		if !utf8.ValidString(s) {
+		if !ascii && !utf8.ValidString(s) {
 			return nil, fmt.Errorf("%w: string %d of the list is not valid UTF-8", errInvalidArgument, len(out)-start)
 		}
 		out = append(out, s)
@@ -69,6 +71,30 @@ func cutStrings(out []string, text string, n int) ([]string, error) {
 		return nil, fmt.Errorf("%w: the list holds %d strings, %d expected", errInvalidArgument, len(out)-start, n)
 	}
 	return out, nil
+}
+
+// plainList reports whether every byte of the list text is ASCII or the
+// string end: then each string of it is ASCII, hence valid UTF-8. Eight
+// bytes at a time: a byte is refused when its high bit is set and its low
+// seven bits are not all ones (which would make it 0xFF).
+func plainList(text string) bool {
+	const low7, high = 0x7f7f7f7f7f7f7f7f, 0x8080808080808080
+	b := unsafe.Slice(unsafe.StringData(text), len(text))
+	for len(b) >= 8 {
+		w := binary.LittleEndian.Uint64(b)
+		// Per byte, (low 7 bits ^ 0x7f) + 0x7f has its high bit set exactly
+		// when those bits are not all ones, and never carries into the next.
+		if ((w&low7)^low7+low7)&w&high != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= 0x80 && c != stringEnd {
+			return false
+		}
+	}
+	return true
 }
 
 // listWriter gathers the entries of an eh_list in Go memory, then lays them
