@@ -42,6 +42,7 @@ def test_an_empty_page():
     ((RankedUser, block([1.0], [T0], ["ab"])[:-1], 1, 1, 1), ValueError, "ended by 0xFF"),
     ((RankedUser, block([1.0], [T0], [])[:12], 1, 1, 1), ValueError, "shorter"),
     ((RankedUser, block([1.0, 2.0], [T0, T0], ["a", "b"]), 3, 1, 1), ValueError, "shorter"),
+    ((RankedUser, block([1.0], [T0], ["a"]), 2 ** 62, 2, 1), ValueError, "shorter"),
 ])
 def test_a_malformed_call_raises(args, error, match):
     with pytest.raises(error, match=match):

@@ -65,8 +65,14 @@ ranked_users(PyObject *module, PyObject *args)
         return NULL;
     }
     size = PyBytes_Size(block);
+    /* Each entry takes at least 8 * (1 + ints_per_entry) + 1 bytes: a count
+     * the block cannot hold is refused before anything is multiplied. */
+    if (count > size / 17) {
+        PyErr_SetString(PyExc_ValueError, "ranked_users: the block is shorter than its entries");
+        return NULL;
+    }
     numbers = 8 * count * (1 + ints_per_entry);
-    if (count > PY_SSIZE_T_MAX / 8 / 3 || size < numbers + count) {
+    if (size < numbers + count) {
         PyErr_SetString(PyExc_ValueError, "ranked_users: the block is shorter than its entries");
         return NULL;
     }
