@@ -157,6 +157,8 @@ def hot_path(name):
     against the same limited API; the Go library is reached only through cffi."""
     return Extension(
         "engagehub_native." + name, [f"python/engagehub_native/{name}.c"],
+        include_dirs=["python/engagehub_native", "capi"],
+        depends=["python/engagehub_native/_staged.h", "capi/engagehub.h"],
         py_limited_api=limited,
         define_macros=[("Py_LIMITED_API", "0x03090000")] if limited else [],
         extra_compile_args=["-O2"],
@@ -165,7 +167,7 @@ def hot_path(name):
 
 setup(
     # _staging: push, update, a drain's buffers, a batch's dicts;
-    # _pages: a page of ranked users.
+    # _pages: rank, top and page, and a page's ranked users.
     ext_modules=[hot_path("_staging"), hot_path("_pages")],
     cffi_modules=["python/engagehub_native/_ffi_build.py:ffibuilder"],
     cmdclass={"build_ext": BuildGoThenExtension},

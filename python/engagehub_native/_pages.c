@@ -1,23 +1,44 @@
-/* A page of ranked users, read in C: Leaderboard.top, page, around and
- * at_percentile, and their styled forms.
+/* Leaderboard reads in C: the common rank, top and page calls whole, and
+ * the RankedUser tuples of every page (top, page, around, at_percentile and
+ * their styled forms).
  *
- * The engine hands a page out as one block (capi/wire.go, listWriter):
- * `count` doubles (the scores), then `ints_per_entry * count` int64s, then
- * the ids back to back, each ended by the byte 0xFF. Python copies the
- * block once (ffi.unpack) and releases it; ranked_users turns the copy into
- * RankedUser tuples in one pass, where unpacking three columns, splitting
- * the ids and zipping them into tuples in Python cost several times the
- * engine's own work for a top 10.
+ * The engine hands a page out as an eh_list (capi/engagehub.h): `count`
+ * scores, `ints_per_entry * count` int64s, and the ids back to back, each
+ * ended by the byte 0xFF, in one block the caller releases with eh_free.
+ * Building the RankedUser tuples here costs a fraction of unpacking three
+ * columns, splitting the ids and zipping them in Python.
+ *
+ * Reads, the base of Leaderboard (it extends _staging.Updates), answers
+ * rank, top, page, percentile and at_percentile in one C call that calls the
+ * engine's export through its address: in Python, the argument checks, the
+ * staging check, the clock and cffi's conversions cost several times the
+ * engine's own work. It takes only the common case (an exact ASCII str id,
+ * exact ints, an exact float percentile, a style given by name, no window or
+ * a window named in ASCII, the wall clock, nothing staged, the board open)
+ * and hands everything else, unchanged, to the Python method that holds the
+ * rules (_rank_slow and so on), as _staging does for updates. A call the
+ * engine fails (an unknown window, a percentile out of range, a board closed
+ * meanwhile) is made again there, which raises the error. The GIL is
+ * released while the engine works, as cffi does.
  *
  * Built against the limited API of CPython 3.9 (abi3, as the other
  * extensions).
  */
 
 #include <Python.h>
+#include <structmember.h>
 
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
+#include "_staged.h"
+#include "engagehub.h"
+
+#if defined(Py_LIMITED_API) && Py_LIMITED_API + 0 < 0x030A0000
+/* In the stable ABI since 3.10; exported with this signature since 3.3. */
+PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size);
+#endif
 /* A new instance of the tuple subclass `type` holding the four items (new
  * references, stolen, also on failure), as tuple.__new__(type, items)
  * makes it: the type's allocation, then the items. */
@@ -43,21 +64,79 @@ new_entry(PyTypeObject *type, allocfunc alloc, PyObject *items[4])
     return entry;
 }
 
+/* The list of `count` entries as instances of `type`: scores in reals,
+ * ints_per_entry ints per entry in ints (the last update, ranks then running
+ * from first; or the rank and the last update), ids in text .. end, each
+ * ended by 0xFF. Numbers are copied out with memcpy: the block need not be
+ * aligned. */
+static PyObject *
+entries(PyTypeObject *type, Py_ssize_t count, const char *reals, const char *ints,
+        Py_ssize_t ints_per_entry, long long first, const char *text, const char *end)
+{
+    allocfunc alloc = (allocfunc)PyType_GetSlot(type, Py_tp_alloc);
+    PyObject *page = PyList_New(count);
+    if (page == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        double score;
+        int64_t numbers[2];
+        const char *stop = memchr(text, 0xFF, (size_t)(end - text));
+        PyObject *items[4], *entry;
+        if (stop == NULL) {
+            PyErr_SetString(PyExc_ValueError, "ranked_users: an id is not ended by 0xFF");
+            Py_DECREF(page);
+            return NULL;
+        }
+        memcpy(&score, reals + 8 * i, 8);
+        memcpy(numbers, ints + 8 * ints_per_entry * i, (size_t)(8 * ints_per_entry));
+        /* The ids are UTF-8 the engine checked; surrogateescape, as
+         * _library.split_strings, keeps any byte it might not. */
+        items[0] = PyUnicode_DecodeUTF8(text, stop - text, "surrogateescape");
+        items[1] = PyFloat_FromDouble(score);
+        if (ints_per_entry == 1) { /* rank first + i, then the last update */
+            items[2] = PyLong_FromLongLong(first + (long long)i);
+            items[3] = PyLong_FromLongLong((long long)numbers[0]);
+        }
+        else { /* the rank, then the last update */
+            items[2] = PyLong_FromLongLong((long long)numbers[0]);
+            items[3] = PyLong_FromLongLong((long long)numbers[1]);
+        }
+        entry = new_entry(type, alloc, items);
+        if (entry == NULL) {
+            Py_DECREF(page);
+            return NULL;
+        }
+        PyList_SetItem(page, i, entry); /* steals the reference */
+        text = stop + 1;
+    }
+    return page;
+}
+
+/* A heap type subclassing tuple (RankedUser), else TypeError. */
+static int
+tuple_type(PyTypeObject *type)
+{
+    if (!PyType_IsSubtype(type, &PyTuple_Type) || !(PyType_GetFlags(type) & Py_TPFLAGS_HEAPTYPE)) {
+        PyErr_SetString(PyExc_TypeError, "ranked_users makes instances of a tuple subclass");
+        return 0;
+    }
+    return 1;
+}
+
 static PyObject *
 ranked_users(PyObject *module, PyObject *args)
 {
     PyTypeObject *type;
-    PyObject *block, *page;
+    PyObject *block;
     Py_ssize_t count, ints_per_entry, size, numbers;
     long long first;
-    const char *data, *text, *end;
-    allocfunc alloc;
+    const char *data;
     if (!PyArg_ParseTuple(args, "O!O!nnL:ranked_users", &PyType_Type, &type, &PyBytes_Type,
                           &block, &count, &ints_per_entry, &first)) {
         return NULL;
     }
-    if (!PyType_IsSubtype(type, &PyTuple_Type) || !(PyType_GetFlags(type) & Py_TPFLAGS_HEAPTYPE)) {
-        PyErr_SetString(PyExc_TypeError, "ranked_users makes instances of a tuple subclass");
+    if (!tuple_type(type)) {
         return NULL;
     }
     if (count < 0 || (ints_per_entry != 1 && ints_per_entry != 2)) {
@@ -76,47 +155,465 @@ ranked_users(PyObject *module, PyObject *args)
         PyErr_SetString(PyExc_ValueError, "ranked_users: the block is shorter than its entries");
         return NULL;
     }
-    alloc = (allocfunc)PyType_GetSlot(type, Py_tp_alloc);
     data = PyBytes_AsString(block);
-    text = data + numbers;
-    end = data + size;
-    page = PyList_New(count);
-    if (page == NULL) {
+    return entries(type, count, data, data + 8 * count, ints_per_entry, first, data + numbers,
+                   data + size);
+}
+
+/* -- Reads: the base of Leaderboard ----------------------------------------- */
+
+/* The engine's exports the reads call, and the type they make: set once per
+ * process by bind() (the library is loaded lazily, by the first board). */
+static struct {
+    __typeof__(eh_board_standing) *standing;
+    __typeof__(eh_board_standing_as) *standing_as;
+    __typeof__(eh_board_page) *page;
+    __typeof__(eh_board_page_as) *page_as;
+    __typeof__(eh_board_percentile) *percentile;
+    __typeof__(eh_board_at_percentile) *at_percentile;
+    __typeof__(eh_free) *release;
+    PyTypeObject *ranked;
+} engine;
+
+static PyObject *name_rank_slow, *name_top_slow, *name_page_slow, *name_percentile_slow,
+    *name_at_percentile_slow;
+
+/* The rank styles by name, as their codes in engagehub.h. */
+static const struct {
+    const char *name;
+    int code;
+} styles[] = {
+    {"ordinal", EH_RANK_ORDINAL},
+    {"competition", EH_RANK_COMPETITION},
+    {"dense", EH_RANK_DENSE},
+};
+
+typedef struct {
+    Updates base;
+    uint64_t handle; /* the engine's board while C may read it: open, on the wall clock; else 0 */
+} Reads;
+
+/* What a read is asked: a user id, or numbers, and the style and window. */
+typedef struct {
+    const char *id; /* a user id's UTF-8 */
+    Py_ssize_t id_size;
+    int style;          /* an EH_RANK_* code */
+    const char *window; /* "" for the whole board */
+    Py_ssize_t window_size;
+} Query;
+
+/* Whether C may answer a read: bound, open, on the wall clock, and nothing
+ * staged, being drained or sealed (the conditions of Leaderboard._sync, so a
+ * read here sees every update that returned before it, as there). */
+static int
+ready(Reads *self)
+{
+    Staged *staged = &self->base.base;
+    return self->handle != 0 && engine.ranked != NULL && staged->room > 0 && !self->base.draining
+           && staged->staged != NULL && PyList_CheckExact(staged->staged)
+           && PyList_Size(staged->staged) == 0;
+}
+
+/* The arguments of a call, by position or by the names of kwlist (as many as
+ * `format` takes, at most 4; those not given stay NULL); 0 when they do not
+ * fit, and Python decides. */
+static int
+arguments(PyObject *args, PyObject *kwargs, const char *format, char **kwlist,
+          Py_ssize_t required, PyObject *out[4])
+{
+    Py_ssize_t nargs = PyTuple_Size(args), most = 0;
+    out[0] = out[1] = out[2] = out[3] = NULL;
+    while (kwlist[most] != NULL) {
+        most++;
+    }
+    if (kwargs == NULL) {
+        if (nargs < required || nargs > most) {
+            return 0;
+        }
+        for (Py_ssize_t i = 0; i < nargs; i++) {
+            out[i] = PyTuple_GetItem(args, i);
+        }
+        return 1;
+    }
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, format, kwlist, &out[0], &out[1], &out[2],
+                                     &out[3])) {
+        PyErr_Clear();
+        return 0;
+    }
+    return 1;
+}
+
+/* The UTF-8 of an exact str of ASCII only (its own data), else NULL with no
+ * error set (Python decides). */
+static const char *
+ascii_text(PyObject *s, Py_ssize_t *size)
+{
+    const char *text;
+    if (s == NULL || !PyUnicode_CheckExact(s)) {
         return NULL;
     }
-    for (Py_ssize_t i = 0; i < count; i++) {
-        double score;
-        int64_t ints[2];
-        const char *stop = memchr(text, 0xFF, (size_t)(end - text));
-        PyObject *items[4], *entry;
-        if (stop == NULL) {
-            PyErr_SetString(PyExc_ValueError, "ranked_users: an id is not ended by 0xFF");
-            Py_DECREF(page);
-            return NULL;
-        }
-        memcpy(&score, data + 8 * i, 8);
-        memcpy(ints, data + 8 * count + 8 * ints_per_entry * i, (size_t)(8 * ints_per_entry));
-        /* The ids are UTF-8 the engine checked; surrogateescape, as
-         * _library.split_strings, keeps any byte it might not. */
-        items[0] = PyUnicode_DecodeUTF8(text, stop - text, "surrogateescape");
-        items[1] = PyFloat_FromDouble(score);
-        if (ints_per_entry == 1) { /* rank first + i, then the last update */
-            items[2] = PyLong_FromLongLong(first + (long long)i);
-            items[3] = PyLong_FromLongLong((long long)ints[0]);
-        }
-        else { /* the rank, then the last update */
-            items[2] = PyLong_FromLongLong((long long)ints[0]);
-            items[3] = PyLong_FromLongLong((long long)ints[1]);
-        }
-        entry = new_entry(type, alloc, items);
-        if (entry == NULL) {
-            Py_DECREF(page);
-            return NULL;
-        }
-        PyList_SetItem(page, i, entry); /* steals the reference */
-        text = stop + 1;
+    text = PyUnicode_AsUTF8AndSize(s, size);
+    if (text == NULL) {
+        PyErr_Clear();
+        return NULL;
     }
-    return page;
+    return *size == PyUnicode_GetLength(s) ? text : NULL;
+}
+
+/* The style (absent: ordinal) and window (absent or None: the whole board;
+ * else a name of ASCII only, not empty) of a query; 0 for anything else. */
+static int
+style_and_window(PyObject *style, PyObject *window, Query *q)
+{
+    q->style = -1;
+    if (style == NULL) {
+        q->style = EH_RANK_ORDINAL;
+    }
+    else if (PyUnicode_CheckExact(style)) {
+        for (size_t i = 0; i < sizeof styles / sizeof styles[0]; i++) {
+            if (PyUnicode_CompareWithASCIIString(style, styles[i].name) == 0) {
+                q->style = styles[i].code;
+                break;
+            }
+        }
+    }
+    if (q->style < 0) {
+        return 0;
+    }
+    if (window == NULL || window == Py_None) {
+        q->window = "";
+        q->window_size = 0;
+        return 1;
+    }
+    q->window = ascii_text(window, &q->window_size);
+    return q->window != NULL && q->window_size > 0;
+}
+
+/* The value of an exact int in 0..INT64_MAX, else -1 (Python decides). */
+static long long
+count_arg(PyObject *v)
+{
+    int overflow;
+    long long value;
+    if (!PyLong_CheckExact(v)) {
+        return -1;
+    }
+    value = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (overflow || value < 0) {
+        PyErr_Clear();
+        return -1;
+    }
+    return value;
+}
+
+/* Now as the default clock reads it: whole Unix seconds (leaderboard.wall_clock). */
+static double
+wall_now(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (double)now.tv_sec;
+}
+
+static PyObject *
+call_method(PyObject *self, PyObject *name, PyObject *args, PyObject *kwargs)
+{
+    PyObject *method = PyObject_GetAttr(self, name), *result;
+    if (method == NULL) {
+        return NULL;
+    }
+    result = PyObject_Call(method, args, kwargs);
+    Py_DECREF(method);
+    return result;
+}
+
+/* The entries of a page the engine handed out (ints_per_entry ints each),
+ * releasing its block after the tuples are made: released first, a large
+ * page's list would be carved out of its hole (see Leaderboard._read_page). */
+static PyObject *
+page_entries(eh_list *page, Py_ssize_t ints_per_entry, long long first)
+{
+    PyObject *users;
+    if (page->count == 0) {
+        engine.release(page->block);
+        return PyList_New(0);
+    }
+    users = entries(engine.ranked, (Py_ssize_t)page->count, (const char *)page->reals,
+                    (const char *)page->ints, ints_per_entry, first, page->strings,
+                    page->strings + page->strings_length);
+    engine.release(page->block);
+    return users;
+}
+
+static PyObject *
+Reads_rank(Reads *self, PyObject *args, PyObject *kwargs)
+{
+#ifndef Py_GIL_DISABLED
+    static char *kwlist[] = {"user_id", "style", "window", NULL};
+    PyObject *arg[4];
+    Query q;
+    if (ready(self) && arguments(args, kwargs, "O|OO:rank", kwlist, 1, arg)
+        && (q.id = ascii_text(arg[0], &q.id_size)) != NULL
+        && style_and_window(arg[1], arg[2], &q)) {
+        eh_standing standing;
+        uint64_t handle = self->handle;
+        double now = wall_now();
+        int status;
+        Py_BEGIN_ALLOW_THREADS
+        if (q.style == EH_RANK_ORDINAL && q.window_size == 0) {
+            status = engine.standing(handle, (char *)q.id, (size_t)q.id_size, now, &standing);
+        }
+        else {
+            status = engine.standing_as(handle, (char *)q.window, (size_t)q.window_size,
+                                        (char *)q.id, (size_t)q.id_size, now, q.style, &standing);
+        }
+        Py_END_ALLOW_THREADS
+        if (status == EH_OK) {
+            PyObject *items[4];
+            if (standing.rank == 0) {
+                Py_RETURN_NONE;
+            }
+            Py_INCREF(arg[0]);
+            items[0] = arg[0];
+            items[1] = PyFloat_FromDouble(standing.score);
+            items[2] = PyLong_FromLongLong((long long)standing.rank);
+            items[3] = PyLong_FromLongLong((long long)standing.last_update);
+            return new_entry(engine.ranked, (allocfunc)PyType_GetSlot(engine.ranked, Py_tp_alloc),
+                             items);
+        }
+    }
+#endif
+    return call_method((PyObject *)self, name_rank_slow, args, kwargs);
+}
+
+/* Users ranked offset + 1 .. offset + limit as RankedUser tuples; NULL with
+ * no error set when the engine failed (Python makes the call again). */
+static PyObject *
+read_page(Reads *self, long long offset, long long limit, const Query *q)
+{
+    eh_list page;
+    int64_t first = 0;
+    uint64_t handle = self->handle;
+    double now = wall_now();
+    int status, plain = q->style == EH_RANK_ORDINAL && q->window_size == 0;
+    Py_BEGIN_ALLOW_THREADS
+    if (plain) {
+        status = engine.page(handle, offset, limit, now, &page, &first);
+    }
+    else {
+        status = engine.page_as(handle, (char *)q->window, (size_t)q->window_size, offset, limit,
+                                now, q->style, &page);
+    }
+    Py_END_ALLOW_THREADS
+    if (status != EH_OK) {
+        return NULL;
+    }
+    return page_entries(&page, plain ? 1 : 2, (long long)first);
+}
+
+static PyObject *
+Reads_top(Reads *self, PyObject *args, PyObject *kwargs)
+{
+#ifndef Py_GIL_DISABLED
+    static char *kwlist[] = {"k", "style", "window", NULL};
+    PyObject *arg[4];
+    Query q;
+    if (ready(self) && arguments(args, kwargs, "|OOO:top", kwlist, 0, arg)
+        && style_and_window(arg[1], arg[2], &q)) {
+        long long k = arg[0] == NULL ? 10 : count_arg(arg[0]);
+        if (k >= 0) {
+            PyObject *users = read_page(self, 0, k, &q);
+            if (users != NULL || PyErr_Occurred()) {
+                return users;
+            }
+        }
+    }
+#endif
+    return call_method((PyObject *)self, name_top_slow, args, kwargs);
+}
+
+static PyObject *
+Reads_page(Reads *self, PyObject *args, PyObject *kwargs)
+{
+#ifndef Py_GIL_DISABLED
+    static char *kwlist[] = {"offset", "limit", "style", "window", NULL};
+    PyObject *arg[4];
+    Query q;
+    if (ready(self) && arguments(args, kwargs, "OO|OO:page", kwlist, 2, arg)
+        && style_and_window(arg[2], arg[3], &q)) {
+        long long offset = count_arg(arg[0]), limit = count_arg(arg[1]);
+        if (offset >= 0 && limit >= 0) {
+            PyObject *users = read_page(self, offset, limit, &q);
+            if (users != NULL || PyErr_Occurred()) {
+                return users;
+            }
+        }
+    }
+#endif
+    return call_method((PyObject *)self, name_page_slow, args, kwargs);
+}
+
+static PyObject *
+Reads_percentile(Reads *self, PyObject *args, PyObject *kwargs)
+{
+#ifndef Py_GIL_DISABLED
+    static char *kwlist[] = {"user_id", "window", NULL};
+    PyObject *arg[4];
+    Query q;
+    if (ready(self) && arguments(args, kwargs, "O|O:percentile", kwlist, 1, arg)
+        && (q.id = ascii_text(arg[0], &q.id_size)) != NULL
+        && style_and_window(NULL, arg[1], &q)) {
+        double percentile = 0;
+        int found = 0, status;
+        uint64_t handle = self->handle;
+        double now = wall_now();
+        Py_BEGIN_ALLOW_THREADS
+        status = engine.percentile(handle, (char *)q.window, (size_t)q.window_size, (char *)q.id,
+                                   (size_t)q.id_size, now, &percentile, &found);
+        Py_END_ALLOW_THREADS
+        if (status == EH_OK) {
+            if (!found) {
+                Py_RETURN_NONE;
+            }
+            return PyFloat_FromDouble(percentile);
+        }
+    }
+#endif
+    return call_method((PyObject *)self, name_percentile_slow, args, kwargs);
+}
+
+static PyObject *
+Reads_at_percentile(Reads *self, PyObject *args, PyObject *kwargs)
+{
+#ifndef Py_GIL_DISABLED
+    static char *kwlist[] = {"p", "style", "window", NULL};
+    PyObject *arg[4];
+    Query q;
+    if (ready(self) && arguments(args, kwargs, "O|OO:at_percentile", kwlist, 1, arg)
+        && PyFloat_CheckExact(arg[0]) && style_and_window(arg[1], arg[2], &q)) {
+        eh_list entry;
+        double p = PyFloat_AsDouble(arg[0]), now = wall_now();
+        uint64_t handle = self->handle;
+        int status;
+        Py_BEGIN_ALLOW_THREADS
+        status = engine.at_percentile(handle, (char *)q.window, (size_t)q.window_size, p, now,
+                                      q.style, &entry);
+        Py_END_ALLOW_THREADS
+        if (status == EH_OK) { /* one entry, or none for an empty board */
+            PyObject *users = page_entries(&entry, 2, 0), *user = Py_None;
+            if (users == NULL) {
+                return NULL;
+            }
+            if (PyList_Size(users) > 0) {
+                user = PyList_GetItem(users, 0);
+            }
+            Py_INCREF(user);
+            Py_DECREF(users);
+            return user;
+        }
+    }
+#endif
+    return call_method((PyObject *)self, name_at_percentile_slow, args, kwargs);
+}
+
+static PyMethodDef Reads_methods[] = {
+    {"rank", (PyCFunction)(void (*)(void))Reads_rank, METH_VARARGS | METH_KEYWORDS,
+     "rank($self, user_id, style='ordinal', window=None)\n--\n\n"
+     "The user's standing now (a RankedUser), or None if the user is not on\n"
+     "the board.\n\n"
+     "``style`` numbers tied users (equal scores): \"ordinal\" 1, 2, 3, 4\n"
+     "(ties in the board's tie-break order), \"competition\" 1, 2, 2, 4 or\n"
+     "\"dense\" 1, 2, 2, 3. ``window`` names one of the board's windows\n"
+     "(see ``windows``) to rank in instead of the whole board; the same\n"
+     "holds for every query."},
+    {"top", (PyCFunction)(void (*)(void))Reads_top, METH_VARARGS | METH_KEYWORDS,
+     "top($self, k=10, style='ordinal', window=None)\n--\n\n"
+     "The ``k`` highest-ranked users, best first, ranks numbered in ``style``\n"
+     "(see :meth:`rank`)."},
+    {"page", (PyCFunction)(void (*)(void))Reads_page, METH_VARARGS | METH_KEYWORDS,
+     "page($self, offset, limit, style='ordinal', window=None)\n--\n\n"
+     "Users ranked ``offset + 1`` to ``offset + limit`` (a page of a ranking view)."},
+    {"percentile", (PyCFunction)(void (*)(void))Reads_percentile, METH_VARARGS | METH_KEYWORDS,
+     "percentile($self, user_id, window=None)\n--\n\n"
+     "The share of the board, in percent (0 to 100), whose score is strictly\n"
+     "below the user's; None if the user is not on the board. O(log n)."},
+    {"at_percentile", (PyCFunction)(void (*)(void))Reads_at_percentile,
+     METH_VARARGS | METH_KEYWORDS,
+     "at_percentile($self, p, style='ordinal', window=None)\n--\n\n"
+     "The user at percentile ``p`` (0 to 100) of the ranking, by nearest rank\n"
+     "counted up from the bottom: 100 is the top user, 0 the bottom one, 50\n"
+     "the median. None for an empty board. ``p`` outside 0..100 or NaN raises\n"
+     "ValueError. O(log n)."},
+    {NULL, NULL, 0, NULL},
+};
+
+/* Updates's traverse (a heap type declaring GC declares its own). */
+static traverseproc updates_traverse;
+
+static int
+Reads_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    return updates_traverse(self, visit, arg);
+}
+
+static PyMemberDef Reads_members[] = {
+    {"_read_handle", T_ULONGLONG, offsetof(Reads, handle), 0, NULL},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyType_Slot Reads_slots[] = {
+    {Py_tp_doc, "Base of Leaderboard: rank, top and page in C."},
+    {Py_tp_methods, Reads_methods},
+    {Py_tp_members, Reads_members},
+    {Py_tp_traverse, Reads_traverse},
+    {0, NULL},
+};
+
+static PyType_Spec Reads_spec = {
+    "engagehub_native._pages.Reads", sizeof(Reads), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC, Reads_slots,
+};
+
+/* bind(ranked_type, addresses): the RankedUser type, and a dict of the
+ * addresses of the engine's exports the reads call (as cffi gives them), by
+ * name; the same every time in one process. */
+static PyObject *
+bind(PyObject *module, PyObject *args)
+{
+    PyTypeObject *type;
+    PyObject *addresses;
+    static const char *names[] = {"eh_board_standing", "eh_board_standing_as", "eh_board_page",
+                                  "eh_board_page_as", "eh_board_percentile",
+                                  "eh_board_at_percentile", "eh_free"};
+    void *found[7];
+    if (!PyArg_ParseTuple(args, "O!O!:bind", &PyType_Type, &type, &PyDict_Type, &addresses)) {
+        return NULL;
+    }
+    if (!tuple_type(type)) {
+        return NULL;
+    }
+    for (int i = 0; i < 7; i++) {
+        PyObject *address = PyDict_GetItemString(addresses, names[i]); /* borrowed */
+        found[i] = address == NULL ? NULL : PyLong_AsVoidPtr(address);
+        if (found[i] == NULL) {
+            if (!PyErr_Occurred()) {
+                PyErr_Format(PyExc_ValueError, "bind: no address for %s", names[i]);
+            }
+            return NULL;
+        }
+    }
+    engine.standing = (__typeof__(eh_board_standing) *)found[0];
+    engine.standing_as = (__typeof__(eh_board_standing_as) *)found[1];
+    engine.page = (__typeof__(eh_board_page) *)found[2];
+    engine.page_as = (__typeof__(eh_board_page_as) *)found[3];
+    engine.percentile = (__typeof__(eh_board_percentile) *)found[4];
+    engine.at_percentile = (__typeof__(eh_board_at_percentile) *)found[5];
+    engine.release = (__typeof__(eh_free) *)found[6];
+    if (engine.ranked == NULL) {
+        Py_INCREF(type);
+        engine.ranked = type; /* kept for the process's life */
+    }
+    Py_RETURN_NONE;
 }
 
 static PyMethodDef module_methods[] = {
@@ -126,17 +623,79 @@ static PyMethodDef module_methods[] = {
      "tuple subclass of four fields: id, score, rank, last update). With\n"
      "one int per entry (the last update) ranks run from ``first``; with two,\n"
      "each entry's ints are its rank and its last update."},
+    {"bind", bind, METH_VARARGS,
+     "bind(ranked_type, addresses, /)\n--\n\n"
+     "Let Reads call the engine: the type of the entries (RankedUser) and\n"
+     "the addresses of the exports it calls, by name (see _pages.c)."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT, "engagehub_native._pages",
-    "A page of ranked users, read in C (see _pages.c).", -1, module_methods,
+    "Leaderboard reads in C (see _pages.c).", -1, module_methods,
     NULL, NULL, NULL, NULL,
 };
+
+/* Whether the type Updates is as large as _staged.h says: Reads extends
+ * its layout, so both modules must come from one build. */
+static int
+same_layout(PyObject *updates)
+{
+    PyObject *size = PyObject_GetAttrString(updates, "__basicsize__");
+    Py_ssize_t basicsize;
+    if (size == NULL) {
+        return 0;
+    }
+    basicsize = PyLong_AsSsize_t(size);
+    Py_DECREF(size);
+    if (basicsize == -1 && PyErr_Occurred()) {
+        return 0;
+    }
+    if (basicsize != (Py_ssize_t)sizeof(Updates)) {
+        PyErr_Format(PyExc_ImportError,
+                     "engagehub_native._pages expects _staging.Updates of %zd bytes, not %zd: "
+                     "the two extensions come from different builds; reinstall the package",
+                     (Py_ssize_t)sizeof(Updates), basicsize);
+        return 0;
+    }
+    return 1;
+}
 
 PyMODINIT_FUNC
 PyInit__pages(void)
 {
-    return PyModule_Create(&module_def);
+    PyObject *module, *staging, *updates, *reads;
+    if (!(name_rank_slow = PyUnicode_InternFromString("_rank_slow"))
+        || !(name_top_slow = PyUnicode_InternFromString("_top_slow"))
+        || !(name_page_slow = PyUnicode_InternFromString("_page_slow"))
+        || !(name_percentile_slow = PyUnicode_InternFromString("_percentile_slow"))
+        || !(name_at_percentile_slow = PyUnicode_InternFromString("_at_percentile_slow"))) {
+        return NULL;
+    }
+    staging = PyImport_ImportModule("engagehub_native._staging");
+    if (staging == NULL) {
+        return NULL;
+    }
+    updates = PyObject_GetAttrString(staging, "Updates");
+    Py_DECREF(staging);
+    if (updates == NULL) {
+        return NULL;
+    }
+    if (!same_layout(updates)) {
+        Py_DECREF(updates);
+        return NULL;
+    }
+    updates_traverse = (traverseproc)PyType_GetSlot((PyTypeObject *)updates, Py_tp_traverse);
+    reads = PyType_FromSpecWithBases(&Reads_spec, updates);
+    Py_DECREF(updates);
+    if (reads == NULL) {
+        return NULL;
+    }
+    module = PyModule_Create(&module_def);
+    if (module == NULL || PyModule_AddObject(module, "Reads", reads) < 0) {
+        Py_DECREF(reads);
+        Py_XDECREF(module);
+        return NULL;
+    }
+    return module;
 }

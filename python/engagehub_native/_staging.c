@@ -24,6 +24,8 @@
 #include <Python.h>
 #include <structmember.h>
 
+#include "_staged.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -104,12 +106,6 @@ append_all(PyObject *list, PyObject **items, int n)
 }
 
 /* -- what both base types hold: the staging list --------------------------- */
-
-typedef struct {
-    PyObject_HEAD
-    PyObject *staged; /* the staging list: flat fields */
-    Py_ssize_t room;  /* how many fields it may hold (see each type) */
-} Staged;
 
 static int
 Staged_traverse(Staged *self, visitproc visit, void *arg)
@@ -232,11 +228,6 @@ static PyType_Spec Pushes_spec = {
 
 /* -- Updates: the base of Leaderboard --------------------------------------- */
 
-typedef struct {
-    Staged base;      /* 3 fields per update; at room of them, update drains; 0 once sealed */
-    long long latest; /* the latest timestamp the engine accepts (it only grows) */
-} Updates;
-
 /* A new reference to the float that points (an exact float or int) stands
  * for, when it is finite; else NULL, with no error set (Python decides)
  * unless memory ran out. */
@@ -310,6 +301,7 @@ static PyMethodDef Updates_methods[] = {
 static PyMemberDef Updates_members[] = {
     STAGED_MEMBERS(Staged),
     {"_latest", T_LONGLONG, offsetof(Updates, latest), 0, NULL},
+    {"_draining", T_BOOL, offsetof(Updates, draining), 0, NULL},
     {NULL, 0, 0, 0, NULL},
 };
 

@@ -13,6 +13,7 @@ class Updates:
     _staged: list
     _room: int
     _latest: int
+    _draining: bool
     def update(self, user_id: str, points: float, timestamp: Optional[int] = None) -> None: ...
 
 def event_dicts(fields: list, /) -> list[dict]: ...

@@ -35,6 +35,10 @@ _PAGE = 1024
 
 _INT64_MAX = _args.INT64_MAX
 
+#: The exports the C reads (_pages.Reads) call.
+_READ_EXPORTS = ("eh_board_standing", "eh_board_standing_as", "eh_board_page",
+                 "eh_board_page_as", "eh_board_percentile", "eh_board_at_percentile", "eh_free")
+
 #: The fields of an update tuple, for taking a chunk's columns.
 _COLUMNS = (itemgetter(0), itemgetter(1), itemgetter(2))
 
@@ -78,7 +82,7 @@ class _Refusal(NamedTuple):
 _ranked_user = partial(tuple.__new__, RankedUser)
 
 
-class Leaderboard(NativeObject, _staging.Updates):
+class Leaderboard(NativeObject, _pages.Reads):
     """Users ranked by points that decay exponentially with age.
 
     A user's score at time ``t`` is ``sum(points_i * decay_factor ** ((t - t_i) / 86400))``
@@ -157,6 +161,9 @@ class Leaderboard(NativeObject, _staging.Updates):
             self._room = 3
         self._drain_lock = threading.Lock()
         self._latest = self._config()[2]
+        _pages.bind(RankedUser, {name: int(ffi.cast("uintptr_t", ffi.addressof(lib, name)))
+                                 for name in _READ_EXPORTS})
+        self._open_reads()
 
     # -- configuration ----------------------------------------------------
 
@@ -172,6 +179,13 @@ class Leaderboard(NativeObject, _staging.Updates):
         elif not callable(clock):
             raise TypeError(f"clock must be callable or None, not {type(clock).__name__}")
         self._clock = clock
+        if hasattr(self, "_finalizer"):  # set again, not by the constructor
+            self._open_reads()
+
+    def _open_reads(self) -> None:
+        """Let the C reads (_pages.Reads) answer while the board is open and
+        on the wall clock; another clock is called from Python."""
+        self._read_handle = self._handle if self._clock is wall_clock and not self.closed else 0
 
     def _config(self) -> Tuple[float, int, int]:
         """(decay factor, max users, latest timestamp an update may carry now)."""
@@ -416,16 +430,13 @@ class Leaderboard(NativeObject, _staging.Updates):
             check(status)
         return standing.rank, standing.score, standing.last_update
 
-    def rank(self, user_id: str, style: str = "ordinal",
-             window: Optional[str] = None) -> Optional[RankedUser]:
-        """The user's standing now, or None if the user is not on the board.
+    # rank, top, page, percentile and at_percentile are _pages.Reads's, in
+    # C: the common call whole. Anything else comes to the _slow methods
+    # here, which hold the rules.
 
-        ``style`` numbers tied users (equal scores): "ordinal" 1, 2, 3, 4
-        (ties in the board's tie-break order), "competition" 1, 2, 2, 4 or
-        "dense" 1, 2, 2, 3. ``window`` names one of the board's windows
-        (see ``windows``) to rank in instead of the whole board; the same
-        holds for every query below.
-        """
+    def _rank_slow(self, user_id: str, style: str = "ordinal",
+                   window: Optional[str] = None) -> Optional[RankedUser]:
+        """rank, for what its C fast path leaves to Python (see _pages.c)."""
         if style != "ordinal" or window is not None:
             code = _boardstats.STYLE_CODES.get(style) if type(style) is str else None
             return self._rank_as(_args.text(user_id, "user_id"), user_id,
@@ -441,18 +452,18 @@ class Leaderboard(NativeObject, _staging.Updates):
         rank, score, _ = self._standing(_args.text(user_id, "user_id"))
         return score if rank else default
 
-    def top(self, k: int = 10, style: str = "ordinal",
-            window: Optional[str] = None) -> list[RankedUser]:
-        """The ``k`` highest-ranked users, best first, ranks numbered in ``style`` (see :meth:`rank`)."""
+    def _top_slow(self, k: int = 10, style: str = "ordinal",
+                  window: Optional[str] = None) -> list[RankedUser]:
+        """top, for what its C fast path leaves to Python (see _pages.c)."""
         if type(k) is not int or not 0 <= k <= _INT64_MAX:
             k = _args.count(k, "k")
         if style != "ordinal" or window is not None:
             return self._page_as(0, k, _boardstats.style_code(style), _boardstats.window_name(window))
         return self._page(0, k)
 
-    def page(self, offset: int, limit: int, style: str = "ordinal",
-             window: Optional[str] = None) -> list[RankedUser]:
-        """Users ranked ``offset + 1`` to ``offset + limit`` (a page of a ranking view)."""
+    def _page_slow(self, offset: int, limit: int, style: str = "ordinal",
+                   window: Optional[str] = None) -> list[RankedUser]:
+        """page, for what its C fast path leaves to Python (see _pages.c)."""
         offset, limit = _args.count(offset, "offset"), _args.count(limit, "limit")
         if style != "ordinal" or window is not None:
             return self._page_as(offset, limit, _boardstats.style_code(style),
@@ -575,9 +586,8 @@ class Leaderboard(NativeObject, _staging.Updates):
             check(status)
         return self._read_page(s.list, 2)
 
-    def percentile(self, user_id: str, window: Optional[str] = None) -> Optional[float]:
-        """The share of the board, in percent (0 to 100), whose score is strictly
-        below the user's; None if the user is not on the board. O(log n)."""
+    def _percentile_slow(self, user_id: str, window: Optional[str] = None) -> Optional[float]:
+        """percentile, for what its C fast path leaves to Python (see _pages.c)."""
         uid = _args.text(user_id, "user_id")
         win = _boardstats.window_name(window)
         self._sync()
@@ -589,12 +599,9 @@ class Leaderboard(NativeObject, _staging.Updates):
             check(status)
         return s.percentile[0] if s.found[0] else None
 
-    def at_percentile(self, p: float, style: str = "ordinal",
-                      window: Optional[str] = None) -> Optional[RankedUser]:
-        """The user at percentile ``p`` (0 to 100) of the ranking, by nearest rank
-        counted up from the bottom: 100 is the top user, 0 the bottom one, 50
-        the median. None for an empty board. ``p`` outside 0..100 or NaN raises
-        ValueError. O(log n)."""
+    def _at_percentile_slow(self, p: float, style: str = "ordinal",
+                            window: Optional[str] = None) -> Optional[RankedUser]:
+        """at_percentile, for what its C fast path leaves to Python (see _pages.c)."""
         if type(p) is not float:
             p = _args.finite(p, "p")  # NaN and the range: the engine decides
         code = _boardstats.style_code(style)
@@ -685,6 +692,7 @@ class Leaderboard(NativeObject, _staging.Updates):
     def _seal(self, error) -> None:
         super()._seal(error)
         self._room = 0
+        self._read_handle = 0
 
     def __enter__(self) -> "Leaderboard":
         return self
