@@ -158,7 +158,7 @@ def hot_path(name):
     return Extension(
         "engagehub_native." + name, [f"python/engagehub_native/{name}.c"],
         include_dirs=["python/engagehub_native", "capi"],
-        depends=["python/engagehub_native/_staged.h", "capi/engagehub.h"],
+        depends=["python/engagehub_native/_hot_path.h", "capi/engagehub.h"],
         py_limited_api=limited,
         define_macros=[("Py_LIMITED_API", "0x03090000")] if limited else [],
         extra_compile_args=["-O2"],

@@ -8,7 +8,7 @@
  * Building the RankedUser tuples here costs a fraction of unpacking three
  * columns, splitting the ids and zipping them in Python.
  *
- * Reads, the base of Leaderboard (it extends _staging.Updates), answers
+ * Reads, the base of Leaderboard (it extends _staging.Updates, whose layout _hot_path.h gives), answers
  * rank, top, page, percentile and at_percentile in one C call that calls the
  * engine's export through its address: in Python, the argument checks, the
  * staging check, the clock and cffi's conversions cost several times the
@@ -32,13 +32,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "_staged.h"
+#include "_hot_path.h"
 #include "engagehub.h"
-
-#if defined(Py_LIMITED_API) && Py_LIMITED_API + 0 < 0x030A0000
-/* In the stable ABI since 3.10; exported with this signature since 3.3. */
-PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size);
-#endif
 /* A new instance of the tuple subclass `type` holding the four items (new
  * references, stolen, also on failure), as tuple.__new__(type, items)
  * makes it: the type's allocation, then the items. */
@@ -243,23 +238,6 @@ arguments(PyObject *args, PyObject *kwargs, const char *format, char **kwlist,
     return 1;
 }
 
-/* The UTF-8 of an exact str of ASCII only (its own data), else NULL with no
- * error set (Python decides). */
-static const char *
-ascii_text(PyObject *s, Py_ssize_t *size)
-{
-    const char *text;
-    if (s == NULL || !PyUnicode_CheckExact(s)) {
-        return NULL;
-    }
-    text = PyUnicode_AsUTF8AndSize(s, size);
-    if (text == NULL) {
-        PyErr_Clear();
-        return NULL;
-    }
-    return *size == PyUnicode_GetLength(s) ? text : NULL;
-}
-
 /* The style (absent: ordinal) and window (absent or None: the whole board;
  * else a name of ASCII only, not empty) of a query; 0 for anything else. */
 static int
@@ -313,18 +291,6 @@ wall_now(void)
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     return (double)now.tv_sec;
-}
-
-static PyObject *
-call_method(PyObject *self, PyObject *name, PyObject *args, PyObject *kwargs)
-{
-    PyObject *method = PyObject_GetAttr(self, name), *result;
-    if (method == NULL) {
-        return NULL;
-    }
-    result = PyObject_Call(method, args, kwargs);
-    Py_DECREF(method);
-    return result;
 }
 
 /* The entries of a page the engine handed out (ints_per_entry ints each),
@@ -636,7 +602,7 @@ static struct PyModuleDef module_def = {
     NULL, NULL, NULL, NULL,
 };
 
-/* Whether the type Updates is as large as _staged.h says: Reads extends
+/* Whether the type Updates is as large as _hot_path.h says: Reads extends
  * its layout, so both modules must come from one build. */
 static int
 same_layout(PyObject *updates)

@@ -24,17 +24,12 @@
 #include <Python.h>
 #include <structmember.h>
 
-#include "_staged.h"
+#include "_hot_path.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
-
-#if defined(Py_LIMITED_API) && Py_LIMITED_API + 0 < 0x030A0000
-/* In the stable ABI since 3.10; exported with this signature since 3.3. */
-PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size);
-#endif
 
 /* Longer events (type + user id + channel id, in characters) never wait in
  * the staging list (exported as SMALL_EVENT: processor.py's _SMALL). */
@@ -43,23 +38,13 @@ PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *
 static PyObject *name_push_slow, *name_update_slow, *name_drain_staged;
 static PyObject *key_type, *key_user_id, *key_channel_id, *key_timestamp;
 
-/* Adds the length of s to *length when s is an exact str of ASCII only.
- * For other text it answers 0, so that Python decides (a lone surrogate,
- * which cannot be encoded, raises there). Asking for the UTF-8 of an ASCII
- * str costs nothing: it is the str's own data; a non-ASCII str keeps the
- * UTF-8 made here, which the drain would make anyway. */
+/* Adds the length of s to *length when s is an exact str of ASCII only;
+ * for other text it answers 0 (see ascii_text). */
 static int
 ascii_length(PyObject *s, Py_ssize_t *length)
 {
     Py_ssize_t size;
-    if (!PyUnicode_CheckExact(s)) {
-        return 0;
-    }
-    if (PyUnicode_AsUTF8AndSize(s, &size) == NULL) {
-        PyErr_Clear();
-        return 0;
-    }
-    if (size != PyUnicode_GetLength(s)) {
+    if (ascii_text(s, &size) == NULL) {
         return 0;
     }
     *length += size;
@@ -80,18 +65,6 @@ positive_int(PyObject *v, long long limit)
         return 0;
     }
     return value;
-}
-
-static PyObject *
-call_method(PyObject *self, PyObject *name, PyObject *args, PyObject *kwargs)
-{
-    PyObject *method = PyObject_GetAttr(self, name), *result;
-    if (method == NULL) {
-        return NULL;
-    }
-    result = PyObject_Call(method, args, kwargs);
-    Py_DECREF(method);
-    return result;
 }
 
 static int
