@@ -630,7 +630,7 @@ same_layout(PyObject *updates)
 PyMODINIT_FUNC
 PyInit__pages(void)
 {
-    PyObject *module, *staging, *updates, *reads;
+    PyObject *module, *staging, *updates, *bases, *reads;
     if (!(name_rank_slow = PyUnicode_InternFromString("_rank_slow"))
         || !(name_top_slow = PyUnicode_InternFromString("_top_slow"))
         || !(name_page_slow = PyUnicode_InternFromString("_page_slow"))
@@ -652,8 +652,13 @@ PyInit__pages(void)
         return NULL;
     }
     updates_traverse = (traverseproc)PyType_GetSlot((PyTypeObject *)updates, Py_tp_traverse);
-    reads = PyType_FromSpecWithBases(&Reads_spec, updates);
+    bases = PyTuple_Pack(1, updates); /* 3.9 takes only a tuple */
     Py_DECREF(updates);
+    if (bases == NULL) {
+        return NULL;
+    }
+    reads = PyType_FromSpecWithBases(&Reads_spec, bases);
+    Py_DECREF(bases);
     if (reads == NULL) {
         return NULL;
     }
