@@ -1,6 +1,6 @@
 """Leaderboard reads in C (engagehub_native._pages.Reads): rank, top, page,
-percentile and at_percentile answer the common call in C and hand anything
-else to Python. Here: both paths answer alike, and whatever the C path
+around, percentile and at_percentile answer the common call in C and hand
+anything else to Python. Here: both paths answer alike, and whatever the C path
 leaves (staged updates, another clock, a closed board, bad arguments) is
 handled as the Python path handles it."""
 
@@ -45,6 +45,9 @@ def test_the_c_reads_answer_as_python_does(board):
                 assert board.rank(uid, style, window) == board._rank_slow(uid, style, window)
             assert board.top(25, style, window) == board._top_slow(25, style, window)
             assert board.page(1_990, 20, style, window) == board._page_slow(1_990, 20, style, window)
+            for uid in users[:20]:
+                assert board.around(uid, 3, 4, style, window) == \
+                    board._around_slow(uid, 3, 4, style, window)
             for p in (0.0, 12.5, 50.0, 99.9, 100.0):
                 assert board.at_percentile(p, style, window) == \
                     board._at_percentile_slow(p, style, window)
@@ -61,6 +64,8 @@ def test_every_way_of_passing_the_arguments(board):
     assert board.rank(user_id=uid, window="week", style="dense") == expected
     assert board.top() == board.top(10) == board.top(k=10) == board.top(10, "ordinal", None)
     assert board.page(offset=5, limit=3) == board.page(5, 3) == board.top(8)[5:]
+    assert board.around(uid) == board.around(uid, 5, 5) == board.top(6)
+    assert board.around(uid, after=2, window="week") == board._around_slow(uid, 5, 2, "ordinal", "week")
     assert board.percentile(user_id=uid, window="day") == board._percentile_slow(uid, "day")
     assert board.at_percentile(p=100.0) == board.top(1)[0]
     assert type(board.rank(uid)) is RankedUser and type(board.top(3)[0]) is RankedUser
@@ -133,6 +138,10 @@ def test_a_board_on_its_own_clock_is_read_in_python(clock):
     (lambda b: b.top(True), TypeError),
     (lambda b: b.page(-1, 2), ValueError),
     (lambda b: b.page(1), TypeError),
+    (lambda b: b.around("user0001", -1), ValueError),
+    (lambda b: b.around("user0001", 2, 2.5), TypeError),
+    (lambda b: b.around("user0001", style="fancy"), ValueError),
+    (lambda b: b.around(None), TypeError),
     (lambda b: b.percentile("user0001", window=3), TypeError),
     (lambda b: b.at_percentile(100.5), ValueError),
     (lambda b: b.at_percentile(math.nan), ValueError),
@@ -156,6 +165,7 @@ def test_a_closed_board_raises_closed_error(board):
     board.close()
     assert board._read_handle == 0
     for call in (lambda: board.rank("user0001"), lambda: board.top(), lambda: board.page(0, 1),
+                 lambda: board.around("user0001"),
                  lambda: board.percentile("user0001"), lambda: board.at_percentile(50.0)):
         with pytest.raises(ClosedError):
             call()

@@ -1,6 +1,6 @@
-/* Leaderboard reads in C: the common rank, top and page calls whole, and
- * the RankedUser tuples of every page (top, page, around, at_percentile and
- * their styled forms).
+/* Leaderboard reads in C: the common calls of rank, top, page, around,
+ * percentile and at_percentile whole, and the RankedUser tuples of every
+ * page.
  *
  * The engine hands a page out as an eh_list (capi/engagehub.h): `count`
  * scores, `ints_per_entry * count` int64s, and the ids back to back, each
@@ -8,18 +8,18 @@
  * Building the RankedUser tuples here costs a fraction of unpacking three
  * columns, splitting the ids and zipping them in Python.
  *
- * Reads, the base of Leaderboard (it extends _staging.Updates, whose layout _hot_path.h gives), answers
- * rank, top, page, percentile and at_percentile in one C call that calls the
- * engine's export through its address: in Python, the argument checks, the
- * staging check, the clock and cffi's conversions cost several times the
- * engine's own work. It takes only the common case (an exact ASCII str id,
- * exact ints, an exact float percentile, a style given by name, no window or
- * a window named in ASCII, the wall clock, nothing staged, the board open)
- * and hands everything else, unchanged, to the Python method that holds the
- * rules (_rank_slow and so on), as _staging does for updates. A call the
- * engine fails (an unknown window, a percentile out of range, a board closed
- * meanwhile) is made again there, which raises the error. The GIL is
- * released while the engine works, as cffi does.
+ * Reads, the base of Leaderboard (it extends _staging.Updates, whose layout
+ * _hot_path.h gives), answers each of those reads in one C call that calls
+ * the engine's export through its address: in Python, the argument checks,
+ * the staging check, the clock and cffi's conversions cost several times
+ * the engine's own work. It takes only the common case (an exact ASCII str
+ * id, exact ints, an exact float percentile, a style given by name, no
+ * window or a window named in ASCII, the wall clock, nothing staged, the
+ * board open) and hands everything else, unchanged, to the Python method
+ * that holds the rules (_rank_slow and so on), as _staging does for
+ * updates. A call the engine fails (an unknown window, a percentile out of
+ * range, a board closed meanwhile) is made again there, which raises the
+ * error. The GIL is released while the engine works, as cffi does.
  *
  * Built against the limited API of CPython 3.9 (abi3, as the other
  * extensions).
@@ -34,6 +34,7 @@
 
 #include "_hot_path.h"
 #include "engagehub.h"
+
 /* A new instance of the tuple subclass `type` holding the four items (new
  * references, stolen, also on failure), as tuple.__new__(type, items)
  * makes it: the type's allocation, then the items. */
@@ -164,14 +165,16 @@ static struct {
     __typeof__(eh_board_standing_as) *standing_as;
     __typeof__(eh_board_page) *page;
     __typeof__(eh_board_page_as) *page_as;
+    __typeof__(eh_board_around) *around;
+    __typeof__(eh_board_around_as) *around_as;
     __typeof__(eh_board_percentile) *percentile;
     __typeof__(eh_board_at_percentile) *at_percentile;
     __typeof__(eh_free) *release;
     PyTypeObject *ranked;
 } engine;
 
-static PyObject *name_rank_slow, *name_top_slow, *name_page_slow, *name_percentile_slow,
-    *name_at_percentile_slow;
+static PyObject *name_rank_slow, *name_top_slow, *name_page_slow, *name_around_slow,
+    *name_percentile_slow, *name_at_percentile_slow;
 
 /* The rank styles by name, as their codes in engagehub.h. */
 static const struct {
@@ -209,15 +212,20 @@ ready(Reads *self)
            && PyList_Size(staged->staged) == 0;
 }
 
+/* The most arguments a read takes (around's). */
+#define MOST_ARGUMENTS 5
+
 /* The arguments of a call, by position or by the names of kwlist (as many as
- * `format` takes, at most 4; those not given stay NULL); 0 when they do not
- * fit, and Python decides. */
+ * `format` takes, at most MOST_ARGUMENTS; those not given stay NULL); 0 when
+ * they do not fit, and Python decides. */
 static int
 arguments(PyObject *args, PyObject *kwargs, const char *format, char **kwlist,
-          Py_ssize_t required, PyObject *out[4])
+          Py_ssize_t required, PyObject *out[MOST_ARGUMENTS])
 {
     Py_ssize_t nargs = PyTuple_Size(args), most = 0;
-    out[0] = out[1] = out[2] = out[3] = NULL;
+    for (int i = 0; i < MOST_ARGUMENTS; i++) {
+        out[i] = NULL;
+    }
     while (kwlist[most] != NULL) {
         most++;
     }
@@ -231,7 +239,7 @@ arguments(PyObject *args, PyObject *kwargs, const char *format, char **kwlist,
         return 1;
     }
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, format, kwlist, &out[0], &out[1], &out[2],
-                                     &out[3])) {
+                                     &out[3], &out[4])) {
         PyErr_Clear();
         return 0;
     }
@@ -316,7 +324,7 @@ Reads_rank(Reads *self, PyObject *args, PyObject *kwargs)
 {
 #ifndef Py_GIL_DISABLED
     static char *kwlist[] = {"user_id", "style", "window", NULL};
-    PyObject *arg[4];
+    PyObject *arg[MOST_ARGUMENTS];
     Query q;
     if (ready(self) && arguments(args, kwargs, "O|OO:rank", kwlist, 1, arg)
         && (q.id = ascii_text(arg[0], &q.id_size)) != NULL
@@ -382,7 +390,7 @@ Reads_top(Reads *self, PyObject *args, PyObject *kwargs)
 {
 #ifndef Py_GIL_DISABLED
     static char *kwlist[] = {"k", "style", "window", NULL};
-    PyObject *arg[4];
+    PyObject *arg[MOST_ARGUMENTS];
     Query q;
     if (ready(self) && arguments(args, kwargs, "|OOO:top", kwlist, 0, arg)
         && style_and_window(arg[1], arg[2], &q)) {
@@ -403,7 +411,7 @@ Reads_page(Reads *self, PyObject *args, PyObject *kwargs)
 {
 #ifndef Py_GIL_DISABLED
     static char *kwlist[] = {"offset", "limit", "style", "window", NULL};
-    PyObject *arg[4];
+    PyObject *arg[MOST_ARGUMENTS];
     Query q;
     if (ready(self) && arguments(args, kwargs, "OO|OO:page", kwlist, 2, arg)
         && style_and_window(arg[2], arg[3], &q)) {
@@ -419,12 +427,62 @@ Reads_page(Reads *self, PyObject *args, PyObject *kwargs)
     return call_method((PyObject *)self, name_page_slow, args, kwargs);
 }
 
+/* The user of q with up to `before` users above and `after` below, as
+ * RankedUser tuples; NULL with no error set when the engine failed. */
+static PyObject *
+read_around(Reads *self, const Query *q, long long before, long long after)
+{
+    eh_list page;
+    int64_t first = 0;
+    uint64_t handle = self->handle;
+    double now = wall_now();
+    int status, plain = q->style == EH_RANK_ORDINAL && q->window_size == 0;
+    Py_BEGIN_ALLOW_THREADS
+    if (plain) {
+        status = engine.around(handle, (char *)q->id, (size_t)q->id_size, before, after, now,
+                               &page, &first);
+    }
+    else {
+        status = engine.around_as(handle, (char *)q->window, (size_t)q->window_size,
+                                  (char *)q->id, (size_t)q->id_size, before, after, now,
+                                  q->style, &page);
+    }
+    Py_END_ALLOW_THREADS
+    if (status != EH_OK) {
+        return NULL;
+    }
+    return page_entries(&page, plain ? 1 : 2, (long long)first);
+}
+
+static PyObject *
+Reads_around(Reads *self, PyObject *args, PyObject *kwargs)
+{
+#ifndef Py_GIL_DISABLED
+    static char *kwlist[] = {"user_id", "before", "after", "style", "window", NULL};
+    PyObject *arg[MOST_ARGUMENTS];
+    Query q;
+    if (ready(self) && arguments(args, kwargs, "O|OOOO:around", kwlist, 1, arg)
+        && (q.id = ascii_text(arg[0], &q.id_size)) != NULL
+        && style_and_window(arg[3], arg[4], &q)) {
+        long long before = arg[1] == NULL ? 5 : count_arg(arg[1]);
+        long long after = arg[2] == NULL ? 5 : count_arg(arg[2]);
+        if (before >= 0 && after >= 0) {
+            PyObject *users = read_around(self, &q, before, after);
+            if (users != NULL || PyErr_Occurred()) {
+                return users;
+            }
+        }
+    }
+#endif
+    return call_method((PyObject *)self, name_around_slow, args, kwargs);
+}
+
 static PyObject *
 Reads_percentile(Reads *self, PyObject *args, PyObject *kwargs)
 {
 #ifndef Py_GIL_DISABLED
     static char *kwlist[] = {"user_id", "window", NULL};
-    PyObject *arg[4];
+    PyObject *arg[MOST_ARGUMENTS];
     Query q;
     if (ready(self) && arguments(args, kwargs, "O|O:percentile", kwlist, 1, arg)
         && (q.id = ascii_text(arg[0], &q.id_size)) != NULL
@@ -453,7 +511,7 @@ Reads_at_percentile(Reads *self, PyObject *args, PyObject *kwargs)
 {
 #ifndef Py_GIL_DISABLED
     static char *kwlist[] = {"p", "style", "window", NULL};
-    PyObject *arg[4];
+    PyObject *arg[MOST_ARGUMENTS];
     Query q;
     if (ready(self) && arguments(args, kwargs, "O|OO:at_percentile", kwlist, 1, arg)
         && PyFloat_CheckExact(arg[0]) && style_and_window(arg[1], arg[2], &q)) {
@@ -499,6 +557,9 @@ static PyMethodDef Reads_methods[] = {
     {"page", (PyCFunction)(void (*)(void))Reads_page, METH_VARARGS | METH_KEYWORDS,
      "page($self, offset, limit, style='ordinal', window=None)\n--\n\n"
      "Users ranked ``offset + 1`` to ``offset + limit`` (a page of a ranking view)."},
+    {"around", (PyCFunction)(void (*)(void))Reads_around, METH_VARARGS | METH_KEYWORDS,
+     "around($self, user_id, before=5, after=5, style='ordinal', window=None)\n--\n\n"
+     "The user with up to ``before`` users above and ``after`` below; [] if unknown."},
     {"percentile", (PyCFunction)(void (*)(void))Reads_percentile, METH_VARARGS | METH_KEYWORDS,
      "percentile($self, user_id, window=None)\n--\n\n"
      "The share of the board, in percent (0 to 100), whose score is strictly\n"
@@ -549,16 +610,16 @@ bind(PyObject *module, PyObject *args)
     PyTypeObject *type;
     PyObject *addresses;
     static const char *names[] = {"eh_board_standing", "eh_board_standing_as", "eh_board_page",
-                                  "eh_board_page_as", "eh_board_percentile",
-                                  "eh_board_at_percentile", "eh_free"};
-    void *found[7];
+                                  "eh_board_page_as", "eh_board_around", "eh_board_around_as",
+                                  "eh_board_percentile", "eh_board_at_percentile", "eh_free"};
+    void *found[sizeof names / sizeof names[0]];
     if (!PyArg_ParseTuple(args, "O!O!:bind", &PyType_Type, &type, &PyDict_Type, &addresses)) {
         return NULL;
     }
     if (!tuple_type(type)) {
         return NULL;
     }
-    for (int i = 0; i < 7; i++) {
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         PyObject *address = PyDict_GetItemString(addresses, names[i]); /* borrowed */
         found[i] = address == NULL ? NULL : PyLong_AsVoidPtr(address);
         if (found[i] == NULL) {
@@ -572,9 +633,11 @@ bind(PyObject *module, PyObject *args)
     engine.standing_as = (__typeof__(eh_board_standing_as) *)found[1];
     engine.page = (__typeof__(eh_board_page) *)found[2];
     engine.page_as = (__typeof__(eh_board_page_as) *)found[3];
-    engine.percentile = (__typeof__(eh_board_percentile) *)found[4];
-    engine.at_percentile = (__typeof__(eh_board_at_percentile) *)found[5];
-    engine.release = (__typeof__(eh_free) *)found[6];
+    engine.around = (__typeof__(eh_board_around) *)found[4];
+    engine.around_as = (__typeof__(eh_board_around_as) *)found[5];
+    engine.percentile = (__typeof__(eh_board_percentile) *)found[6];
+    engine.at_percentile = (__typeof__(eh_board_at_percentile) *)found[7];
+    engine.release = (__typeof__(eh_free) *)found[8];
     if (engine.ranked == NULL) {
         Py_INCREF(type);
         engine.ranked = type; /* kept for the process's life */
@@ -634,6 +697,7 @@ PyInit__pages(void)
     if (!(name_rank_slow = PyUnicode_InternFromString("_rank_slow"))
         || !(name_top_slow = PyUnicode_InternFromString("_top_slow"))
         || !(name_page_slow = PyUnicode_InternFromString("_page_slow"))
+        || !(name_around_slow = PyUnicode_InternFromString("_around_slow"))
         || !(name_percentile_slow = PyUnicode_InternFromString("_percentile_slow"))
         || !(name_at_percentile_slow = PyUnicode_InternFromString("_at_percentile_slow"))) {
         return NULL;

@@ -37,7 +37,8 @@ _INT64_MAX = _args.INT64_MAX
 
 #: The exports the C reads (_pages.Reads) call.
 _READ_EXPORTS = ("eh_board_standing", "eh_board_standing_as", "eh_board_page",
-                 "eh_board_page_as", "eh_board_percentile", "eh_board_at_percentile", "eh_free")
+                 "eh_board_page_as", "eh_board_around", "eh_board_around_as",
+                 "eh_board_percentile", "eh_board_at_percentile", "eh_free")
 
 #: The fields of an update tuple, for taking a chunk's columns.
 _COLUMNS = (itemgetter(0), itemgetter(1), itemgetter(2))
@@ -430,9 +431,9 @@ class Leaderboard(NativeObject, _pages.Reads):
             check(status)
         return standing.rank, standing.score, standing.last_update
 
-    # rank, top, page, percentile and at_percentile are _pages.Reads's, in
-    # C: the common call whole. Anything else comes to the _slow methods
-    # here, which hold the rules.
+    # rank, top, page, around, percentile and at_percentile are
+    # _pages.Reads's, in C: the common call whole. Anything else comes to
+    # the _slow methods here, which hold the rules.
 
     def _rank_slow(self, user_id: str, style: str = "ordinal",
                    window: Optional[str] = None) -> Optional[RankedUser]:
@@ -473,9 +474,9 @@ class Leaderboard(NativeObject, _pages.Reads):
     def _page(self, offset: int, limit: int) -> list[RankedUser]:
         return self._ranked(self._lib.eh_board_page, self._handle, offset, limit)
 
-    def around(self, user_id: str, before: int = 5, after: int = 5,
-               style: str = "ordinal", window: Optional[str] = None) -> list[RankedUser]:
-        """The user with up to ``before`` users above and ``after`` below; [] if unknown."""
+    def _around_slow(self, user_id: str, before: int = 5, after: int = 5,
+                     style: str = "ordinal", window: Optional[str] = None) -> list[RankedUser]:
+        """around, for what its C fast path leaves to Python (see _pages.c)."""
         uid = _args.text(user_id, "user_id")
         before = _args.count(before, "before")
         after = _args.count(after, "after")
