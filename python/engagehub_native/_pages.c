@@ -325,7 +325,7 @@ Reads_rank(Reads *self, PyObject *args, PyObject *kwargs)
 #ifndef Py_GIL_DISABLED
     static char *kwlist[] = {"user_id", "style", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
-    Query q;
+    Query q = {0};
     if (ready(self) && arguments(args, kwargs, "O|OO:rank", kwlist, 1, arg)
         && (q.id = ascii_text(arg[0], &q.id_size)) != NULL
         && style_and_window(arg[1], arg[2], &q)) {
@@ -360,22 +360,35 @@ Reads_rank(Reads *self, PyObject *args, PyObject *kwargs)
     return call_method((PyObject *)self, name_rank_slow, args, kwargs);
 }
 
-/* Users ranked offset + 1 .. offset + limit as RankedUser tuples; NULL with
- * no error set when the engine failed (Python makes the call again). */
+/* A page of RankedUser tuples: the users ranked offset + 1 .. offset +
+ * limit, or (around) q's user with up to `before` users above and `after`
+ * below; NULL with no error set when the engine failed (Python makes the
+ * call again). */
 static PyObject *
-read_page(Reads *self, long long offset, long long limit, const Query *q)
+read_page(Reads *self, const Query *q, int around, long long offset_or_before,
+          long long limit_or_after)
 {
     eh_list page;
     int64_t first = 0;
     uint64_t handle = self->handle;
     double now = wall_now();
     int status, plain = q->style == EH_RANK_ORDINAL && q->window_size == 0;
+    char *id = (char *)q->id, *window = (char *)q->window;
+    size_t id_size = (size_t)q->id_size, window_size = (size_t)q->window_size;
     Py_BEGIN_ALLOW_THREADS
-    if (plain) {
-        status = engine.page(handle, offset, limit, now, &page, &first);
+    if (around && plain) {
+        status = engine.around(handle, id, id_size, offset_or_before, limit_or_after, now, &page,
+                               &first);
+    }
+    else if (around) {
+        status = engine.around_as(handle, window, window_size, id, id_size, offset_or_before,
+                                  limit_or_after, now, q->style, &page);
+    }
+    else if (plain) {
+        status = engine.page(handle, offset_or_before, limit_or_after, now, &page, &first);
     }
     else {
-        status = engine.page_as(handle, (char *)q->window, (size_t)q->window_size, offset, limit,
+        status = engine.page_as(handle, window, window_size, offset_or_before, limit_or_after,
                                 now, q->style, &page);
     }
     Py_END_ALLOW_THREADS
@@ -391,12 +404,12 @@ Reads_top(Reads *self, PyObject *args, PyObject *kwargs)
 #ifndef Py_GIL_DISABLED
     static char *kwlist[] = {"k", "style", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
-    Query q;
+    Query q = {0};
     if (ready(self) && arguments(args, kwargs, "|OOO:top", kwlist, 0, arg)
         && style_and_window(arg[1], arg[2], &q)) {
         long long k = arg[0] == NULL ? 10 : count_arg(arg[0]);
         if (k >= 0) {
-            PyObject *users = read_page(self, 0, k, &q);
+            PyObject *users = read_page(self, &q, 0, 0, k);
             if (users != NULL || PyErr_Occurred()) {
                 return users;
             }
@@ -412,12 +425,12 @@ Reads_page(Reads *self, PyObject *args, PyObject *kwargs)
 #ifndef Py_GIL_DISABLED
     static char *kwlist[] = {"offset", "limit", "style", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
-    Query q;
+    Query q = {0};
     if (ready(self) && arguments(args, kwargs, "OO|OO:page", kwlist, 2, arg)
         && style_and_window(arg[2], arg[3], &q)) {
         long long offset = count_arg(arg[0]), limit = count_arg(arg[1]);
         if (offset >= 0 && limit >= 0) {
-            PyObject *users = read_page(self, offset, limit, &q);
+            PyObject *users = read_page(self, &q, 0, offset, limit);
             if (users != NULL || PyErr_Occurred()) {
                 return users;
             }
@@ -427,47 +440,20 @@ Reads_page(Reads *self, PyObject *args, PyObject *kwargs)
     return call_method((PyObject *)self, name_page_slow, args, kwargs);
 }
 
-/* The user of q with up to `before` users above and `after` below, as
- * RankedUser tuples; NULL with no error set when the engine failed. */
-static PyObject *
-read_around(Reads *self, const Query *q, long long before, long long after)
-{
-    eh_list page;
-    int64_t first = 0;
-    uint64_t handle = self->handle;
-    double now = wall_now();
-    int status, plain = q->style == EH_RANK_ORDINAL && q->window_size == 0;
-    Py_BEGIN_ALLOW_THREADS
-    if (plain) {
-        status = engine.around(handle, (char *)q->id, (size_t)q->id_size, before, after, now,
-                               &page, &first);
-    }
-    else {
-        status = engine.around_as(handle, (char *)q->window, (size_t)q->window_size,
-                                  (char *)q->id, (size_t)q->id_size, before, after, now,
-                                  q->style, &page);
-    }
-    Py_END_ALLOW_THREADS
-    if (status != EH_OK) {
-        return NULL;
-    }
-    return page_entries(&page, plain ? 1 : 2, (long long)first);
-}
-
 static PyObject *
 Reads_around(Reads *self, PyObject *args, PyObject *kwargs)
 {
 #ifndef Py_GIL_DISABLED
     static char *kwlist[] = {"user_id", "before", "after", "style", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
-    Query q;
+    Query q = {0};
     if (ready(self) && arguments(args, kwargs, "O|OOOO:around", kwlist, 1, arg)
         && (q.id = ascii_text(arg[0], &q.id_size)) != NULL
         && style_and_window(arg[3], arg[4], &q)) {
         long long before = arg[1] == NULL ? 5 : count_arg(arg[1]);
         long long after = arg[2] == NULL ? 5 : count_arg(arg[2]);
         if (before >= 0 && after >= 0) {
-            PyObject *users = read_around(self, &q, before, after);
+            PyObject *users = read_page(self, &q, 1, before, after);
             if (users != NULL || PyErr_Occurred()) {
                 return users;
             }
@@ -483,7 +469,7 @@ Reads_percentile(Reads *self, PyObject *args, PyObject *kwargs)
 #ifndef Py_GIL_DISABLED
     static char *kwlist[] = {"user_id", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
-    Query q;
+    Query q = {0};
     if (ready(self) && arguments(args, kwargs, "O|O:percentile", kwlist, 1, arg)
         && (q.id = ascii_text(arg[0], &q.id_size)) != NULL
         && style_and_window(NULL, arg[1], &q)) {
@@ -512,7 +498,7 @@ Reads_at_percentile(Reads *self, PyObject *args, PyObject *kwargs)
 #ifndef Py_GIL_DISABLED
     static char *kwlist[] = {"p", "style", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
-    Query q;
+    Query q = {0};
     if (ready(self) && arguments(args, kwargs, "O|OO:at_percentile", kwlist, 1, arg)
         && PyFloat_CheckExact(arg[0]) && style_and_window(arg[1], arg[2], &q)) {
         eh_list entry;
