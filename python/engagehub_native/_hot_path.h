@@ -8,6 +8,8 @@
 
 #include <Python.h>
 
+#include <time.h>
+
 #if defined(Py_LIMITED_API) && Py_LIMITED_API + 0 < 0x030A0000
 /* In the stable ABI since 3.10; exported with this signature since 3.3. */
 PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size);
@@ -45,6 +47,28 @@ ascii_text(PyObject *s, Py_ssize_t *size)
         return NULL;
     }
     return *size == PyUnicode_GetLength(s) ? text : NULL;
+}
+
+/* Whether v is an exact int in low..high, with its value in *value; else 0
+ * with no error set (Python decides). */
+static inline int
+exact_int_in(PyObject *v, long long low, long long high, long long *value)
+{
+    int overflow;
+    if (!PyLong_CheckExact(v)) {
+        return 0;
+    }
+    *value = PyLong_AsLongLongAndOverflow(v, &overflow); /* sets no error for an int */
+    return !overflow && low <= *value && *value <= high;
+}
+
+/* Now as int(time.time()) reads it (and leaderboard.wall_clock): whole Unix
+ * seconds; 0 if the clock cannot be read. */
+static inline long long
+wall_seconds(void)
+{
+    struct timespec now;
+    return clock_gettime(CLOCK_REALTIME, &now) == 0 ? (long long)now.tv_sec : 0;
 }
 
 /* self.<name>(*args, **kwargs): the Python method that holds the rules. */

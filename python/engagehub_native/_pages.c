@@ -30,7 +30,6 @@
 
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 
 #include "_hot_path.h"
 #include "engagehub.h"
@@ -275,30 +274,16 @@ style_and_window(PyObject *style, PyObject *window, Query *q)
     return q->window != NULL && q->window_size > 0;
 }
 
-/* The value of an exact int in 0..INT64_MAX, else -1 (Python decides). */
+/* A count argument: `absent` when it is not given, the value of an exact
+ * int in 0..INT64_MAX, else -1 (Python decides). */
 static long long
-count_arg(PyObject *v)
+count_arg(PyObject *v, long long absent)
 {
-    int overflow;
     long long value;
-    if (!PyLong_CheckExact(v)) {
-        return -1;
+    if (v == NULL) {
+        return absent;
     }
-    value = PyLong_AsLongLongAndOverflow(v, &overflow);
-    if (overflow || value < 0) {
-        PyErr_Clear();
-        return -1;
-    }
-    return value;
-}
-
-/* Now as the default clock reads it: whole Unix seconds (leaderboard.wall_clock). */
-static double
-wall_now(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    return (double)now.tv_sec;
+    return exact_int_in(v, 0, INT64_MAX, &value) ? value : -1;
 }
 
 /* The entries of a page the engine handed out (ints_per_entry ints each),
@@ -331,7 +316,7 @@ Reads_rank(Reads *self, PyObject *args, PyObject *kwargs)
         && style_and_window(arg[1], arg[2], &q)) {
         eh_standing standing;
         uint64_t handle = self->handle;
-        double now = wall_now();
+        double now = (double)wall_seconds();
         int status;
         Py_BEGIN_ALLOW_THREADS
         if (q.style == EH_RANK_ORDINAL && q.window_size == 0) {
@@ -371,7 +356,7 @@ read_page(Reads *self, const Query *q, int around, long long offset_or_before,
     eh_list page;
     int64_t first = 0;
     uint64_t handle = self->handle;
-    double now = wall_now();
+    double now = (double)wall_seconds();
     int status, plain = q->style == EH_RANK_ORDINAL && q->window_size == 0;
     char *id = (char *)q->id, *window = (char *)q->window;
     size_t id_size = (size_t)q->id_size, window_size = (size_t)q->window_size;
@@ -407,7 +392,7 @@ Reads_top(Reads *self, PyObject *args, PyObject *kwargs)
     Query q = {0};
     if (ready(self) && arguments(args, kwargs, "|OOO:top", kwlist, 0, arg)
         && style_and_window(arg[1], arg[2], &q)) {
-        long long k = arg[0] == NULL ? 10 : count_arg(arg[0]);
+        long long k = count_arg(arg[0], 10);
         if (k >= 0) {
             PyObject *users = read_page(self, &q, 0, 0, k);
             if (users != NULL || PyErr_Occurred()) {
@@ -428,7 +413,7 @@ Reads_page(Reads *self, PyObject *args, PyObject *kwargs)
     Query q = {0};
     if (ready(self) && arguments(args, kwargs, "OO|OO:page", kwlist, 2, arg)
         && style_and_window(arg[2], arg[3], &q)) {
-        long long offset = count_arg(arg[0]), limit = count_arg(arg[1]);
+        long long offset = count_arg(arg[0], -1), limit = count_arg(arg[1], -1);
         if (offset >= 0 && limit >= 0) {
             PyObject *users = read_page(self, &q, 0, offset, limit);
             if (users != NULL || PyErr_Occurred()) {
@@ -450,8 +435,8 @@ Reads_around(Reads *self, PyObject *args, PyObject *kwargs)
     if (ready(self) && arguments(args, kwargs, "O|OOOO:around", kwlist, 1, arg)
         && (q.id = ascii_text(arg[0], &q.id_size)) != NULL
         && style_and_window(arg[3], arg[4], &q)) {
-        long long before = arg[1] == NULL ? 5 : count_arg(arg[1]);
-        long long after = arg[2] == NULL ? 5 : count_arg(arg[2]);
+        long long before = count_arg(arg[1], 5);
+        long long after = count_arg(arg[2], 5);
         if (before >= 0 && after >= 0) {
             PyObject *users = read_page(self, &q, 1, before, after);
             if (users != NULL || PyErr_Occurred()) {
@@ -476,7 +461,7 @@ Reads_percentile(Reads *self, PyObject *args, PyObject *kwargs)
         double percentile = 0;
         int found = 0, status;
         uint64_t handle = self->handle;
-        double now = wall_now();
+        double now = (double)wall_seconds();
         Py_BEGIN_ALLOW_THREADS
         status = engine.percentile(handle, (char *)q.window, (size_t)q.window_size, (char *)q.id,
                                    (size_t)q.id_size, now, &percentile, &found);
@@ -502,7 +487,7 @@ Reads_at_percentile(Reads *self, PyObject *args, PyObject *kwargs)
     if (ready(self) && arguments(args, kwargs, "O|OO:at_percentile", kwlist, 1, arg)
         && PyFloat_CheckExact(arg[0]) && style_and_window(arg[1], arg[2], &q)) {
         eh_list entry;
-        double p = PyFloat_AsDouble(arg[0]), now = wall_now();
+        double p = PyFloat_AsDouble(arg[0]), now = (double)wall_seconds();
         uint64_t handle = self->handle;
         int status;
         Py_BEGIN_ALLOW_THREADS
@@ -587,6 +572,14 @@ static PyType_Spec Reads_spec = {
     Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC, Reads_slots,
 };
 
+/* The engine's exports the reads call, in the order bind() stores them
+ * (exported as READ_EXPORTS, the names bind() expects). */
+static const char *const names[] = {
+    "eh_board_standing", "eh_board_standing_as", "eh_board_page", "eh_board_page_as",
+    "eh_board_around", "eh_board_around_as", "eh_board_percentile", "eh_board_at_percentile",
+    "eh_free",
+};
+
 /* bind(ranked_type, addresses): the RankedUser type, and a dict of the
  * addresses of the engine's exports the reads call (as cffi gives them), by
  * name; the same every time in one process. */
@@ -595,9 +588,6 @@ bind(PyObject *module, PyObject *args)
 {
     PyTypeObject *type;
     PyObject *addresses;
-    static const char *names[] = {"eh_board_standing", "eh_board_standing_as", "eh_board_page",
-                                  "eh_board_page_as", "eh_board_around", "eh_board_around_as",
-                                  "eh_board_percentile", "eh_board_at_percentile", "eh_free"};
     void *found[sizeof names / sizeof names[0]];
     if (!PyArg_ParseTuple(args, "O!O!:bind", &PyType_Type, &type, &PyDict_Type, &addresses)) {
         return NULL;
@@ -679,7 +669,7 @@ same_layout(PyObject *updates)
 PyMODINIT_FUNC
 PyInit__pages(void)
 {
-    PyObject *module, *staging, *updates, *bases, *reads;
+    PyObject *module, *staging, *updates, *bases, *reads, *exports;
     if (!(name_rank_slow = PyUnicode_InternFromString("_rank_slow"))
         || !(name_top_slow = PyUnicode_InternFromString("_top_slow"))
         || !(name_page_slow = PyUnicode_InternFromString("_page_slow"))
@@ -716,6 +706,25 @@ PyInit__pages(void)
     if (module == NULL || PyModule_AddObject(module, "Reads", reads) < 0) {
         Py_DECREF(reads);
         Py_XDECREF(module);
+        return NULL;
+    }
+    exports = PyTuple_New(sizeof names / sizeof names[0]);
+    if (exports == NULL) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        PyObject *name = PyUnicode_FromString(names[i]);
+        if (name == NULL) {
+            Py_DECREF(exports);
+            Py_DECREF(module);
+            return NULL;
+        }
+        PyTuple_SetItem(exports, (Py_ssize_t)i, name); /* steals the reference */
+    }
+    if (PyModule_AddObject(module, "READ_EXPORTS", exports) < 0) {
+        Py_DECREF(exports);
+        Py_DECREF(module);
         return NULL;
     }
     return module;

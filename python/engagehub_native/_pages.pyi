@@ -7,6 +7,8 @@ T = TypeVar("T", bound=tuple)
 
 def ranked_users(type: type[T], block: bytes, count: int, ints_per_entry: int,
                  first: int, /) -> list[T]: ...
+READ_EXPORTS: tuple[str, ...]
+
 def bind(ranked_type: type[tuple], addresses: Mapping[str, int], /) -> None: ...
 
 class Reads(Updates):

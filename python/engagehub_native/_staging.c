@@ -29,7 +29,6 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 
 /* Longer events (type + user id + channel id, in characters) never wait in
  * the staging list (exported as SMALL_EVENT: processor.py's _SMALL). */
@@ -49,22 +48,6 @@ ascii_length(PyObject *s, Py_ssize_t *length)
     }
     *length += size;
     return 1;
-}
-
-/* The value of an exact int in 1..limit, else 0 (Python decides). */
-static long long
-positive_int(PyObject *v, long long limit)
-{
-    int overflow;
-    long long value;
-    if (!PyLong_CheckExact(v)) {
-        return 0;
-    }
-    value = PyLong_AsLongLongAndOverflow(v, &overflow);
-    if (overflow || value <= 0 || value > limit) {
-        return 0;
-    }
-    return value;
 }
 
 static int
@@ -145,10 +128,9 @@ Pushes_push(Pushes *self, PyObject *args, PyObject *kwargs)
                 Py_INCREF(stamp);
             }
             else if (timestamp == Py_None || (PyLong_CheckExact(timestamp) && !overflow)) {
-                /* None or <= 0: now, as int(time.time()) */
-                struct timespec now;
-                if (clock_gettime(CLOCK_REALTIME, &now) == 0 && now.tv_sec > 0) {
-                    stamp = PyLong_FromLongLong((long long)now.tv_sec);
+                long long now = wall_seconds(); /* None or <= 0: now */
+                if (now > 0) {
+                    stamp = PyLong_FromLongLong(now);
                     if (stamp == NULL) {
                         return NULL;
                     }
@@ -235,10 +217,11 @@ Updates_update(Updates *self, PyObject *args, PyObject *kwargs)
         && PyList_CheckExact(self->base.staged)) {
         PyObject *fields[3], *points;
         Py_ssize_t length = 0;
+        long long timestamp;
         for (int i = 0; i < 3; i++) {
             fields[i] = PyTuple_GetItem(args, i);
         }
-        if (ascii_length(fields[0], &length) && positive_int(fields[2], self->latest)
+        if (ascii_length(fields[0], &length) && exact_int_in(fields[2], 1, self->latest, &timestamp)
             && (points = finite_points(fields[1])) != NULL) {
             PyObject *staged = self->base.staged;
             int failed;

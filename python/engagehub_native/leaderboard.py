@@ -35,11 +35,6 @@ _PAGE = 1024
 
 _INT64_MAX = _args.INT64_MAX
 
-#: The exports the C reads (_pages.Reads) call.
-_READ_EXPORTS = ("eh_board_standing", "eh_board_standing_as", "eh_board_page",
-                 "eh_board_page_as", "eh_board_around", "eh_board_around_as",
-                 "eh_board_percentile", "eh_board_at_percentile", "eh_free")
-
 #: The fields of an update tuple, for taking a chunk's columns.
 _COLUMNS = (itemgetter(0), itemgetter(1), itemgetter(2))
 
@@ -162,8 +157,7 @@ class Leaderboard(NativeObject, _pages.Reads):
             self._room = 3
         self._drain_lock = threading.Lock()
         self._latest = self._config()[2]
-        _pages.bind(RankedUser, {name: int(ffi.cast("uintptr_t", ffi.addressof(lib, name)))
-                                 for name in _READ_EXPORTS})
+        _bind_reads(ffi, lib)
         self._open_reads()
 
     # -- configuration ----------------------------------------------------
@@ -777,6 +771,19 @@ class LeaderboardWindow:
 
     def __repr__(self) -> str:
         return f"<LeaderboardWindow {self.name!r} of {self.board!r}>"
+
+
+_reads_bound = False
+
+
+def _bind_reads(ffi, lib) -> None:
+    """Give the C reads (_pages.Reads) the addresses of the exports they
+    call, once per process (the first board loads the library)."""
+    global _reads_bound
+    if not _reads_bound:
+        _pages.bind(RankedUser, {name: int(ffi.cast("uintptr_t", ffi.addressof(lib, name)))
+                                 for name in _pages.READ_EXPORTS})
+        _reads_bound = True
 
 
 def _new_scratch() -> _Scratch:
