@@ -144,10 +144,7 @@ func (b *Board) RankAs(style RankStyle, userID string, now float64) (Entry, bool
 	}
 	id, j := b.userPos(u)
 	g := b.leaves[id].g[j]
-	rank := b.rankAt(id, j) + 1
-	if style != Ordinal {
-		rank = b.styledRank(style, g, id, j, rank-1)
-	}
+	rank := b.styledRank(style, g, id, j, -1)
 	return Entry{
 		UserID:     userID,
 		Score:      scale(g, b.exponentAt(now)),
@@ -253,8 +250,14 @@ func (b *Board) Percentile(userID string) (float64, bool) {
 	}
 	id, j := b.userPos(u)
 	g := b.leaves[id].g[j]
-	above := b.aboveOf(g, id, j, b.rankAt(id, j))
-	below := b.size - above - 1 - int(b.ties.weight(g))
+	tied := int(b.ties.weight(g)) // entries beside this one with value g
+	above := 0
+	if tied == 0 {
+		above = b.rankAt(id, j)
+	} else {
+		above = b.aboveOf(g, id, j, -1)
+	}
+	below := b.size - above - 1 - tied
 	return 100 * float64(below) / float64(b.size), true
 }
 

@@ -325,27 +325,59 @@ func (c *standings) countAbove(g float64) int {
 
 // aboveOf returns the number of entries whose value is greater than g, the
 // value of the entry at position j of leaf id with 0-based ordinal rank
-// ord. Entries tied with it are counted back from j within its leaf,
-// which is in cache. A tie that reaches the leaf's first entry is settled
-// by the leaf's separator in its parent (in cache after the rank's climb):
-// every entry of the leaves before ranks before the separator, so when the
-// separator's value is above g none of them ties g. Only a tie that may
-// reach back into the previous leaf takes a descent (countAbove), and the
-// previous leaf is not read first: on a tie-heavy board the run of a value
-// spans many leaves, and the descent reads the one leaf where it starts.
+// ord, or ord < 0 when the caller has not climbed for it: aboveOf climbs
+// only when it needs the rank, and a tie reaching back past its leaf needs
+// none. Entries tied with it are counted back from j within its leaf,
+// which is in cache; its neighbours there settle, without the treap,
+// whether g is tied at all unless it lies at an edge of the leaf. A tie
+// that reaches the leaf's first entry is settled by the leaf's separator in
+// its parent: every entry of the leaves before ranks before the separator,
+// so when the separator's value is above g none of them ties g. Only a tie
+// that may reach back into the previous leaf takes a descent (countAbove),
+// and the previous leaf is not read first: on a tie-heavy board the run of
+// a value spans many leaves, and the descent reads the one leaf where it
+// starts.
 func (c *standings) aboveOf(g float64, id int32, j, ord int) int {
-	if c.ties.root == 0 || c.ties.weight(g) == 0 {
-		return ord // no entry ties g: exactly the ones before it are above
-	}
 	lf := c.leaves[id]
+	n := int(lf.n)
+	tiedBefore := j > 0 && lf.g[j-1] == g
+	if !tiedBefore && (j+1 >= n || lf.g[j+1] != g) &&
+		((j > 0 && j+1 < n) || c.ties.root == 0 || c.ties.weight(g) == 0) {
+		return c.ordinal(id, j, ord) // no entry ties g: exactly the ones before it are above
+	}
 	k := j
-	for k > 0 && lf.g[k-1] == g {
-		k--
+	if tiedBefore {
+		k = tieStart(lf.g[:j], g)
 	}
 	if k > 0 || lf.prev < 0 || c.leafSeparator(id) > g { // lf.prev < 0: the first leaf
-		return ord - (j - k)
+		return c.ordinal(id, j, ord) - (j - k)
 	}
 	return c.countAbove(g)
+}
+
+// tieStart returns the position of the first value equal to g in gs, which
+// is in rank order (descending) and ends with g: a bisection, since a run of
+// ties often fills most of a leaf.
+func tieStart(gs []float64, g float64) int {
+	lo, hi := 0, len(gs)-1 // gs[hi] == g
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if gs[m] > g {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// ordinal returns ord, the 0-based ordinal rank of the entry at position j
+// of leaf id, climbing for it when ord < 0 (not known yet).
+func (c *standings) ordinal(id int32, j, ord int) int {
+	if ord < 0 {
+		return c.rankAt(id, j)
+	}
+	return ord
 }
 
 // leafSeparator returns the value of the separator of leaf id, which is not
@@ -364,10 +396,11 @@ func (c *standings) leafSeparator(id int32) float64 {
 }
 
 // styledRank returns the rank in style of the entry at position j of leaf
-// id, whose value is g and 0-based ordinal rank ord.
+// id, whose value is g and 0-based ordinal rank ord (< 0: not known yet,
+// climbed for only when needed; see aboveOf).
 func (c *standings) styledRank(style RankStyle, g float64, id int32, j, ord int) int {
 	if style == Ordinal {
-		return ord + 1
+		return c.ordinal(id, j, ord) + 1
 	}
 	above := c.aboveOf(g, id, j, ord)
 	if style == Competition {

@@ -246,6 +246,30 @@ func TestRankStylesOnATallTree(t *testing.T) {
 	require.GreaterOrEqual(t, b.height, 2, "the tree should have grown two inner levels")
 }
 
+// Mostly distinct scores with a few pairs and triples: ties of two or three
+// users straddle leaf boundaries, where a user's neighbours in its own leaf
+// differ from it and only the neighbouring leaf holds its tie.
+func TestRankStylesWithSparseTies(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 3))
+	b, err := NewBoard(Config{DecayFactor: 1})
+	require.NoError(t, err)
+	m := newTieModel(TieByUserID, 0)
+	for round := range 3 {
+		for range 2500 {
+			id := fmt.Sprintf("u%05d", rng.IntN(4000))
+			if rng.IntN(40) == 0 {
+				b.Remove(id)
+				m.remove(id)
+				continue
+			}
+			p := float64(rng.IntN(6000)) - m.score[id] // a new score, drawn from few enough for pairs
+			require.NoError(t, b.Update(id, p, int64(1000+round)))
+			m.update(id, p)
+		}
+		checkStyles(t, b, m, rng)
+	}
+}
+
 // Decayed boards: equal G (the same points at the same second) are ties,
 // scores that differ in G are not, and the board's ranks follow G.
 func TestRankStylesWithDecay(t *testing.T) {
