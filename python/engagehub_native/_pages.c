@@ -214,33 +214,46 @@ ready(Reads *self)
 /* The most arguments a read takes (around's). */
 #define MOST_ARGUMENTS 5
 
-/* The arguments of a call, by position or by the names of kwlist (as many as
- * `format` takes, at most MOST_ARGUMENTS; those not given stay NULL); 0 when
- * they do not fit, and Python decides. */
+/* The arguments of a call, by position or by the names of kwlist (at most
+ * MOST_ARGUMENTS; those not given stay NULL); 0 when they do not fit, and
+ * Python decides and words the error. Keywords are matched here, not by
+ * PyArg_ParseTupleAndKeywords, which costs a read several times the
+ * matching: readers pass styles and windows by name. */
 static int
-arguments(PyObject *args, PyObject *kwargs, const char *format, char **kwlist,
-          Py_ssize_t required, PyObject *out[MOST_ARGUMENTS])
+arguments(PyObject *args, PyObject *kwargs, const char *const *kwlist, Py_ssize_t required,
+          PyObject *out[MOST_ARGUMENTS])
 {
-    Py_ssize_t nargs = PyTuple_Size(args), most = 0;
+    Py_ssize_t nargs = PyTuple_Size(args), most = 0, at = 0;
+    PyObject *key, *value;
     for (int i = 0; i < MOST_ARGUMENTS; i++) {
         out[i] = NULL;
     }
     while (kwlist[most] != NULL) {
         most++;
     }
-    if (kwargs == NULL) {
-        if (nargs < required || nargs > most) {
+    if (nargs > most) {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < nargs; i++) {
+        out[i] = PyTuple_GetItem(args, i);
+    }
+    while (kwargs != NULL && PyDict_Next(kwargs, &at, &key, &value)) {
+        Py_ssize_t i = 0;
+        if (!PyUnicode_CheckExact(key)) {
             return 0;
         }
-        for (Py_ssize_t i = 0; i < nargs; i++) {
-            out[i] = PyTuple_GetItem(args, i);
+        while (i < most && PyUnicode_CompareWithASCIIString(key, kwlist[i]) != 0) {
+            i++;
         }
-        return 1;
+        if (i == most || out[i] != NULL) { /* unknown, or given twice */
+            return 0;
+        }
+        out[i] = value;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, format, kwlist, &out[0], &out[1], &out[2],
-                                     &out[3], &out[4])) {
-        PyErr_Clear();
-        return 0;
+    for (Py_ssize_t i = 0; i < required; i++) {
+        if (out[i] == NULL) {
+            return 0;
+        }
     }
     return 1;
 }
@@ -308,10 +321,10 @@ static PyObject *
 Reads_rank(Reads *self, PyObject *args, PyObject *kwargs)
 {
 #ifndef Py_GIL_DISABLED
-    static char *kwlist[] = {"user_id", "style", "window", NULL};
+    static const char *const kwlist[] = {"user_id", "style", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
-    if (ready(self) && arguments(args, kwargs, "O|OO:rank", kwlist, 1, arg)
+    if (ready(self) && arguments(args, kwargs, kwlist, 1, arg)
         && (q.id = ascii_text(arg[0], &q.id_size)) != NULL
         && style_and_window(arg[1], arg[2], &q)) {
         eh_standing standing;
@@ -387,10 +400,10 @@ static PyObject *
 Reads_top(Reads *self, PyObject *args, PyObject *kwargs)
 {
 #ifndef Py_GIL_DISABLED
-    static char *kwlist[] = {"k", "style", "window", NULL};
+    static const char *const kwlist[] = {"k", "style", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
-    if (ready(self) && arguments(args, kwargs, "|OOO:top", kwlist, 0, arg)
+    if (ready(self) && arguments(args, kwargs, kwlist, 0, arg)
         && style_and_window(arg[1], arg[2], &q)) {
         long long k = count_arg(arg[0], 10);
         if (k >= 0) {
@@ -408,10 +421,10 @@ static PyObject *
 Reads_page(Reads *self, PyObject *args, PyObject *kwargs)
 {
 #ifndef Py_GIL_DISABLED
-    static char *kwlist[] = {"offset", "limit", "style", "window", NULL};
+    static const char *const kwlist[] = {"offset", "limit", "style", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
-    if (ready(self) && arguments(args, kwargs, "OO|OO:page", kwlist, 2, arg)
+    if (ready(self) && arguments(args, kwargs, kwlist, 2, arg)
         && style_and_window(arg[2], arg[3], &q)) {
         long long offset = count_arg(arg[0], -1), limit = count_arg(arg[1], -1);
         if (offset >= 0 && limit >= 0) {
@@ -429,10 +442,10 @@ static PyObject *
 Reads_around(Reads *self, PyObject *args, PyObject *kwargs)
 {
 #ifndef Py_GIL_DISABLED
-    static char *kwlist[] = {"user_id", "before", "after", "style", "window", NULL};
+    static const char *const kwlist[] = {"user_id", "before", "after", "style", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
-    if (ready(self) && arguments(args, kwargs, "O|OOOO:around", kwlist, 1, arg)
+    if (ready(self) && arguments(args, kwargs, kwlist, 1, arg)
         && (q.id = ascii_text(arg[0], &q.id_size)) != NULL
         && style_and_window(arg[3], arg[4], &q)) {
         long long before = count_arg(arg[1], 5);
@@ -452,10 +465,10 @@ static PyObject *
 Reads_percentile(Reads *self, PyObject *args, PyObject *kwargs)
 {
 #ifndef Py_GIL_DISABLED
-    static char *kwlist[] = {"user_id", "window", NULL};
+    static const char *const kwlist[] = {"user_id", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
-    if (ready(self) && arguments(args, kwargs, "O|O:percentile", kwlist, 1, arg)
+    if (ready(self) && arguments(args, kwargs, kwlist, 1, arg)
         && (q.id = ascii_text(arg[0], &q.id_size)) != NULL
         && style_and_window(NULL, arg[1], &q)) {
         double percentile = 0;
@@ -481,10 +494,10 @@ static PyObject *
 Reads_at_percentile(Reads *self, PyObject *args, PyObject *kwargs)
 {
 #ifndef Py_GIL_DISABLED
-    static char *kwlist[] = {"p", "style", "window", NULL};
+    static const char *const kwlist[] = {"p", "style", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
-    if (ready(self) && arguments(args, kwargs, "O|OO:at_percentile", kwlist, 1, arg)
+    if (ready(self) && arguments(args, kwargs, kwlist, 1, arg)
         && PyFloat_CheckExact(arg[0]) && style_and_window(arg[1], arg[2], &q)) {
         eh_list entry;
         double p = PyFloat_AsDouble(arg[0]), now = (double)wall_seconds();
