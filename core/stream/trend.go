@@ -180,25 +180,30 @@ func (q *trendPast) refresh(a *analytics, nowMin, width int64) {
 	q.valid, q.nowMin, q.width = true, nowMin, width
 }
 
-// liveList walks one live bucket's candidates, highest count first.
+// liveList walks one live bucket's candidates, highest count first,
+// ordering them only as far as the walk goes (a live bucket changes with
+// every event, so its order cannot be kept between queries).
 type liveList struct {
-	b     *trendBucket
-	items []topk.Item
-	pos   int
+	b       *trendBucket
+	ranking topk.Ranking
+	started bool
 }
 
-// peek returns the count the next candidate has (fetching more from the
-// bucket as needed), or the bucket's floor once every candidate was seen:
-// no channel not yet seen counts more in this bucket.
+// peek returns the count the next candidate has, or the bucket's floor
+// once every candidate was seen: no channel not yet seen counts more in
+// this bucket.
 func (l *liveList) peek() (topk.Item, bool) {
-	if l.pos == len(l.items) && len(l.items) < l.b.top.Len() {
-		l.items = l.b.top.Top(min(2*len(l.items)+16, l.b.top.Len()))
+	if !l.started {
+		l.ranking, l.started = l.b.top.Ranking(), true
 	}
-	if l.pos < len(l.items) {
-		return l.items[l.pos], true
+	if it, ok := l.ranking.Peek(); ok {
+		return it, true
 	}
 	return topk.Item{Count: l.b.top.Floor()}, false
 }
+
+// next moves past the candidate peek returned.
+func (l *liveList) next() { l.ranking.Next() }
 
 // TrendingChannels returns up to k channels with the most events whose
 // timestamp lies in the last window (a whole number of minutes, 1..60: the
@@ -318,7 +323,7 @@ func (p *Processor) TrendingChannels(k int, window time.Duration) ([]ChannelCoun
 		for i := range live {
 			if it, ok := live[i].peek(); ok {
 				evaluate(it.Key)
-				live[i].pos++
+				live[i].next()
 				progressed = true
 			}
 		}
