@@ -1,7 +1,6 @@
 package stream
 
 import (
-	"cmp"
 	"slices"
 	"time"
 
@@ -307,29 +306,38 @@ func (p *Processor) TopChannels(k int) []ChannelCount {
 	defer p.analyticsMu.Unlock()
 	p.analytics.flushChannels()
 	// Tightening counts with the CMS can reorder the Space-Saving list, so
-	// fetch more than k until the k-th tightened count beats every count
-	// not fetched (each at most the last fetched Space-Saving count).
-	for fetch := max(2*k, 16); ; fetch *= 2 {
-		items := p.analytics.top.Top(fetch)
-		out := make([]ChannelCount, len(items))
-		for i, it := range items {
-			count := min(it.Count, p.analytics.cms.EstimateString(it.Key))
-			out[i] = ChannelCount{ChannelID: it.Key, Count: count, MaxOvercount: count - (it.Count - it.Error)}
+	// the first 2k are fetched and, when the k-th tightened count does not
+	// beat every count not fetched (each at most the last fetched
+	// Space-Saving count), every tracked channel is looked at once: on a
+	// quiet board of equal counts no shorter fetch would ever do, and
+	// fetching again and again longer lists sorted each anew cost 50 times
+	// the look.
+	top := p.analytics.top
+	items := top.Top(max(2*k, 16))
+	if len(items) < top.Len() {
+		if best := p.analytics.tightened(items, k); best[k-1].Count > minCount(items) {
+			return best
 		}
-		slices.SortFunc(out, func(a, b ChannelCount) int {
-			if c := cmp.Compare(b.Count, a.Count); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.ChannelID, b.ChannelID)
-		})
-		complete := len(items) < fetch || len(items) >= p.analytics.top.Len()
-		if complete || out[k-1].Count > minCount(items) {
-			if len(out) > k {
-				out = out[:k]
-			}
-			return out
-		}
+		items = top.Items()
 	}
+	return p.analytics.tightened(items, k)
+}
+
+// tightened returns the k best of items, each count tightened by the
+// Count-Min estimate, highest count first, ties by channel id.
+func (a *analytics) tightened(items []topk.Item, k int) []ChannelCount {
+	best := make([]ChannelCount, 0, k+1)
+	for _, it := range items {
+		count := min(it.Count, a.cms.EstimateString(it.Key))
+		c := ChannelCount{ChannelID: it.Key, Count: count, MaxOvercount: count - (it.Count - it.Error)}
+		if len(best) == k && compareChannelCounts(c, best[k-1]) >= 0 {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(best, c, compareChannelCounts)
+		best = slices.Insert(best, i, c)
+		best = best[:min(len(best), k)]
+	}
+	return best
 }
 
 func minCount(items []topk.Item) uint64 {
@@ -339,3 +347,4 @@ func minCount(items []topk.Item) uint64 {
 	}
 	return m
 }
+

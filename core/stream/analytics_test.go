@@ -130,6 +130,40 @@ func TestTopChannelsTiesById(t *testing.T) {
 	assert.Equal(t, []ChannelCount{{"c", 2, 0}, {"a", 1, 0}, {"b", 1, 0}}, p.TopChannels(3))
 }
 
+// TopChannels is the k first of every tracked channel ranked by its
+// tightened count (Space-Saving count or Count-Min estimate, the smaller),
+// ties by id: checked against that ranking made the slow way, on a quiet
+// stream of equal counts (every tracked channel must be looked at) and on
+// a skewed one.
+func TestTopChannelsAgainstAllTracked(t *testing.T) {
+	for _, skew := range []bool{false, true} {
+		p := newDrainedProcessor(t, Config{BufferSize: 4096, BatchSize: 500, TopKCapacity: 128})
+		var events []Event
+		for i := range 3000 {
+			n := 1
+			if skew {
+				n = 1 + 600/(i+1)
+			}
+			for range n {
+				events = append(events, Event{UserID: "u", ChannelID: "ch" + strconv.Itoa((i*7919)%3000)})
+			}
+		}
+		analyse(t, p, events)
+		var want []ChannelCount
+		p.analyticsMu.Lock()
+		p.analytics.flushChannels()
+		for _, it := range p.analytics.top.Items() {
+			count := min(it.Count, p.analytics.cms.EstimateString(it.Key))
+			want = append(want, ChannelCount{it.Key, count, count - (it.Count - it.Error)})
+		}
+		p.analyticsMu.Unlock()
+		slices.SortFunc(want, compareChannelCounts)
+		for _, k := range []int{1, 10, 127, 128, 500} {
+			assert.Equal(t, want[:min(k, len(want))], p.TopChannels(k), "skew %v, k %d", skew, k)
+		}
+	}
+}
+
 // 1M distinct users and 1M distinct channels: the analytics stay bounded.
 func TestMemoryBounded(t *testing.T) {
 	if testing.Short() {

@@ -178,6 +178,9 @@ func BenchmarkUniqueUsers(b *testing.B) {
 	})
 }
 
+// BenchmarkTopChannels: the all-time top k on the loaded processor, and on
+// a quiet one whose 50,000 channels have one event each ("quiet": every
+// tracked count is equal, so every tracked channel is looked at).
 func BenchmarkTopChannels(b *testing.B) {
 	p, _ := loadedProcessor(b)
 	for _, k := range []int{10, 100} {
@@ -187,6 +190,25 @@ func BenchmarkTopChannels(b *testing.B) {
 			}
 		})
 	}
+	quiet, err := New(Config{BufferSize: 8192, BatchSize: 1000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	startConsumersKeeping(b, quiet, 1, false)
+	b.Cleanup(func() { _ = quiet.Close(10 * time.Second) })
+	events := make([]Event, 50_000)
+	for i := range events {
+		events[i] = Event{UserID: "u", ChannelID: "channel-" + strconv.Itoa(i), Timestamp: testEpoch}
+	}
+	pushAll(b, quiet, events)
+	if err := quiet.Flush(time.Minute, true); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("quiet/k=10", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			quiet.TopChannels(10)
+		}
+	})
 }
 
 // reportRate reports wall-clock throughput and the CPU (all goroutines:
