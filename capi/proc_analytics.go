@@ -73,7 +73,9 @@ func eh_proc_trending_channels(h C.uint64_t, k C.int64_t, windowSeconds C.int64_
 // writeChannelCounts lays channel counts out as an eh_list: ids, counts in
 // ints, each count's maximal over-count in reals.
 func writeChannelCounts(top []stream.ChannelCount, out *C.eh_list) {
-	var w listWriter
+	w := listWriters.Get().(*listWriter)
+	defer listWriters.Put(w)
+	w.reset()
 	for _, c := range top {
 		w.add(c.ChannelID)
 		w.addInt(int64(min(c.Count, math.MaxInt64)))

@@ -376,13 +376,9 @@ class EventStreamProcessor(_staging.Pushes):
         ``k >= 1``.
         """
         if window is None:
-            top = self._pipeline.top_channels(_args.count(k, "k"))
-        else:
-            top = self._pipeline.trending_channels(_args.integer(k, "k"),
-                                                   _args.integer(window, "window"))
-        if with_bounds:
-            return [ChannelCount(c, n, over) for c, n, over in top]
-        return [(c, n) for c, n, _ in top]
+            return self._pipeline.top_channels(_args.count(k, "k"), with_bounds)
+        return self._pipeline.trending_channels(_args.integer(k, "k"),
+                                                _args.integer(window, "window"), with_bounds)
 
     def export_analytics(self) -> bytes:
         """The analytics (distinct users of the last hour, all-time and
@@ -1077,12 +1073,12 @@ class _Pipeline(NativeObject):
                 return
         self.flush(None, delivered=False)
 
-    def top_channels(self, k: int) -> list:
+    def top_channels(self, k: int, with_bounds: bool) -> list:
         lib = self._lib
         self._settle()  # count every event pushed before the read
         top = self._ffi.new("eh_list *")
         check(lib.eh_proc_top_channels(self._handle, k, top))
-        return _channel_counts(top)
+        return _channel_counts(top, with_bounds)
 
     def unique_users_bounds(self, window: int) -> Estimate:
         lib, ffi = self._lib, self._ffi
@@ -1091,12 +1087,12 @@ class _Pipeline(NativeObject):
         check(lib.eh_proc_unique_users_bounds(self._handle, window, out, out + 1, out + 2))
         return Estimate(out[0], out[1], out[2])
 
-    def trending_channels(self, k: int, window: int) -> list:
+    def trending_channels(self, k: int, window: int, with_bounds: bool) -> list:
         lib = self._lib
         self._settle()
         top = self._ffi.new("eh_list *")
         check(lib.eh_proc_trending_channels(self._handle, k, window, top))
-        return _channel_counts(top)
+        return _channel_counts(top, with_bounds)
 
     def export_analytics(self) -> bytes:
         lib, ffi = self._lib, self._ffi
@@ -1136,10 +1132,13 @@ class _Pipeline(NativeObject):
         )
 
 
-def _channel_counts(top) -> list:
-    """(channel_id, count, max_overcount) triples of an eh_list of channel counts."""
-    ids, overcounts, counts = read_list(top, reals=True, ints=True)
-    return list(zip(ids, counts, map(int, overcounts)))
+def _channel_counts(top, with_bounds: bool) -> list:
+    """The channel counts of an eh_list, as ChannelCount triples ``with_bounds``,
+    else as (channel_id, count) pairs."""
+    ids, overcounts, counts = read_list(top, reals=with_bounds, ints=True)
+    if with_bounds:
+        return list(map(ChannelCount, ids, counts, map(int, overcounts)))
+    return list(zip(ids, counts))
 
 
 def _wait(call: Callable[[int], int], timeout: Optional[float],
