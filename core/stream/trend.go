@@ -255,7 +255,7 @@ func (p *Processor) TrendingChannels(k int, window time.Duration) ([]ChannelCoun
 		return slices.Clone(q.answer), nil
 	}
 
-	var best []ChannelCount // the k best so far, sorted
+	best := make([]ChannelCount, 0, min(k, trendCapacity)+1) // the k best so far, sorted
 	if q.seen == nil {
 		q.seen = make(map[string]struct{})
 	}
@@ -292,13 +292,12 @@ func (p *Processor) TrendingChannels(k int, window time.Duration) ([]ChannelCoun
 			return
 		}
 		c := ChannelCount{ChannelID: key, Count: count, MaxOvercount: count - min(lower, count)}
-		i, _ := slices.BinarySearchFunc(best, c, compareChannelCounts)
-		if i < k {
-			best = slices.Insert(best, i, c)
-			if len(best) > k {
-				best = best[:k]
-			}
+		if len(best) == k && compareChannelCounts(c, best[k-1]) >= 0 {
+			return // ranks after the k best
 		}
+		i, _ := slices.BinarySearchFunc(best, c, compareChannelCounts)
+		best = slices.Insert(best, i, c)
+		best = best[:min(len(best), k)]
 	}
 	pastPos := 0
 	for {
