@@ -120,6 +120,23 @@ type trendPast struct {
 	answerValid bool
 	answerK     int
 	answerLive  [2][2]uint64
+
+	// The previous minute's candidates in order, kept while its bucket is
+	// unchanged: it is live (late events may still land in it) but seldom
+	// changes, unlike the current minute.
+	previous        []topk.Item
+	previousMinute  int64
+	previousVersion uint64
+}
+
+// previousOrder returns the candidates of b, the previous minute's bucket,
+// highest count first, ordering them again only when b changed.
+func (q *trendPast) previousOrder(b *trendBucket) []topk.Item {
+	if q.previous == nil || q.previousMinute != b.minute || q.previousVersion != b.version {
+		q.previous = b.top.Top(b.top.Len())
+		q.previousMinute, q.previousVersion = b.minute, b.version
+	}
+	return q.previous
 }
 
 func (q *trendPast) refresh(a *analytics, nowMin, width int64) {
@@ -180,11 +197,14 @@ func (q *trendPast) refresh(a *analytics, nowMin, width int64) {
 	q.valid, q.nowMin, q.width = true, nowMin, width
 }
 
-// liveList walks one live bucket's candidates, highest count first,
-// ordering them only as far as the walk goes (a live bucket changes with
-// every event, so its order cannot be kept between queries).
+// liveList walks one live bucket's candidates, highest count first: the
+// previous minute's from their kept order, the current minute's
+// ordered only as far as the walk goes (that bucket changes with every
+// event, so its order cannot be kept between queries).
 type liveList struct {
 	b       *trendBucket
+	kept    bool        // the previous minute's list: walks its kept order
+	ordered []topk.Item // what is left of the kept order
 	ranking topk.Ranking
 	started bool
 }
@@ -193,17 +213,29 @@ type liveList struct {
 // once every candidate was seen: no channel not yet seen counts more in
 // this bucket.
 func (l *liveList) peek() (topk.Item, bool) {
-	if !l.started {
-		l.ranking, l.started = l.b.top.Ranking(), true
-	}
-	if it, ok := l.ranking.Peek(); ok {
-		return it, true
+	if l.kept {
+		if len(l.ordered) > 0 {
+			return l.ordered[0], true
+		}
+	} else {
+		if !l.started {
+			l.ranking, l.started = l.b.top.Ranking(), true
+		}
+		if it, ok := l.ranking.Peek(); ok {
+			return it, true
+		}
 	}
 	return topk.Item{Count: l.b.top.Floor()}, false
 }
 
 // next moves past the candidate peek returned.
-func (l *liveList) next() { l.ranking.Next() }
+func (l *liveList) next() {
+	if l.kept {
+		l.ordered = l.ordered[1:]
+		return
+	}
+	l.ranking.Next()
+}
 
 // TrendingChannels returns up to k channels with the most events whose
 // timestamp lies in the last window (a whole number of minutes, 1..60: the
@@ -248,7 +280,11 @@ func (p *Processor) TrendingChannels(k int, window time.Duration) ([]ChannelCoun
 	for m := max(nowMin-1, nowMin-width+1); m <= nowMin; m++ {
 		if b := &a.trend[m%windowMinutes]; b.minute == m {
 			liveKey[len(live)] = [2]uint64{uint64(m), b.version}
-			live = append(live, liveList{b: b})
+			l := liveList{b: b}
+			if m < nowMin {
+				l.kept, l.ordered = true, q.previousOrder(b)
+			}
+			live = append(live, l)
 		}
 	}
 	if q.answerValid && q.answerK == k && q.answerLive == liveKey {

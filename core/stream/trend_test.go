@@ -112,6 +112,25 @@ func TestTrendingChannelsSlides(t *testing.T) {
 	assert.Equal(t, []ChannelCount{{"late", 2, 0}, {"old", 2, 0}, {"new", 1, 0}}, p.TopChannels(5))
 }
 
+// The previous minute's candidates are kept in order between queries; late
+// events into that minute reorder them.
+func TestTrendingChannelsPreviousMinuteChanges(t *testing.T) {
+	clock := newFakeClock(testEpoch - testEpoch%60 + 30)
+	now := clock.Now().Unix()
+	p := newDrainedProcessor(t, Config{BufferSize: 1024, BatchSize: 100, Now: clock.Now})
+	analyse(t, p, []Event{{ChannelID: "a", Timestamp: now - 60}, {ChannelID: "a", Timestamp: now - 60},
+		{ChannelID: "b", Timestamp: now - 60}})
+	got, err := p.TrendingChannels(2, 2*time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, []ChannelCount{{"a", 2, 0}, {"b", 1, 0}}, got)
+	analyse(t, p, []Event{{ChannelID: "b", Timestamp: now - 60}, {ChannelID: "b", Timestamp: now - 60}})
+	got, _ = p.TrendingChannels(2, 2*time.Minute)
+	assert.Equal(t, []ChannelCount{{"b", 3, 0}, {"a", 2, 0}}, got)
+	analyse(t, p, []Event{{ChannelID: "c", Timestamp: now}}) // only the current minute changes
+	got, _ = p.TrendingChannels(3, 2*time.Minute)
+	assert.Equal(t, []ChannelCount{{"b", 3, 0}, {"a", 2, 0}, {"c", 1, 0}}, got)
+}
+
 func TestTrendingChannelsBadInput(t *testing.T) {
 	p := newTestProcessor(t, Config{})
 	for _, k := range []int{0, -1} {
