@@ -220,6 +220,28 @@ func TestRankStylesAgainstModel(t *testing.T) {
 	}
 }
 
+// churnTies plays rounds of perRound moves on b and m, with ids from
+// users possible ones, about one in removeOneIn a removal and the rest
+// updates of points(id) points, and compares every query after each round.
+func churnTies(t *testing.T, b *Board, m *tieModel, rng *rand.Rand, rounds, perRound, users, removeOneIn int,
+	points func(id string) float64) {
+	t.Helper()
+	for round := range rounds {
+		for range perRound {
+			id := fmt.Sprintf("u%05d", rng.IntN(users))
+			if rng.IntN(removeOneIn) == 0 {
+				b.Remove(id)
+				m.remove(id)
+				continue
+			}
+			p := points(id)
+			require.NoError(t, b.Update(id, p, int64(1000+round)))
+			m.update(id, p)
+		}
+		checkStyles(t, b, m, rng)
+	}
+}
+
 // A board of thousands of users over a few scores has runs of tied users
 // across many leaves and parents, and leaves that are first children of
 // parents other than the first: styled ranks and percentiles still agree
@@ -229,20 +251,7 @@ func TestRankStylesOnATallTree(t *testing.T) {
 	b, err := NewBoard(Config{DecayFactor: 1})
 	require.NoError(t, err)
 	m := newTieModel(TieByUserID, 0)
-	for round := range 4 {
-		for range 3000 {
-			id := fmt.Sprintf("u%05d", rng.IntN(6000))
-			if rng.IntN(30) == 0 {
-				b.Remove(id)
-				m.remove(id)
-				continue
-			}
-			p := float64(rng.IntN(9)) * 10
-			require.NoError(t, b.Update(id, p, int64(1000+round)))
-			m.update(id, p)
-		}
-		checkStyles(t, b, m, rng)
-	}
+	churnTies(t, b, m, rng, 4, 3000, 6000, 30, func(string) float64 { return float64(rng.IntN(9)) * 10 })
 	require.GreaterOrEqual(t, b.height, 2, "the tree should have grown two inner levels")
 }
 
@@ -254,20 +263,9 @@ func TestRankStylesWithSparseTies(t *testing.T) {
 	b, err := NewBoard(Config{DecayFactor: 1})
 	require.NoError(t, err)
 	m := newTieModel(TieByUserID, 0)
-	for round := range 3 {
-		for range 2500 {
-			id := fmt.Sprintf("u%05d", rng.IntN(4000))
-			if rng.IntN(40) == 0 {
-				b.Remove(id)
-				m.remove(id)
-				continue
-			}
-			p := float64(rng.IntN(6000)) - m.score[id] // a new score, drawn from few enough for pairs
-			require.NoError(t, b.Update(id, p, int64(1000+round)))
-			m.update(id, p)
-		}
-		checkStyles(t, b, m, rng)
-	}
+	churnTies(t, b, m, rng, 3, 2500, 4000, 40, func(id string) float64 {
+		return float64(rng.IntN(6000)) - m.score[id] // a new score, drawn from few enough for pairs
+	})
 }
 
 // Decayed boards: equal G (the same points at the same second) are ties,
