@@ -63,6 +63,38 @@ func BenchmarkUpdate(b *testing.B) {
 	}
 }
 
+// BenchmarkUpdateManyDecayed: what the staged updates of Python's
+// Leaderboard.update become, batches of 1,024 updates of random existing
+// users of a decayed board, all at one second (as the harness's
+// "update ×200k @10k" row: 1..10 points at now).
+func BenchmarkUpdateManyDecayed(b *testing.B) {
+	const batch = 1024
+	for _, n := range benchSizes {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			ids := benchIDs(n)
+			board := benchBoard(b, n, ids)
+			rng := rand.New(rand.NewPCG(4, 4))
+			us := make([]string, 1<<16)
+			for k := range us {
+				us[k] = ids[rng.IntN(n)]
+			}
+			pts := make([]float64, batch)
+			tss := make([]int64, batch)
+			for i := range pts {
+				pts[i], tss[i] = float64(i%10+1), benchBase+30*86400
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i += batch {
+				k := min(batch, b.N-i)
+				o := i & (len(us) - 1) &^ (batch - 1)
+				if r, err := board.UpdateMany(us[o:o+k], pts[:k], tss[:k]); r != 0 {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkTop10(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {

@@ -81,6 +81,16 @@ type forwardDecay struct {
 	landmark int64   // L, Unix seconds
 	horizon  float64 // seconds a timestamp may lie after now; +Inf for f = 1
 	clockAt  int64   // the wall clock's latest reading, 0 before the first
+	weights  weightMemo
+}
+
+// weightMemo is the last weight weightAt computed, for the timestamp and
+// landmark it was computed at.
+type weightMemo struct {
+	set      bool
+	at       int64
+	landmark int64
+	weight   float64
 }
 
 func newForwardDecay(f float64) forwardDecay {
@@ -99,6 +109,18 @@ func (d *forwardDecay) exponentAt(t float64) float64 {
 		return 0
 	}
 	return d.lnf * (t - float64(d.landmark)) / secondsPerDay
+}
+
+// weightAt returns e^−exponentAt(ts), the weight of an update at ts. The
+// updates of a batch mostly share their second, so the last weight is kept:
+// one math.Exp per run of equal timestamps. Only updates call it, under the
+// board's write lock.
+func (d *forwardDecay) weightAt(ts int64) float64 {
+	w := &d.weights
+	if !w.set || w.at != ts || w.landmark != d.landmark {
+		*w = weightMemo{set: true, at: ts, landmark: d.landmark, weight: math.Exp(-d.exponentAt(float64(ts)))}
+	}
+	return w.weight
 }
 
 // checkFuture returns an error wrapping ErrTimestampRange when ts lies

@@ -244,6 +244,12 @@ func (b *Board) UpdateMany(userIDs []string, points []float64, timestamps []int6
 	return refused, first
 }
 
+// warmFrom is the least number of users at which warming pays: a smaller
+// board's buckets, records and leaves are in cache already, and the warm
+// pass is only extra work (measured at 10k users: 14 % of UpdateMany's
+// time; at 30k neither better nor worse; at 100k 6 to 9 % saved).
+const warmFrom = 1 << 14
+
 // warmRun is how many updates UpdateMany warms at once: their buckets,
 // records, ids and leaves (a few KiB each) stay well inside L2.
 const warmRun = 128
@@ -255,7 +261,7 @@ const warmRun = 128
 // updates one by one waits for each miss in turn. It changes nothing: an
 // update in the run may still add or remove users before a later one.
 func (c *standings) warm(ids []string, hashes []uint64) {
-	if len(c.buckets) == 0 {
+	if c.size < warmFrom {
 		return
 	}
 	var sink uint32
@@ -316,7 +322,7 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 		was, at = c.entryOf(u)
 	}
 	old := was.g
-	ng := old + p*math.Exp(-c.exponentAt(float64(ts)))
+	ng := old + p*c.weightAt(ts)
 	if math.IsInf(ng, 0) || math.IsNaN(ng) {
 		// The total may fit with the landmark at ts.
 		if c.lnf == 0 || ts <= c.landmark {

@@ -347,4 +347,3 @@ func minCount(items []topk.Item) uint64 {
 	}
 	return m
 }
-
