@@ -313,20 +313,19 @@ func (p *Processor) TopChannels(k int) []ChannelCount {
 	// fetching again and again longer lists sorted each anew cost 50 times
 	// the look.
 	top := p.analytics.top
-	items := top.Top(max(2*k, 16))
-	if len(items) < top.Len() {
+	if fetch := max(2*min(k, top.Len()), 16); fetch < top.Len() {
+		items := top.Top(fetch)
 		if best := p.analytics.tightened(items, k); best[k-1].Count > minCount(items) {
 			return best
 		}
-		items = top.Items()
 	}
-	return p.analytics.tightened(items, k)
+	return p.analytics.tightened(top.Items(), k)
 }
 
 // tightened returns the k best of items, each count tightened by the
 // Count-Min estimate, highest count first, ties by channel id.
 func (a *analytics) tightened(items []topk.Item, k int) []ChannelCount {
-	best := make([]ChannelCount, 0, k+1)
+	best := make([]ChannelCount, 0, min(k, len(items))+1)
 	for _, it := range items {
 		count := min(it.Count, a.cms.EstimateString(it.Key))
 		c := ChannelCount{ChannelID: it.Key, Count: count, MaxOvercount: count - (it.Count - it.Error)}

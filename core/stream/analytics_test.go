@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"math"
 	"runtime"
 	"slices"
 	"strconv"
@@ -158,7 +159,7 @@ func TestTopChannelsAgainstAllTracked(t *testing.T) {
 		}
 		p.analyticsMu.Unlock()
 		slices.SortFunc(want, compareChannelCounts)
-		for _, k := range []int{1, 10, 127, 128, 500} {
+		for _, k := range []int{1, 10, 127, 128, 500, math.MaxInt} {
 			assert.Equal(t, want[:min(k, len(want))], p.TopChannels(k), "skew %v, k %d", skew, k)
 		}
 	}
