@@ -2,7 +2,7 @@
 
     python -m engagehub_native demo [--events N] [--db PATH]   # events into SQLite, analytics out
     python -m engagehub_native info [--json]        # versions, library path, does it load here
-    python -m engagehub_native bench [--quick] [--only leaderboard|boardstats|processor|analytics|sink|redis]
+    python -m engagehub_native bench [--quick] [--only leaderboard|boardstats|processor|analytics|sink|redis|scale]
                                      [--users N] [--json PATH] [--markdown PATH]
 
 The harness measures the native API only; the drop-in modules, which are
@@ -315,9 +315,11 @@ def main(argv=None) -> int:
     b = sub.add_parser("bench", help="measure the native API against its performance targets")
     b.add_argument("--quick", action="store_true", help="small sizes: a smoke run under 30 s")
     b.add_argument("--only", choices=("leaderboard", "boardstats", "processor", "analytics",
-                                      "sink", "redis"),
+                                      "sink", "redis", "scale"),
                    help="run one section only (sink: events into PostgreSQL, needs "
-                        "ENGAGEHUB_BENCH_PG_DSN or ENGAGEHUB_TEST_PG_DSN)")
+                        "ENGAGEHUB_BENCH_PG_DSN or ENGAGEHUB_TEST_PG_DSN; scale: boards of "
+                        "1M and 10M users, about 4 GB and minutes, never in a full run; "
+                        "100k and 1M with --quick)")
     b.add_argument("--redis-url", help="measure the Redis rows against this server instead "
                                        "of a throwaway redis-server")
     b.add_argument("--users", type=int, default=None,

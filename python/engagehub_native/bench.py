@@ -155,13 +155,15 @@ class Sizes:
     event_users: int = 100_000     #: user-id pool of the throughput runs
     channels: int = 50             #: channel pool of the throughput runs
     repeat: int = 3                #: throughput runs per path; the best is reported
+    scale_users: int = 10_000_000  #: the largest boards of section "scale" (not in a full run)
+    scale_base: int = 1_000_000    #: the boards "scale" compares them with
 
     @classmethod
     def quick(cls, users: Optional[int] = None) -> "Sizes":
         return cls(users=users or 100_000, update_calls=10_000, rank_calls=10_000,
                    top_calls=5_000, update_loop=50_000, query_loop=10_000, events=100_000,
                    distinct=100_000, growth=100_000, dropped=50, event_users=10_000, repeat=1,
-                   sink_events=50_000)
+                   sink_events=50_000, scale_users=1_000_000, scale_base=100_000)
 
 
 @dataclass
@@ -1569,5 +1571,9 @@ def run(sizes: Sizes, only: Optional[str] = None, json_path: Optional[str] = Non
         bench_redis(report, sizes, redis_url)
     if only in (None, "analytics"):
         bench_analytics(report, sizes)
+    if only == "scale":  # minutes and gigabytes: only when asked for
+        from .bench_scale import bench_scale
+
+        bench_scale(report, sizes)
     finish(report, json_path, markdown_path)
     return report
