@@ -1,7 +1,8 @@
 """Boards of millions of users, ``python -m engagehub_native bench --only scale``.
 
 Not part of a full run: at the default sizes it fills four boards of up to
-10M users (about 4 GB of memory at the peak and several minutes). Each
+10M users, one process at a time (about 1 GB resident at the peak, two to
+three minutes here). Each
 board is built in its own fresh interpreter, as a new user would build it
 through the public API:
 
