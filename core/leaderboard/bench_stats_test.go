@@ -77,6 +77,8 @@ func BenchmarkAtPercentile(b *testing.B) {
 	}
 }
 
+// benchPicks returns 65,536 random users of 0..n-1: the users a benchmark
+// loop takes in turn (pick[i&(len(pick)-1)]).
 func benchPicks(n int) []int32 {
 	rng := rand.New(rand.NewPCG(3, 3))
 	pick := make([]int32, 1<<16)

@@ -45,11 +45,7 @@ func BenchmarkUpdate(b *testing.B) {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			ids := benchIDs(n)
 			board := benchBoard(b, n, ids)
-			rng := rand.New(rand.NewPCG(2, 2))
-			pick := make([]int32, 1<<16)
-			for i := range pick {
-				pick[i] = int32(rng.IntN(n))
-			}
+			pick := benchPicks(n)
 			ts := benchBase + 30*86400
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -73,10 +69,9 @@ func BenchmarkUpdateManyDecayed(b *testing.B) {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			ids := benchIDs(n)
 			board := benchBoard(b, n, ids)
-			rng := rand.New(rand.NewPCG(4, 4))
-			us := make([]string, 1<<16)
-			for k := range us {
-				us[k] = ids[rng.IntN(n)]
+			us := make([]string, 0, 1<<16)
+			for _, k := range benchPicks(n) {
+				us = append(us, ids[k])
 			}
 			pts := make([]float64, batch)
 			tss := make([]int64, batch)
