@@ -424,15 +424,23 @@ def queries_per_second(top: Callable, rank: Callable, n: int, calls: int) -> dic
     return {"calls": calls, "seconds": elapsed / 1e9, "per_s": calls / (elapsed / 1e9)}
 
 
-def child_board_memory(n: int) -> dict:
-    """(Subprocess body.) RSS growth of building an ``n``-user board, ids made on the fly."""
+def empty_board(**kwargs):
+    """An empty native ``Leaderboard(0.95, 0, **kwargs)`` whose engine and runtime are
+    up (a user added and removed) and the garbage collected: the resident memory read
+    next is the baseline of a board's own."""
     from engagehub_native import Leaderboard
 
-    now = int(time.time())
-    board = Leaderboard(0.95, 0)
-    board.update("warm-up", 1.0, now)  # the engine and its runtime are up before measuring
+    board = Leaderboard(0.95, 0, **kwargs)
+    board.update("warm-up", 1.0)
     board.remove("warm-up")
     gc.collect()
+    return board
+
+
+def child_board_memory(n: int) -> dict:
+    """(Subprocess body.) RSS growth of building an ``n``-user board, ids made on the fly."""
+    now = int(time.time())
+    board = empty_board()
     before = rss_bytes()
     board.update_many(board_entries(n, now, seed=n))
     gc.collect()
@@ -617,12 +625,7 @@ def child_window_memory(n: int, windowed: bool) -> dict:
     """(Subprocess body.) RSS growth of building an ``n``-user board, with the week and
     month windows or without."""
     now = int(time.time())
-    from engagehub_native import Leaderboard
-
-    board = Leaderboard(0.95, 0, windows=BENCH_WINDOWS if windowed else None)
-    board.update("warm-up", 1.0, now)
-    board.remove("warm-up")
-    gc.collect()
+    board = empty_board(windows=BENCH_WINDOWS if windowed else None)
     before = rss_bytes()
     board.update_many((uid, pts, now) for uid, pts, _ in board_entries(n, now, seed=n))
     len(board)

@@ -34,7 +34,8 @@ import tempfile
 import time
 from typing import Dict, Optional
 
-from .bench import Report, Row, Sizes, Target, TARGETS, count, no_gc, rss_bytes, run_child
+from .bench import (Report, Row, Sizes, Target, TARGETS, count, empty_board, no_gc, rss_bytes,
+                    run_child)
 
 _pc = time.perf_counter_ns
 
@@ -97,13 +98,8 @@ def child_scale(n: int, kind: str, snapshot: Optional[str] = None) -> dict:
     """(Subprocess body.) Fill an n-user board of ``kind``; its fill rate,
     memory per user, applied update cost and rank p50; with ``snapshot`` a
     path, save the board there and report the save."""
-    from engagehub_native import Leaderboard
-
     now = int(time.time())
-    board = Leaderboard(0.95, 0)
-    board.update("warm-up", 1.0, now)  # the engine and its runtime are up before measuring
-    board.remove("warm-up")
-    gc.collect()
+    board = empty_board()
     before = rss_bytes()
     filling = 0
     for lo in range(0, n, CHUNK):
@@ -158,12 +154,7 @@ def child_scale_load(path: str) -> dict:
     """(Subprocess body.) Load the snapshot at ``path`` into a new board: the
     time, the peak resident memory above the process before it, and the
     memory the loaded board holds."""
-    from engagehub_native import Leaderboard
-
-    board = Leaderboard(0.95, 0)
-    board.update("warm-up", 1.0)
-    board.remove("warm-up")
-    gc.collect()
+    board = empty_board()
     before = rss_bytes()
     reset = peak_rss_reset()
     t0 = _pc()
