@@ -165,16 +165,14 @@ func (c *standings) writeEntries(bw *bufio.Writer, workers int) error {
 	}()
 	for range workers {
 		go func() {
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
+			f := newEntryFormat()
 			for s := range jobs {
 				var text []byte
 				select {
 				case text = <-free:
 				default:
 				}
-				text, err := c.formatSegment(s, text[:0], enc, &buf)
+				text, err := c.formatSegment(s, text[:0], f)
 				s.done <- saveResult{text, err}
 			}
 		}()
@@ -197,9 +195,8 @@ func (c *standings) writeEntries(bw *bufio.Writer, workers int) error {
 
 // formatSegment appends the entries of segment s to text, each after a
 // comma but the board's first.
-func (c *standings) formatSegment(s *saveSegment, text []byte, enc *json.Encoder, buf *bytes.Buffer) ([]byte, error) {
+func (c *standings) formatSegment(s *saveSegment, text []byte, f *entryFormat) ([]byte, error) {
 	var warm uint32
-	var digits idBuf
 	first := s.first
 	id := s.leaf
 	var err error
@@ -210,7 +207,7 @@ func (c *standings) formatSegment(s *saveSegment, text []byte, enc *json.Encoder
 		// their ids, each pass of independent loads, so that the misses
 		// overlap instead of costing two in a row per entry.
 		warm += c.warmIDs(us)
-		if text, err = c.appendEntries(text, us, lf.g[:lf.n], &first, &digits, enc, buf); err != nil {
+		if text, err = c.appendEntries(text, us, lf.g[:lf.n], &first, f); err != nil {
 			break
 		}
 		id = lf.next
@@ -235,9 +232,8 @@ func (c *standings) warmIDs(us []int32) uint32 {
 }
 
 // appendEntries appends the entries of users us, with values G gs, to
-// text, each after a comma unless *first (which it clears); digits is
-// scratch space for numeric ids.
-func (c *standings) appendEntries(text []byte, us []int32, gs []float64, first *bool, digits *idBuf, enc *json.Encoder, buf *bytes.Buffer) ([]byte, error) {
+// text, each after a comma unless *first (which it clears).
+func (c *standings) appendEntries(text []byte, us []int32, gs []float64, first *bool, f *entryFormat) ([]byte, error) {
 	for i, u := range us {
 		if !*first {
 			text = append(text, ',')
@@ -246,7 +242,7 @@ func (c *standings) appendEntries(text []byte, us []int32, gs []float64, first *
 		r := c.rec(u)
 		var err error
 		g := gs[i]
-		text, err = appendEntry(text, enc, buf, r.id(&c.arena, digits), scale(g, c.exponentAt(float64(r.last))), r.last, g)
+		text, err = f.appendEntry(text, r.id(&c.arena, &f.digits), scale(g, c.exponentAt(float64(r.last))), r.last, g)
 		if err != nil {
 			return text, err
 		}
@@ -254,33 +250,73 @@ func (c *standings) appendEntries(text []byte, us []int32, gs []float64, first *
 	return text, nil
 }
 
-// appendEntry appends what enc would write for the entry (without its
-// newline): numbers and plain ASCII ids are formatted here, as
+// entryFormat formats entries as one json.Encoder (HTML escaping off)
+// would; each save worker has its own. It keeps the text of the last
+// score and the last G it formatted: ties are neighbours in rank order, so
+// on a board of integer points nearly every entry repeats both, and
+// copying their text costs a fraction of formatting them again.
+type entryFormat struct {
+	enc      *json.Encoder // for ids that need escaping, into buf
+	buf      bytes.Buffer
+	digits   idBuf // a numeric id's digits
+	score, g floatText
+}
+
+func newEntryFormat() *entryFormat {
+	f := &entryFormat{}
+	f.enc = json.NewEncoder(&f.buf)
+	f.enc.SetEscapeHTML(false)
+	return f
+}
+
+// appendEntry appends what the encoder would write for the entry (without
+// its newline): numbers and plain ASCII ids are formatted here, as
 // encoding/json formats them (TestAppendEntryMatchesEncodingJSON), and ids
-// that need escaping are quoted by enc, through buf.
-func appendEntry(b []byte, enc *json.Encoder, buf *bytes.Buffer, id []byte, score float64, last int64, g float64) ([]byte, error) {
+// that need escaping are quoted by the encoder.
+func (f *entryFormat) appendEntry(b []byte, id []byte, score float64, last int64, g float64) ([]byte, error) {
 	b = append(b, `{"user_id":`...)
 	if plainJSON(id) {
 		b = append(b, '"')
 		b = append(b, id...)
 		b = append(b, '"')
 	} else {
-		buf.Reset()
-		if err := enc.Encode(unsafe.String(unsafe.SliceData(id), len(id))); err != nil {
+		f.buf.Reset()
+		if err := f.enc.Encode(unsafe.String(unsafe.SliceData(id), len(id))); err != nil {
 			return b, err
 		}
-		b = append(b, buf.Bytes()[:buf.Len()-1]...)
+		b = append(b, f.buf.Bytes()[:f.buf.Len()-1]...)
 	}
 	b = append(b, `,"score":`...)
-	b, err := appendJSONFloat(b, score)
+	b, err := f.score.append(b, score)
 	if err != nil {
 		return b, err
 	}
 	b = append(b, `,"last_update":`...)
 	b = strconv.AppendInt(b, last, 10)
 	b = append(b, `,"g":`...)
-	b, err = appendJSONFloat(b, g)
+	b, err = f.g.append(b, g)
 	return append(b, '}'), err
+}
+
+// floatText is the last float64 an entryFormat wrote in one field, and its
+// text.
+type floatText struct {
+	bits uint64
+	text []byte // nil until a value is formatted
+}
+
+// append appends f's JSON text to b, formatted unless it is the last value.
+func (m *floatText) append(b []byte, f float64) ([]byte, error) {
+	bits := math.Float64bits(f) // not ==: 0 and -0 are written apart
+	if m.text != nil && bits == m.bits {
+		return append(b, m.text...), nil
+	}
+	start := len(b)
+	b, err := appendJSONFloat(b, f)
+	if err == nil {
+		m.bits, m.text = bits, append(m.text[:0], b[start:]...)
+	}
+	return b, err
 }
 
 // plainJSON reports whether id is printable ASCII that a JSON string holds

@@ -42,26 +42,28 @@ func TestSnapshotStreamsByteByByte(t *testing.T) {
 }
 
 // TestAppendEntryMatchesEncodingJSON checks the snapshot's entry writer
-// against encoding/json byte for byte.
+// against encoding/json byte for byte, with its last score and G new,
+// repeated, and flipped in sign (0 and -0 are written apart).
 func TestAppendEntryMatchesEncodingJSON(t *testing.T) {
 	ids := []string{"", "plain", "18446744073709551615", `q"uote`, `back\slash`, "tab\t", "nul\x00", "<&>", "é", "\u2028", "\x7f", "\xff"}
 	floats := []float64{0, -0.0, 1, -1, 0.1, 1e-6, 9.99e-7, 1e-7, 1e20, 1e21, 1.5e300, -2.5e-300, 5e-324, math.MaxFloat64, 1.0 / 3}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	var scratch bytes.Buffer
-	enc2 := json.NewEncoder(&scratch)
-	enc2.SetEscapeHTML(false)
+	f := newEntryFormat()
 	for i, id := range ids {
-		for j, f := range floats {
-			g := floats[(i+j)%len(floats)]
-			buf.Reset()
-			require.NoError(t, enc.Encode(entryOut{UserID: id, Score: f, LastUpdate: int64(j*1e9 - 7), G: g}))
-			got, err := appendEntry(nil, enc2, &scratch, []byte(id), f, int64(j*1e9-7), g)
-			require.NoError(t, err)
-			require.Equal(t, strings.TrimSuffix(buf.String(), "\n"), string(got))
+		for j, score := range floats {
+			for _, g := range []float64{floats[(i+j)%len(floats)], floats[(i+j)%len(floats)], -floats[(i+j)%len(floats)]} {
+				buf.Reset()
+				require.NoError(t, enc.Encode(entryOut{UserID: id, Score: score, LastUpdate: int64(j*1e9 - 7), G: g}))
+				got, err := f.appendEntry(nil, []byte(id), score, int64(j*1e9-7), g)
+				require.NoError(t, err)
+				require.Equal(t, strings.TrimSuffix(buf.String(), "\n"), string(got))
+			}
 		}
 	}
-	_, err := appendEntry(nil, enc2, &scratch, []byte("x"), math.Inf(1), 0, 0)
+	_, err := f.appendEntry(nil, []byte("x"), math.Inf(1), 0, 0)
+	require.Error(t, err)
+	_, err = f.appendEntry(nil, []byte("x"), 1, 0, math.NaN())
 	require.Error(t, err)
 }
