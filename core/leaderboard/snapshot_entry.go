@@ -32,6 +32,32 @@ type plainEntry struct {
 	lastUpdate []byte
 	scoreIfNoG bool
 	scoreText  []byte // the score left unparsed, until the entry is known to have no "g"
+
+	lastScore, lastG numberText
+}
+
+// numberText is the last number parsed in one field of an entry, and its
+// text. A snapshot lists its entries in rank order, so ties are
+// neighbours: on a board of integer points nearly every entry repeats the
+// score and G of the one before, and comparing a few bytes costs a
+// fraction of strconv.ParseFloat.
+type numberText struct {
+	text []byte // nil until a number is parsed
+	f    float64
+}
+
+// parse returns num's value as strconv.ParseFloat gives it, and false
+// where ParseFloat fails.
+func (m *numberText) parse(num []byte) (float64, bool) {
+	if m.text != nil && bytes.Equal(num, m.text) {
+		return m.f, true
+	}
+	f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(num), len(num)), 64)
+	if err != nil {
+		return 0, false
+	}
+	m.text, m.f = append(m.text[:0], num...), f
+	return f, true
 }
 
 // parse decodes raw, one JSON value, and reports whether it could; it
@@ -95,8 +121,12 @@ func (e *plainEntry) parseObject(raw []byte) (int, bool) {
 				e.scoreText = nil
 				fallthrough
 			case 3:
-				f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(num), len(num)), 64)
-				if err != nil {
+				memo := &e.lastG
+				if field == 1 {
+					memo = &e.lastScore
+				}
+				f, ok := memo.parse(num)
+				if !ok {
 					return 0, false
 				}
 				if field == 1 {
@@ -126,8 +156,8 @@ func (e *plainEntry) parseObject(raw []byte) (int, bool) {
 		return 0, false
 	}
 	if e.scoreText != nil && !seen[3] {
-		f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(e.scoreText), len(e.scoreText)), 64)
-		if err != nil {
+		f, ok := e.lastScore.parse(e.scoreText)
+		if !ok {
 			return 0, false
 		}
 		e.score = f

@@ -82,6 +82,37 @@ func TestPlainEntryDeclines(t *testing.T) {
 	require.True(t, e.parse([]byte(` {"user_id" : "a" ,"score":1,"last_update":2} `)))
 }
 
+// TestPlainEntryRepeatedNumbers parses a run of entries with one
+// plainEntry, as a load does, where numbers repeat the last one's text,
+// differ from it by a byte or a sign, or fail: each as json.Unmarshal
+// reads it.
+func TestPlainEntryRepeatedNumbers(t *testing.T) {
+	var e plainEntry
+	lazy := plainEntry{scoreIfNoG: true}
+	for _, n := range []string{"1", "1", "2", "10", "1", "1.0", "1e0", "2e0", "-0", "0", "-0", "1e400", "1", "5e-324", "5e-324", "0.1", "0.10"} {
+		for _, raw := range []string{
+			`{"user_id":"a","score":` + n + `,"last_update":2,"g":` + n + `}`,
+			`{"user_id":"a","score":` + n + `,"last_update":2}`,
+		} {
+			var want *snapshotItem
+			if json.Unmarshal([]byte(raw), &want) != nil {
+				require.False(t, e.parse([]byte(raw)), raw)
+				require.False(t, lazy.parse([]byte(raw)), raw)
+				continue
+			}
+			for _, p := range []*plainEntry{&e, &lazy} {
+				require.True(t, p.parse([]byte(raw)), raw)
+				if want.G != nil {
+					require.Equal(t, math.Float64bits(*want.G), math.Float64bits(*p.item.G), raw)
+				}
+				if want.G == nil || p == &e {
+					require.Equal(t, math.Float64bits(*want.Score), math.Float64bits(*p.item.Score), raw)
+				}
+			}
+		}
+	}
+}
+
 // FuzzEntryStream reads each input twice, with the top level's entries
 // read from the stream (entryStream) and through the JSON decoder: both
 // must refuse it, or both load the same board.
