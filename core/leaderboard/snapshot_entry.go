@@ -73,6 +73,9 @@ func (e *plainEntry) parse(raw []byte) bool {
 // ends. A value cut short by the end of raw is not parsed: every field must
 // be followed by its ',' or '}' within raw.
 func (e *plainEntry) parseObject(raw []byte) (int, bool) {
+	if end, ok := e.parseSaved(raw); ok {
+		return end, true
+	}
 	var seen [4]bool // user_id, score, last_update, g
 	i := skipSpace(raw, 0)
 	if i >= len(raw) || raw[i] != '{' {
@@ -114,7 +117,7 @@ func (e *plainEntry) parseObject(raw []byte) (int, bool) {
 			num := raw[i:end]
 			switch field {
 			case 1:
-				if e.scoreIfNoG && len(num) <= 300 && bytes.IndexAny(num, "eE") < 0 {
+				if e.lazyScore(num) {
 					e.scoreText, e.score = num, 0
 					break
 				}
@@ -162,11 +165,74 @@ func (e *plainEntry) parseObject(raw []byte) (int, bool) {
 		}
 		e.score = f
 	}
+	e.setItem(seen[3])
+	return i, true
+}
+
+// setItem points item at the fields parsed.
+func (e *plainEntry) setItem(hasG bool) {
 	e.item = snapshotItem{UserID: &e.id, Score: &e.score, LastUpdate: json.RawMessage(e.lastUpdate)}
-	if seen[3] {
+	if hasG {
 		e.item.G = &e.g
 	}
-	return i, true
+}
+
+// lazyScore reports whether num, a score, may be left unparsed should the
+// entry have a "g" (see plainEntry).
+func (e *plainEntry) lazyScore(num []byte) bool {
+	return e.scoreIfNoG && len(num) <= 300 && bytes.IndexByte(num, 'e') < 0 && bytes.IndexByte(num, 'E') < 0
+}
+
+// savedLayout is what a save writes around an entry's values
+// (entryFormat.appendEntry): {"user_id":"…","score":…,"last_update":…,"g":…}.
+var savedLayout = [...]string{`{"user_id":`, `,"score":`, `,"last_update":`, `,"g":`}
+
+// parseSaved is parseObject for an entry written exactly as a save writes
+// it, with a plain id: it compares the layout's bytes where parseObject
+// matches keys and skips whitespace. It reports false for any other entry,
+// which parseObject then reads in general.
+func (e *plainEntry) parseSaved(raw []byte) (int, bool) {
+	i := len(savedLayout[0])
+	if len(raw) <= i || string(raw[:i]) != savedLayout[0] || raw[i] != '"' {
+		return 0, false
+	}
+	id, i, ascii := plainString(raw, i)
+	if i == 0 || !ascii && !utf8.Valid(id) {
+		return 0, false
+	}
+	score, i := numberAfter(raw, i, savedLayout[1])
+	last, i := numberAfter(raw, i, savedLayout[2])
+	g, i := numberAfter(raw, i, savedLayout[3])
+	if g == nil || i >= len(raw) || raw[i] != '}' {
+		return 0, false
+	}
+	var ok bool
+	if e.g, ok = e.lastG.parse(g); !ok {
+		return 0, false
+	}
+	if e.lazyScore(score) {
+		e.score = 0
+	} else if e.score, ok = e.lastScore.parse(score); !ok {
+		return 0, false
+	}
+	e.id = unsafe.String(unsafe.SliceData(id), len(id))
+	e.lastUpdate = last
+	e.setItem(true)
+	return i + 1, true
+}
+
+// numberAfter returns the JSON number that follows lead at b[i:], and the
+// index after it; nil if there is none (or i is 0, a failure before).
+func numberAfter(b []byte, i int, lead string) ([]byte, int) {
+	if i == 0 || len(b)-i < len(lead) || string(b[i:i+len(lead)]) != lead {
+		return nil, 0
+	}
+	i += len(lead)
+	end := numberEnd(b, i)
+	if end == i {
+		return nil, 0
+	}
+	return b[i:end], end
 }
 
 func skipSpace(b []byte, i int) int {

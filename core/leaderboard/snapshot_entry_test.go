@@ -113,6 +113,46 @@ func TestPlainEntryRepeatedNumbers(t *testing.T) {
 	}
 }
 
+// TestParseSavedReadsWhatSaveWrites: every entry a save writes with a
+// plain id takes parseSaved's path, with the values written; other layouts
+// are left to the general parse.
+func TestParseSavedReadsWhatSaveWrites(t *testing.T) {
+	f := newEntryFormat()
+	var e plainEntry
+	for _, id := range []string{"", "123456789012345678", "é", "name with spaces"} {
+		for _, g := range []float64{0, -0.0, 1, 1e-7, 1e21, -2.5e-300, 1.0 / 3} {
+			raw, err := f.appendEntry(nil, []byte(id), g*2, 1_700_000_000, g)
+			require.NoError(t, err)
+			end, ok := e.parseSaved(raw)
+			require.True(t, ok, "%s", raw)
+			require.Equal(t, len(raw), end)
+			require.Equal(t, id, *e.item.UserID)
+			require.Equal(t, math.Float64bits(g*2), math.Float64bits(*e.item.Score))
+			require.Equal(t, math.Float64bits(g), math.Float64bits(*e.item.G))
+			require.Equal(t, "1700000000", string(e.item.LastUpdate))
+		}
+	}
+	for _, s := range []string{
+		`{"user_id": "a","score":1,"last_update":2,"g":1}`,
+		`{"user_id":"a","last_update":2,"score":1,"g":1}`,
+		`{"user_id":"a","score":1,"last_update":2}`,
+		`{"user_id":"a","score":1,"last_update":2,"g":1 }`,
+	} {
+		_, ok := e.parseSaved([]byte(s))
+		require.False(t, ok, s)
+		require.True(t, e.parse([]byte(s)), s)
+	}
+	for _, s := range []string{
+		`{"user_id":"a\u0062","score":1,"last_update":2,"g":1}`,
+		`{"user_id":"a","score":01,"last_update":2,"g":1}`,
+		`{"user_id":"a","score":1,"last_update":2,"g":1e400}`,
+		`{"user_id":"a","score":1,"last_update":2,"g":1,}`,
+	} {
+		_, ok := e.parseSaved([]byte(s))
+		require.False(t, ok, s)
+	}
+}
+
 // FuzzEntryStream reads each input twice, with the top level's entries
 // read from the stream (entryStream) and through the JSON decoder: both
 // must refuse it, or both load the same board.
