@@ -252,14 +252,15 @@ func (c *standings) appendEntries(text []byte, us []int32, gs []float64, first *
 
 // entryFormat formats entries as one json.Encoder (HTML escaping off)
 // would; each save worker has its own. It keeps the text of the last
-// score and the last G it formatted: ties are neighbours in rank order, so
-// on a board of integer points nearly every entry repeats both, and
-// copying their text costs a fraction of formatting them again.
+// score, last update and G it wrote: ties are neighbours in rank order, so
+// on a board of integer points nearly every entry repeats the score and G
+// of the one before (and often its last update), and copying their text
+// costs a fraction of formatting them again.
 type entryFormat struct {
-	enc      *json.Encoder // for ids that need escaping, into buf
-	buf      bytes.Buffer
-	digits   idBuf // a numeric id's digits
-	score, g floatText
+	enc            *json.Encoder // for ids that need escaping, into buf
+	buf            bytes.Buffer
+	digits         idBuf // a numeric id's digits
+	score, last, g lastText
 }
 
 func newEntryFormat() *entryFormat {
@@ -287,32 +288,33 @@ func (f *entryFormat) appendEntry(b []byte, id []byte, score float64, last int64
 		b = append(b, f.buf.Bytes()[:f.buf.Len()-1]...)
 	}
 	b = append(b, `,"score":`...)
-	b, err := f.score.append(b, score)
+	// Floats by their bits, not ==: 0 and -0 are written apart.
+	b, err := f.score.append(b, math.Float64bits(score), func(b []byte) ([]byte, error) { return appendJSONFloat(b, score) })
 	if err != nil {
 		return b, err
 	}
 	b = append(b, `,"last_update":`...)
-	b = strconv.AppendInt(b, last, 10)
+	b, _ = f.last.append(b, uint64(last), func(b []byte) ([]byte, error) { return strconv.AppendInt(b, last, 10), nil })
 	b = append(b, `,"g":`...)
-	b, err = f.g.append(b, g)
+	b, err = f.g.append(b, math.Float64bits(g), func(b []byte) ([]byte, error) { return appendJSONFloat(b, g) })
 	return append(b, '}'), err
 }
 
-// floatText is the last float64 an entryFormat wrote in one field, and its
-// text.
-type floatText struct {
+// lastText is the last value an entryFormat wrote in one field, by its
+// bits, and its text.
+type lastText struct {
 	bits uint64
-	text []byte // nil until a value is formatted
+	text []byte // nil until a value is written
 }
 
-// append appends f's JSON text to b, formatted unless it is the last value.
-func (m *floatText) append(b []byte, f float64) ([]byte, error) {
-	bits := math.Float64bits(f) // not ==: 0 and -0 are written apart
+// append appends the text of the value with these bits, which format
+// appends to its argument, unless it is the last value.
+func (m *lastText) append(b []byte, bits uint64, format func([]byte) ([]byte, error)) ([]byte, error) {
 	if m.text != nil && bits == m.bits {
 		return append(b, m.text...), nil
 	}
 	start := len(b)
-	b, err := appendJSONFloat(b, f)
+	b, err := format(b)
 	if err == nil {
 		m.bits, m.text = bits, append(m.text[:0], b[start:]...)
 	}
