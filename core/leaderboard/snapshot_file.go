@@ -172,7 +172,7 @@ func (b *Board) Save(path string) (err error) {
 			err = fmt.Errorf("leaderboard: save %s: %w", path, err)
 		}
 	}()
-	w := bufio.NewWriterSize(f, 1<<16)
+	w := bufio.NewWriterSize(&writeback{f: f}, 1<<16)
 	if err = b.WriteSnapshot(w); err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package leaderboard
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"errors"
 	"io/fs"
 	"os"
@@ -290,4 +292,32 @@ func TestLoadSizesTheIndexLikeTheUpdates(t *testing.T) {
 			require.Equal(t, n, into.userIndex.indexed)
 		}
 	}
+}
+
+// TestWritebackPassesEveryByte writes more than two writeback chunks in
+// uneven pieces: the file holds exactly what was written, and the bytes
+// handed to the kernel's writeback end at a chunk's end.
+func TestWritebackPassesEveryByte(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	require.NoError(t, err)
+	defer f.Close()
+	w := &writeback{f: f}
+	piece := bytes.Repeat([]byte("0123456789abcdef"), 1<<14+3) // not a divisor of the chunk
+	h := sha256.New()
+	var total int64
+	for total < 2*writebackChunk+12345 {
+		n, err := w.Write(piece)
+		require.NoError(t, err)
+		require.Equal(t, len(piece), n)
+		h.Write(piece)
+		total += int64(n)
+	}
+	assert.Equal(t, total, w.end)
+	assert.GreaterOrEqual(t, w.start, int64(2*writebackChunk))
+	assert.Less(t, w.end-w.start, int64(writebackChunk))
+	require.NoError(t, f.Sync())
+	got, err := os.ReadFile(f.Name())
+	require.NoError(t, err)
+	sum := sha256.Sum256(got)
+	assert.Equal(t, h.Sum(nil), sum[:])
 }
