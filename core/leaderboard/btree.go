@@ -106,6 +106,37 @@ func idPrefix[S string | []byte](id S) uint64 {
 		copy(buf[:], id)
 		return binary.BigEndian.Uint64(buf[:])
 	}
+	if len(id) >= 15 {
+		// The usual decimal id (a snowflake has 17 to 19 digits): its
+		// first 14 digits after the first byte, 8 at a time.
+		hi, lo := binary.BigEndian.Uint64([]byte(id[1:9])), binary.BigEndian.Uint64([]byte(id[7:15]))
+		if eightDigits(hi) && eightDigits(lo) {
+			return uint64(id[0])<<56 | uint64(digitNibbles(hi))<<24 | uint64(digitNibbles(lo))&0xFFFFFF
+		}
+	}
+	return codedPrefix(id)
+}
+
+// eightDigits reports whether the 8 bytes of x are all '0'..'9': each has
+// the high nibble 3, and so does each plus 6 (a byte that carries into the
+// next fails itself).
+func eightDigits(x uint64) bool {
+	return x&0xF0F0F0F0F0F0F0F0|(x+0x0606060606060606)&0xF0F0F0F0F0F0F0F0>>4 == 0x3333333333333333
+}
+
+// digitNibbles returns the digits of x, eight bytes '0'..'9' read big
+// endian, as idPrefix codes them: each as the nibble 1..10, the first the
+// highest.
+func digitNibbles(x uint64) uint32 {
+	x = x&0x0F0F0F0F0F0F0F0F + 0x0101010101010101
+	x = (x | x>>4) & 0x00FF00FF00FF00FF
+	x = (x | x>>8) & 0x0000FFFF0000FFFF
+	return uint32(x | x>>16)
+}
+
+// codedPrefix is idPrefix of an id that starts with a decimal digit, a byte
+// at a time.
+func codedPrefix[S string | []byte](id S) uint64 {
 	p := uint64(id[0]) << 56
 	shift := 56
 	for i := 1; i < len(id) && shift > 0; i++ {

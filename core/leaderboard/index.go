@@ -41,12 +41,19 @@ func (ix *userIndex) find(users *userTable, id string, h uint64) int32 {
 	mask := uint64(len(ix.buckets) - 1)
 	fp := fingerprint(h)
 	i := h & mask
-	num, isNum := numericValue(id)
+	var num uint64
+	var isNum, parsed bool // id's numericValue, once a fingerprint matches
 	for range len(ix.buckets) {
 		bk := &ix.buckets[i]
 		for j := range bucketSlots {
-			if s := bk.u[j]; s != 0 && bk.fp[j] == fp && users.rec(s-1).hasID(&users.arena, id, num, isNum) {
-				return s - 1
+			if s := bk.u[j]; s != 0 && bk.fp[j] == fp {
+				if !parsed {
+					num, isNum = numericValue(id)
+					parsed = true
+				}
+				if users.rec(s-1).hasID(&users.arena, id, num, isNum) {
+					return s - 1
+				}
 			}
 		}
 		if bk.overflow == 0 {

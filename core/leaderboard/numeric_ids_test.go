@@ -2,6 +2,8 @@ package leaderboard
 
 import (
 	"bytes"
+	"math/rand/v2"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -27,6 +29,29 @@ func TestNumericValueTakesOnlyIdsItSpellsBackExactly(t *testing.T) {
 			putNumeric(&u, v)
 			assert.Equal(t, id, string(u.id(nil, &buf)), "spelt back")
 		}
+	}
+}
+
+// TestNumericValueAgreesWithParseUint: random ids of 16 to 19 digits, and
+// the same with one byte replaced by a neighbour of the digits, which the
+// eight-at-a-time check must refuse wherever it falls.
+func TestNumericValueAgreesWithParseUint(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 8))
+	odd := []byte{'/', ':', 0, 0xff, '0' - 6, '9' + 7, 0xc9, 0xfa, ' '}
+	for range 50_000 {
+		id := make([]byte, 16+rng.IntN(4))
+		for i := range id {
+			id[i] = '0' + byte(rng.IntN(10))
+		}
+		id[0] = '1' + byte(rng.IntN(9))
+		v, ok := numericValue(string(id))
+		want, err := strconv.ParseUint(string(id), 10, 64)
+		require.NoError(t, err)
+		require.True(t, ok, "%s", id)
+		require.Equal(t, want, v, "%s", id)
+		id[rng.IntN(len(id))] = odd[rng.IntN(len(odd))]
+		_, ok = numericValue(string(id))
+		require.False(t, ok, "%q", id)
 	}
 }
 
@@ -67,3 +92,17 @@ func TestNumericIdsKeepEveryBoardBehaviour(t *testing.T) {
 	assert.Equal(t, len(ids)-1, b.Len())
 	checkTree(t, b)
 }
+
+// BenchmarkNumericValue: an 18-digit snowflake's value, taken for every new
+// user and every lookup that finds a candidate.
+func BenchmarkNumericValue(b *testing.B) {
+	ids := snowflakeIDs(1024, 1)
+	var sum uint64
+	for i := 0; i < b.N; i++ {
+		v, _ := numericValue(ids[i&1023])
+		sum += v
+	}
+	sinkUint = sum
+}
+
+var sinkUint uint64

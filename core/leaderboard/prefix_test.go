@@ -3,6 +3,7 @@ package leaderboard
 import (
 	"bytes"
 	"cmp"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -40,7 +41,39 @@ func FuzzIDPrefixOrder(f *testing.F) {
 	f.Add([]byte("12a"), []byte("12:"))
 	f.Add([]byte("1"), []byte("1\x00"))
 	f.Add([]byte("user0001"), []byte("user0002"))
+	f.Add([]byte("1234567890123456789"), []byte("12345678901234a6789"))
+	f.Add([]byte("123456789012345"), []byte("1234567/90123456"))
 	f.Fuzz(func(t *testing.T, a, b []byte) {
 		checkPrefixOrder(t, a, b)
 	})
+}
+
+// TestIDPrefixEightDigitsAtOnce: the decimal fast path agrees with the code
+// taken a byte at a time, for ids of 15 to 20 digits and for the same ids
+// with one byte among their first 15 replaced by a neighbour of the digits,
+// which the fast path must hand back.
+func TestIDPrefixEightDigitsAtOnce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 15))
+	for range 20_000 {
+		id := make([]byte, 15+rng.IntN(6))
+		for i := range id {
+			id[i] = '0' + byte(rng.IntN(10))
+		}
+		assert.Equal(t, codedPrefix(id), idPrefix(id), "%s", id)
+		assert.Equal(t, codedPrefix(id), idPrefix(string(id)), "%s", id)
+		odd := []byte{'/', ':', 0, 0xff, '0' - 6, '9' + 7, 0xc9, 0xfa}
+		id[1+rng.IntN(14)] = odd[rng.IntN(len(odd))]
+		assert.Equal(t, codedPrefix(id), idPrefix(id), "%q", id)
+	}
+}
+
+// BenchmarkIDPrefix: the prefix of an 18-digit snowflake, taken for every
+// new key (an insert, a loaded entry).
+func BenchmarkIDPrefix(b *testing.B) {
+	ids := snowflakeIDs(1024, 1)
+	var sum uint64
+	for i := 0; i < b.N; i++ {
+		sum += idPrefix(ids[i&1023])
+	}
+	sinkUint = sum
 }
