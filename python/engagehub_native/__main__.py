@@ -318,7 +318,7 @@ def main(argv=None) -> int:
                                       "sink", "redis", "scale"),
                    help="run one section only (sink: events into PostgreSQL, needs "
                         "ENGAGEHUB_BENCH_PG_DSN or ENGAGEHUB_TEST_PG_DSN; scale: boards of "
-                        "1M and 10M users, about 1 GB and 2-3 minutes, never in a full run; "
+                        "1M and 10M users, about 1.6 GB and 3 minutes, never in a full run; "
                         "100k and 1M with --quick)")
     b.add_argument("--redis-url", help="measure the Redis rows against this server instead "
                                        "of a throwaway redis-server")

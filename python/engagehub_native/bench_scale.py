@@ -1,10 +1,9 @@
 """Boards of millions of users, ``python -m engagehub_native bench --only scale``.
 
-Not part of a full run: at the default sizes it fills four boards of up to
-10M users, one process at a time (about 1 GB resident at the peak, two to
-three minutes here). Each
-board is built in its own fresh interpreter, as a new user would build it
-through the public API:
+Not part of a full run: at the default sizes it fills six boards of up to
+10M users in four fresh interpreters (about 1.5 GB resident at the peak,
+three to four minutes here), as a new user would build them through the
+public API:
 
 * ids are 18-digit numbers shaped like Discord snowflakes, each user's made
   from its number by a bijection, so they are distinct and arrive in no
@@ -14,15 +13,20 @@ through the public API:
   score, the costly case for placing a user among equal scores), "distinct"
   boards real-valued points; every update is at one timestamp, so equal
   points are equal (decayed) scores;
-* the fill is ``update_many`` in calls of 100,000 tuples; only the calls
-  are timed;
+* each interpreter first fills one board, in ``update_many`` calls of
+  100,000 tuples (only the calls timed), and measures its memory per user;
 * the update cost is that of 200,000 ``update`` calls of random existing
   users by 1..8 points until ``len()`` returns: every update applied, so
   the engine's placing of each user is in it (one ``update`` call alone
-  only stages, see "How calls reach the engine");
+  only stages, see "How calls reach the engine"). The tie-heavy board's
+  interpreter also fills the boards it is compared with (the distinct one
+  of its size; at the largest size, the smallest tie-heavy one too) and
+  takes the updates, with ``rank`` p50s, in five rounds alternating between
+  them: a ratio is then not the machine's drift between two processes;
 * the snapshot of the largest tie-heavy board is saved with the peak
-  resident memory reset first (``/proc/self/clear_refs``), then loaded into
-  a new board in another fresh interpreter, where nothing else is held.
+  resident memory reset first (``/proc/self/clear_refs``), before anything
+  else is filled beside it, then loaded into a new board in another fresh
+  interpreter, where nothing else is held.
 """
 
 from __future__ import annotations
@@ -52,8 +56,10 @@ TARGETS.update({
 
 #: Tuples per update_many call of a fill.
 CHUNK = 100_000
-#: Updates of the update-cost run.
+#: Updates of the update-cost run, per board.
 UPDATES = 200_000
+#: Rounds the update-cost run takes them in, alternating between boards.
+ROUNDS = 5
 #: A multiplier coprime with every board size used (odd, not a multiple of 5).
 _SCRAMBLE = 2_654_435_761
 
@@ -94,49 +100,36 @@ def peak_rss() -> int:
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
-def child_scale(n: int, kind: str, snapshot: Optional[str] = None) -> dict:
-    """(Subprocess body.) Fill an n-user board of ``kind``; its fill rate,
-    memory per user, applied update cost and rank p50; with ``snapshot`` a
-    path, save the board there and report the save."""
+def fill(n: int, kind: str):
+    """A new board of n users of ``kind`` filled through ``update_many``; the
+    board and the nanoseconds its calls took (the last chunk applied)."""
     now = int(time.time())
     board = empty_board()
-    before = rss_bytes()
     filling = 0
     for lo in range(0, n, CHUNK):
         chunk = [(snowflake(i, n), points_of(i, kind), now) for i in range(lo, min(n, lo + CHUNK))]
         t0 = _pc()
         board.update_many(chunk)
         filling += _pc() - t0
-    t0 = _pc()
-    size = len(board)  # the last chunk is applied
-    filling += _pc() - t0
     del chunk
+    t0 = _pc()
+    len(board)  # the last chunk is applied
+    return board, filling + _pc() - t0
+
+
+def child_scale(n: int, kind: str, snapshot: Optional[str] = None, beside: list = ()) -> dict:
+    """(Subprocess body.) Fill an n-user board of ``kind``: its fill rate and
+    memory per user; with ``snapshot`` a path, save the board there and
+    report the save. With boards ``beside`` ((n, kind) pairs), fill them too
+    (their memory not measured) and take the applied update cost and rank
+    p50 of every board held, in rounds that alternate between the boards,
+    so that their ratios are not the machine's drift between two
+    processes."""
+    before = rss_bytes()
+    board, filling = fill(n, kind)
     gc.collect()
-    out = {"users": size, "fill_per_s": n / (filling / 1e9),
+    out = {"users": len(board), "fill_per_s": n / (filling / 1e9),
            "bytes_per_user": (rss_bytes() - before) / n}
-
-    rng = random.Random(n)
-    picks = [snowflake(rng.randrange(n), n) for _ in range(UPDATES)]
-    moves = [(uid, float(rng.randint(1, 8)), now) for uid in picks]
-    update = board.update
-    with no_gc():
-        t0 = _pc()
-        for uid, pts, ts in moves:
-            update(uid, pts, ts)
-        len(board)
-        out["update_ns"] = (_pc() - t0) / UPDATES
-    samples = []
-    rank = board.rank
-    with no_gc():
-        for uid in picks[:20_000]:
-            t0 = _pc()
-            rank(uid)
-            samples.append(_pc() - t0)
-    samples.sort()
-    out["rank_p50_us"] = samples[len(samples) // 2] / 1000
-    del picks, moves, samples
-    gc.collect()
-
     if snapshot is not None:
         held = rss_bytes()
         out["peak_reset"] = peak_rss_reset()
@@ -146,7 +139,49 @@ def child_scale(n: int, kind: str, snapshot: Optional[str] = None) -> dict:
         out["save_extra_bytes"] = peak_rss() - held
         out["board_bytes"] = held - before
         out["file_bytes"] = os.path.getsize(snapshot)
-    board.close()
+    boards = {(n, kind): board}
+    for other in beside:
+        boards[tuple(other)] = fill(*other)[0]
+    out["updates"] = alternating_costs(boards) if beside else []
+    for b in boards.values():
+        b.close()
+    return out
+
+
+def alternating_costs(boards: dict) -> list:
+    """Per board (keyed (n, kind)), the applied cost of UPDATES ``update``
+    calls of random existing users by 1..8 points and the p50 of 20,000
+    ``rank`` calls, taken in ROUNDS rounds that visit the boards in turn,
+    each round starting from another board. As [n, kind, update_ns,
+    rank_p50_us] lists (JSON has no tuple keys)."""
+    now = int(time.time())
+    work = {}
+    for (n, kind) in boards:
+        rng = random.Random(n)
+        picks = [snowflake(rng.randrange(n), n) for _ in range(UPDATES)]
+        work[n, kind] = ([(uid, float(rng.randint(1, 8)), now) for uid in picks], picks[:20_000])
+    spent = dict.fromkeys(boards, 0)
+    ranks: Dict[tuple, list] = {key: [] for key in boards}
+    keys = list(boards)
+    for r in range(ROUNDS):
+        for key in keys[r % len(keys):] + keys[:r % len(keys)]:
+            board, (moves, picks) = boards[key], work[key]
+            step, rank_step = len(moves) // ROUNDS, len(picks) // ROUNDS
+            update, rank, samples = board.update, board.rank, ranks[key]
+            with no_gc():
+                t0 = _pc()
+                for uid, pts, ts in moves[r * step:(r + 1) * step]:
+                    update(uid, pts, ts)
+                len(board)
+                spent[key] += _pc() - t0
+                for uid in picks[r * rank_step:(r + 1) * rank_step]:
+                    t0 = _pc()
+                    rank(uid)
+                    samples.append(_pc() - t0)
+    out = []
+    for key in keys:
+        samples = sorted(ranks[key])
+        out.append([*key, spent[key] / UPDATES, samples[len(samples) // 2] / 1000])
     return out
 
 
@@ -178,35 +213,46 @@ def bench_scale(report: Report, sizes: Sizes) -> None:
         path = os.path.join(tmp, "board.json")
         for n in sorted({base, large}):
             for kind in ("distinct", "ties"):
-                print(f"  scale: a {kind} board of {n:,} users in a fresh process ...", flush=True)
                 snapshot = path if (n, kind) == (large, "ties") else None
-                res[n, kind] = run_child("child_scale", n, kind, snapshot,
+                # A tie-heavy board's child also holds the boards it is compared
+                # with: the distinct one of its size and, for the largest, the
+                # smallest tie-heavy one.
+                beside = [] if kind == "distinct" else \
+                    [(n, "distinct")] + ([(base, "ties")] if n == large != base else [])
+                print(f"  scale: a {kind} board of {n:,} users in a fresh process"
+                      + "".join(f", beside one of {m:,} {k}" for m, k in beside) + " ...",
+                      flush=True)
+                res[n, kind] = run_child("child_scale", n, kind, snapshot, beside,
                                          module="engagehub_native.bench_scale")
         print(f"  scale: loading the {large:,}-user snapshot in a fresh process ...", flush=True)
         loaded = run_child("child_scale_load", path, module="engagehub_native.bench_scale")
 
     for n in sorted({base, large}):
         d, t = res[n, "distinct"], res[n, "ties"]
+        cost = {(m, k): (ns, us) for m, k, ns, us in t["updates"]}
+        (t_ns, t_rank), (d_ns, d_rank) = cost[n, "ties"], cost[n, "distinct"]
         report.add(
-            Row("scale", f"update until applied, ties ×1000 @{count(n)}", t["update_ns"], "ns",
-                baseline=d["update_ns"], baseline_name="distinct",
-                note=f"{UPDATES // 1000}k update() calls of existing users, then len()"),
+            Row("scale", f"update until applied, ties ×1000 @{count(n)}", t_ns, "ns",
+                baseline=d_ns, baseline_name="distinct",
+                note=f"{UPDATES // 1000}k update() calls of existing users, then len(); "
+                     f"{ROUNDS} rounds alternating with the baseline's, one process"),
             Row("scale", f"update until applied, ties ÷ distinct @{count(n)}",
-                t["update_ns"] / d["update_ns"], "x", TARGETS["scale_ties_vs_distinct"]),
-            Row("scale", f"rank(uid) p50, ties ×1000 @{count(n)}", t["rank_p50_us"], "µs",
-                baseline=d["rank_p50_us"], baseline_name="distinct"),
+                t_ns / d_ns, "x", TARGETS["scale_ties_vs_distinct"]),
+            Row("scale", f"rank(uid) p50, ties ×1000 @{count(n)}", t_rank, "µs",
+                baseline=d_rank, baseline_name="distinct"),
             Row("scale", f"update_many of new users, ties ×1000 @{count(n)}",
                 t["fill_per_s"] / 1e6, "M/s",
                 TARGETS["scale_update_many"] if n == large else None,
-                d["fill_per_s"] / 1e6, "distinct", note=f"calls of {CHUNK:,}"),
+                d["fill_per_s"] / 1e6, "distinct", note=f"calls of {CHUNK:,}; fresh processes"),
             Row("scale", f"resident memory per user, ties ×1000 @{count(n)}",
                 t["bytes_per_user"], "B", TARGETS["scale_bytes_per_user"] if n == large else None,
                 d["bytes_per_user"], "distinct", note="18-digit ids, fresh process"),
         )
     if large != base:
+        cost = {(m, k): ns for m, k, ns, _ in res[large, "ties"]["updates"]}
         report.add(Row("scale", f"update until applied, ties: {count(large)} ÷ {count(base)}",
-                       res[large, "ties"]["update_ns"] / res[base, "ties"]["update_ns"], "x",
-                       TARGETS["scale_10m_vs_1m"]))
+                       cost[large, "ties"] / cost[base, "ties"], "x", TARGETS["scale_10m_vs_1m"],
+                       note="rounds alternating between the two boards, one process"))
     saved = res[large, "ties"]
     board_bytes = saved["board_bytes"]
     reset_note = "" if saved["peak_reset"] and loaded["peak_reset"] else \
