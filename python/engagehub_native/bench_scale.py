@@ -1,8 +1,8 @@
 """Boards of millions of users, ``python -m engagehub_native bench --only scale``.
 
 Not part of a full run: at the default sizes it fills six boards of up to
-10M users in four fresh interpreters (about 1.5 GB resident at the peak,
-three to four minutes here), as a new user would build them through the
+10M users in four fresh interpreters (about 1.6 GB resident at the peak,
+three minutes here), as a new user would build them through the
 public API:
 
 * ids are 18-digit numbers shaped like Discord snowflakes, each user's made
