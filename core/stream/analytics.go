@@ -328,15 +328,21 @@ func (a *analytics) tightened(items []topk.Item, k int) []ChannelCount {
 	best := make([]ChannelCount, 0, min(k, len(items))+1)
 	for _, it := range items {
 		count := min(it.Count, a.cms.EstimateString(it.Key))
-		c := ChannelCount{ChannelID: it.Key, Count: count, MaxOvercount: count - (it.Count - it.Error)}
-		if len(best) == k && compareChannelCounts(c, best[k-1]) >= 0 {
-			continue
-		}
-		i, _ := slices.BinarySearchFunc(best, c, compareChannelCounts)
-		best = slices.Insert(best, i, c)
-		best = best[:min(len(best), k)]
+		best = keepBest(best, ChannelCount{ChannelID: it.Key, Count: count, MaxOvercount: count - (it.Count - it.Error)}, k)
 	}
 	return best
+}
+
+// keepBest adds c to best, the k best channel counts so far in
+// compareChannelCounts order, and returns the k best; c is dropped at once
+// when it ranks after a full list's last.
+func keepBest(best []ChannelCount, c ChannelCount, k int) []ChannelCount {
+	if len(best) == k && compareChannelCounts(c, best[k-1]) >= 0 {
+		return best
+	}
+	i, _ := slices.BinarySearchFunc(best, c, compareChannelCounts)
+	best = slices.Insert(best, i, c)
+	return best[:min(len(best), k)]
 }
 
 func minCount(items []topk.Item) uint64 {

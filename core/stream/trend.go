@@ -327,13 +327,7 @@ func (p *Processor) TrendingChannels(k int, window time.Duration) ([]ChannelCoun
 		if count == 0 {
 			return
 		}
-		c := ChannelCount{ChannelID: key, Count: count, MaxOvercount: count - min(lower, count)}
-		if len(best) == k && compareChannelCounts(c, best[k-1]) >= 0 {
-			return // ranks after the k best
-		}
-		i, _ := slices.BinarySearchFunc(best, c, compareChannelCounts)
-		best = slices.Insert(best, i, c)
-		best = best[:min(len(best), k)]
+		best = keepBest(best, ChannelCount{ChannelID: key, Count: count, MaxOvercount: count - min(lower, count)}, k)
 	}
 	pastPos := 0
 	for {
