@@ -116,6 +116,7 @@ type standings struct {
 	userTable
 	userIndex
 	tree
+	arrivals            // new users' keys waiting to be put in the tree (arrivals.go)
 	ties     tiedValues // equal G values and how many share each (ties.go)
 	windows  []*window  // time-windowed boards fed by the same updates (timewindows.go)
 	origin   int64      // the windows' periods start at origin + k·length
@@ -216,6 +217,11 @@ func (b *Board) Update(userID string, points float64, timestamp int64) error {
 func (b *Board) UpdateMany(userIDs []string, points []float64, timestamps []int64) (refused int, first error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.arrivals.gathering = b.maxUsers == 0 && len(userIDs) >= gatherFrom
+	defer func() {
+		b.placeArrivals()
+		b.arrivals.gathering = false
+	}()
 	var hashes [warmRun]uint64 // per run: a batch leaves no garbage behind
 	for lo := 0; lo < len(userIDs); lo += warmRun {
 		hi := min(lo+warmRun, len(userIDs))
@@ -311,14 +317,16 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 	if err := c.checkFuture(ts); err != nil {
 		return err
 	}
-	if c.size == 0 {
+	if c.size+c.waiting() == 0 {
 		c.landmark = ts
 	} else if c.lnf != 0 && -c.exponentAt(float64(ts)) > rebaseBound {
+		c.placeArrivals()
 		c.rebase(ts)
 	}
 	var was key // u's key in the tree
 	at := 0     // and its position in u's leaf
 	if u >= 0 {
+		c.placeArrivals()
 		was, at = c.entryOf(u)
 	}
 	old := was.g
@@ -331,6 +339,7 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 		if g2 := old*math.Exp(c.exponentAt(float64(ts))) + p; math.IsInf(g2, 0) {
 			return ErrInvalidPoints
 		}
+		c.placeArrivals()
 		c.rebase(ts)
 		if u >= 0 {
 			was, at = c.entryOf(u)
@@ -342,7 +351,7 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 		}
 	}
 	if u < 0 {
-		if c.size >= maxUserSlots {
+		if c.size+c.waiting() >= maxUserSlots {
 			return ErrFull
 		}
 		nu, ok := c.newUser(id, ts)
@@ -350,7 +359,7 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 			return ErrFull
 		}
 		c.indexInsert(nu, h)
-		c.insertKey(key{ng, c.newTieKey(id), nu})
+		c.arrive(key{ng, c.newTieKey(id), nu})
 		if c.maxUsers > 0 && c.size > c.maxUsers {
 			lid, pos := c.kth(c.size - 1)
 			c.removeUser(c.leaves[lid].u[pos])
