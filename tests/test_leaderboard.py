@@ -9,6 +9,7 @@ import pytest
 
 import engagehub_native
 from engagehub_native import Leaderboard, RankedUser
+from engagehub_native.leaderboard import _BULK
 
 from conftest import T0
 
@@ -26,7 +27,7 @@ def test_update_rank_score_and_ranked_user(board):
 
 
 def test_update_many_mixed_tuples_and_chunks(board):
-    n = 2500  # crosses several 1024-update chunks
+    n = 2 * _BULK + 500  # crosses chunks
     applied = board.update_many(
         [(f"u{i}", 1.0) if i % 2 else (f"u{i}", 1.0, T0 - DAY) for i in range(n)]
     )
@@ -51,25 +52,25 @@ def test_update_many_applies_every_chunk_then_raises_the_first_refusal(board):
     # read), and update_many raises once all are applied.
     # Chunks enough that the engine reports the refusal while later ones
     # are still being submitted.
-    updates = [("x", 1.7e308), ("x", 1.7e308)] + [(f"u{i}", 1.0) for i in range(8000)]
+    updates = [("x", 1.7e308), ("x", 1.7e308)] + [(f"u{i}", 1.0) for i in range(3 * _BULK)]
     with pytest.raises(ValueError, match=r'update 1 \(user "x"\).*finite'):
         board.update_many(updates)
-    assert len(board) == 8001
+    assert len(board) == 3 * _BULK + 1
     assert board.score("x") == 1.7e308
     assert board.update_many([("y", 1.0)]) == 1, "the refusal was reported once"
     with pytest.raises(ValueError, match="finite"):  # in the last chunk
         board.update_many([(f"v{i}", 1.0) for i in range(2000)] + [("x", 1.7e308)])
-    assert len(board) == 10_002
+    assert len(board) == 3 * _BULK + 2002
 
 
 def test_update_many_applies_the_chunks_read_before_its_iterator_raised(board):
     def updates():
-        yield from ((f"u{i}", 1.0) for i in range(2500))
+        yield from ((f"u{i}", 1.0) for i in range(2 * _BULK + 452))
         raise RuntimeError("the source failed")
 
     with pytest.raises(RuntimeError, match="the source failed"):
         board.update_many(updates())
-    assert len(board) == 2048, "two whole chunks were read, checked and applied"
+    assert len(board) == 2 * _BULK, "two whole chunks were read, checked and applied"
 
 
 def test_a_refused_staged_update_is_logged_and_the_others_kept(board, caplog):

@@ -32,6 +32,13 @@ PathLike = Union[str, "os.PathLike[str]"]
 #: Users per crossing of the C ABI when iterating or updating in bulk; also
 #: the most updates staged before an update drains them into the engine.
 _PAGE = 1024
+#: Updates per crossing of update_many. The engine puts a crossing's new
+#: users in its tree together, in rank order, which pays in large crossings:
+#: filling a board in update_many calls of 100,000 new users took
+#: 0.40-0.44 M users/s to 1M users and 0.29-0.31 to 10M by 1024, and
+#: 0.50-0.53 and 0.35-0.36 by 32768. Making a crossing's wire holds the GIL
+#: about 3.5 ms, within the interpreter's 5 ms switch interval.
+_BULK = 32768
 
 _INT64_MAX = _args.INT64_MAX
 
@@ -246,7 +253,7 @@ class Leaderboard(NativeObject, _pages.Reads):
     def update_many(self, updates: Iterable[Tuple]) -> int:
         """Apply ``(user_id, points)`` or ``(user_id, points, timestamp)`` tuples.
 
-        Crosses into the engine once per 1024 updates. Every tuple of a chunk
+        Crosses into the engine once per 32768 updates. Every tuple of a chunk
         is checked before any of it is applied; on an error, the chunks before
         the bad one are applied and the exception names the bad tuple's index.
         An update the engine refuses (one that would overflow a score) is
@@ -260,7 +267,7 @@ class Leaderboard(NativeObject, _pages.Reads):
         refusal = None
         updates = iter(updates)
         try:
-            while chunk := list(islice(updates, _PAGE)):
+            while chunk := list(islice(updates, _BULK)):
                 columns = self._checked_in_bulk(chunk) or self._checked_one_by_one(chunk, done)
                 with self._drain_lock:
                     self._drain_locked(wait=False)  # staged updates go first
