@@ -35,7 +35,12 @@ type processor struct {
 	shared     *redisstream.Analytics // analytics shared in Redis, or nil
 	mu         sync.Mutex
 	handedOut  map[uint64]*stream.Batch
-	handedUpTo uint64 // stream position after the last batch handed out
+	handedUpTo uint64 // stream position after the batches handed out
+	// taking holds, per call of next between the engine's hand-out and
+	// its recording in handedOut, a lower bound of the batch's first
+	// position (see next).
+	taking    map[uint64]uint64
+	takeCalls uint64
 
 	// pump is the native sink (capi/sink.go), set once before the first
 	// push: it is then the engine's consumer, and eh_proc_next,
@@ -58,7 +63,48 @@ func (p *processor) keptFrom() uint64 {
 	for _, b := range p.handedOut {
 		from = min(from, b.First)
 	}
+	for _, bound := range p.taking {
+		from = min(from, bound)
+	}
 	return from
+}
+
+// next takes the engine's next batch and records it as handed out. With
+// several dispatchers, another one's batch may be handed out and recorded
+// while this one's is between the engine and p.mu: keptFrom must not pass
+// this one's events meanwhile, or the Python side reuses their slots
+// before they are read (events delivered twice, others lost). So each
+// call first records the position after the batches recorded so far: the
+// engine hands batches out in stream order, so this call's batch starts
+// there or later.
+func (p *processor) next(timeout time.Duration) (*stream.Batch, error) {
+	p.mu.Lock()
+	call := p.takeCalls
+	p.takeCalls++
+	p.taking[call] = p.handedUpTo
+	p.mu.Unlock()
+	b, err := p.Next(timeout)
+	if b != nil && afterTake != nil {
+		afterTake(p, b)
+	}
+	p.mu.Lock()
+	delete(p.taking, call)
+	if b != nil {
+		p.handedOut[b.ID] = b
+		p.handedUpTo = max(p.handedUpTo, b.First+uint64(len(b.Events)))
+	}
+	p.mu.Unlock()
+	return b, err
+}
+
+// afterTake, set only by tests, runs between the engine's hand-out of a
+// batch and its recording.
+var afterTake func(*processor, *stream.Batch)
+
+// wrap returns the C ABI's view of engine p.
+func wrap(p *stream.Processor, shared *redisstream.Analytics) *processor {
+	return &processor{Processor: p, shared: shared,
+		handedOut: make(map[uint64]*stream.Batch), taking: make(map[uint64]uint64)}
 }
 
 func procOf(h C.uint64_t) (*processor, error) {
@@ -112,7 +158,7 @@ func newProcessor(cfg *C.eh_proc_config, shared *redisstream.Analytics, out *C.u
 		cms_epsilon:       C.double(c.CMSEpsilon),
 		cms_delta:         C.double(c.CMSDelta),
 	}
-	*out = newHandle(&processor{Processor: p, shared: shared, handedOut: make(map[uint64]*stream.Batch)})
+	*out = newHandle(wrap(p, shared))
 	return ehOK
 }
 
@@ -210,18 +256,13 @@ func eh_proc_next(h C.uint64_t, timeoutMs C.int64_t, out *C.eh_batch) (status C.
 		}
 		return ehOK
 	}
-	b, err := p.Next(millis(timeoutMs))
+	b, err := p.next(millis(timeoutMs))
 	if err != nil {
 		return fail(err)
 	}
-	if b == nil {
-		return ehOK
+	if b != nil {
+		*out = C.eh_batch{id: C.uint64_t(b.ID), first: C.uint64_t(b.First), count: C.size_t(len(b.Events))}
 	}
-	*out = C.eh_batch{id: C.uint64_t(b.ID), first: C.uint64_t(b.First), count: C.size_t(len(b.Events))}
-	p.mu.Lock()
-	p.handedOut[b.ID] = b
-	p.handedUpTo = b.First + uint64(len(b.Events))
-	p.mu.Unlock()
 	return ehOK
 }
 
