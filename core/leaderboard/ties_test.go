@@ -420,3 +420,44 @@ func TestRankStylesConcurrent(t *testing.T) {
 	checkTree(t, b)
 	checkTies(t, b)
 }
+
+// TestTiedValuesTreatZerosAlike: -0 and 0 are one value on the board (the
+// tree compares floats; a rebase can underflow a negative G to -0), so the
+// treap must find either for the other.
+func TestTiedValuesTreatZerosAlike(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	for _, stored := range []float64{0, negZero} {
+		var tv tiedValues
+		for i, g := range []float64{-1, stored, 1, 2} {
+			tv.insert(g, int64(i+1))
+		}
+		for _, g := range []float64{0, negZero} {
+			require.Equal(t, int64(2), tv.weight(g), "weight(%v) with %v stored", g, stored)
+			require.Equal(t, int64(7), tv.above(g), "above(%v) with %v stored", g, stored)
+		}
+		require.True(t, tv.add(negZero, 1))
+		require.True(t, tv.add(0, -2))
+		require.Equal(t, int64(1), tv.weight(0))
+		require.Equal(t, int64(8), tv.above(-1))
+	}
+}
+
+// BenchmarkTiedValuesAdd is the treap's part of moving a user on a
+// tie-heavy board: one value loses an entry, another gains one, among
+// 1,000 tied values (integer points).
+func BenchmarkTiedValuesAdd(b *testing.B) {
+	var tv tiedValues
+	for g := 1; g <= 1000; g++ {
+		tv.insert(float64(g), 1000)
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	gs := make([]float64, 1<<12)
+	for i := range gs {
+		gs[i] = float64(1 + rng.IntN(1000))
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		tv.add(gs[i&(len(gs)-1)], -1)
+		tv.add(gs[(i+7)&(len(gs)-1)], 1)
+	}
+}
