@@ -32,15 +32,9 @@ func init() {
 // names by ID.
 type processor struct {
 	*stream.Processor
-	shared     *redisstream.Analytics // analytics shared in Redis, or nil
-	mu         sync.Mutex
-	handedOut  map[uint64]*stream.Batch
-	handedUpTo uint64 // stream position after the batches handed out
-	// taking holds, per call of next between the engine's hand-out and
-	// its recording in handedOut, a lower bound of the batch's first
-	// position (see next).
-	taking    map[uint64]uint64
-	takeCalls uint64
+	shared    *redisstream.Analytics // analytics shared in Redis, or nil
+	mu        sync.Mutex
+	handedOut map[uint64]*stream.Batch
 
 	// pump is the native sink (capi/sink.go), set once before the first
 	// push: it is then the engine's consumer, and eh_proc_next,
@@ -49,62 +43,12 @@ type processor struct {
 }
 
 // keptFrom is the lowest stream position a caller of eh_proc_next may still
-// be handed or be holding: the first event of the oldest batch handed out
-// and not acknowledged, else the first event not yet handed out. Batches
-// are acknowledged out of order, so this is not simply a count of pending
-// events.
+// be handed or be holding (stream.Processor.KeptFrom).
 func (p *processor) keptFrom() uint64 {
 	if pump := p.pump.Load(); pump != nil {
 		return pump.KeptFrom()
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	from := p.handedUpTo
-	for _, b := range p.handedOut {
-		from = min(from, b.First)
-	}
-	for _, bound := range p.taking {
-		from = min(from, bound)
-	}
-	return from
-}
-
-// next takes the engine's next batch and records it as handed out. With
-// several dispatchers, another one's batch may be handed out and recorded
-// while this one's is between the engine and p.mu: keptFrom must not pass
-// this one's events meanwhile, or the Python side reuses their slots
-// before they are read (events delivered twice, others lost). So each
-// call first records the position after the batches recorded so far: the
-// engine hands batches out in stream order, so this call's batch starts
-// there or later.
-func (p *processor) next(timeout time.Duration) (*stream.Batch, error) {
-	p.mu.Lock()
-	call := p.takeCalls
-	p.takeCalls++
-	p.taking[call] = p.handedUpTo
-	p.mu.Unlock()
-	b, err := p.Next(timeout)
-	if b != nil && afterTake != nil {
-		afterTake(p, b)
-	}
-	p.mu.Lock()
-	delete(p.taking, call)
-	if b != nil {
-		p.handedOut[b.ID] = b
-		p.handedUpTo = max(p.handedUpTo, b.First+uint64(len(b.Events)))
-	}
-	p.mu.Unlock()
-	return b, err
-}
-
-// afterTake, set only by tests, runs between the engine's hand-out of a
-// batch and its recording.
-var afterTake func(*processor, *stream.Batch)
-
-// wrap returns the C ABI's view of engine p.
-func wrap(p *stream.Processor, shared *redisstream.Analytics) *processor {
-	return &processor{Processor: p, shared: shared,
-		handedOut: make(map[uint64]*stream.Batch), taking: make(map[uint64]uint64)}
+	return p.KeptFrom()
 }
 
 func procOf(h C.uint64_t) (*processor, error) {
@@ -158,7 +102,7 @@ func newProcessor(cfg *C.eh_proc_config, shared *redisstream.Analytics, out *C.u
 		cms_epsilon:       C.double(c.CMSEpsilon),
 		cms_delta:         C.double(c.CMSDelta),
 	}
-	*out = newHandle(wrap(p, shared))
+	*out = newHandle(&processor{Processor: p, shared: shared, handedOut: make(map[uint64]*stream.Batch)})
 	return ehOK
 }
 
@@ -256,13 +200,17 @@ func eh_proc_next(h C.uint64_t, timeoutMs C.int64_t, out *C.eh_batch) (status C.
 		}
 		return ehOK
 	}
-	b, err := p.next(millis(timeoutMs))
+	b, err := p.Next(millis(timeoutMs))
 	if err != nil {
 		return fail(err)
 	}
-	if b != nil {
-		*out = C.eh_batch{id: C.uint64_t(b.ID), first: C.uint64_t(b.First), count: C.size_t(len(b.Events))}
+	if b == nil {
+		return ehOK
 	}
+	*out = C.eh_batch{id: C.uint64_t(b.ID), first: C.uint64_t(b.First), count: C.size_t(len(b.Events))}
+	p.mu.Lock()
+	p.handedOut[b.ID] = b
+	p.mu.Unlock()
 	return ehOK
 }
 

@@ -16,6 +16,11 @@ type delivery struct {
 	handedOut uint64 // events
 	delivered uint64 // events
 
+	// The first position of each batch handed out and not Done, by ID, and
+	// the position after the last batch handed out: see KeptFrom.
+	outFirst   map[uint64]uint64
+	handedUpTo uint64
+
 	// doneUpTo is the highest batch ID such that every batch up to it is
 	// Done; doneAhead holds the Done IDs above it (batches finish out of
 	// order with several consumers).
@@ -42,6 +47,7 @@ type ticketBatch struct{ ticket, batch uint64 }
 
 func (d *delivery) init() {
 	d.doneAhead = make(map[uint64]struct{})
+	d.outFirst = make(map[uint64]uint64)
 	d.changed = make(chan struct{})
 }
 
@@ -130,6 +136,8 @@ func (p *Processor) Next(timeout time.Duration) (*Batch, error) {
 			n := uint64(len(b.Events))
 			d.queuedEvents -= n
 			d.handedOut += n
+			d.outFirst[b.ID] = b.First
+			d.handedUpTo = b.First + n
 			return b, nil
 		}
 		if d.drained && (d.head == len(d.queue) || !d.attached) {
@@ -152,6 +160,7 @@ func (p *Processor) Done(b *Batch) {
 	p.deliveryMu.Lock()
 	d := &p.delivery
 	d.delivered += uint64(n)
+	delete(d.outFirst, b.ID)
 	if b.ID == d.doneUpTo+1 {
 		d.doneUpTo++
 		for {
@@ -177,6 +186,24 @@ func (p *Processor) Done(b *Batch) {
 	b.Events = nil
 	p.pending.Add(-int64(n))
 	p.kick()
+}
+
+// KeptFrom returns the lowest stream position whose event a consumer may
+// still be handed or be holding: the first of the oldest batch handed out
+// and not Done, else the first not handed out yet. A producer that keeps
+// its events' fields by position (ForgetFields) may reuse the places of
+// those below it. It is read with the hand-outs and Dones under one lock,
+// so no batch is ever between Next and its record here (with a record kept
+// by the caller after Next returned, another consumer's later batch could
+// be recorded first and pass it).
+func (p *Processor) KeptFrom() uint64 {
+	p.deliveryMu.Lock()
+	defer p.deliveryMu.Unlock()
+	from := p.delivery.handedUpTo
+	for _, first := range p.delivery.outFirst {
+		from = min(from, first)
+	}
+	return from
 }
 
 // BeginFlush issues a flush ticket: a barrier covering every event whose
