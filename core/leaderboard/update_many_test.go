@@ -110,49 +110,77 @@ func requireSamePage(t *testing.T, want, got *Board, now float64) {
 }
 
 // TestUpdateManyOfManyNewUsers covers new users' keys waiting to be put in
-// the tree together (arrivals.go): a batch of more new users than wait at
-// once, with timestamps that move the decay's landmark twice within the
-// batch (the keys that wait must be placed before the rebase rescales the
-// tree), and a second batch that mixes new users with updates of users
-// that are waiting. The board must equal a twin driven by Update.
+// the tree together (arrivals.go), under both tie-break policies, with and
+// without time windows: a batch of more new users than wait at once, with
+// timestamps that move the decay's landmark twice within the batch (the
+// keys that wait must be placed before the rebase rescales the tree) and
+// updates both boards refuse among them, then a batch that mixes new users
+// with updates of users that are waiting. The board and its windows must
+// equal a twin driven by Update.
 func TestUpdateManyOfManyNewUsers(t *testing.T) {
-	const decay = 0.5 // a rebase every ~433 days
-	many, err := New(decay, 0)
-	require.NoError(t, err)
-	one, err := New(decay, 0)
-	require.NoError(t, err)
-	ids := snowflakeIDs(maxArrivals+5000, 5)
-	rng := rand.New(rand.NewPCG(9, 9))
-	const start, span = int64(1_600_000_000), int64(3 * 365 * 86400)
-	n := maxArrivals + 3000
-	us, ps, ts := make([]string, n), make([]float64, n), make([]int64, n)
-	for i := range us {
-		us[i], ps[i] = ids[i], float64(1+rng.IntN(50))
-		ts[i] = start + span*int64(i)/int64(n)
-	}
-	refused, first := many.UpdateMany(us, ps, ts)
-	require.Zero(t, refused, "%v", first)
-	for i := range us {
-		require.NoError(t, one.Update(us[i], ps[i], ts[i]))
-	}
-	checkTree(t, many)
-	now := float64(start + span)
-	requireSamePage(t, one, many, now)
+	for _, tie := range []TieBreak{TieByUserID, TieEarliest} {
+		for _, windows := range []bool{false, true} {
+			if raceEnabled && (tie != TieByUserID || !windows) {
+				continue // one goroutine: one case suffices under the race detector
+			}
+			t.Run(fmt.Sprintf("tie=%d/windows=%v", tie, windows), func(t *testing.T) {
+				cfg := Config{DecayFactor: 0.5, TieBreak: tie} // a rebase every ~433 days
+				if windows {
+					cfg.Windows = []Window{{Name: "month", Length: 30 * 86400}, {Name: "year", Length: 365 * 86400}}
+				}
+				many, err := NewBoard(cfg)
+				require.NoError(t, err)
+				one, err := NewBoard(cfg)
+				require.NoError(t, err)
+				ids := snowflakeIDs(maxArrivals+5000, 5)
+				rng := rand.New(rand.NewPCG(9, uint64(tie)))
+				const start, span = int64(1_600_000_000), int64(3 * 365 * 86400)
+				n := maxArrivals + 3000
+				us, ps, ts := make([]string, n), make([]float64, n), make([]int64, n)
+				for i := range us {
+					us[i], ps[i] = ids[i], float64(1+rng.IntN(50))
+					ts[i] = start + span*int64(i)/int64(n)
+					switch rng.IntN(5000) {
+					case 0:
+						ps[i] = math.NaN()
+					case 1:
+						us[i] = "bad\xff"
+					}
+				}
+				now := float64(start + span)
+				same := func(round string) {
+					t.Helper()
+					wantRefused := 0
+					for i := range us {
+						if one.Update(us[i], ps[i], ts[i]) != nil {
+							wantRefused++
+						}
+					}
+					refused, _ := many.UpdateMany(us, ps, ts)
+					require.Equal(t, wantRefused, refused, round)
+					require.Zero(t, many.waiting(), "keys left waiting after UpdateMany")
+					checkTree(t, many)
+					requireSamePage(t, one, many, now)
+					for _, w := range cfg.Windows {
+						wo, err := one.Window(w.Name, now)
+						require.NoError(t, err)
+						wm, err := many.Window(w.Name, now)
+						require.NoError(t, err)
+						requireSamePage(t, wo, wm, now)
+					}
+				}
+				same("new users")
 
-	us, ps, ts = us[:0], ps[:0], ts[:0]
-	for i := range gatherFrom + 900 {
-		id := ids[n+i/3] // new, then again while it waits
-		if i%3 == 0 {
-			id = ids[rng.IntN(n)]
+				us, ps, ts = us[:0], ps[:0], ts[:0]
+				for i := range gatherFrom + 900 {
+					id := ids[n+i/3] // new, then again while it waits
+					if i%3 == 0 {
+						id = ids[rng.IntN(n)]
+					}
+					us, ps, ts = append(us, id), append(ps, float64(rng.IntN(7)-2)), append(ts, start+span)
+				}
+				same("new and waiting users")
+			})
 		}
-		us, ps, ts = append(us, id), append(ps, float64(rng.IntN(7)-2)), append(ts, start+span)
 	}
-	refused, first = many.UpdateMany(us, ps, ts)
-	require.Zero(t, refused, "%v", first)
-	for i := range us {
-		require.NoError(t, one.Update(us[i], ps[i], ts[i]))
-	}
-	checkTree(t, many)
-	requireSamePage(t, one, many, now)
-	require.Zero(t, many.waiting(), "keys left waiting after UpdateMany")
 }

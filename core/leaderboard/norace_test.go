@@ -1,0 +1,5 @@
+//go:build !race
+
+package leaderboard
+
+const raceEnabled = false
