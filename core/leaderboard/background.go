@@ -38,7 +38,8 @@ func NewBackground(b *Board) *Background {
 	return g
 }
 
-// Submit queues updates for UpdateMany; the slices, and the strings, belong
+// Submit queues updates for UpdateManyValid: the caller has checked that
+// every id is valid UTF-8. The slices, and the strings, belong
 // to g until it calls applied (if not nil), once they are applied: the board
 // keeps none of them, so the caller may then reuse their memory. It returns
 // at once unless maxQueuedBatches batches are waiting.
@@ -61,7 +62,7 @@ func (g *Background) apply() {
 	for len(g.queue) > 0 {
 		next := g.queue[0]
 		g.mu.Unlock()
-		refused, err := g.board.UpdateMany(next.userIDs, next.points, next.timestamps)
+		refused, err := g.board.UpdateManyValid(next.userIDs, next.points, next.timestamps)
 		if next.applied != nil {
 			next.applied()
 		}

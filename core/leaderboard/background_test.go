@@ -2,6 +2,7 @@ package leaderboard
 
 import (
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 
@@ -54,12 +55,12 @@ func TestBackgroundCountsRefusalsUntilAsked(t *testing.T) {
 	b, err := New(1, 0)
 	require.NoError(t, err)
 	g := NewBackground(b)
-	g.Submit([]string{"ok", "\xfe"}, []float64{1, 1}, []int64{1, 1}, nil)
-	g.Submit([]string{"\xfd"}, []float64{1}, []int64{1}, nil)
+	g.Submit([]string{"ok", "nan"}, []float64{1, math.NaN()}, []int64{1, 1}, nil)
+	g.Submit([]string{"inf"}, []float64{math.Inf(1)}, []int64{1}, nil)
 	g.Sync()
 	n, first := g.Refusals()
 	assert.Equal(t, 2, n)
-	require.ErrorIs(t, first, ErrInvalidUserID)
+	require.ErrorIs(t, first, ErrInvalidPoints)
 	n, first = g.Refusals()
 	assert.Zero(t, n)
 	assert.NoError(t, first)

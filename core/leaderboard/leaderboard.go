@@ -215,6 +215,17 @@ func (b *Board) Update(userID string, points float64, timestamp int64) error {
 // how many were, and the first one's error naming its index. The three
 // slices must have the same length.
 func (b *Board) UpdateMany(userIDs []string, points []float64, timestamps []int64) (refused int, first error) {
+	return b.updateMany(userIDs, points, timestamps, false)
+}
+
+// UpdateManyValid is UpdateMany for ids the caller has already checked are
+// valid UTF-8 (the C ABI decodes them with that check), so it does not
+// check them again. Points are still checked.
+func (b *Board) UpdateManyValid(userIDs []string, points []float64, timestamps []int64) (refused int, first error) {
+	return b.updateMany(userIDs, points, timestamps, true)
+}
+
+func (b *Board) updateMany(userIDs []string, points []float64, timestamps []int64, validIDs bool) (refused int, first error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.arrivals.gathering = b.maxUsers == 0 && len(userIDs) >= gatherFrom
@@ -232,7 +243,10 @@ func (b *Board) UpdateMany(userIDs []string, points []float64, timestamps []int6
 		b.warmWindows(userIDs[lo:hi], hashes[:hi-lo])
 		for i := lo; i < hi; i++ {
 			id, h := userIDs[i], hashes[i-lo]
-			err := checkUpdate(id, points[i])
+			err := checkPoints(points[i])
+			if err == nil && !validIDs {
+				err = checkID(id)
+			}
 			if err == nil {
 				err = b.update(id, h, points[i], timestamps[i])
 			}
@@ -290,9 +304,20 @@ func (c *standings) warm(ids []string, hashes []uint64) {
 // checkUpdate refuses what no board accepts: points that are not finite,
 // a user id that is not UTF-8.
 func checkUpdate(userID string, points float64) error {
+	if err := checkPoints(points); err != nil {
+		return err
+	}
+	return checkID(userID)
+}
+
+func checkPoints(points float64) error {
 	if math.IsNaN(points) || math.IsInf(points, 0) {
 		return ErrInvalidPoints
 	}
+	return nil
+}
+
+func checkID(userID string) error {
 	if !utf8.ValidString(userID) {
 		return ErrInvalidUserID
 	}

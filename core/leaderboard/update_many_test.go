@@ -184,3 +184,23 @@ func TestUpdateManyOfManyNewUsers(t *testing.T) {
 		}
 	}
 }
+
+// TestUpdateManyValidChecksPoints: UpdateManyValid trusts its ids' UTF-8
+// but still refuses points that are not finite, and otherwise leaves what
+// UpdateMany leaves.
+func TestUpdateManyValidChecksPoints(t *testing.T) {
+	valid, err := New(0.9, 0)
+	require.NoError(t, err)
+	checked, err := New(0.9, 0)
+	require.NoError(t, err)
+	us := []string{"a", "b", "a", "c", "é"}
+	ps := []float64{1, math.NaN(), 2, math.Inf(-1), 3}
+	ts := []int64{benchBase, benchBase, benchBase + 60, benchBase, benchBase}
+	r1, e1 := valid.UpdateManyValid(us, ps, ts)
+	r2, e2 := checked.UpdateMany(us, ps, ts)
+	require.Equal(t, 2, r1)
+	require.Equal(t, r2, r1)
+	require.ErrorIs(t, e1, ErrInvalidPoints)
+	require.Equal(t, e2.Error(), e1.Error())
+	requireSamePage(t, checked, valid, float64(benchBase+60))
+}
