@@ -13,13 +13,12 @@ import "slices"
 // 3.65–3.67 µs at 10M one at a time, 1.52 and 2.58–2.62 µs in rank order,
 // the sort included.
 //
-// A new user's record and index entry are made at once; only
-// its key waits, in standings.arrivals. Nothing may read the tree while
-// keys wait, so they are placed before anything that does: an update of a
-// user already on the board, a rebase, the end of the UpdateMany. A board
-// with a user limit places each key at once, as its evictions depend on
-// the order of arrival; so does an UpdateMany of fewer than gatherFrom
-// updates.
+// A new user's record and index entry are made at once; only its key
+// waits, in standings.arrivals. Nothing may read the tree while keys wait,
+// so they are placed before anything that does: an update of a user
+// already on the board, a rebase, the end of the UpdateMany. A board with a
+// user limit places each key at once, as its evictions depend on the order
+// of arrival; so does an UpdateMany of fewer than gatherFrom updates.
 
 // gatherFrom is the least number of updates in an UpdateMany whose new
 // users wait to be put in the tree together. Below it the sort costs about

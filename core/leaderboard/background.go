@@ -39,10 +39,10 @@ func NewBackground(b *Board) *Background {
 }
 
 // Submit queues updates for UpdateManyValid: the caller has checked that
-// every id is valid UTF-8. The slices, and the strings, belong
-// to g until it calls applied (if not nil), once they are applied: the board
-// keeps none of them, so the caller may then reuse their memory. It returns
-// at once unless maxQueuedBatches batches are waiting.
+// every id is valid UTF-8. The slices, and the strings, belong to g until
+// it calls applied (if not nil), once they are applied: the board keeps
+// none of them, so the caller may then reuse their memory. It returns at
+// once unless maxQueuedBatches batches are waiting.
 func (g *Background) Submit(userIDs []string, points []float64, timestamps []int64, applied func()) {
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -1,21 +1,12 @@
 package stream
 
 import (
-	"fmt"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 )
-
-func sameEvents(n int) []Event {
-	evs := make([]Event, n)
-	for i := range evs {
-		evs[i] = Event{Type: "m", UserID: fmt.Sprint("u", i), ChannelID: "c", Timestamp: testEpoch}
-	}
-	return evs
-}
 
 // TestKeptFromFollowsHandOutsAndDones: the oldest batch handed out and not
 // Done holds KeptFrom, whatever order batches are Done in; with none held,
@@ -24,7 +15,7 @@ func TestKeptFromFollowsHandOutsAndDones(t *testing.T) {
 	p := newTestProcessor(t, Config{BufferSize: 64, BatchSize: 10, FlushInterval: time.Millisecond})
 	p.SetConsumer(true)
 	require.Equal(t, uint64(0), p.KeptFrom())
-	require.Equal(t, 30, p.PushMany(sameEvents(30)))
+	require.Equal(t, 30, p.PushMany(userEvents(30, "u", testEpoch)))
 	b1, err := p.Next(time.Second)
 	require.NoError(t, err)
 	b2, err := p.Next(time.Second)
@@ -57,7 +48,7 @@ func TestKeptFromNeverPassesAHeldBatch(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			evs := sameEvents(50)
+			evs := userEvents(50, "u", testEpoch)
 			for sent := 0; sent < perProducer; {
 				sent += p.PushMany(evs[:min(len(evs), perProducer-sent)])
 			}
