@@ -16,10 +16,9 @@ type delivery struct {
 	handedOut uint64 // events
 	delivered uint64 // events
 
-	// The first position of each batch handed out and not Done, by ID, and
-	// the position after the last batch handed out: see KeptFrom.
-	outFirst   map[uint64]uint64
-	handedUpTo uint64
+	// The first position of each batch handed out and not Done, by ID: see
+	// KeptFrom.
+	outFirst map[uint64]uint64
 
 	// doneUpTo is the highest batch ID such that every batch up to it is
 	// Done; doneAhead holds the Done IDs above it (batches finish out of
@@ -137,7 +136,6 @@ func (p *Processor) Next(timeout time.Duration) (*Batch, error) {
 			d.queuedEvents -= n
 			d.handedOut += n
 			d.outFirst[b.ID] = b.First
-			d.handedUpTo = b.First + n
 			return b, nil
 		}
 		if d.drained && (d.head == len(d.queue) || !d.attached) {
@@ -190,16 +188,18 @@ func (p *Processor) Done(b *Batch) {
 
 // KeptFrom returns the lowest stream position whose event a consumer may
 // still be handed or be holding: the first of the oldest batch handed out
-// and not Done, else the first not handed out yet. A producer that keeps
-// its events' fields by position (ForgetFields) may reuse the places of
-// those below it. It is read with the hand-outs and Dones under one lock,
-// so no batch is ever between Next and its record here (with a record kept
-// by the caller after Next returned, another consumer's later batch could
-// be recorded first and pass it).
+// and not Done, else the first not handed out yet, which is the number of
+// events handed out (batches cover positions 0, 1, 2, ... and go out in
+// order). A producer that keeps its events' fields by position
+// (ForgetFields) may reuse the places of those below it. It is read with
+// the hand-outs and Dones under one lock, so no batch is ever between Next
+// and its record here (with a record kept by the caller after Next
+// returned, another consumer's later batch could be recorded first and
+// pass it).
 func (p *Processor) KeptFrom() uint64 {
 	p.deliveryMu.Lock()
 	defer p.deliveryMu.Unlock()
-	from := p.delivery.handedUpTo
+	from := p.delivery.handedOut
 	for _, first := range p.delivery.outFirst {
 		from = min(from, first)
 	}
