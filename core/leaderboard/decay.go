@@ -203,6 +203,7 @@ func (c *standings) rebase(l int64) {
 		c.landmark = l
 		return
 	}
+	c.placeArrivals() // keys computed against the old landmark are rescaled with the tree's
 	factor := math.Exp(c.exponentAt(float64(l)))
 	c.landmark = l
 	for _, nd := range c.inners {

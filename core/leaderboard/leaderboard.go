@@ -345,7 +345,6 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 	if c.size+c.waiting() == 0 {
 		c.landmark = ts
 	} else if c.lnf != 0 && -c.exponentAt(float64(ts)) > rebaseBound {
-		c.placeArrivals()
 		c.rebase(ts)
 	}
 	var was key // u's key in the tree
@@ -364,7 +363,6 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 		if g2 := old*math.Exp(c.exponentAt(float64(ts))) + p; math.IsInf(g2, 0) {
 			return ErrInvalidPoints
 		}
-		c.placeArrivals()
 		c.rebase(ts)
 		if u >= 0 {
 			was, at = c.entryOf(u)
