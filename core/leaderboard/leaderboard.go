@@ -116,13 +116,14 @@ type standings struct {
 	userTable
 	userIndex
 	tree
-	arrivals            // new users' keys waiting to be put in the tree (arrivals.go)
-	ties     tiedValues // equal G values and how many share each (ties.go)
-	windows  []*window  // time-windowed boards fed by the same updates (timewindows.go)
-	origin   int64      // the windows' periods start at origin + k·length
-	tieBreak TieBreak
-	seq      uint64 // TieEarliest: the last arrival number given to a key (ties.go)
-	warmSink uint32 // keeps warm's loads from being optimised away
+	arrivals               // new users' keys waiting to be put in the tree (arrivals.go)
+	ties       tiedValues  // equal G values and how many share each (ties.go)
+	tieChanges *tieChanges // changes to ties not applied yet (nil: none so far)
+	windows    []*window   // time-windowed boards fed by the same updates (timewindows.go)
+	origin     int64       // the windows' periods start at origin + k·length
+	tieBreak   TieBreak
+	seq        uint64 // TieEarliest: the last arrival number given to a key (ties.go)
+	warmSink   uint32 // keeps warm's loads from being optimised away
 }
 
 // New returns an empty board. decayFactor is the fraction of a point kept
@@ -395,7 +396,7 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 	}
 	if ng != old {
 		nk := key{ng, c.newTieKey(id), u}
-		c.ties.add(old, -1)
+		c.noteRemoving(c.rec(u).leaf, at)
 		if !c.moveInLeaf(nk, at) {
 			c.treeRemoveUser(was, at)
 			c.treeInsert(nk)
@@ -428,7 +429,7 @@ func (b *Board) Remove(userID string) bool {
 
 func (c *standings) removeUser(u int32) {
 	k, at := c.entryOf(u)
-	c.ties.add(k.g, -1)
+	c.noteRemoving(c.rec(u).leaf, at)
 	c.treeRemoveUser(k, at)
 	var buf idBuf
 	c.indexDelete(u, hashID(c.idIn(u, &buf)))

@@ -250,7 +250,7 @@ func (b *Board) Percentile(userID string) (float64, bool) {
 	}
 	id, j := b.userPos(u)
 	g := b.leaves[id].g[j]
-	tied := int(b.ties.weight(g)) // entries beside this one with value g
+	tied := int(b.tied().weight(g)) // entries beside this one with value g
 	above := 0
 	if tied == 0 {
 		above = b.rankAt(id, j)

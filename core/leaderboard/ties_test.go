@@ -178,13 +178,13 @@ func checkTies(t *testing.T, b *Board) {
 		if i == 0 {
 			return 0
 		}
-		nd := c.ties.nodes[i]
+		nd := c.tied().nodes[i]
 		got[nd.g] = nd.w + 1
 		s := nd.w + walk(nd.left) + walk(nd.right)
 		require.Equal(t, s, nd.sum, "subtree sum at %v", nd.g)
 		return s
 	}
-	walk(c.ties.root)
+	walk(c.tied().root)
 	for g, n := range want {
 		if n == 1 {
 			delete(want, g)
@@ -418,6 +418,76 @@ func TestRankStylesConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 	checkTree(t, b)
+	checkTies(t, b)
+}
+
+// TestTieChangesAppliedOnceByConcurrentReaders: updates leave their tie
+// changes for the next reader; readers arriving together under the read
+// lock must apply them once between them and all answer from the result.
+func TestTieChangesAppliedOnceByConcurrentReaders(t *testing.T) {
+	b, _ := New(1, 0)
+	for i := range 3000 {
+		require.NoError(t, b.Update(fmt.Sprintf("u%04d", i), float64(i%10+1), 1))
+	}
+	for round := range 20 {
+		for i := range 500 { // moves among 10 values: every one leaves and joins a tie
+			require.NoError(t, b.Update(fmt.Sprintf("u%04d", (i*31+round*7)%3000), 1, 1))
+		}
+		require.True(t, b.tieChanges.waiting.Load(), "updates apply their tie changes themselves")
+		ids := make([]string, 0, 40)
+		for i := 0; i < 3000; i += 79 {
+			ids = append(ids, fmt.Sprintf("u%04d", i))
+		}
+		var wg sync.WaitGroup
+		got := make([][]int, 8)
+		for r := range got {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for _, id := range ids {
+					e, _, _ := b.RankAs(Dense, id, 0)
+					got[r] = append(got[r], e.Rank)
+				}
+			}()
+		}
+		wg.Wait()
+		require.False(t, b.tieChanges.waiting.Load())
+		checkTies(t, b)
+		values := map[float64]bool{}
+		b.Visit(0, b.Len(), 0, func(e Entry) bool {
+			values[e.Score] = true
+			return true
+		})
+		want := make([]int, 0, len(ids)) // dense rank: distinct values above, plus 1
+		for _, id := range ids {
+			s, ok := b.Score(id, 0)
+			require.True(t, ok)
+			above := 0
+			for v := range values {
+				if v > s {
+					above++
+				}
+			}
+			want = append(want, above+1)
+		}
+		for _, g := range got {
+			require.Equal(t, want, g, "round %d", round)
+		}
+	}
+}
+
+// TestTieChangesBounded: a board that is updated and never read applies its
+// tie changes once they cover maxTieChanges values, so they stay bounded.
+func TestTieChangesBounded(t *testing.T) {
+	b, _ := New(1, 0)
+	const values = 3 * maxTieChanges
+	for v := range values {
+		for k := range 2 { // each value tied by two users
+			require.NoError(t, b.Update(fmt.Sprintf("v%d-%d", v, k), float64(v+1), 1))
+		}
+		require.LessOrEqual(t, len(b.tieChanges.delta), maxTieChanges)
+	}
+	require.Greater(t, len(b.ties.nodes), maxTieChanges, "applied while writing")
 	checkTies(t, b)
 }
 
