@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -72,7 +73,7 @@ func (b *embeddedBoard) Len() (int, error) { return b.Board.Len(), nil }
 func (b *embeddedBoard) QueryStats() *boardStats { return &b.stats }
 
 func (b *embeddedBoard) Submit(u *updateBatch) error {
-	b.updates.Submit(u.ids, u.points, u.stamps, u.release)
+	b.updates.Submit(u.ids, u.points, u.stamps, u.first, u.release)
 	return nil
 }
 
@@ -86,23 +87,26 @@ type updateBatch struct {
 	ids    []string
 	points []float64
 	stamps []int64
+	first  int // the caller's number for the first update, < 0: none (see eh_board_update_many)
 }
 
 var updateBatches = sync.Pool{New: func() any { return new(updateBatch) }}
 
-// readUpdates copies n updates out of the caller's memory into a pooled batch.
-func readUpdates(ids *C.char, idsLen C.size_t, points *C.double, timestamps *C.int64_t, n int) (*updateBatch, error) {
+// readUpdates copies n updates, numbered from first, out of the caller's
+// memory into a pooled batch.
+func readUpdates(ids *C.char, idsLen C.size_t, points *C.double, timestamps *C.int64_t, n, first int) (*updateBatch, error) {
 	if err := listFits(n, int(idsLen)); err != nil { // before the slices of n are made
 		return nil, err
 	}
 	return newUpdateBatch(cBytes(ids, idsLen), n, unsafe.Slice((*float64)(unsafe.Pointer(points)), n),
-		unsafe.Slice((*int64)(unsafe.Pointer(timestamps)), n))
+		unsafe.Slice((*int64)(unsafe.Pointer(timestamps)), n), first)
 }
 
 // newUpdateBatch copies n updates, their ids in the wire format, into a
-// pooled batch.
-func newUpdateBatch(ids []byte, n int, points []float64, stamps []int64) (*updateBatch, error) {
+// pooled batch; first is the caller's number for the first (< 0: none).
+func newUpdateBatch(ids []byte, n int, points []float64, stamps []int64, first int) (*updateBatch, error) {
 	u := updateBatches.Get().(*updateBatch)
+	u.first = first
 	u.text = append(u.text[:0], ids...)
 	var err error
 	if u.ids, err = cutStrings(u.ids[:0], unsafe.String(unsafe.SliceData(u.text), len(u.text)), n); err != nil {
@@ -208,7 +212,7 @@ func eh_board_len(h C.uint64_t, length *C.int64_t) (status C.int) {
 
 //export eh_board_update_many
 func eh_board_update_many(h C.uint64_t, ids *C.char, idsLen C.size_t, points *C.double, timestamps *C.int64_t,
-	count C.size_t, wait C.int, refused *C.size_t) (status C.int) {
+	count C.size_t, firstIndex C.int64_t, wait C.int, refused *C.size_t) (status C.int) {
 	defer recoverStatus(&status)
 	*refused = 0
 	b, err := boardOf(h)
@@ -216,14 +220,20 @@ func eh_board_update_many(h C.uint64_t, ids *C.char, idsLen C.size_t, points *C.
 		return fail(err)
 	}
 	n := int(count)
-	u, err := readUpdates(ids, idsLen, points, timestamps, n)
+	first := int(max(firstIndex, -1))
+	u, err := readUpdates(ids, idsLen, points, timestamps, n, first)
 	if err != nil {
 		return fail(err)
 	}
 	for i, p := range u.points {
 		if math.IsNaN(p) || math.IsInf(p, 0) {
+			err := &leaderboard.UpdateError{Index: -1, UserID: strings.Clone(u.ids[i]), Timestamp: u.stamps[i],
+				Err: fmt.Errorf("%w: %v", leaderboard.ErrInvalidPoints, p)}
+			if first >= 0 {
+				err.Index = first + i
+			}
 			u.release()
-			return fail(fmt.Errorf("update %d: %w: %v", i, leaderboard.ErrInvalidPoints, p))
+			return fail(err)
 		}
 	}
 	if err := b.Submit(u); err != nil {
@@ -235,11 +245,11 @@ func eh_board_update_many(h C.uint64_t, ids *C.char, idsLen C.size_t, points *C.
 			return fail(err)
 		}
 	}
-	skipped, first := b.Refusals()
+	skipped, why := b.Refusals()
 	*refused = C.size_t(skipped)
 	b.QueryStats().updates.Add(uint64(n))
 	b.QueryStats().refused.Add(uint64(skipped))
-	return result(first)
+	return result(why)
 }
 
 //export eh_board_remove

@@ -180,7 +180,7 @@ func TestUpdateBatchesAreReusedOnlyOnceApplied(t *testing.T) {
 			wire = append(wire, stringEnd)
 			pts[i], tss[i] = float64(k*per+i+1), 1000
 		}
-		u, err := newUpdateBatch(wire, per, pts, tss)
+		u, err := newUpdateBatch(wire, per, pts, tss, k*per)
 		require.NoError(t, err)
 		require.NoError(t, eb.Submit(u))
 	}
@@ -194,6 +194,6 @@ func TestUpdateBatchesAreReusedOnlyOnceApplied(t *testing.T) {
 			require.Equal(t, batches*per-(k*per+i), e.Rank)
 		}
 	}
-	_, err = newUpdateBatch([]byte("a\xffb\xff"), 3, make([]float64, 3), make([]int64, 3))
+	_, err = newUpdateBatch([]byte("a\xffb\xff"), 3, make([]float64, 3), make([]int64, 3), -1)
 	require.ErrorIs(t, err, errInvalidArgument)
 }

@@ -108,10 +108,13 @@ int eh_board_len(uint64_t board, int64_t *length);
  * board refuses (a timestamp beyond its horizon, a total that overflows, a
  * board at its hard limit) is skipped: the call reports, in *refused and
  * as its error (the first of them), the refusals found since the last
- * call that reported any, which with wait != 0 include this call's. */
+ * call that reported any, which with wait != 0 include this call's.
+ * Errors name update i as "update <first_index + i>", the caller's number
+ * for it (its place in a longer sequence sent in parts, say), or, with a
+ * negative first_index, by its user id and timestamp alone. */
 int eh_board_update_many(uint64_t board, char *ids, size_t ids_length,
                          double *points, int64_t *timestamps,
-                         size_t count, int wait, size_t *refused);
+                         size_t count, int64_t first_index, int wait, size_t *refused);
 int eh_board_remove(uint64_t board, char *user_id, size_t user_id_length,
                     int *removed);
 int eh_board_standing(uint64_t board, char *user_id, size_t user_id_length,

@@ -29,7 +29,7 @@ def update(lib, ffi, board, user_id: bytes, points: float, timestamp: int) -> in
     refused = ffi.new("size_t *")
     return lib.eh_board_update_many(board, user_id + b"\xff", len(user_id) + 1,
                                     ffi.new("double[]", [points]),
-                                    ffi.new("int64_t[]", [timestamp]), 1, 1, refused)
+                                    ffi.new("int64_t[]", [timestamp]), 1, -1, 1, refused)
 
 
 def take_error(ffi, lib):
@@ -88,19 +88,21 @@ def test_invalid_utf8_and_bad_values_are_refused(native):
         refused = ffi.new("size_t *")
         future = b"\xffmallory\xff"
         assert lib.eh_board_update_many(board, future, len(future), ffi.new("double[]", [1, 1]),
-                                        ffi.new("int64_t[]", [1, 2**62]), 2, 0, refused) == EH_OK
+                                        ffi.new("int64_t[]", [1, 2**62]), 2, 40, 0,
+                                        refused) == EH_OK
         assert update(lib, ffi, board, b"later", 1.0, 1) == EH_ERR_INVALID_ARGUMENT
-        assert "too far in the future" in take_error(ffi, lib)
+        assert 'update 41 (user "mallory"): ' in (error := take_error(ffi, lib))
+        assert "too far in the future" in error
         assert update(lib, ffi, board, b"later", 1.0, 1) == EH_OK, "reported once"
         assert update(lib, ffi, board, b"u", float("nan"), 1) == EH_ERR_INVALID_ARGUMENT
-        assert take_error(ffi, lib)
+        assert 'update of user "u" at 1: ' in take_error(ffi, lib)
         page, first = ffi.new("eh_list *"), ffi.new("int64_t *")
         assert lib.eh_board_page(board, -1, 5, 0.0, page, first) == EH_ERR_INVALID_ARGUMENT
         take_error(ffi, lib)
         # ids list without its last end byte
         refused = ffi.new("size_t *")
         assert lib.eh_board_update_many(board, b"a\xffb", 3, ffi.new("double[]", [1, 2]),
-                                        ffi.new("int64_t[]", [1, 1]), 2, 1,
+                                        ffi.new("int64_t[]", [1, 1]), 2, 0, 1,
                                         refused) == EH_ERR_INVALID_ARGUMENT
         take_error(ffi, lib)
         length = ffi.new("int64_t *")

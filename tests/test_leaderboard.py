@@ -63,6 +63,16 @@ def test_update_many_applies_every_chunk_then_raises_the_first_refusal(board):
     assert len(board) == 3 * _BULK + 2002
 
 
+def test_a_refusal_in_a_later_chunk_names_its_index_in_the_whole_sequence(board):
+    # update_many crosses into the engine a chunk at a time; the engine's
+    # error counts from the chunk's place in the caller's sequence.
+    bad = _BULK + 7_000
+    updates = [(f"u{i}", 1.0) for i in range(bad)] + [("u3", 1.7e308), ("u3", 1.7e308)]
+    with pytest.raises(ValueError, match=rf'update {bad + 1} \(user "u3"\).*finite'):
+        board.update_many(updates)
+    assert len(board) == bad and board.score("u3") == 1.0 + 1.7e308
+
+
 def test_update_many_applies_the_chunks_read_before_its_iterator_raised(board):
     def updates():
         yield from ((f"u{i}", 1.0) for i in range(2 * _BULK + 452))
@@ -79,7 +89,8 @@ def test_a_refused_staged_update_is_logged_and_the_others_kept(board, caplog):
     board.update("y", 1.0)
     with caplog.at_level("ERROR", logger="engagehub_native"):
         assert len(board) == 2
-    assert '1 staged update(s) refused (the first: update 1 (user "x")' in caplog.text
+    # Staged updates come from many calls: the message names the user, no index.
+    assert '1 staged update(s) refused (the first: update of user "x" at ' in caplog.text
     assert board.score("x") == 1.7e308 and board.score("y") == 1.0
 
 

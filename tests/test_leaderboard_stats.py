@@ -186,7 +186,7 @@ def test_the_c_abi_refuses_bad_styles_percentiles_and_windows_with_a_status():
     try:
         ok = ffi.new("size_t *")
         assert lib.eh_board_update_many(board, b"a\xff", 2, ffi.new("double[]", [1.0]),
-                                        ffi.new("int64_t[]", [T0]), 1, 1, ok) == lib.EH_OK
+                                        ffi.new("int64_t[]", [T0]), 1, 0, 1, ok) == lib.EH_OK
         standing = ffi.new("eh_standing *")
         lst = ffi.new("eh_list *")
         assert lib.eh_board_standing_as(board, b"", 0, b"a", 1, T0, 99, standing) \

@@ -1,6 +1,9 @@
 package leaderboard
 
-import "sync"
+import (
+	"errors"
+	"sync"
+)
 
 // maxQueuedBatches bounds the batches a Background holds: Submit waits
 // while this many wait to be applied, so a caller that outruns the board
@@ -28,6 +31,7 @@ type batch struct {
 	userIDs    []string
 	points     []float64
 	timestamps []int64
+	first      int // the number of userIDs[0]'s update, < 0: none
 	applied    func()
 }
 
@@ -42,14 +46,18 @@ func NewBackground(b *Board) *Background {
 // every id is valid UTF-8. The slices, and the strings, belong to g until
 // it calls applied (if not nil), once they are applied: the board keeps
 // none of them, so the caller may then reuse their memory. It returns at
-// once unless maxQueuedBatches batches are waiting.
-func (g *Background) Submit(userIDs []string, points []float64, timestamps []int64, applied func()) {
+// once unless maxQueuedBatches batches are waiting. first numbers the
+// updates for the caller's errors: the error of a refused update i (an
+// *UpdateError) names it update first + i, or names no number when first
+// is negative (updates the caller gathered from many calls).
+func (g *Background) Submit(userIDs []string, points []float64, timestamps []int64, first int,
+	applied func()) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for len(g.queue) >= maxQueuedBatches {
 		g.changed.Wait()
 	}
-	g.queue = append(g.queue, batch{userIDs, points, timestamps, applied})
+	g.queue = append(g.queue, batch{userIDs, points, timestamps, first, applied})
 	if !g.running {
 		g.running = true
 		go g.apply()
@@ -63,6 +71,14 @@ func (g *Background) apply() {
 		next := g.queue[0]
 		g.mu.Unlock()
 		refused, err := g.board.UpdateManyValid(next.userIDs, next.points, next.timestamps)
+		var refusal *UpdateError
+		if errors.As(err, &refusal) {
+			if next.first < 0 {
+				refusal.Index = -1
+			} else {
+				refusal.Index += next.first
+			}
+		}
 		if next.applied != nil {
 			next.applied()
 		}

@@ -38,7 +38,7 @@ func TestBackgroundAppliesInOrderAndSyncSeesEverything(t *testing.T) {
 			pts[i] = float64(k) // later batches add more: order shows in LastUpdate
 			tss[i] = int64(1000 + k)
 		}
-		g.Submit(ids, pts, tss, nil)
+		g.Submit(ids, pts, tss, k*per, nil)
 	}
 	g.Sync()
 	assert.Equal(t, per, b.Len())
@@ -55,15 +55,29 @@ func TestBackgroundCountsRefusalsUntilAsked(t *testing.T) {
 	b, err := New(1, 0)
 	require.NoError(t, err)
 	g := NewBackground(b)
-	g.Submit([]string{"ok", "nan"}, []float64{1, math.NaN()}, []int64{1, 1}, nil)
-	g.Submit([]string{"inf"}, []float64{math.Inf(1)}, []int64{1}, nil)
+	// Numbered as the caller's updates 40000, 40001, then 40002.
+	g.Submit([]string{"ok", "nan"}, []float64{1, math.NaN()}, []int64{1, 1}, 40_000, nil)
+	g.Submit([]string{"inf"}, []float64{math.Inf(1)}, []int64{1}, 40_002, nil)
 	g.Sync()
 	n, first := g.Refusals()
 	assert.Equal(t, 2, n)
 	require.ErrorIs(t, first, ErrInvalidPoints)
+	var refusal *UpdateError
+	require.ErrorAs(t, first, &refusal)
+	assert.Equal(t, UpdateError{Index: 40_001, UserID: "nan", Timestamp: 1, Err: ErrInvalidPoints}, *refusal)
+	assert.Contains(t, first.Error(), `update 40001 (user "nan")`)
 	n, first = g.Refusals()
 	assert.Zero(t, n)
 	assert.NoError(t, first)
+
+	// Updates without numbers (gathered from many calls) are named by user.
+	g.Submit([]string{"staged"}, []float64{math.NaN()}, []int64{7}, -1, nil)
+	g.Sync()
+	n, first = g.Refusals()
+	assert.Equal(t, 1, n)
+	require.ErrorIs(t, first, ErrInvalidPoints)
+	assert.Contains(t, first.Error(), `update of user "staged" at 7: `)
+	assert.NotContains(t, first.Error(), "update 0")
 }
 
 func TestBackgroundWithConcurrentReaders(t *testing.T) {
@@ -88,7 +102,7 @@ func TestBackgroundWithConcurrentReaders(t *testing.T) {
 		}()
 	}
 	for k := range 200 {
-		g.Submit([]string{fmt.Sprintf("u%d", k%37)}, []float64{1}, []int64{int64(1000 + k)}, nil)
+		g.Submit([]string{fmt.Sprintf("u%d", k%37)}, []float64{1}, []int64{int64(1000 + k)}, -1, nil)
 	}
 	g.Sync()
 	done <- struct{}{}

@@ -55,6 +55,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 	"unsafe"
@@ -213,8 +214,8 @@ func (b *Board) Update(userID string, points float64, timestamp int64) error {
 // UpdateMany applies updates i = 0, 1, ... (userIDs[i], points[i],
 // timestamps[i]) in order, as Update would, under one acquisition of the
 // write lock. An update Update would refuse is skipped; UpdateMany returns
-// how many were, and the first one's error naming its index. The three
-// slices must have the same length.
+// how many were, and the first one's error, an *UpdateError naming its
+// index. The three slices must have the same length.
 func (b *Board) UpdateMany(userIDs []string, points []float64, timestamps []int64) (refused int, first error) {
 	return b.updateMany(userIDs, points, timestamps, false)
 }
@@ -257,13 +258,32 @@ func (b *Board) updateMany(userIDs []string, points []float64, timestamps []int6
 			if err != nil {
 				refused++
 				if first == nil {
-					first = fmt.Errorf("update %d (user %q): %w", i, id, err)
+					first = &UpdateError{Index: i, UserID: strings.Clone(id), Timestamp: timestamps[i], Err: err}
 				}
 			}
 		}
 	}
 	return refused, first
 }
+
+// UpdateError is the error of an update UpdateMany refused: its index in
+// the slices, or in a longer sequence of updates that the caller numbered
+// (see Background.Submit); Index < 0 when the update has no number.
+type UpdateError struct {
+	Index     int
+	UserID    string
+	Timestamp int64
+	Err       error // why: wraps ErrInvalidPoints, ErrTimestampRange, ...
+}
+
+func (e *UpdateError) Error() string {
+	if e.Index < 0 {
+		return fmt.Sprintf("update of user %q at %d: %v", e.UserID, e.Timestamp, e.Err)
+	}
+	return fmt.Sprintf("update %d (user %q): %v", e.Index, e.UserID, e.Err)
+}
+
+func (e *UpdateError) Unwrap() error { return e.Err }
 
 // warmFrom is the least number of users at which warming pays: a smaller
 // board's buckets, records and leaves are in cache already, and the warm

@@ -17,7 +17,7 @@ from typing import Callable
 
 from ._errors import ClosedError, ForkedProcessError, error_for
 
-ABI_VERSION = 2
+ABI_VERSION = 3
 
 _lock = threading.Lock()
 _native = None  # the compiled module, once loaded in this process

@@ -271,7 +271,7 @@ class Leaderboard(NativeObject, _pages.Reads):
                 columns = self._checked_in_bulk(chunk) or self._checked_one_by_one(chunk, done)
                 with self._drain_lock:
                     self._drain_locked(wait=False)  # staged updates go first
-                    refused = self._apply(*columns, wait=False)
+                    refused = self._apply(*columns, wait=False, first=done)
                 refusal = refusal or refused
                 done += len(chunk)
         finally:
@@ -388,8 +388,11 @@ class Leaderboard(NativeObject, _pages.Reads):
             self._draining = False
 
     def _apply(self, ids: list, points: list, stamps: list, wait: bool,
-               lib=None) -> Optional[_Refusal]:
-        """Submit updates given as columns: user ids, points, timestamps.
+               lib=None, first: int = -1) -> Optional[_Refusal]:
+        """Submit updates given as columns: user ids, points, timestamps;
+        ``first`` is the caller's index of the first (update_many's), which
+        the engine's errors count from, or -1 when they have none (staged
+        updates), and errors name the user and timestamp alone.
 
         Returns the updates the engine refused since it last reported
         refusals (how many, and the first one's error), or None; any other
@@ -401,7 +404,7 @@ class Leaderboard(NativeObject, _pages.Reads):
         refused = (_scratch or _new_scratch()).refused
         status = lib.eh_board_update_many(
             self._handle, blob, len(blob), ffi.from_buffer("double[]", reals),
-            ffi.from_buffer("int64_t[]", ints), len(ids), wait, refused)
+            ffi.from_buffer("int64_t[]", ints), len(ids), first, wait, refused)
         if not status:
             return None
         try:
