@@ -454,7 +454,7 @@ class Leaderboard(NativeObject, _pages.Reads):
 
     def score(self, user_id: str, default: Optional[float] = None) -> Optional[float]:
         """The user's score decayed to now, or ``default`` for an unknown user."""
-        entry = self.rank(user_id)  # rank's C path: a quarter of a call through cffi
+        entry = self.rank(user_id)  # answered in C: a third of a cffi call of _standing
         return default if entry is None else entry.score
 
     def _top_slow(self, k: int = 10, style: str = "ordinal",
