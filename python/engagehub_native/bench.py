@@ -373,11 +373,15 @@ def measure_board(n: int, sizes: Sizes, now: int, baseline: bool) -> Dict[str, d
     """Latencies on an ``n``-user board: ``{"native": {...}, "sorted": {...} or absent}``.
 
     Native: ``Leaderboard.update(uid, points, now)``, ``Leaderboard.top(10)``,
-    ``Leaderboard.rank(uid)``; the baseline: :class:`SortedBoard`.
+    ``Leaderboard.rank(uid)``, and ``score(uid)`` and ``uid in board`` over the rank
+    calls' users; the baseline: :class:`SortedBoard` (update, top and rank).
     """
     calls = board_calls(n, sizes, now)
     board = native_board(n, now)
     out = {"native": measure_latencies(board.update, board.top, board.rank, calls)}
+    warm = min(2_000, len(calls[1]) // 10)  # score and `in`: the rank calls' users
+    out["native"]["score"] = latency(per_call_ns(board.score, calls[1], warm))
+    out["native"]["contains"] = latency(per_call_ns(board.__contains__, calls[1], warm))
     assert board.rank(calls[1][0][0]) is not None and len(board.top(10)) == min(10, n)
     board.close()
     if baseline:
@@ -471,9 +475,9 @@ def bench_leaderboard(report: Report, sizes: Sizes) -> None:
         results[n] = measure_board(n, sizes, now, baseline)
 
     def row(metric, n, key, q, target=None):
-        b = results[n].get("sorted")
+        b = results[n].get("sorted", {}).get(key)
         return Row("leaderboard", f"{metric} @{count(n)}", results[n]["native"][key][q], "µs",
-                   target, b[key][q] if b else None, "SortedList")
+                   target, b[q] if b else None, "SortedList")
 
     for n in sorted({small, mid, large}):
         upd_target = TARGETS["lb_update_p50_50k"] if n == mid else TARGETS["lb_update_p50"]
@@ -484,7 +488,9 @@ def bench_leaderboard(report: Report, sizes: Sizes) -> None:
                        TARGETS["lb_top_p50_1m"] if n >= 1_000_000 else None),
                    row("top(10) p99", n, "top", 1),
                    row("rank(uid) p50", n, "rank", 0, TARGETS["lb_rank_p50"]),
-                   row("rank(uid) p99", n, "rank", 1))
+                   row("rank(uid) p99", n, "rank", 1),
+                   row("score(uid) p50", n, "score", 0),
+                   row("uid in board p50", n, "contains", 0))
     if large != small:
         for key, label in (("update", "update"), ("top", "top(10)"), ("rank", "rank(uid)")):
             ratio = results[large]["native"][key][0] / results[small]["native"][key][0]
