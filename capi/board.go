@@ -227,11 +227,9 @@ func eh_board_update_many(h C.uint64_t, ids *C.char, idsLen C.size_t, points *C.
 	}
 	for i, p := range u.points {
 		if math.IsNaN(p) || math.IsInf(p, 0) {
-			err := &leaderboard.UpdateError{Index: -1, UserID: strings.Clone(u.ids[i]), Timestamp: u.stamps[i],
+			err := &leaderboard.UpdateError{Index: i, UserID: strings.Clone(u.ids[i]), Timestamp: u.stamps[i],
 				Err: fmt.Errorf("%w: %v", leaderboard.ErrInvalidPoints, p)}
-			if first >= 0 {
-				err.Index = first + i
-			}
+			err.Renumber(first)
 			u.release()
 			return fail(err)
 		}

@@ -73,11 +73,7 @@ func (g *Background) apply() {
 		refused, err := g.board.UpdateManyValid(next.userIDs, next.points, next.timestamps)
 		var refusal *UpdateError
 		if errors.As(err, &refusal) {
-			if next.first < 0 {
-				refusal.Index = -1
-			} else {
-				refusal.Index += next.first
-			}
+			refusal.Renumber(next.first)
 		}
 		if next.applied != nil {
 			next.applied()

@@ -285,6 +285,17 @@ func (e *UpdateError) Error() string {
 
 func (e *UpdateError) Unwrap() error { return e.Err }
 
+// Renumber turns e's index among updates that a caller numbered from
+// first into the caller's number for it; a negative first means they have
+// none, and e then names the update by user and timestamp.
+func (e *UpdateError) Renumber(first int) {
+	if first < 0 {
+		e.Index = -1
+	} else {
+		e.Index += first
+	}
+}
+
 // warmFrom is the least number of users at which warming pays: a smaller
 // board's buckets, records and leaves are in cache already, and the warm
 // pass is only extra work (measured at 10k users: 14 % of UpdateMany's
