@@ -1,6 +1,6 @@
-/* The staging areas' hot paths in C: EventStreamProcessor.push,
- * Leaderboard.update, what a drain hands the engine, and the dicts a flush
- * callback receives.
+/* The staging areas' hot paths in C: EventStreamProcessor.push and the
+ * checks of push_many, Leaderboard.update, what a drain hands the engine,
+ * and the dicts a flush callback receives.
  *
  * A push or an update only appends its fields to a Python list that the
  * engine later drains in bulk; written in Python, the checks and the append
@@ -306,6 +306,99 @@ event_dicts(PyObject *module, PyObject *fields)
     return batch;
 }
 
+/* -- push_many's events, checked -------------------------------------------- */
+
+/* Item i of an exact tuple or list (a borrowed reference). */
+static PyObject *
+item_of(PyObject *sequence, Py_ssize_t i)
+{
+    return PyTuple_CheckExact(sequence) ? PyTuple_GetItem(sequence, i)
+                                        : PyList_GetItem(sequence, i);
+}
+
+/* Whether s is an exact str whose UTF-8 can be made (no lone surrogate);
+ * sets no error. */
+static int
+plain_text(PyObject *s)
+{
+    Py_ssize_t size;
+    if (!PyUnicode_CheckExact(s)) {
+        return 0;
+    }
+    if (PyUnicode_AsUTF8AndSize(s, &size) == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    return 1;
+}
+
+static PyObject *
+flat_events(PyObject *module, PyObject *chunk)
+{
+    Py_ssize_t count, width = 0;
+    PyObject *flat, *now = NULL;
+    if (!PyList_CheckExact(chunk)) {
+        PyErr_SetString(PyExc_TypeError, "flat_events takes a list of events");
+        return NULL;
+    }
+    count = PyList_Size(chunk);
+    if ((flat = PyList_New(4 * count)) == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *event = PyList_GetItem(chunk, i), *field[4];
+        Py_ssize_t size;
+        long long stamp;
+        if (PyTuple_CheckExact(event)) {
+            size = PyTuple_Size(event);
+        }
+        else if (PyList_CheckExact(event)) {
+            size = PyList_Size(event);
+        }
+        else {
+            goto python_decides;
+        }
+        if ((size != 3 && size != 4) || (width && size != width)) {
+            goto python_decides;
+        }
+        width = size;
+        for (int f = 0; f < 3; f++) {
+            if (!plain_text(field[f] = item_of(event, f))) {
+                goto python_decides;
+            }
+        }
+        if (size == 4) {
+            field[3] = item_of(event, 3);
+            if (!exact_int_in(field[3], 1, INT64_MAX, &stamp)) {
+                goto python_decides;
+            }
+        }
+        else {
+            if (now == NULL) {
+                long long seconds = wall_seconds();
+                if (seconds <= 0 || (now = PyLong_FromLongLong(seconds)) == NULL) {
+                    goto python_decides;
+                }
+            }
+            field[3] = now;
+        }
+        for (int f = 0; f < 4; f++) {
+            Py_INCREF(field[f]);
+            PyList_SetItem(flat, 4 * i + f, field[f]); /* steals the reference */
+        }
+    }
+    Py_XDECREF(now);
+    return flat;
+
+python_decides:
+    Py_XDECREF(now);
+    Py_DECREF(flat); /* the slots not yet set are NULL, which a list's dealloc skips */
+    if (PyErr_Occurred()) { /* out of memory for now's int */
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 /* -- the wire format of a drain ------------------------------------------------ */
 
 /* The UTF-8 of a str, with its length; NULL with an error set for what is
@@ -473,6 +566,13 @@ static PyMethodDef module_methods[] = {
      "What an update drain offers the engine for updates given as three\n"
      "columns: (the ids in the wire format, the points as doubles, the\n"
      "timestamps as int64)."},
+    {"flat_events", flat_events, METH_O,
+     "flat_events(events, /)\n--\n\n"
+     "push_many's events (a list of them) as flat fields, four per event,\n"
+     "when every one is the common case: an exact tuple or list, all of 3\n"
+     "fields or all of 4, exact str fields that can be encoded, an exact int\n"
+     "timestamp in 1..2**63-1 (3 fields: now, read once). None for anything\n"
+     "else, which Python then checks event by event and names."},
     {"event_dicts", event_dicts, METH_O,
      "event_dicts(fields, /)\n--\n\n"
      "A batch as a list of dicts {\"type\", \"user_id\", \"channel_id\", \"timestamp\"}\n"

@@ -29,8 +29,8 @@ import threading
 import time
 import weakref
 from collections import deque
-from itertools import chain, islice, repeat
-from operator import add, itemgetter
+from itertools import islice
+from operator import add
 from time import time as _time
 from typing import Any, Callable, Iterable, NamedTuple, Optional, Sequence
 
@@ -1198,40 +1198,10 @@ def _fitting(fields: list, budget: int, alone: bool) -> int:
 
 
 def _checked_events(chunk: list, offset: int) -> list:
-    """push_many's events, each checked, as flat fields (type, user, channel, timestamp, ...)."""
-    return _checked_in_bulk(chunk) or _checked_one_by_one(chunk, offset)
-
-
-def _checked_in_bulk(chunk: list) -> Optional[list]:
-    """The usual chunk checked a column at a time (about 20 ns per event):
-    tuples or lists, all of 3 or all of 4 fields, str fields, timestamps
-    that are ints in 1..2**63-1 (None, or 3 fields, for now). None for
-    anything else, which _checked_one_by_one then checks and names."""
-    if not set(map(type, chunk)) <= {tuple, list}:
-        return None
-    widths = set(map(len, chunk))
-    if widths == {4}:  # already the flat order: flatten, then check its columns
-        flat = list(chain.from_iterable(chunk))
-        types, users, channels, stamps = (flat[i::_FIELDS] for i in range(_FIELDS))
-        if set(map(type, stamps)) != {int} or min(stamps) < 1 or max(stamps) > _INT64_MAX:
-            return None
-    elif widths == {3}:
-        types, users, channels = (list(map(itemgetter(i), chunk)) for i in range(3))
-        flat = None
-    else:
-        return None
-    if set(map(type, types)) | set(map(type, users)) | set(map(type, channels)) != {str}:
-        return None
-    text = "".join(types) + "".join(users) + "".join(channels)
-    if not text.isascii():
-        try:
-            text.encode()
-        except UnicodeEncodeError:  # a lone surrogate somewhere
-            return None
-    if flat is None:
-        flat = list(chain.from_iterable(zip(types, users, channels,
-                                            repeat(int(_time()), len(chunk)))))
-    return flat
+    """push_many's events, each checked, as flat fields (type, user, channel, timestamp, ...):
+    the usual chunk in C (_staging.flat_events), anything else one by one."""
+    flat = _staging.flat_events(chunk)
+    return _checked_one_by_one(chunk, offset) if flat is None else flat
 
 
 def _checked_one_by_one(chunk: list, offset: int) -> list:
