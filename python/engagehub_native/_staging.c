@@ -1,6 +1,6 @@
-/* The staging areas' hot paths in C: EventStreamProcessor.push and the
- * checks of push_many, Leaderboard.update, what a drain hands the engine,
- * and the dicts a flush callback receives.
+/* The staging areas' hot paths in C: EventStreamProcessor.push and
+ * Leaderboard.update, the checks of push_many and update_many, what a drain
+ * hands the engine, and the dicts a flush callback receives.
  *
  * A push or an update only appends its fields to a Python list that the
  * engine later drains in bulk; written in Python, the checks and the append
@@ -399,6 +399,91 @@ python_decides:
     Py_RETURN_NONE;
 }
 
+/* -- update_many's updates, checked ------------------------------------------ */
+
+static PyObject *
+update_columns(PyObject *module, PyObject *args)
+{
+    PyObject *chunk, *clock, *ids = NULL, *points = NULL, *stamps = NULL, *now = NULL;
+    long long latest;
+    Py_ssize_t count;
+    if (!PyArg_ParseTuple(args, "O!LO:update_columns", &PyList_Type, &chunk, &latest, &clock)) {
+        return NULL;
+    }
+    count = PyList_Size(chunk);
+    if ((ids = PyList_New(count)) == NULL || (points = PyList_New(count)) == NULL
+        || (stamps = PyList_New(count)) == NULL) {
+        goto failed;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *update = PyList_GetItem(chunk, i), *id, *pts, *stamp;
+        Py_ssize_t size;
+        long long timestamp;
+        if (PyTuple_CheckExact(update)) {
+            size = PyTuple_Size(update);
+        }
+        else if (PyList_CheckExact(update)) {
+            size = PyList_Size(update);
+        }
+        else {
+            goto python_decides;
+        }
+        if (size != 2 && size != 3) {
+            goto python_decides;
+        }
+        id = item_of(update, 0);
+        if (!plain_text(id)) {
+            goto python_decides;
+        }
+        if (size == 3) {
+            stamp = item_of(update, 2);
+            if (!exact_int_in(stamp, 1, latest, &timestamp)) {
+                goto python_decides;
+            }
+            Py_INCREF(stamp);
+        }
+        else {
+            if (now == NULL) { /* the board's clock, read once, as int(self.now()) */
+                PyObject *reading = PyObject_CallObject(clock, NULL);
+                now = reading == NULL ? NULL : PyNumber_Long(reading);
+                Py_XDECREF(reading);
+                if (now == NULL) {
+                    goto failed;
+                }
+            }
+            stamp = now;
+            Py_INCREF(stamp);
+        }
+        if ((pts = finite_points(item_of(update, 1))) == NULL) {
+            Py_DECREF(stamp);
+            if (PyErr_Occurred()) {
+                goto failed;
+            }
+            goto python_decides;
+        }
+        Py_INCREF(id);
+        PyList_SetItem(ids, i, id); /* each steals the reference */
+        PyList_SetItem(points, i, pts);
+        PyList_SetItem(stamps, i, stamp);
+    }
+    Py_XDECREF(now);
+    return Py_BuildValue("(NNN)", ids, points, stamps);
+
+python_decides:
+    Py_XDECREF(now);
+    Py_DECREF(ids); /* the slots not yet set are NULL, which a list's dealloc skips */
+    Py_DECREF(points);
+    Py_DECREF(stamps);
+    Py_RETURN_NONE;
+
+failed:
+    Py_XDECREF(now);
+    Py_XDECREF(ids);
+    Py_XDECREF(points);
+    Py_XDECREF(stamps);
+    return NULL;
+}
+
 /* -- the wire format of a drain ------------------------------------------------ */
 
 /* The UTF-8 of a str, with its length; NULL with an error set for what is
@@ -573,6 +658,14 @@ static PyMethodDef module_methods[] = {
      "fields or all of 4, exact str fields that can be encoded, an exact int\n"
      "timestamp in 1..2**63-1 (3 fields: now, read once). None for anything\n"
      "else, which Python then checks event by event and names."},
+    {"update_columns", update_columns, METH_VARARGS,
+     "update_columns(updates, latest, now, /)\n--\n\n"
+     "update_many's updates (a list of them) as three columns (ids, points\n"
+     "as floats, timestamps) when every one is the common case: an exact\n"
+     "tuple or list of 2 or 3 fields, an exact str id that can be\n"
+     "encoded, finite exact float or int points, an exact int timestamp in\n"
+     "1..latest (2 fields: int(now()), called once). None for anything\n"
+     "else, which Python then checks update by update and names."},
     {"event_dicts", event_dicts, METH_O,
      "event_dicts(fields, /)\n--\n\n"
      "A batch as a list of dicts {\"type\", \"user_id\", \"channel_id\", \"timestamp\"}\n"

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import logging
-import math
 import os
 import threading
 import time
 from functools import partial
-from operator import itemgetter
 from itertools import islice
 from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Optional, Tuple, Union
 
@@ -41,9 +39,6 @@ _PAGE = 1024
 _BULK = 32768
 
 _INT64_MAX = _args.INT64_MAX
-
-#: The fields of an update tuple, for taking a chunk's columns.
-_COLUMNS = (itemgetter(0), itemgetter(1), itemgetter(2))
 
 logger = logging.getLogger("engagehub_native")
 
@@ -268,7 +263,8 @@ class Leaderboard(NativeObject, _pages.Reads):
         updates = iter(updates)
         try:
             while chunk := list(islice(updates, _BULK)):
-                columns = self._checked_in_bulk(chunk) or self._checked_one_by_one(chunk, done)
+                columns = (_staging.update_columns(chunk, self._latest, self.now)
+                           or self._checked_one_by_one(chunk, done))
                 with self._drain_lock:
                     self._drain_locked(wait=False)  # staged updates go first
                     refused = self._apply(*columns, wait=False, first=done)
@@ -282,37 +278,6 @@ class Leaderboard(NativeObject, _pages.Reads):
         if refusal is not None:
             raise refusal.error
         return done
-
-    def _checked_in_bulk(self, chunk: list) -> Optional[tuple]:
-        """The usual chunk checked a column at a time: tuples or lists, all of
-        2 or all of 3 fields, str ids, finite real points, int timestamps
-        within the board's horizon. As columns (ids, points, timestamps), or
-        None for anything else, which _checked_one_by_one then checks and
-        names."""
-        if not set(map(type, chunk)) <= {tuple, list}:
-            return None
-        widths = set(map(len, chunk))
-        if widths == {3}:
-            ids, points, stamps = (list(map(column, chunk)) for column in _COLUMNS)
-            if (set(map(type, stamps)) != {int} or min(stamps) < 1
-                    or max(stamps) > self._latest):
-                return None
-        elif widths == {2}:
-            ids, points = (list(map(column, chunk)) for column in _COLUMNS[:2])
-            stamps = [int(self.now())] * len(chunk)
-        else:
-            return None
-        if set(map(type, ids)) != {str} or not set(map(type, points)) <= {float, int}:
-            return None
-        text = "".join(ids)
-        try:
-            if not text.isascii():
-                text.encode()  # a lone surrogate raises
-            if not all(map(math.isfinite, points)):
-                return None
-        except (UnicodeEncodeError, OverflowError):
-            return None
-        return ids, points, stamps
 
     def _checked_one_by_one(self, chunk: list, offset: int) -> tuple:
         """update_many's chunk checked update by update: the first bad one
