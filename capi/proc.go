@@ -22,19 +22,19 @@ import (
 )
 
 func init() {
-	registerStatus(ehErrInvalidArgument, stream.ErrInvalidConfig, stream.ErrInvalidEvent, stream.ErrInvalidWindow)
+	registerStatus(ehErrInvalidArgument, stream.ErrInvalidConfig, stream.ErrInvalidEvent, stream.ErrInvalidWindow,
+		stream.ErrNotHandedOut)
 	registerStatus(ehErrClosed, stream.ErrClosed)
 	registerStatus(ehErrTimeout, stream.ErrTimeout)
 }
 
-// processor is what a processor handle refers to: the engine plus the
-// batches handed out through the C ABI and not yet acknowledged, which C
-// names by ID.
+// processor is what a processor handle refers to: the engine, with what
+// shares its analytics or consumes its batches. C names batches by ID
+// (stream.Processor.DoneID).
 type processor struct {
 	*stream.Processor
-	shared    *redisstream.Analytics // analytics shared in Redis, or nil
-	mu        sync.Mutex
-	handedOut map[uint64]*stream.Batch
+	shared *redisstream.Analytics // analytics shared in Redis, or nil
+	mu     sync.Mutex             // serializes attaching a sink (capi/sink.go)
 
 	// pump is the native sink (capi/sink.go), set once before the first
 	// push: it is then the engine's consumer, and eh_proc_next,
@@ -102,7 +102,7 @@ func newProcessor(cfg *C.eh_proc_config, shared *redisstream.Analytics, out *C.u
 		cms_epsilon:       C.double(c.CMSEpsilon),
 		cms_delta:         C.double(c.CMSDelta),
 	}
-	*out = newHandle(&processor{Processor: p, shared: shared, handedOut: make(map[uint64]*stream.Batch)})
+	*out = newHandle(&processor{Processor: p, shared: shared})
 	return ehOK
 }
 
@@ -208,9 +208,6 @@ func eh_proc_next(h C.uint64_t, timeoutMs C.int64_t, out *C.eh_batch) (status C.
 		return ehOK
 	}
 	*out = C.eh_batch{id: C.uint64_t(b.ID), first: C.uint64_t(b.First), count: C.size_t(len(b.Events))}
-	p.mu.Lock()
-	p.handedOut[b.ID] = b
-	p.mu.Unlock()
 	return ehOK
 }
 
@@ -224,15 +221,7 @@ func eh_proc_done(h C.uint64_t, id C.uint64_t) (status C.int) {
 	if pump := p.pump.Load(); pump != nil {
 		return result(pump.Done(uint64(id)))
 	}
-	p.mu.Lock()
-	b, ok := p.handedOut[uint64(id)]
-	delete(p.handedOut, uint64(id))
-	p.mu.Unlock()
-	if !ok {
-		return fail(fmt.Errorf("%w: batch %d is not handed out", errInvalidArgument, uint64(id)))
-	}
-	p.Done(b)
-	return ehOK
+	return result(p.DoneID(uint64(id)))
 }
 
 //export eh_proc_flush_begin

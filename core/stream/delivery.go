@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"fmt"
 	"time"
 )
 
@@ -16,9 +17,8 @@ type delivery struct {
 	handedOut uint64 // events
 	delivered uint64 // events
 
-	// The first position of each batch handed out and not Done, by ID: see
-	// KeptFrom.
-	outFirst map[uint64]uint64
+	// The batches handed out and not Done, by ID: see KeptFrom and DoneID.
+	out map[uint64]*Batch
 
 	// doneUpTo is the highest batch ID such that every batch up to it is
 	// Done; doneAhead holds the Done IDs above it (batches finish out of
@@ -46,7 +46,7 @@ type ticketBatch struct{ ticket, batch uint64 }
 
 func (d *delivery) init() {
 	d.doneAhead = make(map[uint64]struct{})
-	d.outFirst = make(map[uint64]uint64)
+	d.out = make(map[uint64]*Batch)
 	d.changed = make(chan struct{})
 }
 
@@ -135,7 +135,7 @@ func (p *Processor) Next(timeout time.Duration) (*Batch, error) {
 			n := uint64(len(b.Events))
 			d.queuedEvents -= n
 			d.handedOut += n
-			d.outFirst[b.ID] = b.First
+			d.out[b.ID] = b
 			return b, nil
 		}
 		if d.drained && (d.head == len(d.queue) || !d.attached) {
@@ -158,7 +158,7 @@ func (p *Processor) Done(b *Batch) {
 	p.deliveryMu.Lock()
 	d := &p.delivery
 	d.delivered += uint64(n)
-	delete(d.outFirst, b.ID)
+	delete(d.out, b.ID)
 	if b.ID == d.doneUpTo+1 {
 		d.doneUpTo++
 		for {
@@ -186,6 +186,20 @@ func (p *Processor) Done(b *Batch) {
 	p.kick()
 }
 
+// DoneID is Done for the batch with ID id, for callers that name batches
+// by ID (the C ABI). It returns an error wrapping ErrNotHandedOut unless
+// that batch was handed out by Next and is not Done yet.
+func (p *Processor) DoneID(id uint64) error {
+	p.deliveryMu.Lock()
+	b, ok := p.delivery.out[id]
+	p.deliveryMu.Unlock()
+	if !ok {
+		return fmt.Errorf("%w: batch %d", ErrNotHandedOut, id)
+	}
+	p.Done(b)
+	return nil
+}
+
 // KeptFrom returns the lowest stream position whose event a consumer may
 // still be handed or be holding: the first of the oldest batch handed out
 // and not Done, else the first not handed out yet, which is the number of
@@ -200,8 +214,8 @@ func (p *Processor) KeptFrom() uint64 {
 	p.deliveryMu.Lock()
 	defer p.deliveryMu.Unlock()
 	from := p.delivery.handedOut
-	for _, first := range p.delivery.outFirst {
-		from = min(from, first)
+	for _, b := range p.delivery.out {
+		from = min(from, b.First)
 	}
 	return from
 }

@@ -33,6 +33,25 @@ func TestKeptFromFollowsHandOutsAndDones(t *testing.T) {
 	require.Equal(t, uint64(30), p.KeptFrom())
 }
 
+// TestDoneIDActsOnceOnABatchHandedOut: DoneID is Done by ID; it refuses an
+// ID that is not handed out, and one already done.
+func TestDoneIDActsOnceOnABatchHandedOut(t *testing.T) {
+	p := newTestProcessor(t, Config{BufferSize: 64, BatchSize: 10, FlushInterval: time.Millisecond})
+	p.SetConsumer(true)
+	require.Equal(t, 20, p.PushMany(userEvents(20, "u", testEpoch)))
+	b1, err := p.Next(time.Second)
+	require.NoError(t, err)
+	require.ErrorIs(t, p.DoneID(b1.ID+1), ErrNotHandedOut, "cut, not handed out yet")
+	require.NoError(t, p.DoneID(b1.ID))
+	require.ErrorIs(t, p.DoneID(b1.ID), ErrNotHandedOut, "done already")
+	require.Equal(t, uint64(10), p.KeptFrom())
+	b2, err := p.Next(time.Second)
+	require.NoError(t, err)
+	require.NoError(t, p.DoneID(b2.ID))
+	require.Equal(t, uint64(20), p.KeptFrom())
+	require.Equal(t, uint64(20), p.Stats().Delivered)
+}
+
 // TestKeptFromNeverPassesAHeldBatch: consumers on several goroutines take
 // and acknowledge batches while producers push; each consumer checks, while
 // it holds a batch, that KeptFrom is not above the batch's first position.

@@ -81,6 +81,9 @@ var (
 	// ErrInvalidWindow is returned (wrapped) by ValidWindow for a unique-user
 	// window outside 0..MaxWindow.
 	ErrInvalidWindow = errors.New("stream: invalid unique-user window")
+	// ErrNotHandedOut is returned (wrapped) by DoneID for an ID that names
+	// no batch handed out by Next and not yet Done.
+	ErrNotHandedOut = errors.New("stream: batch is not handed out")
 )
 
 // Bounds of Config, checked by New. Each sizes memory allocated up front or
