@@ -36,55 +36,6 @@ def test_update_many_mixed_tuples_and_chunks(board):
     assert board.score("u0") == pytest.approx(0.95)
 
 
-def test_update_many_checks_in_c_agree_with_the_rules_in_python(board):
-    """update_many checks the usual chunk in C (_staging.update_columns) and
-    hands anything else to the update-by-update rules: where C answers, it
-    answers as those rules would; where it cannot, it says so (None)."""
-    from engagehub_native._staging import update_columns
-
-    class Text(str):
-        pass
-
-    class Points(float):
-        pass
-
-    latest = board._latest
-    usual = [
-        [("a", 1.5, T0), ["b", -2, T0 - DAY], ("é👩‍💻\0", 10**300, 1)],
-        [("a", 1.0), ("b", 2.0, T0)],
-    ]
-    for chunk in usual:
-        columns = update_columns(chunk, latest, board.now)
-        assert columns is not None, chunk
-        assert columns == board._checked_one_by_one(chunk, 0)
-        assert all(type(p) is float for p in columns[1])
-    unusual = [
-        [("a", 1.0, 0)],
-        [("a", 1.0, None)],
-        [("a", 1.0, True)],
-        [("a", 1.0, latest + 1)],
-        [("a", math.nan)],
-        [("a", math.inf, T0)],
-        [("a", 10**400)],
-        [("a", True)],
-        [("a", Points(1.0))],
-        [(Text("a"), 1.0)],
-        [("a\ud800", 1.0)],
-        [("a",)],
-        [("a", 1.0, T0, 4)],
-        ["ab"],
-        [(5, 1.0)],
-    ]
-    for chunk in unusual:
-        assert update_columns(chunk, latest, board.now) is None, chunk
-
-    def broken_clock():
-        raise RuntimeError("no clock")
-
-    with pytest.raises(RuntimeError, match="no clock"):
-        update_columns([("a", 1.0)], latest, broken_clock)
-
-
 def test_update_many_reports_the_bad_tuple(board):
     with pytest.raises(ValueError, match="update 2"):
         board.update_many([("a", 1.0), ("b", 2.0), ("c", math.nan)])

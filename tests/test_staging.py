@@ -5,6 +5,7 @@ inputs outside the fast path must reach Python unchanged."""
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 
@@ -274,3 +275,103 @@ def test_update_wire_is_the_wire_format():
         _staging.update_wire(["a"], ["1"], [T0])
     with pytest.raises(OverflowError):
         _staging.update_wire(["a"], [1.0], [2 ** 63])
+
+
+# -- the checks of push_many and update_many ------------------------------------
+#
+# _staging.flat_events and update_columns check a whole chunk in one pass and
+# answer None for anything but the common case, which the Python rules then
+# check one by one (and name). Wherever C answers, its answer must be the
+# rules' answer; chunks mix the single calls above, so every field value they
+# hold meets every position in a chunk.
+
+
+def mixed_chunks(calls, usual, widths, seed):
+    """Each call alone, plus random chunks of calls: half of them of calls the
+    fast path takes alone (``usual``), all of one of ``widths``; half of any."""
+    rng = random.Random(seed)
+    singles = [list(args) for args, kwargs in calls if not kwargs]
+    common = [s for s in singles if usual(s)]
+    chunks = [[single] for single in singles]
+    for i in range(300):
+        if i % 2:
+            width = rng.choice(widths)
+            pool = [s for s in common if len(s) == width]
+        else:
+            pool = singles
+        picks = [rng.choice(pool) for _ in range(rng.randint(2, 6))]
+        chunks.append([tuple(p) if rng.random() < 0.5 else list(p) for p in picks])
+    return chunks
+
+
+def without_now(fields, stamp_at, step):
+    """Timestamps read from the clock just now replaced by a marker."""
+    fields = list(fields)
+    for i in range(stamp_at, len(fields), step):
+        if abs(fields[i] - time.time()) < 5:
+            fields[i] = "now"
+    return fields
+
+
+def test_push_many_checks_in_c_agree_with_the_rules():
+    from engagehub_native.processor import _checked_one_by_one
+
+    answered = 0
+    for chunk in mixed_chunks(PUSHES, lambda e: _staging.flat_events([e]) is not None,
+                              (3, 4), seed=1):
+        flat = _staging.flat_events(chunk)
+        if flat is None:
+            continue
+        answered += 1
+        checked = _checked_one_by_one(chunk, 0)  # must not raise: C took the chunk
+        assert without_now(flat, 3, 4) == without_now(checked, 3, 4), chunk
+        assert [type(f) for f in flat] == [type(f) for f in checked]
+    assert answered > 150  # the common case is the fast path
+
+
+def test_update_many_checks_in_c_agree_with_the_rules():
+    clock = ManualClock()
+    with Leaderboard(0.95, 0, clock=clock) as board:
+        answered = 0
+        usual = lambda u: _staging.update_columns([u], board._latest, board.now) is not None  # noqa: E731
+        for chunk in mixed_chunks(UPDATES, usual, (2, 3), seed=2):
+            columns = _staging.update_columns(chunk, board._latest, board.now)
+            if columns is None:
+                continue
+            answered += 1
+            checked = board._checked_one_by_one(chunk, 0)  # must not raise
+            assert columns == checked, chunk
+            assert all(type(p) is float for p in columns[1])
+        assert answered > 150
+
+
+@pytest.mark.parametrize("chunk", [
+    [("m", "u", "c"), ("m", "u", "c", T0)],  # mixed widths: the rules refuse them
+    [("m", Text("u"), "c", T0)],
+    [("m", "u", "c", True)],
+    [("m", "u", "c", 0)],
+    ["mucx"],
+])
+def test_push_many_checks_leave_the_unusual_to_python(chunk):
+    assert _staging.flat_events(chunk) is None
+
+
+def test_update_many_checks_leave_the_unusual_to_python_and_read_the_clock_once():
+    clock = ManualClock()
+    with Leaderboard(0.95, 0, clock=clock) as board:
+        latest = board._latest
+        for chunk in ([("a", 1.0, latest + 1)], [("a", True)], [(Text("a"), 1.0)], ["ab"]):
+            assert _staging.update_columns(chunk, latest, board.now) is None
+        reads = []
+        assert _staging.update_columns([("a", 1.0), ("b", 2.0, T0), ("c", 3)], latest,
+                                       lambda: reads.append(1) or T0 + 0.5) == \
+            (["a", "b", "c"], [1.0, 2.0, 3.0], [T0, T0, T0])
+        assert reads == [1]
+
+        def broken_clock():
+            raise RuntimeError("no clock")
+
+        with pytest.raises(RuntimeError, match="no clock"):
+            _staging.update_columns([("a", 1.0)], latest, broken_clock)
+    with pytest.raises(TypeError):
+        _staging.flat_events(("m", "u", "c"))
