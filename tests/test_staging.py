@@ -368,6 +368,19 @@ def test_update_many_checks_leave_the_unusual_to_python_and_read_the_clock_once(
             (["a", "b", "c"], [1.0, 2.0, 3.0], [T0, T0, T0])
         assert reads == [1]
 
+        # The clock is read before any update's items are taken: a clock
+        # that changes the updates (here a list the caller holds) is seen
+        # as having run first.
+        first, second = ["a", 1.0, T0], ["b", 2.0]
+
+        def meddling_clock():
+            del first[2]
+            second.append(T0 - 5)
+            return T0 + 9
+
+        assert _staging.update_columns([first, second], latest, meddling_clock) == \
+            (["a", "b"], [1.0, 2.0], [T0 + 9, T0 - 5])
+
         def broken_clock():
             raise RuntimeError("no clock")
 

@@ -410,6 +410,21 @@ update_columns(PyObject *module, PyObject *args)
     if (!PyArg_ParseTuple(args, "O!LO:update_columns", &PyList_Type, &chunk, &latest, &clock)) {
         return NULL;
     }
+    /* An update of 2 fields takes the board's clock, int(now()), read once.
+     * The clock is Python code, which could change the updates: it is read
+     * before any of their items is taken. */
+    for (Py_ssize_t i = 0; i < PyList_Size(chunk) && now == NULL; i++) {
+        PyObject *update = PyList_GetItem(chunk, i), *reading;
+        if ((PyTuple_CheckExact(update) && PyTuple_Size(update) == 2)
+            || (PyList_CheckExact(update) && PyList_Size(update) == 2)) {
+            reading = PyObject_CallObject(clock, NULL);
+            now = reading == NULL ? NULL : PyNumber_Long(reading);
+            Py_XDECREF(reading);
+            if (now == NULL) {
+                return NULL;
+            }
+        }
+    }
     count = PyList_Size(chunk);
     if ((ids = PyList_New(count)) == NULL || (points = PyList_New(count)) == NULL
         || (stamps = PyList_New(count)) == NULL) {
@@ -442,15 +457,7 @@ update_columns(PyObject *module, PyObject *args)
             }
             Py_INCREF(stamp);
         }
-        else {
-            if (now == NULL) { /* the board's clock, read once, as int(self.now()) */
-                PyObject *reading = PyObject_CallObject(clock, NULL);
-                now = reading == NULL ? NULL : PyNumber_Long(reading);
-                Py_XDECREF(reading);
-                if (now == NULL) {
-                    goto failed;
-                }
-            }
+        else { /* read above: an update of 2 fields was seen, or made by the clock */
             stamp = now;
             Py_INCREF(stamp);
         }
