@@ -35,6 +35,7 @@ type processor struct {
 	*stream.Processor
 	shared *redisstream.Analytics // analytics shared in Redis, or nil
 	mu     sync.Mutex             // serializes attaching a sink (capi/sink.go)
+	copies listCopies             // of push_many's lists (capi/listcopies.go)
 
 	// pump is the native sink (capi/sink.go), set once before the first
 	// push: it is then the engine's consumer, and eh_proc_next,
@@ -147,11 +148,8 @@ func eh_proc_push_many(h C.uint64_t, fields *C.char, fieldsLen C.size_t, timesta
 	if n == 0 {
 		return ehOK
 	}
-	// The events keep their strings, which share one copy of fields, until
-	// they are analysed (ForgetFields drops them then). With a native sink
-	// the types come first: the sink writes them.
 	stamps := unsafe.Slice((*int64)(unsafe.Pointer(timestamps)), n)
-	pushed, err := offerList(p.Processor, string(cBytes(fields, fieldsLen)), stamps, n, p.pump.Load() != nil)
+	pushed, err := p.offerCopy(cBytes(fields, fieldsLen), stamps, n)
 	out.accepted = C.size_t(pushed)
 	return result(err)
 }

@@ -20,6 +20,20 @@ type offerScratch struct {
 
 var offerScratches = sync.Pool{New: func() any { return new(offerScratch) }}
 
+// offerCopy offers p's engine the n events of a push_many whose string
+// list is the caller's bytes list. The events' strings share one copy of
+// it, which they keep until they are analysed (ForgetFields drops them
+// then; the copy is then reused, see listCopies). With a native sink the
+// types come first: the sink writes them.
+func (p *processor) offerCopy(list []byte, stamps []int64, n int) (int, error) {
+	buf, pooled := p.copies.get(p.Processor, list)
+	pushed, err := offerList(p.Processor, bytesString(buf), stamps, n, p.pump.Load() != nil)
+	if pooled {
+		p.copies.hold(p.Processor, buf, pushed)
+	}
+	return pushed, err
+}
+
 // offerList offers p the n events of a push_many: their strings are the
 // list text (one copy of the caller's bytes, which the events share), as
 // columns of n (the types when typed, then the user ids, then the channel

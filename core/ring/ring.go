@@ -210,6 +210,12 @@ func (r *Ring[T]) TryPopMany(dst []T) int {
 	}
 }
 
+// Claimed returns the number of positions producers have claimed so far:
+// every item a push stored before the call lies at a position below it.
+// Consumers pop positions in order, so once pops reach Claimed's count,
+// every such item has been popped.
+func (r *Ring[T]) Claimed() uint64 { return r.enq.Load() }
+
 // Cap returns the number of items the ring holds when full (the capacity given
 // to New rounded up to a power of two).
 func (r *Ring[T]) Cap() int { return int(r.mask + 1) }

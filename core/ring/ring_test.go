@@ -375,3 +375,21 @@ func TestRunsStopAtFullAndEmpty(t *testing.T) {
 	assert.Equal(t, 0, r.TryPopMany(nil))
 	assert.Equal(t, 0, r.Len())
 }
+
+// TestClaimedCountsPositionsPushed: Claimed counts every position a push
+// took, refused pushes none, and pops leave it alone.
+func TestClaimedCountsPositionsPushed(t *testing.T) {
+	r, err := New[int](4)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(0), r.Claimed())
+	require.True(t, r.TryPush(1))
+	assert.Equal(t, 3, r.TryPushMany([]int{2, 3, 4, 5}), "room for three")
+	assert.Equal(t, uint64(4), r.Claimed())
+	assert.False(t, r.TryPush(6))
+	assert.Equal(t, uint64(4), r.Claimed(), "a refused push claims nothing")
+	_, ok := r.TryPop()
+	require.True(t, ok)
+	assert.Equal(t, uint64(4), r.Claimed())
+	require.True(t, r.TryPush(6))
+	assert.Equal(t, uint64(5), r.Claimed())
+}

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
@@ -162,7 +163,9 @@ func (a *analytics) countChannel(ch string, m int64) {
 	for i := h ^ uint64(m+1)*0x9e3779b97f4a7c15; ; i++ {
 		s := &a.sums[i%channelSlots]
 		if s.n == 0 {
-			*s = channelSum{key: ch, hash: h, minute: m, n: 1}
+			// A copy: the sum outlives the event, whose strings the
+			// producer may reuse once it is analysed (Released).
+			*s = channelSum{key: strings.Clone(ch), hash: h, minute: m, n: 1}
 			a.used = append(a.used, uint16(i%channelSlots))
 			if len(a.used) >= channelSlots/2 {
 				a.flushChannels()

@@ -156,6 +156,30 @@ func (p *Processor) OfferValid(events []Event) (int, error) {
 	return n, err
 }
 
+// Claimed returns the number of ring positions producers have claimed: the
+// events an offer took lie at positions below the count read after it
+// returned (with Released, for a producer that reuses the memory behind
+// its events' strings).
+func (p *Processor) Claimed() uint64 {
+	return p.ring.Claimed()
+}
+
+// Released reports whether the processor no longer refers to the strings
+// of any event at a position below pos: each has been analysed, and the
+// processor drops an event's strings once it is analysed (DropsFields),
+// keeping copies of what it retains (channel names). A producer that backs its events'
+// strings with memory it reuses (the C ABI's copy of a caller's list) may
+// then reuse the memory behind the events below pos.
+func (p *Processor) Released(pos uint64) bool {
+	return p.DropsFields() && p.processed.Load() >= pos
+}
+
+// DropsFields reports whether the processor drops an event's strings once
+// it is analysed: ForgetFields, and neither KeepFields nor a Shared sink.
+func (p *Processor) DropsFields() bool {
+	return p.cfg.ForgetFields && p.cfg.Shared == nil && !p.keepFields.Load()
+}
+
 // CountDropped counts n events refused by the caller because the buffer was
 // full, so Stats.Dropped covers the drops of callers that stage events
 // before offering them.

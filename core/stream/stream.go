@@ -358,7 +358,7 @@ func New(cfg Config) (*Processor, error) {
 		defaultClock: defaultClock,
 		ring:         r,
 		wake:         make(chan struct{}, 1),
-		free:         make(chan []Event, freeBuffers),
+		free:         make(chan []Event, freeBuffers(cfg)),
 		exited:       make(chan struct{}),
 	}
 	if err := p.analytics.init(cfg); err != nil {
