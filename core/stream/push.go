@@ -167,9 +167,9 @@ func (p *Processor) Claimed() uint64 {
 // Released reports whether the processor no longer refers to the strings
 // of any event at a position below pos: each has been analysed, and the
 // processor drops an event's strings once it is analysed (DropsFields),
-// keeping copies of what it retains (channel names). A producer that backs its events'
-// strings with memory it reuses (the C ABI's copy of a caller's list) may
-// then reuse the memory behind the events below pos.
+// keeping copies of what it retains (channel names). A producer that backs
+// its events' strings with memory it reuses (the C ABI's copy of a
+// caller's list) may then reuse the memory behind the events below pos.
 func (p *Processor) Released(pos uint64) bool {
 	return p.DropsFields() && p.processed.Load() >= pos
 }
