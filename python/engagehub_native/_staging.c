@@ -308,6 +308,16 @@ event_dicts(PyObject *module, PyObject *fields)
 
 /* -- push_many's events, checked -------------------------------------------- */
 
+/* The number of items of an exact tuple or list; -1 for anything else. */
+static Py_ssize_t
+items_in(PyObject *sequence)
+{
+    if (PyTuple_CheckExact(sequence)) {
+        return PyTuple_Size(sequence);
+    }
+    return PyList_CheckExact(sequence) ? PyList_Size(sequence) : -1;
+}
+
 /* Item i of an exact tuple or list (a borrowed reference). */
 static PyObject *
 item_of(PyObject *sequence, Py_ssize_t i)
@@ -347,17 +357,8 @@ flat_events(PyObject *module, PyObject *chunk)
     }
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *event = PyList_GetItem(chunk, i), *field[4];
-        Py_ssize_t size;
+        Py_ssize_t size = items_in(event);
         long long stamp;
-        if (PyTuple_CheckExact(event)) {
-            size = PyTuple_Size(event);
-        }
-        else if (PyList_CheckExact(event)) {
-            size = PyList_Size(event);
-        }
-        else {
-            goto python_decides;
-        }
         if ((size != 3 && size != 4) || (width && size != width)) {
             goto python_decides;
         }
@@ -414,10 +415,8 @@ update_columns(PyObject *module, PyObject *args)
      * The clock is Python code, which could change the updates: it is read
      * before any of their items is taken. */
     for (Py_ssize_t i = 0; i < PyList_Size(chunk) && now == NULL; i++) {
-        PyObject *update = PyList_GetItem(chunk, i), *reading;
-        if ((PyTuple_CheckExact(update) && PyTuple_Size(update) == 2)
-            || (PyList_CheckExact(update) && PyList_Size(update) == 2)) {
-            reading = PyObject_CallObject(clock, NULL);
+        if (items_in(PyList_GetItem(chunk, i)) == 2) {
+            PyObject *reading = PyObject_CallObject(clock, NULL);
             now = reading == NULL ? NULL : PyNumber_Long(reading);
             Py_XDECREF(reading);
             if (now == NULL) {
@@ -432,17 +431,8 @@ update_columns(PyObject *module, PyObject *args)
     }
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *update = PyList_GetItem(chunk, i), *id, *pts, *stamp;
-        Py_ssize_t size;
+        Py_ssize_t size = items_in(update);
         long long timestamp;
-        if (PyTuple_CheckExact(update)) {
-            size = PyTuple_Size(update);
-        }
-        else if (PyList_CheckExact(update)) {
-            size = PyList_Size(update);
-        }
-        else {
-            goto python_decides;
-        }
         if (size != 2 && size != 3) {
             goto python_decides;
         }
