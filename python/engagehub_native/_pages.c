@@ -214,17 +214,16 @@ ready(Reads *self)
 /* The most arguments a read takes (around's). */
 #define MOST_ARGUMENTS 5
 
-/* The arguments of a call, by position or by the names of kwlist (at most
- * MOST_ARGUMENTS; those not given stay NULL); 0 when they do not fit, and
- * Python decides and words the error. Keywords are matched here, not by
- * PyArg_ParseTupleAndKeywords, which costs a read several times the
+/* The arguments of a fast call, by position or by the names of kwlist (at
+ * most MOST_ARGUMENTS; those not given stay NULL); 0 when they do not fit,
+ * and Python decides and words the error. Keywords are matched here, not
+ * by PyArg_ParseTupleAndKeywords, which costs a read several times the
  * matching: readers pass styles and windows by name. */
 static int
-arguments(PyObject *args, PyObject *kwargs, const char *const *kwlist, Py_ssize_t required,
-          PyObject *out[MOST_ARGUMENTS])
+arguments(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, const char *const *kwlist,
+          Py_ssize_t required, PyObject *out[MOST_ARGUMENTS])
 {
-    Py_ssize_t nargs = PyTuple_Size(args), most = 0, at = 0;
-    PyObject *key, *value;
+    Py_ssize_t most = 0, keywords = keyword_count(kwnames);
     for (int i = 0; i < MOST_ARGUMENTS; i++) {
         out[i] = NULL;
     }
@@ -235,20 +234,18 @@ arguments(PyObject *args, PyObject *kwargs, const char *const *kwlist, Py_ssize_
         return 0;
     }
     for (Py_ssize_t i = 0; i < nargs; i++) {
-        out[i] = PyTuple_GetItem(args, i);
+        out[i] = args[i];
     }
-    while (kwargs != NULL && PyDict_Next(kwargs, &at, &key, &value)) {
+    for (Py_ssize_t k = 0; k < keywords; k++) {
+        PyObject *key = PyTuple_GetItem(kwnames, k); /* an exact str */
         Py_ssize_t i = 0;
-        if (!PyUnicode_CheckExact(key)) {
-            return 0;
-        }
         while (i < most && PyUnicode_CompareWithASCIIString(key, kwlist[i]) != 0) {
             i++;
         }
         if (i == most || out[i] != NULL) { /* unknown, or given twice */
             return 0;
         }
-        out[i] = value;
+        out[i] = args[nargs + k];
     }
     for (Py_ssize_t i = 0; i < required; i++) {
         if (out[i] == NULL) {
@@ -318,13 +315,13 @@ page_entries(eh_list *page, Py_ssize_t ints_per_entry, long long first)
 }
 
 static PyObject *
-Reads_rank(Reads *self, PyObject *args, PyObject *kwargs)
+Reads_rank(Reads *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
 #ifndef Py_GIL_DISABLED
     static const char *const kwlist[] = {"user_id", "style", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
-    if (ready(self) && arguments(args, kwargs, kwlist, 1, arg)
+    if (ready(self) && arguments(args, nargs, kwnames, kwlist, 1, arg)
         && (q.id = ascii_text(arg[0], &q.id_size)) != NULL
         && style_and_window(arg[1], arg[2], &q)) {
         eh_standing standing;
@@ -355,7 +352,7 @@ Reads_rank(Reads *self, PyObject *args, PyObject *kwargs)
         }
     }
 #endif
-    return call_method((PyObject *)self, name_rank_slow, args, kwargs);
+    return call_method((PyObject *)self, name_rank_slow, args, nargs, kwnames);
 }
 
 /* A page of RankedUser tuples: the users ranked offset + 1 .. offset +
@@ -397,13 +394,13 @@ read_page(Reads *self, const Query *q, int around, long long offset_or_before,
 }
 
 static PyObject *
-Reads_top(Reads *self, PyObject *args, PyObject *kwargs)
+Reads_top(Reads *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
 #ifndef Py_GIL_DISABLED
     static const char *const kwlist[] = {"k", "style", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
-    if (ready(self) && arguments(args, kwargs, kwlist, 0, arg)
+    if (ready(self) && arguments(args, nargs, kwnames, kwlist, 0, arg)
         && style_and_window(arg[1], arg[2], &q)) {
         long long k = count_arg(arg[0], 10);
         if (k >= 0) {
@@ -414,17 +411,17 @@ Reads_top(Reads *self, PyObject *args, PyObject *kwargs)
         }
     }
 #endif
-    return call_method((PyObject *)self, name_top_slow, args, kwargs);
+    return call_method((PyObject *)self, name_top_slow, args, nargs, kwnames);
 }
 
 static PyObject *
-Reads_page(Reads *self, PyObject *args, PyObject *kwargs)
+Reads_page(Reads *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
 #ifndef Py_GIL_DISABLED
     static const char *const kwlist[] = {"offset", "limit", "style", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
-    if (ready(self) && arguments(args, kwargs, kwlist, 2, arg)
+    if (ready(self) && arguments(args, nargs, kwnames, kwlist, 2, arg)
         && style_and_window(arg[2], arg[3], &q)) {
         long long offset = count_arg(arg[0], -1), limit = count_arg(arg[1], -1);
         if (offset >= 0 && limit >= 0) {
@@ -435,17 +432,17 @@ Reads_page(Reads *self, PyObject *args, PyObject *kwargs)
         }
     }
 #endif
-    return call_method((PyObject *)self, name_page_slow, args, kwargs);
+    return call_method((PyObject *)self, name_page_slow, args, nargs, kwnames);
 }
 
 static PyObject *
-Reads_around(Reads *self, PyObject *args, PyObject *kwargs)
+Reads_around(Reads *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
 #ifndef Py_GIL_DISABLED
     static const char *const kwlist[] = {"user_id", "before", "after", "style", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
-    if (ready(self) && arguments(args, kwargs, kwlist, 1, arg)
+    if (ready(self) && arguments(args, nargs, kwnames, kwlist, 1, arg)
         && (q.id = ascii_text(arg[0], &q.id_size)) != NULL
         && style_and_window(arg[3], arg[4], &q)) {
         long long before = count_arg(arg[1], 5);
@@ -458,17 +455,17 @@ Reads_around(Reads *self, PyObject *args, PyObject *kwargs)
         }
     }
 #endif
-    return call_method((PyObject *)self, name_around_slow, args, kwargs);
+    return call_method((PyObject *)self, name_around_slow, args, nargs, kwnames);
 }
 
 static PyObject *
-Reads_percentile(Reads *self, PyObject *args, PyObject *kwargs)
+Reads_percentile(Reads *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
 #ifndef Py_GIL_DISABLED
     static const char *const kwlist[] = {"user_id", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
-    if (ready(self) && arguments(args, kwargs, kwlist, 1, arg)
+    if (ready(self) && arguments(args, nargs, kwnames, kwlist, 1, arg)
         && (q.id = ascii_text(arg[0], &q.id_size)) != NULL
         && style_and_window(NULL, arg[1], &q)) {
         double percentile = 0;
@@ -487,17 +484,17 @@ Reads_percentile(Reads *self, PyObject *args, PyObject *kwargs)
         }
     }
 #endif
-    return call_method((PyObject *)self, name_percentile_slow, args, kwargs);
+    return call_method((PyObject *)self, name_percentile_slow, args, nargs, kwnames);
 }
 
 static PyObject *
-Reads_at_percentile(Reads *self, PyObject *args, PyObject *kwargs)
+Reads_at_percentile(Reads *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
 #ifndef Py_GIL_DISABLED
     static const char *const kwlist[] = {"p", "style", "window", NULL};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
-    if (ready(self) && arguments(args, kwargs, kwlist, 1, arg)
+    if (ready(self) && arguments(args, nargs, kwnames, kwlist, 1, arg)
         && PyFloat_CheckExact(arg[0]) && style_and_window(arg[1], arg[2], &q)) {
         eh_list entry;
         double p = PyFloat_AsDouble(arg[0]), now = (double)wall_seconds();
@@ -521,11 +518,11 @@ Reads_at_percentile(Reads *self, PyObject *args, PyObject *kwargs)
         }
     }
 #endif
-    return call_method((PyObject *)self, name_at_percentile_slow, args, kwargs);
+    return call_method((PyObject *)self, name_at_percentile_slow, args, nargs, kwnames);
 }
 
 static PyMethodDef Reads_methods[] = {
-    {"rank", (PyCFunction)(void (*)(void))Reads_rank, METH_VARARGS | METH_KEYWORDS,
+    {"rank", (PyCFunction)(void (*)(void))Reads_rank, METH_FASTCALL | METH_KEYWORDS,
      "rank($self, user_id, style='ordinal', window=None)\n--\n\n"
      "The user's standing now (a RankedUser), or None if the user is not on\n"
      "the board.\n\n"
@@ -534,22 +531,22 @@ static PyMethodDef Reads_methods[] = {
      "\"dense\" 1, 2, 2, 3. ``window`` names one of the board's windows\n"
      "(see ``windows``) to rank in instead of the whole board; the same\n"
      "holds for every query."},
-    {"top", (PyCFunction)(void (*)(void))Reads_top, METH_VARARGS | METH_KEYWORDS,
+    {"top", (PyCFunction)(void (*)(void))Reads_top, METH_FASTCALL | METH_KEYWORDS,
      "top($self, k=10, style='ordinal', window=None)\n--\n\n"
      "The ``k`` highest-ranked users, best first, ranks numbered in ``style``\n"
      "(see :meth:`rank`)."},
-    {"page", (PyCFunction)(void (*)(void))Reads_page, METH_VARARGS | METH_KEYWORDS,
+    {"page", (PyCFunction)(void (*)(void))Reads_page, METH_FASTCALL | METH_KEYWORDS,
      "page($self, offset, limit, style='ordinal', window=None)\n--\n\n"
      "Users ranked ``offset + 1`` to ``offset + limit`` (a page of a ranking view)."},
-    {"around", (PyCFunction)(void (*)(void))Reads_around, METH_VARARGS | METH_KEYWORDS,
+    {"around", (PyCFunction)(void (*)(void))Reads_around, METH_FASTCALL | METH_KEYWORDS,
      "around($self, user_id, before=5, after=5, style='ordinal', window=None)\n--\n\n"
      "The user with up to ``before`` users above and ``after`` below; [] if unknown."},
-    {"percentile", (PyCFunction)(void (*)(void))Reads_percentile, METH_VARARGS | METH_KEYWORDS,
+    {"percentile", (PyCFunction)(void (*)(void))Reads_percentile, METH_FASTCALL | METH_KEYWORDS,
      "percentile($self, user_id, window=None)\n--\n\n"
      "The share of the board, in percent (0 to 100), whose score is strictly\n"
      "below the user's; None if the user is not on the board. O(log n)."},
     {"at_percentile", (PyCFunction)(void (*)(void))Reads_at_percentile,
-     METH_VARARGS | METH_KEYWORDS,
+     METH_FASTCALL | METH_KEYWORDS,
      "at_percentile($self, p, style='ordinal', window=None)\n--\n\n"
      "The user at percentile ``p`` (0 to 100) of the ranking, by nearest rank\n"
      "counted up from the bottom: 100 is the top user, 0 the bottom one, 50\n"

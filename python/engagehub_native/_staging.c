@@ -103,20 +103,19 @@ Staged_dealloc(Staged *self)
 typedef Staged Pushes;
 
 static PyObject *
-Pushes_push(Pushes *self, PyObject *args, PyObject *kwargs)
+Pushes_push(Pushes *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
 #ifndef Py_GIL_DISABLED
-    Py_ssize_t nargs = PyTuple_Size(args);
-    if (kwargs == NULL && (nargs == 3 || nargs == 4) && self->staged != NULL
+    if (keyword_count(kwnames) == 0 && (nargs == 3 || nargs == 4) && self->staged != NULL
         && PyList_CheckExact(self->staged) && PyList_Size(self->staged) < self->room) {
         PyObject *fields[4];
         Py_ssize_t length = 0;
         for (int i = 0; i < 3; i++) {
-            fields[i] = PyTuple_GetItem(args, i);
+            fields[i] = args[i];
         }
         if (ascii_length(fields[0], &length) && ascii_length(fields[1], &length)
             && ascii_length(fields[2], &length) && length <= SMALL_EVENT) {
-            PyObject *timestamp = nargs == 4 ? PyTuple_GetItem(args, 3) : Py_None;
+            PyObject *timestamp = nargs == 4 ? args[3] : Py_None;
             PyObject *stamp = NULL;
             int overflow = 0;
             long long value = 0;
@@ -149,11 +148,11 @@ Pushes_push(Pushes *self, PyObject *args, PyObject *kwargs)
         }
     }
 #endif
-    return call_method((PyObject *)self, name_push_slow, args, kwargs);
+    return call_method((PyObject *)self, name_push_slow, args, nargs, kwnames);
 }
 
 static PyMethodDef Pushes_methods[] = {
-    {"push", (PyCFunction)(void (*)(void))Pushes_push, METH_VARARGS | METH_KEYWORDS,
+    {"push", (PyCFunction)(void (*)(void))Pushes_push, METH_FASTCALL | METH_KEYWORDS,
      "push($self, event_type, user_id, channel_id, timestamp=None)\n--\n\n"
      "Queue one event; never blocks.\n\n"
      "Returns True when queued, False when the buffer was full (the event is\n"
@@ -209,17 +208,16 @@ finite_points(PyObject *points)
 }
 
 static PyObject *
-Updates_update(Updates *self, PyObject *args, PyObject *kwargs)
+Updates_update(Updates *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
 #ifndef Py_GIL_DISABLED
-    Py_ssize_t nargs = PyTuple_Size(args);
-    if (kwargs == NULL && nargs == 3 && self->base.staged != NULL
+    if (keyword_count(kwnames) == 0 && nargs == 3 && self->base.staged != NULL
         && PyList_CheckExact(self->base.staged)) {
         PyObject *fields[3], *points;
         Py_ssize_t length = 0;
         long long timestamp;
         for (int i = 0; i < 3; i++) {
-            fields[i] = PyTuple_GetItem(args, i);
+            fields[i] = args[i];
         }
         if (ascii_length(fields[0], &length) && exact_int_in(fields[2], 1, self->latest, &timestamp)
             && (points = finite_points(fields[1])) != NULL) {
@@ -241,11 +239,11 @@ Updates_update(Updates *self, PyObject *args, PyObject *kwargs)
         }
     }
 #endif
-    return call_method((PyObject *)self, name_update_slow, args, kwargs);
+    return call_method((PyObject *)self, name_update_slow, args, nargs, kwnames);
 }
 
 static PyMethodDef Updates_methods[] = {
-    {"update", (PyCFunction)(void (*)(void))Updates_update, METH_VARARGS | METH_KEYWORDS,
+    {"update", (PyCFunction)(void (*)(void))Updates_update, METH_FASTCALL | METH_KEYWORDS,
      "update($self, user_id, points, timestamp=None)\n--\n\n"
      "Add ``points`` to ``user_id`` as of ``timestamp`` (Unix seconds).\n\n"
      "``timestamp`` None or <= 0 means now. Timestamps may arrive out of\n"

@@ -200,24 +200,44 @@ def percentile(sorted_samples: Sequence[int], q: float) -> int:
     return sorted_samples[min(len(sorted_samples) - 1, int(q * len(sorted_samples)))]
 
 
-def per_call_ns(fn: Callable, args: Sequence[tuple], warmup: int = 0) -> List[int]:
-    """Sorted raw durations, in ns, of ``fn(*a)`` for each ``a`` in ``args``.
+def per_call_ns(fn: Callable, args: Sequence[tuple], warmup: int = 0,
+                keywords: Optional[Dict[str, object]] = None) -> List[int]:
+    """Sorted raw durations, in ns, of ``fn(*a, **keywords)`` for each ``a`` in ``args``
+    (tuples of one length).
 
     Each call is bracketed by two ``perf_counter_ns()`` reads; the timer's own
     cost is included (see :func:`timer_overhead_ns`). The first ``warmup``
-    argument tuples are run untimed first.
+    argument tuples are run untimed first. The call is made as a caller writes
+    it (see :func:`_timed_calls`).
     """
-    for a in args[:warmup]:
-        fn(*a)
+    keywords = keywords or {}
+    loop = _timed_calls(len(args[0]) if args else 0, tuple(keywords))
+    loop(fn, args[:warmup], [0] * min(warmup, len(args)), _pc, *keywords.values())
     samples = [0] * len(args)
-    pc = _pc
     with no_gc():
-        for i, a in enumerate(args):
-            t0 = pc()
-            fn(*a)
-            samples[i] = pc() - t0
+        loop(fn, args, samples, _pc, *keywords.values())
     samples.sort()
     return samples
+
+
+@functools.lru_cache(maxsize=None)
+def _timed_calls(arity: int, keywords: tuple) -> Callable:
+    """The timing loop of per_call_ns for ``arity`` positional arguments and the
+    ``keywords`` named: the call is spelled out, ``fn(a0, style=k0)``, so that keyword
+    arguments reach ``fn`` as they do from a caller's code; a ``functools.partial`` or
+    ``fn(*a, **kw)`` would build a dict per call that a caller's call does not."""
+    names = [f"a{i}" for i in range(arity)]
+    call = ", ".join(names + [f"{key}=k{i}" for i, key in enumerate(keywords)])
+    head = (f"for i, ({', '.join(names)},) in enumerate(args):" if arity
+            else "for i in range(len(args)):")
+    source = (f"def loop(fn, args, samples, pc, {''.join(f'k{i}, ' for i in range(len(keywords)))}):\n"
+              f"    {head}\n"
+              f"        t0 = pc()\n"
+              f"        fn({call})\n"
+              f"        samples[i] = pc() - t0\n")
+    namespace: dict = {}
+    exec(compile(source, f"<timed calls of {arity} + {keywords}>", "exec"), namespace)
+    return namespace["loop"]
 
 
 def timer_overhead_ns(n: int = 200_000) -> int:
@@ -563,8 +583,8 @@ def measure_stats(board, n: int, sizes: Sizes) -> Dict[str, tuple]:
     ps = [(100 * rng.random(),) for _ in range(calls)]
     kinds = {
         "rank": (board.rank, uids),
-        "competition": (functools.partial(board.rank, style="competition"), uids),
-        "dense": (functools.partial(board.rank, style="dense"), uids),
+        "competition": (board.rank, uids, {"style": "competition"}),
+        "dense": (board.rank, uids, {"style": "dense"}),
         "percentile": (board.percentile, uids),
         "at_percentile": (board.at_percentile, ps),
     }
@@ -572,14 +592,16 @@ def measure_stats(board, n: int, sizes: Sizes) -> Dict[str, tuple]:
 
 
 def interleaved(kinds: Dict[str, tuple], step: int = 2_000) -> Dict[str, tuple]:
-    """p50/p99 (µs) of each ``{key: (fn, args)}``, the kinds measured in turn, ``step``
-    calls at a time, so that changes of the machine's load hit every kind alike."""
+    """p50/p99 (µs) of each ``{key: (fn, args[, keywords])}`` (see per_call_ns), the
+    kinds measured in turn, ``step`` calls at a time, so that changes of the machine's
+    load hit every kind alike."""
     samples: Dict[str, List[int]] = {k: [] for k in kinds}
-    calls = max(len(args) for _, args in kinds.values())
+    calls = max(len(kind[1]) for kind in kinds.values())
     for lo in range(0, calls, step):
-        for key, (fn, args) in kinds.items():
+        for key, (fn, args, *keywords) in kinds.items():
             if lo < len(args):
-                samples[key] += per_call_ns(fn, args[lo:lo + step], warmup=50 if lo == 0 else 0)
+                samples[key] += per_call_ns(fn, args[lo:lo + step], warmup=50 if lo == 0 else 0,
+                                            keywords=keywords[0] if keywords else None)
     return {k: latency(sorted(v)) for k, v in samples.items()}
 
 
@@ -658,9 +680,8 @@ def bench_windows(report: Report, sizes: Sizes) -> None:
     kinds = {"plain top": (plain_b.top, [(10,)] * sizes.top_calls),
              "plain rank": (plain_b.rank, uids)}
     for name in BENCH_WINDOWS:
-        kinds[f"top {name}"] = (functools.partial(win_b.top, window=name),
-                                [(10,)] * sizes.top_calls)
-        kinds[f"rank {name}"] = (functools.partial(win_b.rank, window=name), uids)
+        kinds[f"top {name}"] = (win_b.top, [(10,)] * sizes.top_calls, {"window": name})
+        kinds[f"rank {name}"] = (win_b.rank, uids, {"window": name})
     lat.update(interleaved(kinds))
     res: Dict[str, dict] = {"plain": {"update": lat["plain update"], "top": lat["plain top"],
                                       "rank": lat["plain rank"]},

@@ -165,7 +165,7 @@ def _query_latencies(url: str, n: int, calls: int) -> dict:
         out["rank"] = latency(per_call_ns(board.rank, uids, warmup=200))
         # Rank styles and percentiles (issue 11), beside plain rank of the same run.
         out["rank_competition"] = latency(per_call_ns(
-            lambda uid: board.rank(uid, style="competition"), uids, warmup=200))
+            board.rank, uids, warmup=200, keywords={"style": "competition"}))
         out["percentile"] = latency(per_call_ns(board.percentile, uids, warmup=200))
     r = _redis_py(url)
     z, last = f"{{engagehub:board:{name}}}:z", f"{{engagehub:board:{name}}}:last"
