@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"math/rand/v2"
+
+	"github.com/stretchr/testify/require"
 )
 
 // Scale benchmarks: 18-digit ids shaped like Discord snowflakes and integer
@@ -187,6 +189,59 @@ func BenchmarkUpdateMany(b *testing.B) {
 		})
 		board = nil
 		runtime.GC()
+	}
+}
+
+// BenchmarkUpdateMovesAfterFill is the update rows of the Python harness's
+// scale benchmark (bench_scale.py) in Go: a decayed board filled at one
+// second in UpdateMany calls of 100,000 new users, then batches of 1,024
+// random existing users moved by 1..8 points a minute later. There a move
+// on the tie-heavy board leaves a tied integer value and mostly joins a
+// value another move made (v + p·w, w the later second's weight), so the
+// set of tied values keeps changing, which Update of integer points without
+// decay (BenchmarkUpdateTies) never does.
+func BenchmarkUpdateMovesAfterFill(b *testing.B) {
+	const fill, batch = 100_000, 1024
+	for _, n := range scaleSizes(b) {
+		ids := snowflakeIDs(n, 5)
+		for _, kind := range []struct {
+			name string
+			pts  func(*rand.Rand) float64
+		}{{"distinct", distinctPoints}, {"ties", integerPoints}} {
+			b.Run(kind.name+"/"+strconv.Itoa(n), func(b *testing.B) {
+				board, err := New(0.95, 0)
+				require.NoError(b, err)
+				rng := rand.New(rand.NewPCG(1, uint64(n)))
+				pts, tss := make([]float64, fill), make([]int64, fill)
+				for lo := 0; lo < n; lo += fill {
+					hi := min(n, lo+fill)
+					for i := range hi - lo {
+						pts[i], tss[i] = kind.pts(rng), benchBase
+					}
+					_, err := board.UpdateMany(ids[lo:hi], pts[:hi-lo], tss[:hi-lo])
+					require.NoError(b, err)
+				}
+				us := make([]string, batch)
+				for i := range batch {
+					tss[i] = benchBase + 60
+				}
+				b.ResetTimer()
+				cpu := startCPU()
+				for i := 0; i < b.N; i += batch {
+					k := min(batch, b.N-i)
+					b.StopTimer()
+					for j := range k {
+						us[j], pts[j] = ids[rng.IntN(n)], float64(1+rng.IntN(8))
+					}
+					b.StartTimer()
+					if r, err := board.UpdateManyValid(us[:k], pts[:k], tss[:k]); r != 0 {
+						b.Fatal(err)
+					}
+				}
+				cpu.report(b) // includes the stopped-timer picking of ids
+			})
+			runtime.GC()
+		}
 	}
 }
 

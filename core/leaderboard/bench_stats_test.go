@@ -10,7 +10,7 @@ import (
 // BenchmarkRankAs asks for the rank of a random user in each style, on a
 // decayed board of distinct scores (benchBoard) and on one whose 1M users
 // share 1,000 integer scores ("ties"), where competition and dense ranks
-// take the descent and the treap of tied values.
+// take the descent and the sum of tied values.
 func BenchmarkRankAs(b *testing.B) {
 	for _, n := range benchSizes {
 		ids := benchIDs(n)

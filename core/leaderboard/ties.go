@@ -2,6 +2,7 @@ package leaderboard
 
 import (
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -19,15 +20,15 @@ import (
 // one descent of the tree (countAbove). Dense rank is 1 + the number of
 // distinct G values above, which the tree's counts cannot give: a value
 // shared by m users counts m times there. So the board keeps, beside the
-// tree, tiedValues: an order-statistic treap holding only the values shared
-// by two users or more, each weighted by m − 1, the entries it has beyond
-// the first. Then
+// tree, tiedValues (tiedvalues.go): the values shared by two users or more
+// only, each weighted by m − 1, the entries it has beyond the first, in a
+// sorted array with a Fenwick tree of the weights. Then
 //
 //	distinct values above g = countAbove(g) − Σ weights of tied values above g
 //
-// in O(log n) for the descent plus O(log t) for the treap (t the number of
-// tied values). Why this structure rather than distinct counts kept in the
-// tree's nodes or a second tree of every distinct value:
+// in O(log n) for the descent plus O(log t) for the sum (t the number of
+// tied values). Why this rather than distinct counts kept in the tree's
+// nodes or a second tree of every distinct value:
 //
 //   - Counts of distinct values per subtree do not add up (a value may
 //     straddle two children), so keeping them in the tree means tracking
@@ -36,45 +37,23 @@ import (
 //   - A second tree of all distinct values costs every update a removal and
 //     an insertion in it: about doubling the update's cost on a board of
 //     distinct real-valued scores, where it is needed least.
-//   - The treap of tied values costs an update that neither leaves nor joins
-//     a tie a look at its neighbours in the leaf it is written to (in
-//     cache). On a board where ties are many (integer points without
-//     decay) the treap holds one node per tied score: thousands of users
-//     share each value.
+//   - The tied values cost an update that neither leaves nor joins a tie a
+//     look at its neighbours in the leaf it is written to (in cache). On a
+//     board where ties are many (integer points without decay) they hold
+//     one value per tied score: thousands of users share each.
 //
-// An update that does leave or join a tie does not walk the treap either:
-// it adds ±1 to its value in tieChanges, a map of the values changed since
-// the treap was last read, and the first query that reads the treap applies
-// them, each value's changes summed, in one walk per value. On a tie-heavy
-// board the treap's two walks per move (dependent loads through its nodes)
-// were about half of what a move among ties cost beyond one among distinct
-// scores; the map holds one entry per value touched, in cache, and a batch
-// of updates collapses into one walk per value.
+// An update that does leave or join a tie does not change tiedValues
+// either: it adds ±1 to its value in tieChanges, a map of the values
+// changed since tiedValues was last read, and the first query that reads
+// them applies them, each value's changes summed. The map holds one entry
+// per value touched, in cache, and a batch of updates collapses into one
+// change per value.
 //
 // Percentiles need the multiplicity m of a value, which is 1 + its weight.
 
-// tiedValues is a treap of the G values shared by two entries or more,
-// weighted by how many entries each has beyond the first; nodes live in a
-// slice and refer to each other by index (0: none), so the collector scans
-// no pointers.
-type tiedValues struct {
-	nodes []tieNode // nodes[0] is the nil node
-	free  []int32
-	root  int32
-	rng   uint64
-}
-
-type tieNode struct {
-	g           float64
-	w           int64 // entries with value g, minus 1 (≥ 1)
-	sum         int64 // Σ w over the subtree
-	left, right int32 // values below g, values above g
-	prio        uint32
-}
-
 // tieChanges are the changes to the weights of tied values that updates
-// made since the treap was last read: written only under the board's write
-// lock, applied by the first reader (under its read lock, so readers
+// made since tiedValues was last read: written only under the board's
+// write lock, applied by the first reader (under its read lock, so readers
 // serialise on mu) or by a writer when they grow past maxTieChanges.
 type tieChanges struct {
 	mu      sync.Mutex
@@ -86,167 +65,6 @@ type tieChanges struct {
 // board of millions of distinct tied values that is never read does not
 // grow a second map of them: past it, the writer applies them.
 const maxTieChanges = 1 << 12
-
-// weight returns the weight of value g: its entries beyond the first, 0 if
-// g is not tied.
-func (t *tiedValues) weight(g float64) int64 {
-	for i := t.root; i != 0; {
-		nd := &t.nodes[i]
-		switch {
-		case g < nd.g:
-			i = nd.left
-		case g > nd.g:
-			i = nd.right
-		default:
-			return nd.w
-		}
-	}
-	return 0
-}
-
-// above returns the total weight of the tied values greater than g.
-func (t *tiedValues) above(g float64) int64 {
-	var s int64
-	for i := t.root; i != 0; {
-		nd := &t.nodes[i]
-		if nd.g > g {
-			s += nd.w + t.nodes[nd.right].sum
-			i = nd.left
-		} else {
-			i = nd.right
-		}
-	}
-	return s
-}
-
-// add changes the weight of a value that is in the treap by delta, removing
-// it at 0, and reports whether the value was there (nothing changes if
-// not): one walk down and back.
-func (t *tiedValues) add(g float64, delta int64) bool {
-	if t.root == 0 {
-		return false
-	}
-	// The usual case, the value stays tied: every node on its path gains
-	// delta in its sum, without the recursive walk's rewrites. The path is
-	// remembered on the way down (a treap's depth is O(log t); a deeper
-	// one takes the walk below).
-	var path [64]int32
-	d := 0
-	for i := t.root; i != 0 && d < len(path); d++ {
-		nd := &t.nodes[i]
-		if nd.g == g {
-			if nd.w+delta == 0 {
-				break
-			}
-			nd.w += delta
-			nd.sum += delta
-			for _, j := range path[:d] {
-				t.nodes[j].sum += delta
-			}
-			return true
-		}
-		path[d] = i
-		if g < nd.g {
-			i = nd.left
-		} else {
-			i = nd.right
-		}
-		if i == 0 {
-			return false
-		}
-	}
-	found := false
-	t.root = t.addIn(t.root, g, delta, &found)
-	return found
-}
-
-func (t *tiedValues) addIn(i int32, g float64, delta int64, found *bool) int32 {
-	if i == 0 {
-		return 0
-	}
-	nd := &t.nodes[i]
-	switch {
-	case g < nd.g:
-		nd.left = t.addIn(nd.left, g, delta, found)
-	case g > nd.g:
-		nd.right = t.addIn(nd.right, g, delta, found)
-	default:
-		*found = true
-		nd.w += delta
-		if nd.w == 0 {
-			l, r := nd.left, nd.right
-			t.free = append(t.free, i)
-			return t.merge(l, r)
-		}
-	}
-	if *found {
-		t.fix(i)
-	}
-	return i
-}
-
-// insert adds value g, not in the treap, with weight w.
-func (t *tiedValues) insert(g float64, w int64) {
-	if len(t.nodes) == 0 {
-		t.nodes = make([]tieNode, 1, 16)
-		t.rng = 0x9E3779B97F4A7C15
-	}
-	var i int32
-	if n := len(t.free); n > 0 {
-		i = t.free[n-1]
-		t.free = t.free[:n-1]
-	} else {
-		i = int32(len(t.nodes))
-		t.nodes = append(t.nodes, tieNode{})
-	}
-	t.rng ^= t.rng << 13
-	t.rng ^= t.rng >> 7
-	t.rng ^= t.rng << 17
-	t.nodes[i] = tieNode{g: g, w: w, sum: w, prio: uint32(t.rng >> 32)}
-	l, r := t.split(t.root, g)
-	t.root = t.merge(t.merge(l, i), r)
-}
-
-// split cuts subtree i into the values below g and the values above it.
-func (t *tiedValues) split(i int32, g float64) (int32, int32) {
-	if i == 0 {
-		return 0, 0
-	}
-	nd := &t.nodes[i]
-	if nd.g < g {
-		l, r := t.split(nd.right, g)
-		t.nodes[i].right = l
-		t.fix(i)
-		return i, r
-	}
-	l, r := t.split(nd.left, g)
-	t.nodes[i].left = r
-	t.fix(i)
-	return l, i
-}
-
-// merge joins subtrees a and b, every value of a below every value of b.
-func (t *tiedValues) merge(a, b int32) int32 {
-	if a == 0 {
-		return b
-	}
-	if b == 0 {
-		return a
-	}
-	if t.nodes[a].prio > t.nodes[b].prio {
-		t.nodes[a].right = t.merge(t.nodes[a].right, b)
-		t.fix(a)
-		return a
-	}
-	t.nodes[b].left = t.merge(a, t.nodes[b].left)
-	t.fix(b)
-	return b
-}
-
-func (t *tiedValues) fix(i int32) {
-	nd := &t.nodes[i]
-	nd.sum = nd.w + t.nodes[nd.left].sum + t.nodes[nd.right].sum
-}
 
 // newTieKey returns the p of a key user id's value is about to be stored
 // under: the id's prefix (TieByUserID), or the next arrival number
@@ -305,7 +123,7 @@ func (c *standings) hasTwin(id int32, j int) bool {
 }
 
 // tieChange adds delta to the weight of value g, in tieChanges until the
-// treap is next read.
+// tied values are next read.
 func (c *standings) tieChange(g float64, delta int64) {
 	tc := c.tieChanges
 	if tc == nil {
@@ -321,7 +139,7 @@ func (c *standings) tieChange(g float64, delta int64) {
 	}
 }
 
-// tied returns the treap of tied values with every change applied. Safe
+// tied returns the tied values with every change applied. Safe
 // for readers under the board's read lock, as for a writer.
 func (c *standings) tied() *tiedValues {
 	tc := c.tieChanges
@@ -331,11 +149,7 @@ func (c *standings) tied() *tiedValues {
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
 	if tc.waiting.Load() {
-		for g, d := range tc.delta {
-			if d != 0 && !c.ties.add(g, d) {
-				c.ties.insert(g, d) // a value newly tied: its weight so far
-			}
-		}
+		c.ties.apply(tc.delta)
 		clear(tc.delta)
 		tc.waiting.Store(false)
 	}
@@ -346,11 +160,13 @@ func (c *standings) tied() *tiedValues {
 func (c *standings) rebuildTies() {
 	c.ties = tiedValues{}
 	c.tieChanges = nil
+	var gs []float64 // in rank order: descending
+	var ws []int64
 	var run int64
 	var g float64
 	flush := func() {
 		if run > 1 {
-			c.ties.insert(g, run-1)
+			gs, ws = append(gs, g), append(ws, run-1)
 		}
 	}
 	c.forEachLeafKeys(func(lf *leafNode) {
@@ -364,6 +180,9 @@ func (c *standings) rebuildTies() {
 		}
 	})
 	flush()
+	slices.Reverse(gs)
+	slices.Reverse(ws)
+	c.ties.reset(gs, ws)
 }
 
 // forEachLeafKeys calls fn with every leaf, in rank order.
@@ -407,7 +226,7 @@ func (c *standings) countAbove(g float64) int {
 // ord, or ord < 0 when the caller has not climbed for it: aboveOf climbs
 // only when it needs the rank, and a tie reaching back past its leaf needs
 // none. Entries tied with it are counted back from j within its leaf,
-// which is in cache; its neighbours there settle, without the treap,
+// which is in cache; its neighbours there settle, without tiedValues,
 // whether g is tied at all unless it lies at an edge of the leaf. A tie
 // that reaches the leaf's first entry is settled by the leaf's separator in
 // its parent: every entry of the leaves before ranks before the separator,

@@ -3,6 +3,7 @@ package leaderboard
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -172,19 +173,10 @@ func checkTies(t *testing.T, b *Board) {
 			want[lf.g[j]]++
 		}
 	})
-	got := map[float64]int64{}
-	var walk func(i int32) int64
-	walk = func(i int32) int64 {
-		if i == 0 {
-			return 0
-		}
-		nd := c.tied().nodes[i]
-		got[nd.g] = nd.w + 1
-		s := nd.w + walk(nd.left) + walk(nd.right)
-		require.Equal(t, s, nd.sum, "subtree sum at %v", nd.g)
-		return s
+	got := tiedContents(t, c.tied())
+	for g := range got {
+		got[g]++ // entries: the weight is those beyond the first
 	}
-	walk(c.tied().root)
 	for g, n := range want {
 		if n == 1 {
 			delete(want, g)
@@ -487,13 +479,109 @@ func TestTieChangesBounded(t *testing.T) {
 		}
 		require.LessOrEqual(t, len(b.tieChanges.delta), maxTieChanges)
 	}
-	require.Greater(t, len(b.ties.nodes), maxTieChanges, "applied while writing")
+	require.Greater(t, len(tiedContents(t, &b.ties)), maxTieChanges, "applied while writing")
 	checkTies(t, b)
+}
+
+// tiedContents returns the tied values tv holds, with their weights, after
+// checking its layout: the array ascending and distinct, its Fenwick tree
+// and total its weights' sums, fresh ascending, apart from the array and of
+// weights not 0, and above agreeing with a plain sum at every value.
+func tiedContents(t *testing.T, tv *tiedValues) map[float64]int64 {
+	t.Helper()
+	got := map[float64]int64{}
+	var total, dead int64
+	for i, g := range tv.g {
+		require.True(t, i == 0 || tv.g[i-1] < g, "array ascending at %d", i)
+		require.Equal(t, total, tv.prefix(i), "Fenwick sum of the first %d", i)
+		total += tv.w[i]
+		if tv.w[i] == 0 {
+			dead++
+			continue
+		}
+		got[g] = tv.w[i]
+	}
+	require.Equal(t, total, tv.total)
+	require.Equal(t, dead, int64(tv.dead))
+	for j, v := range tv.fresh {
+		require.True(t, j == 0 || tv.fresh[j-1].g < v.g, "fresh ascending at %d", j)
+		require.NotZero(t, v.w)
+		_, inArray := tv.find(v.g)
+		require.False(t, inArray, "fresh value %v also in the array", v.g)
+		got[v.g] = v.w
+	}
+	values := slices.Sorted(maps.Keys(got))
+	var above int64
+	for i := len(values) - 1; i >= 0; i-- {
+		g := values[i]
+		require.Equal(t, above, tv.above(g), "above(%v)", g)
+		require.Equal(t, got[g], tv.weight(g), "weight(%v)", g)
+		above += got[g]
+	}
+	return got
+}
+
+// TestTiedValuesAgainstAMap changes weights at random, one value at a time
+// and in batches as a read applies tieChanges, over few and over many
+// values (so fresh fills and merges, and values dropping to 0 pile up in
+// the array until they are merged away), and compares with a map.
+func TestTiedValuesAgainstAMap(t *testing.T) {
+	for _, values := range []int{8, 300, 5_000} {
+		t.Run(fmt.Sprint(values), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(values), 7))
+			var tv tiedValues
+			model := map[float64]int64{}
+			change := func(g float64, d int64) { // as tieChanges sums them
+				if model[g]+d < 0 {
+					d = -model[g]
+				}
+				if d == 0 {
+					return
+				}
+				if !tv.add(g, d) {
+					require.Zero(t, model[g], "add missed tied value %v", g)
+					tv.insert(g, d)
+				}
+				if model[g] += d; model[g] == 0 {
+					delete(model, g)
+				}
+			}
+			for round := range 40 {
+				if round%4 == 3 { // a batch, as tied() applies
+					deltas := map[float64]int64{}
+					for range values {
+						g := float64(rng.IntN(2 * values))
+						d := int64(rng.IntN(5)) - 2
+						if model[g]+deltas[g]+d < 0 {
+							continue
+						}
+						deltas[g] += d
+					}
+					tv.apply(deltas)
+					for g, d := range deltas {
+						if model[g] += d; model[g] == 0 {
+							delete(model, g)
+						}
+					}
+				} else {
+					for range values / 2 {
+						change(float64(rng.IntN(2*values)), int64(rng.IntN(5))-2)
+					}
+				}
+				require.Equal(t, model, tiedContents(t, &tv), "round %d", round)
+			}
+			for g := range model { // every value untied: all of them dropped
+				change(g, -model[g])
+			}
+			require.Empty(t, tiedContents(t, &tv))
+			require.Zero(t, tv.above(math.Inf(-1)))
+		})
+	}
 }
 
 // TestTiedValuesTreatZerosAlike: -0 and 0 are one value on the board (the
 // tree compares floats; a rebase can underflow a negative G to -0), so the
-// treap must find either for the other.
+// tied values must find either for the other.
 func TestTiedValuesTreatZerosAlike(t *testing.T) {
 	negZero := math.Copysign(0, -1)
 	for _, stored := range []float64{0, negZero} {
@@ -512,7 +600,7 @@ func TestTiedValuesTreatZerosAlike(t *testing.T) {
 	}
 }
 
-// BenchmarkTiedValuesAdd is the treap's part of moving a user on a
+// BenchmarkTiedValuesAdd is the tied values' part of moving a user on a
 // tie-heavy board: one value loses an entry, another gains one, among
 // 1,000 tied values (integer points).
 func BenchmarkTiedValuesAdd(b *testing.B) {
