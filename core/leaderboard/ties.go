@@ -55,9 +55,19 @@ import (
 // made since tiedValues was last read: written only under the board's
 // write lock, applied by the first reader (under its read lock, so readers
 // serialise on mu) or by a writer when they grow past maxTieChanges.
+//
+// Tied values nobody reads are not kept for long: once writers have
+// counted more changes since the last read than keepTiesFor allows (about
+// what recounting the board's ties costs), they drop the tied values and
+// stop counting (unkept), so a board whose readers never ask for dense
+// ranks or percentiles stops paying for them; the next reader that asks
+// recounts them from the tree, in one pass, and writers count again.
 type tieChanges struct {
 	mu      sync.Mutex
 	waiting atomic.Bool // delta holds changes
+	unkept  atomic.Bool // tiedValues is not kept: the next reader recounts it
+	read    atomic.Bool // a reader asked for the tied values since writers last looked
+	changes int         // changes counted since writers last saw read (writers only)
 	delta   map[float64]int64
 }
 
@@ -65,6 +75,13 @@ type tieChanges struct {
 // board of millions of distinct tied values that is never read does not
 // grow a second map of them: past it, the writer applies them.
 const maxTieChanges = 1 << 12
+
+// keepTiesFor returns how many tie changes writers count, with no reader
+// asking, before they stop keeping the tied values of a board of size
+// entries. Applying a change costs about as much as recounting 30 entries
+// (a map entry and a Fenwick update against a pass over leaves in rank
+// order), so past size/32 changes a recount would have been cheaper.
+func keepTiesFor(size int) int { return max(4*maxTieChanges, size/32) }
 
 // newTieKey returns the p of a key user id's value is about to be stored
 // under: the id's prefix (TieByUserID), or the next arrival number
@@ -87,7 +104,7 @@ func (c *standings) insertKey(k key) {
 // noteInserted counts the tie k, just put in the tree (at c.placed), joins:
 // a value held by another entry already has one entry more beyond its first.
 func (c *standings) noteInserted(k key) {
-	if c.hasTwin(c.placed.leaf, c.placed.pos) {
+	if c.tiesKept() && c.hasTwin(c.placed.leaf, c.placed.pos) {
 		c.tieChange(k.g, 1)
 	}
 }
@@ -95,9 +112,14 @@ func (c *standings) noteInserted(k key) {
 // noteRemoving counts the tie the entry at position j of leaf id, about to
 // leave the tree, leaves.
 func (c *standings) noteRemoving(id int32, j int) {
-	if c.hasTwin(id, j) {
+	if c.tiesKept() && c.hasTwin(id, j) {
 		c.tieChange(c.leaves[id].g[j], -1)
 	}
+}
+
+// tiesKept reports whether writers count tie changes (see tieChanges).
+func (c *standings) tiesKept() bool {
+	return c.tieChanges == nil || !c.tieChanges.unkept.Load()
 }
 
 // hasTwin reports whether an entry next to the one at position j of leaf id
@@ -134,32 +156,64 @@ func (c *standings) tieChange(g float64, delta int64) {
 		tc.waiting.Store(true)
 	}
 	tc.delta[g] += delta
+	tc.changes++
 	if len(tc.delta) > maxTieChanges {
-		c.tied()
+		if tc.read.Load() {
+			tc.read.Store(false)
+			tc.changes = len(tc.delta)
+		}
+		if tc.changes > keepTiesFor(c.size) {
+			clear(tc.delta)
+			tc.waiting.Store(false)
+			tc.unkept.Store(true)
+			c.ties = tiedValues{}
+			return
+		}
+		c.settleTies(tc) // no reader runs beside a writer
 	}
 }
 
-// tied returns the tied values with every change applied. Safe
-// for readers under the board's read lock, as for a writer.
+// tied returns the tied values with every change applied, for a reader:
+// safe under the board's read lock.
 func (c *standings) tied() *tiedValues {
 	tc := c.tieChanges
-	if tc == nil || !tc.waiting.Load() {
+	if tc == nil {
+		return &c.ties
+	}
+	if !tc.read.Load() {
+		tc.read.Store(true)
+	}
+	if !tc.waiting.Load() && !tc.unkept.Load() {
 		return &c.ties
 	}
 	tc.mu.Lock()
 	defer tc.mu.Unlock()
-	if tc.waiting.Load() {
-		c.ties.apply(tc.delta)
-		clear(tc.delta)
-		tc.waiting.Store(false)
-	}
+	c.settleTies(tc)
 	return &c.ties
 }
 
-// rebuildTies recounts the tied values from the tree, in one pass.
+// settleTies applies the waiting changes to the tied values, or recounts
+// them if they were not kept; under tc.mu or the board's write lock.
+func (c *standings) settleTies(tc *tieChanges) {
+	if tc.unkept.Load() {
+		c.ties = c.countTies()
+		tc.unkept.Store(false)
+	} else if tc.waiting.Load() {
+		c.ties.apply(tc.delta)
+	}
+	clear(tc.delta)
+	tc.waiting.Store(false)
+}
+
+// rebuildTies recounts the tied values from the tree, in one pass, with
+// no change waiting.
 func (c *standings) rebuildTies() {
-	c.ties = tiedValues{}
+	c.ties = c.countTies()
 	c.tieChanges = nil
+}
+
+// countTies returns the tied values of the tree, counted in one pass.
+func (c *standings) countTies() tiedValues {
 	var gs []float64 // in rank order: descending
 	var ws []int64
 	var run int64
@@ -182,7 +236,9 @@ func (c *standings) rebuildTies() {
 	flush()
 	slices.Reverse(gs)
 	slices.Reverse(ws)
-	c.ties.reset(gs, ws)
+	var tv tiedValues
+	tv.reset(gs, ws)
+	return tv
 }
 
 // forEachLeafKeys calls fn with every leaf, in rank order.

@@ -445,27 +445,92 @@ func TestTieChangesAppliedOnceByConcurrentReaders(t *testing.T) {
 		wg.Wait()
 		require.False(t, b.tieChanges.waiting.Load())
 		checkTies(t, b)
-		values := map[float64]bool{}
-		b.Visit(0, b.Len(), 0, func(e Entry) bool {
-			values[e.Score] = true
-			return true
-		})
-		want := make([]int, 0, len(ids)) // dense rank: distinct values above, plus 1
-		for _, id := range ids {
-			s, ok := b.Score(id, 0)
-			require.True(t, ok)
-			above := 0
-			for v := range values {
-				if v > s {
-					above++
-				}
-			}
-			want = append(want, above+1)
-		}
+		want := denseRanks(t, b, ids)
 		for _, g := range got {
 			require.Equal(t, want, g, "round %d", round)
 		}
 	}
+}
+
+// denseRanks returns the dense ranks of users ids counted from every
+// entry's score: 1 + the distinct scores above each.
+func denseRanks(t *testing.T, b *Board, ids []string) []int {
+	t.Helper()
+	values := map[float64]bool{}
+	b.Visit(0, b.Len(), 0, func(e Entry) bool {
+		values[e.Score] = true
+		return true
+	})
+	want := make([]int, 0, len(ids))
+	for _, id := range ids {
+		s, ok := b.Score(id, 0)
+		require.True(t, ok)
+		above := 0
+		for v := range values {
+			if v > s {
+				above++
+			}
+		}
+		want = append(want, above+1)
+	}
+	return want
+}
+
+// TestTiesUnkeptWhileUnreadAreRecountedByAReader: writers that count more
+// tie changes than keepTiesFor with no reader asking stop keeping the tied
+// values; readers asking at once, then, get dense ranks and percentiles
+// from one recount, and writers keep them again after it.
+func TestTiesUnkeptWhileUnreadAreRecountedByAReader(t *testing.T) {
+	b, _ := New(1, 0)
+	const users = 20_000
+	id := func(i int) string { return fmt.Sprintf("u%05d", i) }
+	for i := range users { // 10,000 values, two users each
+		require.NoError(t, b.Update(id(i), float64(i%10_000+1), 1))
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	for range 4 * keepTiesFor(users) { // moves among 20,000 values, nobody reading
+		require.NoError(t, b.Update(id(rng.IntN(users)), float64(1+rng.IntN(10_000)), 1))
+	}
+	require.True(t, b.tieChanges.unkept.Load(), "tied values still kept")
+	require.Zero(t, len(b.tieChanges.delta))
+	ids := make([]string, 0, 50)
+	for i := 0; i < users; i += 401 {
+		ids = append(ids, id(i))
+	}
+	var wg sync.WaitGroup
+	got := make([][]int, 8)
+	for r := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, uid := range ids {
+				e, _, err := b.RankAs(Dense, uid, 0)
+				assert.NoError(t, err)
+				got[r] = append(got[r], e.Rank)
+				_, ok := b.Percentile(uid)
+				assert.True(t, ok)
+			}
+		}()
+	}
+	wg.Wait()
+	require.False(t, b.tieChanges.unkept.Load(), "not recounted")
+	want := denseRanks(t, b, ids)
+	for _, g := range got {
+		require.Equal(t, want, g)
+	}
+	for range 1000 { // kept again: counted as they change
+		require.NoError(t, b.Update(id(rng.IntN(users)), float64(1+rng.IntN(10_000)), 1))
+	}
+	require.False(t, b.tieChanges.unkept.Load())
+	checkTies(t, b)
+	require.Equal(t, denseRanks(t, b, ids[:10]), func() []int {
+		var rs []int
+		for _, uid := range ids[:10] {
+			e, _, _ := b.RankAs(Dense, uid, 0)
+			rs = append(rs, e.Rank)
+		}
+		return rs
+	}())
 }
 
 // TestTieChangesBounded: a board that is updated and never read applies its
