@@ -72,12 +72,14 @@ func (ix *userIndex) home(h uint64) *bucket { return &ix.buckets[h&uint64(len(ix
 // average at most.
 func holds(n, users int) bool { return users*10 <= n*bucketSlots*8 }
 
+// insert adds user u, the newest in users, whose id hashes to h.
 func (ix *userIndex) insert(users *userTable, u int32, h uint64) {
-	if !holds(len(ix.buckets), ix.indexed+1) {
-		ix.rebuild(users, max(2*len(ix.buckets), 2))
-	}
-	ix.put(u, h)
 	ix.indexed++
+	if holds(len(ix.buckets), ix.indexed) {
+		ix.put(u, h)
+	} else {
+		ix.rebuild(users, max(2*len(ix.buckets), 2)) // u included
+	}
 	if ix.overflows*2 > len(ix.buckets) {
 		// Deletions leave overflow marks behind; with churn at a steady
 		// size they would pile up and lengthen every probe.
@@ -115,19 +117,18 @@ func (ix *userIndex) reserve(users *userTable, n int) {
 	}
 }
 
-// rebuild rehashes every user into n fresh buckets.
+// rebuild rehashes every user of users into n fresh buckets. It reads the
+// users in slot order, so their records stream from memory in sequence
+// (in bucket order each was a miss) and only the writes to the new
+// buckets land at random, none waiting on another.
 func (ix *userIndex) rebuild(users *userTable, n int) {
 	old := ix.buckets
 	ix.buckets = make([]bucket, n)
 	ix.overflows = 0
 	var buf idBuf
-	for i := range old {
-		for _, s := range old[i].u {
-			if s != 0 {
-				ix.put(s-1, hashID(users.idIn(s-1, &buf)))
-			}
-		}
-	}
+	users.forEachUser(func(u int32, r *user) {
+		ix.put(u, hashID(r.id(&users.arena, &buf)))
+	})
 	if len(old)*int(unsafe.Sizeof(bucket{})) >= returnAfterRehash {
 		old = nil
 		debug.FreeOSMemory()

@@ -163,6 +163,15 @@ func (a *idArena) free(ref uint32) {
 	a.dead += size
 }
 
+// forEachUser calls fn with every user's slot and record, in slot order.
+func (ut *userTable) forEachUser(fn func(u int32, r *user)) {
+	for u := int32(0); u < ut.uhigh; u++ {
+		if r := ut.rec(u); r.short[inlineMax] != freeSlot {
+			fn(u, r)
+		}
+	}
+}
+
 func (ut *userTable) rec(u int32) *user { return &ut.uchunks[u>>userChunkBits][u&userChunkMask] }
 
 // id returns u's id bytes; a numeric id is spelt out in new memory, so hot
