@@ -198,7 +198,9 @@ def test_large_reads_from_many_threads_keep_no_buffers():
     """, timeout=240)
     levels = [float(x) for x in proc.stdout.split()]
     # One top(300k) result is ~10 MB in C: four threads a round keeping
-    # theirs would add 40 MB a round. The first rounds set the level (the C
-    # allocator may keep a freed buffer or two for reuse, as glibc's growing
-    # mmap threshold lets it); from the second round on it stays.
-    assert max(levels[2:]) - levels[1] < 20, levels
+    # theirs would add 40 MB every round, 120 MB over the last three. The
+    # first rounds set the level: once glibc's mmap threshold has grown, a
+    # malloc arena keeps a freed buffer for reuse, and a fresh thread may
+    # land on an arena no thread used before, one buffer more (a CI run saw
+    # +27 MB in the last round, once). Less than one round of the leak.
+    assert max(levels[2:]) - levels[1] < 40, levels
