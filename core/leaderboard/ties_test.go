@@ -430,19 +430,7 @@ func TestTieChangesAppliedOnceByConcurrentReaders(t *testing.T) {
 		for i := 0; i < 3000; i += 79 {
 			ids = append(ids, fmt.Sprintf("u%04d", i))
 		}
-		var wg sync.WaitGroup
-		got := make([][]int, 8)
-		for r := range got {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for _, id := range ids {
-					e, _, _ := b.RankAs(Dense, id, 0)
-					got[r] = append(got[r], e.Rank)
-				}
-			}()
-		}
-		wg.Wait()
+		got := readDenseRanks(t, b, ids, 8)
 		require.False(t, b.tieChanges.waiting.Load())
 		checkTies(t, b)
 		want := denseRanks(t, b, ids)
@@ -497,22 +485,7 @@ func TestTiesUnkeptWhileUnreadAreRecountedByAReader(t *testing.T) {
 	for i := 0; i < users; i += 401 {
 		ids = append(ids, id(i))
 	}
-	var wg sync.WaitGroup
-	got := make([][]int, 8)
-	for r := range got {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, uid := range ids {
-				e, _, err := b.RankAs(Dense, uid, 0)
-				assert.NoError(t, err)
-				got[r] = append(got[r], e.Rank)
-				_, ok := b.Percentile(uid)
-				assert.True(t, ok)
-			}
-		}()
-	}
-	wg.Wait()
+	got := readDenseRanks(t, b, ids, 8)
 	require.False(t, b.tieChanges.unkept.Load(), "not recounted")
 	want := denseRanks(t, b, ids)
 	for _, g := range got {
@@ -523,14 +496,32 @@ func TestTiesUnkeptWhileUnreadAreRecountedByAReader(t *testing.T) {
 	}
 	require.False(t, b.tieChanges.unkept.Load())
 	checkTies(t, b)
-	require.Equal(t, denseRanks(t, b, ids[:10]), func() []int {
-		var rs []int
-		for _, uid := range ids[:10] {
-			e, _, _ := b.RankAs(Dense, uid, 0)
-			rs = append(rs, e.Rank)
-		}
-		return rs
-	}())
+	require.Equal(t, [][]int{denseRanks(t, b, ids[:10])}, readDenseRanks(t, b, ids[:10], 1))
+}
+
+// readDenseRanks has readers goroutines each ask b, at once, for the dense
+// rank and the percentile of every user of ids (all on the board), and
+// returns each reader's dense ranks.
+func readDenseRanks(t *testing.T, b *Board, ids []string, readers int) [][]int {
+	t.Helper()
+	var wg sync.WaitGroup
+	got := make([][]int, readers)
+	for r := range got {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, uid := range ids {
+				e, ok, err := b.RankAs(Dense, uid, 0)
+				assert.NoError(t, err)
+				assert.True(t, ok, "user %q", uid)
+				got[r] = append(got[r], e.Rank)
+				_, ok = b.Percentile(uid)
+				assert.True(t, ok, "user %q", uid)
+			}
+		}()
+	}
+	wg.Wait()
+	return got
 }
 
 // TestTieChangesBounded: a board that is updated and never read applies its
