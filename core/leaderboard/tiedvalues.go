@@ -53,31 +53,11 @@ func (t *tiedValues) freshMost() int {
 
 // find returns the position in the array of the first value not below g,
 // and whether it is g.
-func (t *tiedValues) find(g float64) (int, bool) {
-	lo, hi := 0, len(t.g)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if t.g[m] < g {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo, lo < len(t.g) && t.g[lo] == g
-}
+func (t *tiedValues) find(g float64) (int, bool) { return slices.BinarySearch(t.g, g) }
 
 // findFresh is find in fresh.
 func (t *tiedValues) findFresh(g float64) (int, bool) {
-	lo, hi := 0, len(t.fresh)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if t.fresh[m].g < g {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo, lo < len(t.fresh) && t.fresh[lo].g == g
+	return slices.BinarySearchFunc(t.fresh, g, func(v tiedValue, g float64) int { return cmp.Compare(v.g, g) })
 }
 
 // weight returns the weight of value g: its entries beyond the first, 0 if
