@@ -109,6 +109,23 @@ def test_flush_covers_events_staged_behind_a_full_ring():
         assert accepted + p.stats().dropped == 32
 
 
+def test_a_refused_push_gets_through_once_the_dispatchers_catch_up():
+    # A push refused for want of a free slot must learn from the engine
+    # which slots the dispatchers freed since the last offer: here the ring
+    # has room and nothing is staged, so nothing else would ask it, and
+    # every retry would be refused for ever.
+    sink = Sink()
+    with EventStreamProcessor(buffer_size=64, batch_size=8, flush_interval=0.001,
+                              num_threads=4, on_flush=sink) as p:
+        deadline = time.monotonic() + 20
+        for i in range(20_000):
+            while not p.push("m", f"u{i}", "c", T0):
+                assert time.monotonic() < deadline, f"push {i} refused for ever: {p.stats()}"
+                time.sleep(0)
+        p.flush()
+        assert len(sink.events) == 20_000 == p.stats().delivered
+
+
 def test_many_producers_and_two_dispatchers_deliver_each_event_once():
     # Two dispatchers finish batches out of order; the pushed tuples are kept
     # by stream position and must never be handed out twice or overwritten.

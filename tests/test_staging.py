@@ -61,7 +61,7 @@ def outcome(call):
 
 def staged_now(proc):
     """The staged fields, with "now" timestamps replaced by a marker."""
-    fields = list(proc._staged)
+    fields = proc._staging.fields()
     for i in range(3, len(fields), 4):
         if abs(fields[i] - time.time()) < 5:
             fields[i] = "now"
@@ -75,17 +75,18 @@ def test_push_fast_path_agrees_with_python(args, kwargs):
         assert outcome(lambda: fast.push(*args, **kwargs)) == \
             outcome(lambda: slow._push_slow(*args, **kwargs))
         assert staged_now(fast) == staged_now(slow)
-        assert fast._pipeline._next_position == slow._pipeline._next_position
-        fast._staged.clear()
-        slow._staged.clear()
+        assert fast._staging.next == slow._staging.next
+        fast._staging.discard(0)
+        slow._staging.discard(0)
 
 
 def test_push_stages_the_very_objects_pushed():
     user, channel = "u-" + str(7), "c-" + str(8)
     with EventStreamProcessor(buffer_size=64) as p:
         assert p.push("click", user, channel, T0) is True
-        assert p._staged[1] is user and p._staged[2] is channel
-        p._staged.clear()
+        staged = p._staging.fields()
+        assert staged[1] is user and staged[2] is channel
+        p._staging.discard(0)
 
 
 def test_push_without_timestamp_is_stamped_now():
@@ -93,9 +94,10 @@ def test_push_without_timestamp_is_stamped_now():
         before = int(time.time())
         p.push("click", "u1", "c1")
         after = int(time.time())
-        assert before <= p._staged[3] <= after
-        assert type(p._staged[3]) is int
-        p._staged.clear()
+        stamp = p._staging.fields()[3]
+        assert before <= stamp <= after
+        assert type(stamp) is int
+        p._staging.discard(0)
 
 
 def test_push_past_the_staging_room_drains_or_refuses_in_python():
@@ -232,32 +234,69 @@ def test_the_fast_paths_are_the_public_methods():
     assert "Add ``points``" in Leaderboard.update.__doc__
 
 
-@pytest.mark.parametrize("typed", [False, True])
-def test_drain_wire_is_the_wire_format(typed):
-    from array import array
-
+def test_an_offer_hands_the_engine_the_staged_wire():
     from engagehub_native._library import encode_strings
 
     fields = ["click", "u1", "c1", T0, "vöice", "u\0nul", "频道 \U0001F600", T0 + 1,
               "", "", "", 1, "x" * 3000, "y", "z", 2 ** 63 - 1]
-    wire, stamps, held = _staging.drain_wire(fields, typed)
-    columns = [fields[c::4] for c in ((0, 1, 2) if typed else (1, 2))]
-    expected = encode_strings([s for column in columns for s in column])
-    assert wire == expected
-    assert stamps == array("q", fields[3::4]).tobytes()
-    assert held == len(expected) + (0 if typed else sum(len(t) for t in fields[0::4]))
-    assert _staging.drain_wire([], typed) == (b"", b"", 0)
+    with EventStreamProcessor(buffer_size=8) as p:  # no callback: the engine keeps them
+        pipeline = p._pipeline
+        staging = pipeline.staging
+        assert staging.stage(fields, staging.capacity) is True
+        status, taken, held, room, _ = staging.offer(pipeline._handle, 10, 1 << 40, True)
+        assert (status, taken, room) == (0, 4, 4)
+        assert held == (len(encode_strings(fields[1::4] + fields[2::4]))
+                        + sum(len(t) for t in fields[0::4]))
+        assert (staging.count, staging.next) == (0, 4)
+        assert dict(p.top_channels(10)) == {"c1": 1, "频道 \U0001F600": 1, "": 1, "z": 1}
+        assert p.stats().accepted == 4
+        assert staging.take_fields(0, 4) == fields  # the very objects, in their slots
 
 
-def test_drain_wire_refuses_what_push_never_stages():
+def test_an_offer_stops_at_the_byte_budget_and_keeps_the_rest_staged():
+    fields = [f for i in range(5) for f in ("t", f"user{i}", "ch", T0 + i)]
+    each = len("t") + len("user0") + 1 + len("ch") + 1
+    with EventStreamProcessor(buffer_size=16) as p:
+        pipeline = p._pipeline
+        staging, handle = pipeline.staging, pipeline._handle
+        assert staging.stage(fields, 16)
+        assert staging.offer(handle, 5, 2 * each, False)[1:3] == (2, 2 * each)
+        assert staging.offer(handle, 5, each - 1, False)[1] == 0
+        assert staging.offer(handle, 5, each - 1, True)[1] == 1  # alone: one even past it
+        assert staging.fields() == fields[12:] and staging.next == 3
+        assert staging.offer(handle, 0, 1 << 40, False)[1:4] == (0, 0, 13)  # room only
+
+
+def test_the_slots_bound_the_staging_until_their_batches_are_taken():
+    event = ["t", "u", "c", T0]
+    with EventStreamProcessor(buffer_size=64) as p:
+        handle = p._pipeline._handle
+        staging = _staging.EventStaging(4, 3, False)
+        assert staging.stage(event * 3, 3) and not staging.stage(event, 3)  # the limit
+        assert staging.offer(handle, 3, 1 << 40, False)[1] == 3
+        assert staging.stage(event, 3) and staging.free == 0
+        assert not staging.stage(event, 100)  # every slot in use until kept_from moves
+        staging.kept_from = 2  # the engine handed positions 0 and 1 out, and they were taken
+        assert staging.take_fields(0, 2) == event * 2
+        assert staging.free == 2 and staging.stage(event * 2, 100)
+        assert staging.discard(1) == 2 and staging.count == 1
+        staging.open = False
+        assert not staging.stage(event, 100)
+
+
+def test_a_failed_stage_stages_nothing():
+    staging = _staging.EventStaging(8, 8, False)
+    good = ["click", "u1", "c1", T0]
     with pytest.raises(TypeError, match="4 fields per event"):
-        _staging.drain_wire(["click", "u1", "c1"], False)
+        staging.stage(["click", "u1", "c1"], 8)
     with pytest.raises(TypeError, match="must be str"):
-        _staging.drain_wire(["click", 7, "c1", T0], False)
+        staging.stage(good + ["click", 7, "c1", T0], 8)
     with pytest.raises(UnicodeEncodeError):
-        _staging.drain_wire(["click", "\udc80", "c1", T0], False)
+        staging.stage(good + ["click", "\udc80", "c1", T0], 8)
     with pytest.raises(OverflowError):
-        _staging.drain_wire(["click", "u1", "c1", 2 ** 64], False)
+        staging.stage(good + ["click", "u1", "c1", 2 ** 64], 8)
+    assert staging.count == 0 and staging.fields() == []
+    assert staging.stage(good, 8) and staging.fields() == good
 
 
 def test_update_wire_is_the_wire_format():

@@ -15,7 +15,7 @@
 PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size);
 #endif
 
-/* What both base types hold: the staging list. */
+/* What Updates holds (and _pages.Reads, which extends it): the staging list. */
 typedef struct {
     PyObject_HEAD
     PyObject *staged; /* the staging list: flat fields */

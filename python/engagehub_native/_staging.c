@@ -1,21 +1,22 @@
-/* The staging areas' hot paths in C: EventStreamProcessor.push and
- * Leaderboard.update, the checks of push_many and update_many, what a drain
- * hands the engine, and the dicts a flush callback receives.
+/* The staging areas' hot paths in C: EventStreamProcessor.push and its
+ * staging (EventStaging, which a drain hands the engine from), and
+ * Leaderboard.update; the checks of push_many and update_many, and the dicts
+ * a flush callback receives.
  *
- * A push or an update only appends its fields to a Python list that the
- * engine later drains in bulk; written in Python, the checks and the append
- * cost two to four times an empty method call. Here they are one C call.
- * push and update take only the common case (exact str, int and float
- * arguments, ASCII ids, a timestamp in range, room in the list) and hand
- * everything else, unchanged, to the Python method that holds the rules
- * (_push_slow, _update_slow): that one decides, words the errors, and reads
- * the clock a board was given. So what they accept, Python would accept
- * identically, and they never raise an error of their own making.
+ * A push or an update only stages its fields, which the engine later takes
+ * in bulk; written in Python, the checks and the staging cost two to four
+ * times an empty method call. Here they are one C call. push and update
+ * take only the common case (exact str, int and float arguments, ASCII
+ * ids, a timestamp in range, room in the staging) and hand everything else,
+ * unchanged, to the Python method that holds the rules (_push_slow,
+ * _update_slow): that one decides, words the errors, and reads the clock a
+ * board was given. So what they accept, Python would accept identically,
+ * and they never raise an error of their own making.
  *
- * The fields of one event are appended with the GIL held throughout, so no
- * other thread sees a partial event (as Python's list.extend of a tuple).
- * A free-threaded CPython has no GIL: there every call takes the Python
- * path.
+ * One event or update is staged with the GIL held throughout, so no other
+ * thread sees a partial one. A free-threaded CPython has no GIL: there
+ * every push and update takes the Python path, and EventStaging locks
+ * itself.
  *
  * Built against the limited API of CPython 3.9 (one abi3 extension for every
  * CPython, as the cffi one).
@@ -25,13 +26,14 @@
 #include <structmember.h>
 
 #include "_hot_path.h"
+#include "engagehub.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 
 /* Longer events (type + user id + channel id, in characters) never wait in
- * the staging list (exported as SMALL_EVENT: processor.py's _SMALL). */
+ * the staging (exported as SMALL_EVENT: processor.py's _SMALL). */
 #define SMALL_EVENT 1024
 
 static PyObject *name_push_slow, *name_update_slow, *name_drain_staged;
@@ -61,7 +63,7 @@ append_all(PyObject *list, PyObject **items, int n)
     return 0;
 }
 
-/* -- what both base types hold: the staging list --------------------------- */
+/* -- what Updates holds: the staging list ------------------------------------ */
 
 static int
 Staged_traverse(Staged *self, visitproc visit, void *arg)
@@ -97,24 +99,657 @@ Staged_dealloc(Staged *self)
     {Py_tp_traverse, Staged_traverse}, {Py_tp_clear, Staged_clear},     \
     {Py_tp_dealloc, Staged_dealloc}
 
+/* -- EventStaging: events between push and the engine, fields until delivery -- */
+
+/* An event waits here from its push until the engine takes it, and its four
+ * fields (the very objects pushed) stay until a dispatcher takes its batch.
+ * The fields sit in slots indexed by stream position modulo the capacity,
+ * written once by the push: a drain moves no object, it hands the engine
+ * only the wire (the staged events' ids, each ended by 0xFF, columns one
+ * after another, and their timestamps), which pushes append as they go, so
+ * a drain encodes nothing either. A dispatcher moves a batch's fields out of
+ * their slots (take_fields), which frees the slots for later positions.
+ *
+ * Every method runs with the GIL held (a free-threaded build locks the
+ * object instead), so a push never sees a drain half done. The engine reads
+ * the wire outside the GIL: take() copies it into bytes first, so pushes
+ * meanwhile append only to the staging's own buffers. Objects are released
+ * last, once the state is whole again, since a release may run Python code.
+ */
+
+#ifdef Py_GIL_DISABLED
+#define STAGING_LOCK(self) Py_BEGIN_CRITICAL_SECTION(self)
+#define STAGING_UNLOCK() Py_END_CRITICAL_SECTION()
+#else
+#define STAGING_LOCK(self) {
+#define STAGING_UNLOCK() }
+#endif
+
+/* A growable byte buffer: what it holds is data[start .. len). Cutting
+ * from the front only moves start; the rest moves down when room is
+ * needed, so draining in chunks costs no more than the bytes taken. */
+typedef struct {
+    char *data;
+    size_t start, len, cap;
+} Bytes;
+
+/* What a drain needs of one staged event, besides its slots. */
+typedef struct {
+    uint32_t type, user, channel; /* UTF-8 bytes of each field */
+    uint32_t chars;               /* characters of the three, for SMALL_EVENT */
+    uint32_t held;                /* bytes the engine will hold (see held_bytes) */
+} EventSizes;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject **slots;             /* 4 per event: type, user id, channel id, timestamp */
+    Py_ssize_t capacity;          /* events the slots hold */
+    unsigned long long next;      /* the stream position of the first staged event */
+    unsigned long long kept_from; /* every slot below it (as the engine last said) is free */
+    Py_ssize_t count;             /* events staged */
+    Py_ssize_t limit;             /* push stages no more than this many */
+    char typed;                   /* the wire carries the types (a native sink writes them) */
+    char open;                    /* push may stage (cleared once closing or sealed) */
+    Bytes types, users, channels; /* the staged events' wire columns (types only when typed) */
+    int64_t *stamps;              /* their timestamps, from index first */
+    EventSizes *sizes;            /* their sizes, from index first */
+    Py_ssize_t first, room;       /* the first staged event's index; stamps and sizes allocated */
+    Bytes wire, wire_stamps;      /* an offer's strings (columns one after another), timestamps */
+    char offering;                /* an offer is in the engine (the GIL released) */
+} EventStaging;
+
+/* The engine's export a drain calls, by its address (see bind). */
+static __typeof__(eh_proc_push_many) *push_many;
+
+static PyTypeObject *EventStaging_type;
+
+/* The bytes the engine holds for an event, as max_pending_bytes counts them:
+ * its wire strings with their ends, and its type's characters when the wire
+ * does not carry the type. */
+static uint32_t
+held_bytes(const EventSizes *size, Py_ssize_t type_chars, int typed)
+{
+    return typed ? size->type + size->user + size->channel + 3
+                 : (uint32_t)type_chars + size->user + size->channel + 2;
+}
+
+static int
+bytes_reserve(Bytes *b, size_t more)
+{
+    if (b->len + more > b->cap && b->start > 0) {
+        memmove(b->data, b->data + b->start, b->len - b->start);
+        b->len -= b->start;
+        b->start = 0;
+    }
+    if (b->len + more > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        char *data;
+        while (cap < b->len + more) {
+            cap *= 2;
+        }
+        if ((data = PyMem_Realloc(b->data, cap)) == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        b->data = data;
+        b->cap = cap;
+    }
+    return 0;
+}
+
+static void
+bytes_put(Bytes *b, const char *text, size_t n)
+{
+    memcpy(b->data + b->len, text, n);
+    b->data[b->len + n] = (char)0xFF;
+    b->len += n + 1;
+}
+
+/* Drops the first n bytes of b. */
+static void
+bytes_cut(Bytes *b, size_t n)
+{
+    b->start += n;
+    if (b->start == b->len) {
+        b->start = b->len = 0;
+    }
+}
+
+/* Whether n more events fit: in the staging's limit and in free slots (a
+ * slot is free once below kept_from + capacity). */
+static int
+staging_fits(EventStaging *st, Py_ssize_t n, Py_ssize_t limit)
+{
+    unsigned long long end = st->next + (unsigned long long)st->count + (unsigned long long)n;
+    return st->open && st->count + n <= limit && end <= st->kept_from + (unsigned long long)st->capacity;
+}
+
+/* Room for one more event in every buffer, for fields of these sizes; 0 or
+ * -1 with MemoryError set (nothing changed). */
+static int
+staging_reserve(EventStaging *st, const EventSizes *size)
+{
+    if (st->first + st->count == st->room && st->first > 0) {
+        memmove(st->stamps, st->stamps + st->first, (size_t)st->count * sizeof(int64_t));
+        memmove(st->sizes, st->sizes + st->first, (size_t)st->count * sizeof(EventSizes));
+        st->first = 0;
+    }
+    if (st->count == st->room) {
+        Py_ssize_t room = st->room ? 2 * st->room : 1024;
+        int64_t *stamps = PyMem_Realloc(st->stamps, (size_t)room * sizeof(int64_t));
+        EventSizes *sizes;
+        if (stamps == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        st->stamps = stamps;
+        if ((sizes = PyMem_Realloc(st->sizes, (size_t)room * sizeof(EventSizes))) == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        st->sizes = sizes;
+        st->room = room;
+    }
+    if ((st->typed && bytes_reserve(&st->types, size->type + 1) < 0)
+        || bytes_reserve(&st->users, size->user + 1) < 0
+        || bytes_reserve(&st->channels, size->channel + 1) < 0) {
+        return -1;
+    }
+    return 0;
+}
+
+/* Stages one event: field holds its four objects (new references are
+ * taken), text the UTF-8 of the three strings, size their sizes (held
+ * included) and stamp the timestamp. The caller checked staging_fits. */
+static int
+staging_add(EventStaging *st, PyObject *const field[4], const char *const text[3],
+            const EventSizes *size, int64_t stamp)
+{
+    PyObject **slot, *old[4];
+    if (staging_reserve(st, size) < 0) {
+        return -1;
+    }
+    /* A slot still holds the fields of its event of one lap before when no
+     * dispatcher took them (a native sink with no callback): the engine is
+     * done with it, so they are released, last. */
+    slot = st->slots + 4 * ((st->next + (unsigned long long)st->count) % (unsigned long long)st->capacity);
+    for (int f = 0; f < 4; f++) {
+        old[f] = slot[f];
+        Py_INCREF(field[f]);
+        slot[f] = field[f];
+    }
+    if (st->typed) {
+        bytes_put(&st->types, text[0], size->type);
+    }
+    bytes_put(&st->users, text[1], size->user);
+    bytes_put(&st->channels, text[2], size->channel);
+    st->stamps[st->first + st->count] = stamp;
+    st->sizes[st->first + st->count] = *size;
+    st->count++;
+    for (int f = 0; f < 4; f++) {
+        Py_XDECREF(old[f]);
+    }
+    return 0;
+}
+
+/* Sums of the first n staged events' sizes (the wire bytes of each column,
+ * ends included). */
+static void
+staging_sums(EventStaging *st, Py_ssize_t n, size_t *types, size_t *users, size_t *channels,
+             long long *held)
+{
+    *types = *users = *channels = 0;
+    *held = 0;
+    for (const EventSizes *size = st->sizes + st->first, *end = size + n; size < end; size++) {
+        *types += size->type + 1;
+        *users += size->user + 1;
+        *channels += size->channel + 1;
+        *held += size->held;
+    }
+    if (!st->typed) {
+        *types = 0;
+    }
+}
+
+/* Unstages every event after the first keep: their slots are emptied and
+ * their wire cut. Returns a list holding the objects they held, for the
+ * caller to release once the state is whole (NULL if none, or if no list
+ * could be made: then they are released here). */
+static PyObject *
+staging_truncate(EventStaging *st, Py_ssize_t keep)
+{
+    size_t types, users, channels;
+    long long held;
+    PyObject *released = PyList_New(0);
+    if (released == NULL) {
+        PyErr_Clear();
+    }
+    for (Py_ssize_t i = keep; i < st->count; i++) {
+        PyObject **slot = st->slots + 4 * ((st->next + (unsigned long long)i) % (unsigned long long)st->capacity);
+        for (int f = 0; f < 4; f++) {
+            PyObject *object = slot[f];
+            slot[f] = NULL;
+            if (object != NULL && (released == NULL || PyList_Append(released, object) < 0)) {
+                PyErr_Clear();
+            }
+            Py_XDECREF(object); /* the list holds it, if there is one */
+        }
+    }
+    staging_sums(st, keep, &types, &users, &channels, &held);
+    st->types.len = st->types.start + (st->typed ? types : 0);
+    st->users.len = st->users.start + users;
+    st->channels.len = st->channels.start + channels;
+    st->count = keep;
+    return released;
+}
+
+static PyObject *
+EventStaging_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *keywords[] = {"capacity", "limit", "typed", NULL};
+    Py_ssize_t capacity, limit;
+    int typed;
+    EventStaging *st;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "nnp:EventStaging", keywords, &capacity,
+                                     &limit, &typed)) {
+        return NULL;
+    }
+    if (capacity < 1 || limit < 1 || capacity > PY_SSIZE_T_MAX / (Py_ssize_t)(4 * sizeof(PyObject *))) {
+        PyErr_SetString(PyExc_ValueError, "EventStaging needs a capacity and a limit of at least 1");
+        return NULL;
+    }
+    st = (EventStaging *)((allocfunc)PyType_GetSlot(type, Py_tp_alloc))(type, 0);
+    if (st == NULL) {
+        return NULL;
+    }
+    st->slots = PyMem_Calloc((size_t)capacity * 4, sizeof(PyObject *));
+    if (st->slots == NULL) {
+        Py_DECREF(st);
+        return PyErr_NoMemory();
+    }
+    st->capacity = capacity;
+    st->limit = limit;
+    st->typed = (char)typed;
+    st->open = 1;
+    return (PyObject *)st;
+}
+
+static int
+EventStaging_traverse(EventStaging *st, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(st));
+    if (st->slots != NULL) {
+        for (Py_ssize_t i = 0; i < 4 * st->capacity; i++) {
+            Py_VISIT(st->slots[i]);
+        }
+    }
+    return 0;
+}
+
+/* Releases every slot's object (the state is reset first). */
+static int
+EventStaging_clear(EventStaging *st)
+{
+    PyObject **slots = st->slots;
+    Py_ssize_t n = 4 * st->capacity;
+    st->slots = NULL;
+    st->count = 0;
+    st->first = 0;
+    st->types.start = st->users.start = st->channels.start = 0;
+    st->types.len = st->users.len = st->channels.len = 0;
+    if (slots != NULL) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_XDECREF(slots[i]);
+        }
+        PyMem_Free(slots);
+    }
+    return 0;
+}
+
+static void
+EventStaging_dealloc(EventStaging *st)
+{
+    PyTypeObject *type = Py_TYPE(st);
+    freefunc free_object = (freefunc)PyType_GetSlot(type, Py_tp_free);
+    PyObject_GC_UnTrack(st);
+    EventStaging_clear(st);
+    PyMem_Free(st->types.data);
+    PyMem_Free(st->users.data);
+    PyMem_Free(st->channels.data);
+    PyMem_Free(st->wire.data);
+    PyMem_Free(st->wire_stamps.data);
+    PyMem_Free(st->stamps);
+    PyMem_Free(st->sizes);
+    free_object(st);
+    Py_DECREF(type);
+}
+
+/* The sizes of an event given as objects (str, str, str, int), from a slow
+ * path that checked them; -1 with an error set when they are not. */
+static int
+event_sizes(PyObject *const field[4], int typed, const char *text[3], EventSizes *size,
+            int64_t *stamp)
+{
+    Py_ssize_t bytes[3], chars = 0;
+    long long value;
+    for (int f = 0; f < 3; f++) {
+        if (!PyUnicode_Check(field[f])) {
+            PyErr_SetString(PyExc_TypeError, "staged event fields must be str");
+            return -1;
+        }
+        if ((text[f] = PyUnicode_AsUTF8AndSize(field[f], &bytes[f])) == NULL) {
+            return -1;
+        }
+        if (bytes[f] > UINT32_MAX / 4) {
+            PyErr_SetString(PyExc_ValueError, "a staged event field is too long");
+            return -1;
+        }
+        chars += PyUnicode_GetLength(field[f]);
+    }
+    value = PyLong_AsLongLong(field[3]);
+    if (value == -1 && PyErr_Occurred()) {
+        return -1;
+    }
+    size->type = (uint32_t)bytes[0];
+    size->user = (uint32_t)bytes[1];
+    size->channel = (uint32_t)bytes[2];
+    size->chars = (uint32_t)chars;
+    size->held = held_bytes(size, PyUnicode_GetLength(field[0]), typed);
+    *stamp = (int64_t)value;
+    return 0;
+}
+
+static PyObject *
+EventStaging_stage(EventStaging *st, PyObject *args)
+{
+    PyObject *fields, *result = NULL, *released = NULL;
+    Py_ssize_t limit, n;
+    if (!PyArg_ParseTuple(args, "O!n:stage", &PyList_Type, &fields, &limit)) {
+        return NULL;
+    }
+    if (PyList_Size(fields) % 4) {
+        PyErr_SetString(PyExc_TypeError, "stage takes a list of 4 fields per event");
+        return NULL;
+    }
+    n = PyList_Size(fields) / 4;
+    STAGING_LOCK(st);
+    if (!staging_fits(st, n, limit)) {
+        result = Py_False;
+        Py_INCREF(result);
+    }
+    else {
+        Py_ssize_t i, count = st->count;
+        for (i = 0; i < n; i++) {
+            PyObject *field[4];
+            const char *text[3];
+            EventSizes size;
+            int64_t stamp;
+            for (int f = 0; f < 4; f++) {
+                field[f] = PyList_GetItem(fields, 4 * i + f);
+            }
+            if (event_sizes(field, st->typed, text, &size, &stamp) < 0
+                || staging_add(st, field, text, &size, stamp) < 0) {
+                break;
+            }
+        }
+        if (i == n) {
+            result = Py_True;
+            Py_INCREF(result);
+        }
+        else { /* all or nothing: unstage what this call staged */
+            PyObject *type, *value, *traceback;
+            PyErr_Fetch(&type, &value, &traceback);
+            released = staging_truncate(st, count);
+            PyErr_Restore(type, value, traceback);
+        }
+    }
+    STAGING_UNLOCK();
+    Py_XDECREF(released);
+    return result;
+}
+
+/* Drops the first n staged events (the engine took them): they get the
+ * next stream positions; their fields stay in their slots. */
+static long long
+staging_accept(EventStaging *st, Py_ssize_t n)
+{
+    size_t types, users, channels;
+    long long held;
+    staging_sums(st, n, &types, &users, &channels, &held);
+    if (st->typed) {
+        bytes_cut(&st->types, types);
+    }
+    bytes_cut(&st->users, users);
+    bytes_cut(&st->channels, channels);
+    st->first = n < st->count ? st->first + n : 0;
+    st->count -= n;
+    st->next += (unsigned long long)n;
+    return held;
+}
+
+static PyObject *
+EventStaging_offer(EventStaging *st, PyObject *args)
+{
+    unsigned long long handle;
+    Py_ssize_t wanted, n = 0;
+    long long budget, held = 0;
+    int alone, status;
+    size_t types, users, channels;
+    eh_push_result out = {0};
+    PyObject *result = NULL;
+    if (!PyArg_ParseTuple(args, "KnLp:offer", &handle, &wanted, &budget, &alone)) {
+        return NULL;
+    }
+    if (push_many == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "_staging.bind was not called");
+        return NULL;
+    }
+    STAGING_LOCK(st);
+    if (st->offering) {
+        PyErr_SetString(PyExc_RuntimeError, "EventStaging.offer: another offer is in progress");
+        goto done;
+    }
+    /* As many of the first wanted events as fit in budget bytes; the first
+     * one even past it when alone, so an event larger than the whole bound
+     * is not refused for ever. */
+    while (n < wanted && n < st->count
+           && (held + st->sizes[st->first + n].held <= budget || (n == 0 && alone))) {
+        held += st->sizes[st->first + n].held;
+        n++;
+    }
+    staging_sums(st, n, &types, &users, &channels, &held);
+    /* The engine reads the offer with the GIL released, while pushes may
+     * append to (and move) the staging's buffers: it gets copies. */
+    st->wire.len = st->wire_stamps.len = 0;
+    if (bytes_reserve(&st->wire, types + users + channels + 1) < 0
+        || bytes_reserve(&st->wire_stamps, (size_t)n * sizeof(int64_t) + 1) < 0) {
+        goto done;
+    }
+    if (n > 0) {
+        if (types) {
+            memcpy(st->wire.data, st->types.data + st->types.start, types);
+        }
+        memcpy(st->wire.data + types, st->users.data + st->users.start, users);
+        memcpy(st->wire.data + types + users, st->channels.data + st->channels.start, channels);
+        memcpy(st->wire_stamps.data, st->stamps + st->first, (size_t)n * sizeof(int64_t));
+    }
+    st->wire.len = types + users + channels;
+    st->offering = 1;
+    Py_BEGIN_ALLOW_THREADS
+    status = push_many(handle, st->wire.data, st->wire.len, (int64_t *)st->wire_stamps.data,
+                       (size_t)n, &out);
+    Py_END_ALLOW_THREADS
+    st->offering = 0;
+    st->kept_from = out.kept_from;
+    held = out.accepted <= (size_t)n ? staging_accept(st, (Py_ssize_t)out.accepted) : 0;
+    result = Py_BuildValue("(inLnK)", status, (Py_ssize_t)out.accepted, held,
+                           (Py_ssize_t)out.room, (unsigned long long)out.kept_from);
+done:;
+    STAGING_UNLOCK();
+    return result;
+}
+
+static PyObject *
+EventStaging_take_fields(EventStaging *st, PyObject *args)
+{
+    unsigned long long first;
+    Py_ssize_t n;
+    PyObject *fields;
+    if (!PyArg_ParseTuple(args, "Kn:take_fields", &first, &n)) {
+        return NULL;
+    }
+    if (n < 0 || n > st->capacity) {
+        PyErr_SetString(PyExc_ValueError, "take_fields: more events than the slots hold");
+        return NULL;
+    }
+    if ((fields = PyList_New(4 * n)) == NULL) {
+        return NULL;
+    }
+    STAGING_LOCK(st);
+    for (Py_ssize_t i = 0; i < n && fields != NULL; i++) {
+        PyObject **slot = st->slots + 4 * ((first + (unsigned long long)i) % (unsigned long long)st->capacity);
+        if (slot[0] == NULL) {
+            PyErr_SetString(PyExc_SystemError,
+                            "engagehub_native: a batch's event is not in its staging slot");
+            Py_CLEAR(fields); /* the items not yet set are NULL, which a list's dealloc skips */
+            break;
+        }
+        for (int f = 0; f < 4; f++) {
+            PyList_SetItem(fields, 4 * i + f, slot[f]); /* moves the slot's reference */
+            slot[f] = NULL;
+        }
+    }
+    STAGING_UNLOCK();
+    return fields;
+}
+
+static PyObject *
+EventStaging_discard(EventStaging *st, PyObject *arg)
+{
+    Py_ssize_t keep = PyLong_AsSsize_t(arg), dropped = 0;
+    PyObject *released = NULL;
+    if (keep == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    STAGING_LOCK(st);
+    if (keep >= 0 && keep < st->count) {
+        dropped = st->count - keep;
+        released = staging_truncate(st, keep);
+    }
+    STAGING_UNLOCK();
+    Py_XDECREF(released);
+    return PyLong_FromSsize_t(dropped);
+}
+
+static PyObject *
+EventStaging_fields(EventStaging *st, PyObject *unused)
+{
+    PyObject *fields;
+    STAGING_LOCK(st);
+    fields = PyList_New(4 * st->count);
+    for (Py_ssize_t i = 0; fields != NULL && i < st->count; i++) {
+        PyObject **slot = st->slots + 4 * ((st->next + (unsigned long long)i) % (unsigned long long)st->capacity);
+        for (int f = 0; f < 4; f++) {
+            Py_INCREF(slot[f]);
+            PyList_SetItem(fields, 4 * i + f, slot[f]); /* steals the new reference */
+        }
+    }
+    STAGING_UNLOCK();
+    return fields;
+}
+
+static PyObject *
+EventStaging_get_free(EventStaging *st, void *closure)
+{
+    unsigned long long end = st->next + (unsigned long long)st->count;
+    unsigned long long last = st->kept_from + (unsigned long long)st->capacity;
+    return PyLong_FromUnsignedLongLong(end < last ? last - end : 0);
+}
+
+static PyMethodDef EventStaging_methods[] = {
+    {"stage", (PyCFunction)EventStaging_stage, METH_VARARGS,
+     "stage(fields, limit, /)\n--\n\n"
+     "Stage the events given as flat fields (str, str, str, int each), all\n"
+     "or none: True, or False when they would pass ``limit`` staged events,\n"
+     "the free slots, or the staging is closed."},
+    {"offer", (PyCFunction)EventStaging_offer, METH_VARARGS,
+     "offer(handle, wanted, budget, alone, /)\n--\n\n"
+     "Offer the engine (eh_proc_push_many, see bind) the first ``wanted``\n"
+     "staged events, cut where they would hold more than ``budget`` bytes\n"
+     "(at least one when ``alone``), with the GIL released. The events it\n"
+     "takes get the next stream positions; their fields stay in their\n"
+     "slots. Returns (status, how many it took, the bytes they hold, room\n"
+     "in its ring, kept_from)."},
+    {"take_fields", (PyCFunction)EventStaging_take_fields, METH_VARARGS,
+     "take_fields(first, n, /)\n--\n\n"
+     "The flat fields of the events at positions first .. first+n-1, moved\n"
+     "out of their slots (which are free from then on). A dispatcher may\n"
+     "take a batch before the drain that offered it has called accepted()."},
+    {"fields", (PyCFunction)EventStaging_fields, METH_NOARGS,
+     "fields($self, /)\n--\n\n"
+     "The staged events' fields, flat (type, user id, channel id, timestamp, ...)."},
+    {"discard", (PyCFunction)EventStaging_discard, METH_O,
+     "discard(keep, /)\n--\n\n"
+     "Unstage every staged event after the first ``keep``; how many."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef EventStaging_getset[] = {
+    {"free", (getter)EventStaging_get_free, NULL,
+     "Slots free for more staged events (below kept_from + capacity).", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyMemberDef EventStaging_members[] = {
+    {"count", T_PYSSIZET, offsetof(EventStaging, count), READONLY, "Events staged."},
+    {"next", T_ULONGLONG, offsetof(EventStaging, next), READONLY,
+     "The stream position the first staged event will get."},
+    {"kept_from", T_ULONGLONG, offsetof(EventStaging, kept_from), 0,
+     "The engine's lowest position a dispatcher may still take (see KeptFrom)."},
+    {"limit", T_PYSSIZET, offsetof(EventStaging, limit), READONLY, "Most events push stages."},
+    {"capacity", T_PYSSIZET, offsetof(EventStaging, capacity), READONLY, "Events the slots hold."},
+    {"open", T_BOOL, offsetof(EventStaging, open), 0, "Whether push may stage."},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyType_Slot EventStaging_slots[] = {
+    {Py_tp_doc, "EventStaging(capacity, limit, typed)\n--\n\n"
+                "Events between push and the engine, and their fields until delivery."},
+    {Py_tp_new, EventStaging_new},
+    {Py_tp_methods, EventStaging_methods},
+    {Py_tp_members, EventStaging_members},
+    {Py_tp_getset, EventStaging_getset},
+    {Py_tp_traverse, EventStaging_traverse},
+    {Py_tp_clear, EventStaging_clear},
+    {Py_tp_dealloc, EventStaging_dealloc},
+    {0, NULL},
+};
+
+static PyType_Spec EventStaging_spec = {
+    "engagehub_native._staging.EventStaging", sizeof(EventStaging), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, EventStaging_slots,
+};
+
 /* -- Pushes: the base of EventStreamProcessor ------------------------------ */
 
-/* 4 fields per event; room is -1 once sealed. */
-typedef Staged Pushes;
+typedef struct {
+    PyObject_HEAD
+    PyObject *staging; /* the pipeline's EventStaging */
+} Pushes;
 
 static PyObject *
 Pushes_push(Pushes *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
 #ifndef Py_GIL_DISABLED
-    if (keyword_count(kwnames) == 0 && (nargs == 3 || nargs == 4) && self->staged != NULL
-        && PyList_CheckExact(self->staged) && PyList_Size(self->staged) < self->room) {
-        PyObject *fields[4];
-        Py_ssize_t length = 0;
-        for (int i = 0; i < 3; i++) {
-            fields[i] = args[i];
-        }
-        if (ascii_length(fields[0], &length) && ascii_length(fields[1], &length)
-            && ascii_length(fields[2], &length) && length <= SMALL_EVENT) {
+    EventStaging *st = (EventStaging *)self->staging;
+    if (keyword_count(kwnames) == 0 && (nargs == 3 || nargs == 4) && st != NULL
+        && Py_IS_TYPE((PyObject *)st, EventStaging_type) && staging_fits(st, 1, st->limit)) {
+        const char *text[3];
+        Py_ssize_t bytes[3];
+        if ((text[0] = ascii_text(args[0], &bytes[0])) != NULL
+            && (text[1] = ascii_text(args[1], &bytes[1])) != NULL
+            && (text[2] = ascii_text(args[2], &bytes[2])) != NULL
+            && bytes[0] + bytes[1] + bytes[2] <= SMALL_EVENT) {
             PyObject *timestamp = nargs == 4 ? args[3] : Py_None;
             PyObject *stamp = NULL;
             int overflow = 0;
@@ -127,18 +762,18 @@ Pushes_push(Pushes *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwn
                 Py_INCREF(stamp);
             }
             else if (timestamp == Py_None || (PyLong_CheckExact(timestamp) && !overflow)) {
-                long long now = wall_seconds(); /* None or <= 0: now */
-                if (now > 0) {
-                    stamp = PyLong_FromLongLong(now);
-                    if (stamp == NULL) {
-                        return NULL;
-                    }
+                value = wall_seconds(); /* None or <= 0: now */
+                if (value > 0 && (stamp = PyLong_FromLongLong(value)) == NULL) {
+                    return NULL;
                 }
             }
             if (stamp != NULL) {
+                PyObject *field[4] = {args[0], args[1], args[2], stamp};
+                EventSizes size = {(uint32_t)bytes[0], (uint32_t)bytes[1], (uint32_t)bytes[2],
+                                   (uint32_t)(bytes[0] + bytes[1] + bytes[2]), 0};
                 int failed;
-                fields[3] = stamp;
-                failed = append_all(self->staged, fields, 4);
+                size.held = held_bytes(&size, bytes[0], st->typed);
+                failed = staging_add(st, field, text, &size, (int64_t)value);
                 Py_DECREF(stamp);
                 if (failed) {
                     return NULL;
@@ -149,6 +784,32 @@ Pushes_push(Pushes *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwn
     }
 #endif
     return call_method((PyObject *)self, name_push_slow, args, nargs, kwnames);
+}
+
+static int
+Pushes_traverse(Pushes *self, visitproc visit, void *arg)
+{
+    Py_VISIT(Py_TYPE(self));
+    Py_VISIT(self->staging);
+    return 0;
+}
+
+static int
+Pushes_clear(Pushes *self)
+{
+    Py_CLEAR(self->staging);
+    return 0;
+}
+
+static void
+Pushes_dealloc(Pushes *self)
+{
+    PyTypeObject *type = Py_TYPE(self);
+    freefunc free_object = (freefunc)PyType_GetSlot(type, Py_tp_free);
+    PyObject_GC_UnTrack(self);
+    Pushes_clear(self);
+    free_object(self);
+    Py_DECREF(type);
 }
 
 static PyMethodDef Pushes_methods[] = {
@@ -163,7 +824,7 @@ static PyMethodDef Pushes_methods[] = {
 };
 
 static PyMemberDef Pushes_members[] = {
-    STAGED_MEMBERS(Pushes),
+    {"_staging", T_OBJECT, offsetof(Pushes, staging), 0, NULL},
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -171,7 +832,9 @@ static PyType_Slot Pushes_slots[] = {
     {Py_tp_doc, "Base of EventStreamProcessor: push in C."},
     {Py_tp_methods, Pushes_methods},
     {Py_tp_members, Pushes_members},
-    STAGED_SLOTS,
+    {Py_tp_traverse, Pushes_traverse},
+    {Py_tp_clear, Pushes_clear},
+    {Py_tp_dealloc, Pushes_dealloc},
     {0, NULL},
 };
 
@@ -541,55 +1204,6 @@ int64s(PyObject *list, Py_ssize_t count, int stride, int column)
 }
 
 static PyObject *
-drain_wire(PyObject *module, PyObject *args)
-{
-    PyObject *fields, *wire = NULL, *stamps = NULL;
-    int typed;
-    Py_ssize_t count, size = 0, held;
-    char *out = NULL;
-    if (!PyArg_ParseTuple(args, "O!p:drain_wire", &PyList_Type, &fields, &typed)) {
-        return NULL;
-    }
-    if (PyList_Size(fields) % 4) {
-        PyErr_SetString(PyExc_TypeError, "drain_wire takes a list of 4 fields per event");
-        return NULL;
-    }
-    count = PyList_Size(fields) / 4;
-    for (int column = typed ? 0 : 1; column < 3; column++) {
-        if (put_strings(fields, count, 4, column, &out, &size) < 0) {
-            return NULL;
-        }
-    }
-    held = size;
-    if (!typed) { /* the engine holds no types then: only their characters count */
-        for (Py_ssize_t i = 0; i < count; i++) {
-            PyObject *type = PyList_GetItem(fields, 4 * i);
-            if (!PyUnicode_Check(type)) {
-                PyErr_SetString(PyExc_TypeError, "staged event fields must be str");
-                return NULL;
-            }
-            held += PyUnicode_GetLength(type);
-        }
-    }
-    wire = PyBytes_FromStringAndSize(NULL, size);
-    if (wire == NULL) {
-        return NULL;
-    }
-    out = PyBytes_AsString(wire);
-    for (int column = typed ? 0 : 1; column < 3; column++) {
-        if (put_strings(fields, count, 4, column, &out, &size) < 0) {
-            Py_DECREF(wire);
-            return NULL;
-        }
-    }
-    if ((stamps = int64s(fields, count, 4, 3)) == NULL) {
-        Py_DECREF(wire);
-        return NULL;
-    }
-    return Py_BuildValue("(NNn)", wire, stamps, held);
-}
-
-static PyObject *
 update_wire(PyObject *module, PyObject *args)
 {
     PyObject *ids, *points, *stamps, *wire, *reals, *ints;
@@ -632,15 +1246,24 @@ update_wire(PyObject *module, PyObject *args)
     return Py_BuildValue("(NNN)", wire, reals, ints);
 }
 
+static PyObject *
+bind(PyObject *module, PyObject *address)
+{
+    void *found = PyLong_AsVoidPtr(address);
+    if (found == NULL) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_ValueError, "bind: no address for eh_proc_push_many");
+        }
+        return NULL;
+    }
+    push_many = (__typeof__(eh_proc_push_many) *)found;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
-    {"drain_wire", drain_wire, METH_VARARGS,
-     "drain_wire(fields, typed, /)\n--\n\n"
-     "What a drain offers the engine for events given as flat fields (four\n"
-     "per event): (the strings in the wire format, the timestamps as int64,\n"
-     "the bytes the events hold). The strings are the user ids then the\n"
-     "channel ids, with the types before them when ``typed`` (a native sink\n"
-     "writes them); the bytes held are those strings' UTF-8 and, when not\n"
-     "typed, the types' characters."},
+    {"bind", bind, METH_O,
+     "bind(address, /)\n--\n\n"
+     "The address of the engine's eh_proc_push_many, which drains call."},
     {"update_wire", update_wire, METH_VARARGS,
      "update_wire(ids, points, timestamps, /)\n--\n\n"
      "What an update drain offers the engine for updates given as three\n"
@@ -695,6 +1318,17 @@ PyInit__staging(void)
         return NULL;
     }
     if (PyModule_AddIntConstant(module, "SMALL_EVENT", SMALL_EVENT) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    EventStaging_type = (PyTypeObject *)PyType_FromSpec(&EventStaging_spec);
+    if (EventStaging_type == NULL) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    Py_INCREF(EventStaging_type); /* one reference for the module, one kept here */
+    if (PyModule_AddObject(module, "EventStaging", (PyObject *)EventStaging_type) < 0) {
+        Py_DECREF(EventStaging_type);
         Py_DECREF(module);
         return NULL;
     }

@@ -1060,13 +1060,12 @@ def step_costs_ns(events: Sequence[tuple]) -> Dict[str, float]:
     """CPU time per event of each Python step of push → dict delivery, measured
     apart on this thread with time.thread_time (so the other threads' share of
     the GIL is not counted): ``push`` (checks and staging, no drain), ``drain``
-    (the staged fields as the engine's columns and wire list, the engine's
-    copy of them, and its ring push: what a full staging list costs, drained
-    a staging list's worth at a time as pushes drain it),
-    ``dicts`` and ``columns`` (a batch shaped for the callback from the
-    flat fields the slots hold). GC disabled; the best of 3 passes."""
+    (offering the staged events to the engine: their wire copied and the
+    engine's copy of it and ring push, a staging's worth at a time as pushes
+    drain it), ``dicts`` and ``columns`` (a batch shaped for the callback from
+    the flat fields the slots hold). GC disabled; the best of 3 passes."""
     from engagehub_native import EventStreamProcessor
-    from engagehub_native._staging import event_dicts
+    from engagehub_native._staging import EventStaging, event_dicts
 
     n = len(events)
     costs: Dict[str, float] = {}
@@ -1076,23 +1075,20 @@ def step_costs_ns(events: Sequence[tuple]) -> Dict[str, float]:
         # on its own while the loop pushes.
         proc = EventStreamProcessor(buffer_size=n, max_pending=n, batch_size=512,
                                     flush_interval=3600, on_flush=lambda batch: None)
-        proc._room = 1 << 62  # stage them all: push alone
-        push = proc.push
         pipeline = proc._pipeline
-        with no_gc():
+        run = pipeline.stage_limit  # what a push drains at once
+        with pipeline._drain_lock:  # a staging that holds every event: push alone
+            pipeline.staging = proc._staging = EventStaging(pipeline._capacity, n, False)
+        push = proc.push
+        staging = pipeline.staging
+        with no_gc(), pipeline._drain_lock:  # a dispatcher finding no batch waits to drain
             t0 = time.thread_time()
             for t, u, c, ts in events:
                 push(t, u, c, ts)
             t1 = time.thread_time()
-            with pipeline._drain_lock:  # what a dispatcher left staged, then all again,
-                pipeline._drain_locked()  # a staging list's worth at a time, as pushes do
-                flat = [field for event in events for field in event]
-                run = 4 * pipeline.stage_limit  # fields: four per event
-                t1b = time.thread_time()
-                for start in range(0, len(flat), run):
-                    pipeline.staged.extend(flat[start:start + run])
-                    pipeline._drain_locked()
-                t2 = time.thread_time() - (t1b - t1)
+            while staging.count:
+                pipeline._offer_locked(min(run, staging.count))
+            t2 = time.thread_time()
         proc.close()
         best_push = min(best_push or t1 - t0, t1 - t0)
         best_drain = min(best_drain or t2 - t1, t2 - t1)
@@ -1163,7 +1159,7 @@ def bench_processor(report: Report, sizes: Sizes) -> None:
     print("  processor: the cost of each step ...", flush=True)
     steps = step_costs_ns(make_events(sizes.events, sizes.event_users, sizes.channels, now))
     for step, what in (("push", "push(): checks + staging, per event"),
-                       ("drain", "drain: columns + wire list + engine offer, per event"),
+                       ("drain", "drain: the staged wire offered to the engine, per event"),
                        ("dicts", "delivery: flat fields → list of dicts, per event"),
                        ("columns", "delivery: flat fields → four columns, per event")):
         report.add(Row("processor", f"step: {what}", steps[step], "ns/ev",

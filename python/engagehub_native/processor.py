@@ -2,20 +2,20 @@
 
 How an event travels (see DESIGN.md, "no Go crossing per call on hot paths"):
 
-* ``push`` checks the event and appends its four fields to a Python staging
-  list (flat: type, user, channel, timestamp, type, ...): no call into the
-  engine. A flat list gives the engine's columns as strided slices, with no
-  per-event work. When the staging list is full, when a
-  dispatcher thread finds no batch within the flush interval, and before
-  every read (flush, analytics, stats, close), the list is drained into the
-  engine in bulk, one crossing per chunk.
+* ``push`` checks the event and stages it (``_staging.EventStaging``, in C):
+  its four fields go into the slot of the stream position it will get, and
+  its ids and timestamp are appended to the wire the engine reads. No call
+  into the engine. When the staging is full, when a dispatcher thread finds
+  no batch within the flush interval, and before every read (flush,
+  analytics, stats, close), the staged events are drained into the engine
+  in bulk: one crossing per chunk, which hands over the wire as it is.
 * The engine gets only what it analyses (user and channel ids, timestamps)
   and numbers the events it accepts: stream positions 0, 1, 2, ... in the
-  order of the drains. The events' fields themselves stay here, in a ring
-  of slots indexed by position (four slots per event).
+  order of the drains, which are the slots' order. The events' fields stay
+  in their slots.
 * A batch comes back as (first position, count); the dispatcher thread
-  takes those fields from the slots and hands the callback the very string
-  objects that were pushed, shaped as dicts or columns. No string is
+  moves those fields out of their slots and hands the callback the very
+  string objects that were pushed, shaped as dicts or columns. No string is
   decoded on the way back.
 """
 
@@ -51,9 +51,9 @@ _STAGE = 1024
 #: Fields per staged event: type, user id, channel id, timestamp.
 _FIELDS = 4
 #: Longest event (its three strings' characters together) that may wait in
-#: the staging list: a longer one goes straight into the engine or is
-#: refused, so the staging list holds at most _STAGE * _SMALL characters.
-#: Defined in _staging.c, whose push applies it too.
+#: the staging: a longer one goes straight into the engine or is refused, so
+#: the staging holds at most _STAGE * _SMALL characters. Defined in
+#: _staging.c, whose push applies it too.
 _SMALL = _staging.SMALL_EVENT
 #: Default bound on the size of the events a processor holds (see max_pending_bytes).
 _MAX_PENDING_BYTES = 256 * 2**20
@@ -117,7 +117,7 @@ class EventStreamProcessor(_staging.Pushes):
     ``push`` (or ``push_many``) queues ``(event_type, user_id, channel_id,
     timestamp)`` events and never blocks: it returns False, and counts a
     drop, when the buffer is full. The buffer is the engine's lock-free ring
-    of ``buffer_size`` events plus a staging list of up to
+    of ``buffer_size`` events plus a staging area of up to
     ``min(buffer_size, 1024)`` events on the Python side, which reaches the
     engine in bulk. An engine thread analyses each event (distinct users per
     minute, channel counts) and cuts batches of at most ``batch_size``
@@ -139,7 +139,7 @@ class EventStreamProcessor(_staging.Pushes):
     Whatever the counts, the events held (in the ring, kept or being
     delivered) never take more than ``max_pending_bytes`` (their strings'
     UTF-8 ids and type characters, default 256 MiB): beyond it, pushes wait
-    in the staging list and then are refused, as when the ring is full. One
+    in the staging area and then are refused, as when the ring is full. One
     event larger than the bound alone still passes when nothing else is
     held. Events longer than 1024 characters never wait in the staging
     list: they go straight into the engine, or are refused.
@@ -195,12 +195,10 @@ class EventStreamProcessor(_staging.Pushes):
             max_pending=max_pending, hll_precision=hll_precision, topk_capacity=topk_capacity,
             max_pending_bytes=max_pending_bytes, backend=backend, name=name)
         self._pipeline = pipeline
-        # The hot path's state: the staging list (never replaced) and how
-        # many fields it may hold; _seal() sets _room to -1, so every push
-        # takes the slow path, which raises ClosedError or ForkedProcessError.
-        self._staged = pipeline.staged
-        self._room = _FIELDS * pipeline.stage_limit
-        pipeline.owner = weakref.ref(self)
+        # The hot path's state: once closing or sealed, the staging is shut
+        # and every push takes the slow path, which raises ClosedError or
+        # ForkedProcessError.
+        self._staging = pipeline.staging
         weakref.finalize(self, pipeline.drop)
         pipeline.start()
 
@@ -255,11 +253,10 @@ class EventStreamProcessor(_staging.Pushes):
             _check_fields(event_type, user_id, channel_id)
             if len(event_type) + len(user_id) + len(channel_id) > _SMALL:
                 return self._pipeline.push_large((event_type, user_id, channel_id, timestamp))
-        staged = self._staged
-        if len(staged) < self._room:
-            staged.extend((event_type, user_id, channel_id, timestamp))  # one step: atomic
+        event = [event_type, user_id, channel_id, timestamp]
+        if self._staging.stage(event, self._staging.limit):
             return True
-        return self._pipeline.push_slow((event_type, user_id, channel_id, timestamp))
+        return self._pipeline.push_slow(event)
 
     def push_many(self, events: Iterable[Sequence]) -> int:
         """Queue ``(event_type, user_id, channel_id[, timestamp])`` tuples in order.
@@ -334,9 +331,6 @@ class EventStreamProcessor(_staging.Pushes):
 
     async def __aexit__(self, *exc) -> None:
         await self.aclose()
-
-    def _seal(self) -> None:
-        self._room = -1
 
     # -- analytics -------------------------------------------------------------
 
@@ -463,6 +457,7 @@ class _Pipeline(NativeObject):
             "hll_precision": _args.integer(hll_precision, "hll_precision"),
             "topk_capacity": _args.integer(topk_capacity, "topk_capacity"),
         })
+        _staging.bind(int(ffi.cast("uintptr_t", ffi.addressof(lib, "eh_proc_push_many"))))
         handle = _redis.new_processor(ffi, lib, config, backend, name)
         self._attach(handle, "eh_proc_free")
         self._push_result = ffi.new("eh_push_result *")
@@ -470,18 +465,13 @@ class _Pipeline(NativeObject):
 
         ring = config.buffer_size
         self.stage_limit = min(ring, _STAGE)  # events
-        self.staged: list = []  # their fields, flat
-        # Accepted events' fields by stream position, modulo the number of
-        # events the slots hold. A drain never offers more than fits above
-        # the oldest event the engine may still hand out (see _room_for), so
-        # an event's fields are never overwritten before its batch has taken
-        # them; the engine holds at most ring + max_pending events, so that
-        # many slots never hold a drain back.
-        self._capacity = ring + config.max_pending  # events
-        self._slots: list = [None] * (_FIELDS * self._capacity)
+        # The staging's slots hold events' fields by stream position: the
+        # engine holds at most ring + max_pending events that a dispatcher
+        # has not taken yet, so with room for a full staging beside them, a
+        # push never waits for a slot, only for the ring.
+        self._capacity = ring + config.max_pending + self.stage_limit  # events
         self._chunk = ring
         self._room = ring  # room in the ring as the engine last said (a lower bound)
-        self._next_position = 0
         # Bytes of the events offered to the engine and not yet done with:
         # one (end position, bytes) per offer, released whole once the
         # engine no longer holds any of its events.
@@ -490,7 +480,6 @@ class _Pipeline(NativeObject):
         self._drain_lock = threading.Lock()
         self._slice_ms = max(1, min(_SLICE_MS, config.flush_interval_us // 1000))
 
-        self.owner: Optional[Callable[[], Optional[EventStreamProcessor]]] = None
         self.closing = False  # pushes are refused; the engine closes once staging is empty
         self._engine_closed = False
         self._stats_lock = threading.Lock()
@@ -507,7 +496,7 @@ class _Pipeline(NativeObject):
         # The native sink (attached before anything is pushed): the engine
         # then keeps every field, so drains send it the event types too.
         self.sink = sink
-        self._typed = False
+        self.staging = _staging.EventStaging(self._capacity, self.stage_limit, sink is not None)
         self._final_sink: Optional[SinkStats] = None
         self._sink_lock = threading.Lock()
         self._sink_check_at = 0.0
@@ -519,7 +508,6 @@ class _Pipeline(NativeObject):
             except BaseException:
                 self._release()
                 raise
-            self._typed = True
         if self.callback is not None:
             check(lib.eh_proc_set_consumer(self._handle, True))
 
@@ -615,14 +603,12 @@ class _Pipeline(NativeObject):
 
     def _seal(self, error) -> None:
         super()._seal(error)
-        owner = self.owner and self.owner()
-        if owner is not None:
-            owner._seal()
+        self.staging.open = False  # every push takes the slow path, which raises
 
     # -- into the engine -------------------------------------------------------
 
     def push_slow(self, event: tuple) -> bool:
-        """A push that found the staging list full (or the processor sealed)."""
+        """A push that found the staging full (or the processor sealed)."""
         if self.closed_at_exit:
             return self._deliver_late(list(event))
         self._lib.eh_proc_count_dropped  # noqa: B018 - raises once sealed
@@ -630,16 +616,15 @@ class _Pipeline(NativeObject):
             if self.closing:
                 raise ClosedError("EventStreamProcessor is closed")
             self._drain_locked()
-            if len(self.staged) < _FIELDS * self.stage_limit:
-                self.staged.extend(event)
+            if self._free_slots() and self.staging.stage(list(event), self.stage_limit):
                 return True
             self._drops += 1
             return False
 
     def push_large(self, event: tuple) -> bool:
         """A push of an event longer than _SMALL characters: it never waits in
-        the staging list, so it goes into the engine after every staged
-        event, or is refused."""
+        the staging, so it goes into the engine after every staged event, or
+        is refused."""
         if self.closed_at_exit:
             return self._deliver_late(list(event))
         self._lib.eh_proc_count_dropped  # noqa: B018 - raises once sealed
@@ -647,14 +632,18 @@ class _Pipeline(NativeObject):
             if self.closing:
                 raise ClosedError("EventStreamProcessor is closed")
             self._drain_locked()
-            if not self.staged and self._room_for(1) and self._offer_locked(list(event)):
-                return True
+            staging = self.staging
+            if (not staging.count and self._room_for(1) and self._free_slots()
+                    and staging.stage(list(event), 1)):
+                if self._offer_locked(1):
+                    return True
+                staging.discard(0)  # refused: it never waits in the staging
             self._drops += 1
             return False
 
     def push_chunk(self, events: list) -> int:
-        """push_many's chunk (flat fields): staged events first, then these;
-        drops the rest."""
+        """push_many's chunk (flat fields): staged events first, then these,
+        as many as the engine takes and the staging may keep; drops the rest."""
         if self.closed_at_exit:
             return self._deliver_late(events)
         count_dropped = self._lib.eh_proc_count_dropped  # raises once sealed
@@ -662,21 +651,28 @@ class _Pipeline(NativeObject):
             if self.closing:
                 raise ClosedError("EventStreamProcessor is closed")
             self._drain_locked()
+            staging = self.staging
             count = len(events) // _FIELDS
             accepted = 0
-            if not self.staged:
-                while accepted < count:
-                    n = self._room_for(count - accepted)
-                    taken = n and self._offer_locked(
-                        events[_FIELDS * accepted:_FIELDS * (accepted + n)])
-                    accepted += taken
-                    if taken < n or not n:
-                        break
-            room = max(0, min(self.stage_limit - len(self.staged) // _FIELDS, count - accepted))
-            if room:
-                room = _small_prefix(events[_FIELDS * accepted:_FIELDS * (accepted + room)])
-            self.staged.extend(events[_FIELDS * accepted:_FIELDS * (accepted + room)])
-            accepted += room
+            while accepted < count:
+                # Stage what the slots have room for and drain it; what the
+                # engine left stays staged while it may wait there: a full
+                # staging's worth, all small. Then the rest is dropped.
+                before = staging.count
+                n = min(count - accepted, self._free_slots())
+                if not n or not staging.stage(events[_FIELDS * accepted:_FIELDS * (accepted + n)],
+                                              staging.capacity):
+                    break
+                self._drain_locked()
+                left = staging.count - before  # of these n
+                if left <= 0:
+                    accepted += n
+                    continue
+                waiting = events[_FIELDS * (accepted + n - left):_FIELDS * (accepted + n)]
+                keep = min(left, max(0, self.stage_limit - before), _small_prefix(waiting))
+                staging.discard(before + keep)
+                accepted += n - left + keep
+                break
             if accepted < count:
                 check(count_dropped(self._handle, count - accepted))
             return accepted
@@ -690,7 +686,7 @@ class _Pipeline(NativeObject):
         count of refused pushes (before every read of the counters).
 
         Always under the lock, even when nothing is staged: another thread
-        may be between taking a chunk from the list and handing it over.
+        may be handing over a chunk it has taken.
         """
         with self._drain_lock:
             self._report_drops_locked()
@@ -705,26 +701,27 @@ class _Pipeline(NativeObject):
             check(self._lib.eh_proc_count_dropped(self._handle, n))
 
     def _drain_locked(self) -> None:
-        staged = self.staged
-        while staged:
-            n = self._room_for(len(staged) // _FIELDS)
-            if not n:
+        staging = self.staging
+        while staging.count:
+            n = self._room_for(staging.count)
+            if not n or self._offer_locked(n) < n:
                 return
-            chunk = staged[:_FIELDS * n]
-            del staged[:_FIELDS * n]  # appends since the slice land after it
-            taken = self._offer_locked(chunk)
-            if taken < n:
-                staged[0:0] = chunk[_FIELDS * taken:]  # back in front, in order
-                return
+
+    def _free_slots(self) -> int:
+        """How many more events the staging's slots have room for. The
+        engine says after every offer from which position dispatchers may
+        still take fields; when that says none, it asks once more, with an
+        empty offer (the dispatchers may have freed slots since)."""
+        if not self.staging.free:
+            self._push_many(b"", 0, None)
+        return self.staging.free
 
     def _room_for(self, wanted: int) -> int:
         """How many of ``wanted`` events the engine can take now (at most a chunk).
 
-        The engine says after every offer how much room its ring has and from
-        which position it may still hand events out (batches end out of
-        order), so an offer never encodes what cannot go in, nor reuses a
-        slot a dispatcher may still take. When that says no room, it asks
-        once more, with an empty offer.
+        The engine says after every offer how much room its ring has, so an
+        offer never copies what cannot go in. When that says no room, it
+        asks once more, with an empty offer.
         """
         n = self._room_now(wanted)
         if n <= 0:
@@ -736,8 +733,7 @@ class _Pipeline(NativeObject):
         self._release_done()
         if self._held_bytes >= self.max_pending_bytes:
             return 0
-        return min(wanted, self._chunk, self._room,
-                   self._kept_from + self._capacity - self._next_position)
+        return min(wanted, self._chunk, self._room)
 
     def _release_done(self) -> None:
         """Stop counting the bytes of offers the engine is done with."""
@@ -745,38 +741,25 @@ class _Pipeline(NativeObject):
         while held and held[0][0] <= self._kept_from:
             self._held_bytes -= held.popleft()[1]
 
-    def _offer_locked(self, chunk: list) -> int:
-        """Put the chunk's fields (as many events as _room_for allowed, fewer
-        if they would pass max_pending_bytes) in the slots and offer the
-        events to the engine; how many it took."""
-        fields, stamps, nbytes = _staging.drain_wire(chunk, self._typed)
-        budget = self.max_pending_bytes - self._held_bytes
-        if nbytes > budget:
+    def _offer_locked(self, wanted: int) -> int:
+        """Offer the engine the first ``wanted`` staged events (as many as
+        _room_for allowed; fewer if they would pass max_pending_bytes); how
+        many it took."""
+        taken = self._offer_within_bound(wanted)
+        if taken < wanted and self._room and self._held:  # cut by max_pending_bytes
             self._push_many(b"", 0, None)  # what has been delivered since the last offer?
             self._release_done()
-            budget = self.max_pending_bytes - self._held_bytes
-        if nbytes > budget:
-            chunk = chunk[:_FIELDS * _fitting(chunk, budget, self._held_bytes == 0)]
-            if not chunk:
-                return 0
-            fields, stamps, nbytes = _staging.drain_wire(chunk, self._typed)
-        slots = self._slots
-        size = len(slots)
-        start = _FIELDS * (self._next_position % self._capacity)
-        end = start + len(chunk)
-        if end <= size:
-            slots[start:end] = chunk
-        else:
-            split = size - start
-            slots[start:] = chunk[:split]
-            slots[:end - size] = chunk[split:]
-        n = len(chunk) // _FIELDS
-        taken = self._push_many(fields, n, stamps)
+            taken += self._offer_within_bound(wanted - taken)
+        return taken
+
+    def _offer_within_bound(self, wanted: int) -> int:
+        status, taken, nbytes, self._room, self._kept_from = self.staging.offer(
+            self._handle, wanted, self.max_pending_bytes - self._held_bytes,
+            self._held_bytes == 0)
+        if status:
+            check(status)
         if taken:
-            if taken < n:  # the ring had less room than it said: count what went in
-                nbytes = _staging.drain_wire(chunk[:_FIELDS * taken], self._typed)[2]
-            self._next_position += taken
-            self._held.append((self._next_position, nbytes))
+            self._held.append((self.staging.next, nbytes))
             self._held_bytes += nbytes
         return taken
 
@@ -786,7 +769,7 @@ class _Pipeline(NativeObject):
             self._handle, fields, len(fields),
             self._ffi.from_buffer("int64_t[]", stamps) if n else self._ffi.NULL, n, out)
         self._room = out.room
-        self._kept_from = out.kept_from
+        self._kept_from = self.staging.kept_from = out.kept_from
         if status:
             check(status)
         return out.accepted
@@ -800,17 +783,18 @@ class _Pipeline(NativeObject):
         deadline = None if timeout is None else time.monotonic() + timeout
         if getattr(self._local, "in_callback", False):
             delivered = False
+        staging = self.staging
         with self._drain_lock:
             # Every event pushed before this call has a position below target.
-            target = self._next_position + len(self.staged) // _FIELDS
+            target = staging.next + staging.count
             self._drain_locked()
         # Staged events wait for room in the ring, which deliveries make:
         # without a callback (or inside one) nothing would move.
-        while (self._next_position < target and delivered
+        while (staging.next < target and delivered
                and (self.callback is not None or self.sink is not None)):
             if deadline is not None and time.monotonic() >= deadline:
                 raise WaitTimeoutError(f"flush did not finish within {timeout} s; "
-                                       f"{len(self.staged) // _FIELDS} events are still staged")
+                                       f"{staging.count} events are still staged")
             time.sleep(0.001)
             with self._drain_lock:
                 self._drain_locked()
@@ -835,7 +819,7 @@ class _Pipeline(NativeObject):
 
         while not self._try_close_engine():  # staged events wait for room in the ring
             if deadline is not None and time.monotonic() >= deadline:
-                raise timed_out(f"{len(self.staged) // _FIELDS} events are still staged")
+                raise timed_out(f"{self.staging.count} events are still staged")
             time.sleep(0.001)
         # The dispatchers end once every batch is delivered; the last frees
         # the engine. Joined in slices, so Ctrl-C is seen.
@@ -861,9 +845,7 @@ class _Pipeline(NativeObject):
                 return
             self._lib.eh_proc_close  # noqa: B018 - raises ForkedProcessError in a forked child
             self.closing = True
-        owner = self.owner and self.owner()
-        if owner is not None:
-            owner._seal()
+            self.staging.open = False
 
     def _try_close_engine(self) -> bool:
         """One step of closing: move staged events into the engine and, once
@@ -874,16 +856,15 @@ class _Pipeline(NativeObject):
             lib, handle = self._lib, self._handle
             self._report_drops_locked()
             self._drain_locked()
-            if self.staged:
+            if self.staging.count:
                 if self.callback is not None or self.sink is not None:
                     return False  # deliveries will make room in the ring
-                left = len(self.staged) // _FIELDS
+                left = self.staging.discard(0)
                 logger.error("closing with no flush callback set: %d staged events are "
                              "undelivered", left)
                 with self._stats_lock:
                     self._failed += left
                     self._abandoned += left
-                self.staged.clear()
             self._engine_closed = True
         status = lib.eh_proc_close(handle, 0)
         if status != lib.EH_ERR_TIMEOUT:
@@ -920,9 +901,6 @@ class _Pipeline(NativeObject):
             ffi, lib, handle = self._ffi, self._lib, self._handle
             batch = ffi.new("eh_batch *")
             self._local.in_callback = False
-            slots = self._slots
-            size = len(slots)
-            capacity = self._capacity
             while True:
                 if self.closing and not self._engine_closed:
                     self._try_close_engine()
@@ -932,22 +910,14 @@ class _Pipeline(NativeObject):
                         return
                     check(status)
                 count = batch.count
-                if self._typed:
+                if self.sink is not None:
                     self._report_sink()
                 if not count:
-                    if self.staged and not self.closing:
-                        self.drain()  # a trickle that never filled the staging list
+                    if self.staging.count and not self.closing:
+                        self.drain()  # a trickle that never filled the staging
                     continue
-                start = _FIELDS * (batch.first % capacity)
-                end = start + _FIELDS * count
-                if end <= size:
-                    fields = slots[start:end]
-                    slots[start:end] = [None] * (end - start)  # keep nobody's strings alive
-                else:
-                    fields = slots[start:] + slots[:end - size]
-                    slots[start:] = [None] * (size - start)
-                    slots[:end - size] = [None] * (end - size)
                 try:
+                    fields = self.staging.take_fields(batch.first, count)
                     self._deliver(fields, count)
                 finally:
                     lib.eh_proc_done(handle, batch.id)
@@ -968,7 +938,7 @@ class _Pipeline(NativeObject):
             return
         try:
             final = self.stats()
-            if self._typed:
+            if self.sink is not None:
                 self._report_sink(force=True)
                 self._final_sink = self.sink_stats()
         except Exception:
@@ -1065,7 +1035,7 @@ class _Pipeline(NativeObject):
         is already so: one stats read instead of a barrier, which must wait
         for the engine's analyser thread to take it."""
         with self._drain_lock:
-            settled_if = None if self.staged else self._next_position
+            settled_if = None if self.staging.count else self.staging.next
         if settled_if is not None:
             s = self._ffi.new("eh_proc_counters *")
             check(self._lib.eh_proc_stats(self._handle, s))
@@ -1122,7 +1092,7 @@ class _Pipeline(NativeObject):
         with self._stats_lock:
             failed, retried, seconds = self._failed, self._retried, self._callback_seconds
             abandoned = self._abandoned
-        staged = len(self.staged) // _FIELDS
+        staged = self.staging.count
         return ProcessorStats(
             pushed=s.pushed + staged + abandoned, accepted=s.accepted + staged + abandoned,
             dropped=s.dropped, processed=s.processed, delivered=s.delivered, failed=failed,
@@ -1179,22 +1149,9 @@ def _sizes(fields: list):
 
 
 def _small_prefix(fields: list) -> int:
-    """How many leading events (flat fields) may wait in the staging list."""
+    """How many leading events (flat fields) may wait in the staging."""
     return next((i for i, size in enumerate(_sizes(fields)) if size > _SMALL),
                 len(fields) // _FIELDS)
-
-
-def _fitting(fields: list, budget: int, alone: bool) -> int:
-    """How many leading events (flat fields) fit in ``budget`` bytes (counted
-    in characters, close enough to cut a chunk); at least one when ``alone``,
-    so an event larger than the whole bound is not refused for ever."""
-    used = n = 0
-    for size in _sizes(fields):
-        used += size
-        if used > budget:
-            break
-        n += 1
-    return max(n, 1) if alone else n
 
 
 def _checked_events(chunk: list, offset: int) -> list:
