@@ -131,6 +131,31 @@ def test_processor_from_before_fork_raises_in_child():
     assert out.stdout.strip() == "2"
 
 
+def test_reads_in_a_forked_child_raise_with_events_still_staged():
+    # Staged events are drained before every read: in a forked child that
+    # drain must raise, never call into the parent's engine.
+    out = run_python("""
+        import os, engagehub_native
+        p = engagehub_native.EventStreamProcessor(flush_interval=60)  # no callback: kept staged
+        for i in range(10):
+            p.push("m", f"u{i}", "c")
+        pid = os.fork()
+        if pid == 0:
+            reads = [p.stats, p.flush, p.unique_users, p.top_channels,
+                     lambda: p.push_many([("m", "u", "c")])]
+            for read in reads:
+                try:
+                    read()
+                    os._exit(3)
+                except engagehub_native.ForkedProcessError:
+                    pass
+            os._exit(0 if p._pipeline.staging.count == 10 else 5)  # none offered
+        _, status = os.waitpid(pid, 0)
+        print(os.waitstatus_to_exitcode(status), p.stats().accepted)
+    """, timeout=60)
+    assert out.stdout.split() == ["0", "10"]
+
+
 def test_fork_child_exit_with_live_processor_does_not_hang():
     out = run_python("""
         import os, sys, engagehub_native

@@ -243,7 +243,7 @@ def test_an_offer_hands_the_engine_the_staged_wire():
         pipeline = p._pipeline
         staging = pipeline.staging
         assert staging.stage(fields, staging.capacity) is True
-        status, taken, held, room, _ = staging.offer(pipeline._handle, 10, 1 << 40, True)
+        status, taken, held, room = staging.offer(pipeline._handle, 10, 1 << 40, True)
         assert (status, taken, room) == (0, 4, 4)
         assert held == (len(encode_strings(fields[1::4] + fields[2::4]))
                         + sum(len(t) for t in fields[0::4]))

@@ -582,8 +582,7 @@ EventStaging_offer(EventStaging *st, PyObject *args)
     st->offering = 0;
     st->kept_from = out.kept_from;
     held = out.accepted <= (size_t)n ? staging_accept(st, (Py_ssize_t)out.accepted) : 0;
-    result = Py_BuildValue("(inLnK)", status, (Py_ssize_t)out.accepted, held,
-                           (Py_ssize_t)out.room, (unsigned long long)out.kept_from);
+    result = Py_BuildValue("(inLn)", status, (Py_ssize_t)out.accepted, held, (Py_ssize_t)out.room);
 done:;
     STAGING_UNLOCK();
     return result;
@@ -678,8 +677,8 @@ static PyMethodDef EventStaging_methods[] = {
      "staged events, cut where they would hold more than ``budget`` bytes\n"
      "(at least one when ``alone``), with the GIL released. The events it\n"
      "takes get the next stream positions; their fields stay in their\n"
-     "slots. Returns (status, how many it took, the bytes they hold, room\n"
-     "in its ring, kept_from)."},
+     "slots, and kept_from is what the engine says. Returns (status, how\n"
+     "many it took, the bytes they hold, room in its ring)."},
     {"take_fields", (PyCFunction)EventStaging_take_fields, METH_VARARGS,
      "take_fields(first, n, /)\n--\n\n"
      "The flat fields of the events at positions first .. first+n-1, moved\n"

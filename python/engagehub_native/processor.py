@@ -142,7 +142,7 @@ class EventStreamProcessor(_staging.Pushes):
     in the staging area and then are refused, as when the ring is full. One
     event larger than the bound alone still passes when nothing else is
     held. Events longer than 1024 characters never wait in the staging
-    list: they go straight into the engine, or are refused.
+    area: they go straight into the engine, or are refused.
 
     ``sink="postgresql://user:pass@host:port/db"`` (a libpq URL) makes the
     engine write every batch into a PostgreSQL table itself, with COPY on
@@ -460,8 +460,6 @@ class _Pipeline(NativeObject):
         _staging.bind(int(ffi.cast("uintptr_t", ffi.addressof(lib, "eh_proc_push_many"))))
         handle = _redis.new_processor(ffi, lib, config, backend, name)
         self._attach(handle, "eh_proc_free")
-        self._push_result = ffi.new("eh_push_result *")
-        self._kept_from = 0  # as the engine last said (it only grows)
 
         ring = config.buffer_size
         self.stage_limit = min(ring, _STAGE)  # events
@@ -713,7 +711,7 @@ class _Pipeline(NativeObject):
         still take fields; when that says none, it asks once more, with an
         empty offer (the dispatchers may have freed slots since)."""
         if not self.staging.free:
-            self._push_many(b"", 0, None)
+            self._offer_within_bound(0)
         return self.staging.free
 
     def _room_for(self, wanted: int) -> int:
@@ -725,7 +723,7 @@ class _Pipeline(NativeObject):
         """
         n = self._room_now(wanted)
         if n <= 0:
-            self._push_many(b"", 0, None)
+            self._offer_within_bound(0)
             n = self._room_now(wanted)
         return max(n, 0)
 
@@ -738,7 +736,7 @@ class _Pipeline(NativeObject):
     def _release_done(self) -> None:
         """Stop counting the bytes of offers the engine is done with."""
         held = self._held
-        while held and held[0][0] <= self._kept_from:
+        while held and held[0][0] <= self.staging.kept_from:
             self._held_bytes -= held.popleft()[1]
 
     def _offer_locked(self, wanted: int) -> int:
@@ -747,13 +745,17 @@ class _Pipeline(NativeObject):
         many it took."""
         taken = self._offer_within_bound(wanted)
         if taken < wanted and self._room and self._held:  # cut by max_pending_bytes
-            self._push_many(b"", 0, None)  # what has been delivered since the last offer?
+            self._offer_within_bound(0)  # what has been delivered since the last offer?
             self._release_done()
             taken += self._offer_within_bound(wanted - taken)
         return taken
 
     def _offer_within_bound(self, wanted: int) -> int:
-        status, taken, nbytes, self._room, self._kept_from = self.staging.offer(
+        """One offer of the first ``wanted`` staged events, cut at
+        max_pending_bytes; also how the engine is asked (with 0) how much
+        room its ring has and which slots are free."""
+        self._lib.eh_proc_push_many  # noqa: B018 - raises once sealed (never the forked child's call)
+        status, taken, nbytes, self._room = self.staging.offer(
             self._handle, wanted, self.max_pending_bytes - self._held_bytes,
             self._held_bytes == 0)
         if status:
@@ -762,17 +764,6 @@ class _Pipeline(NativeObject):
             self._held.append((self.staging.next, nbytes))
             self._held_bytes += nbytes
         return taken
-
-    def _push_many(self, fields: bytes, n: int, stamps: Optional[bytes]) -> int:
-        out = self._push_result
-        status = self._lib.eh_proc_push_many(
-            self._handle, fields, len(fields),
-            self._ffi.from_buffer("int64_t[]", stamps) if n else self._ffi.NULL, n, out)
-        self._room = out.room
-        self._kept_from = self.staging.kept_from = out.kept_from
-        if status:
-            check(status)
-        return out.accepted
 
     # -- waiting ---------------------------------------------------------------
 
