@@ -141,10 +141,24 @@ class RedisCluster:
     def url(self) -> str:
         return "redis+cluster://" + ",".join(f"{HOST}:{s.port}" for s in self.servers)
 
+    @staticmethod
+    def _start_node(server: RedisServer) -> None:
+        """Start one node. Its ports were free when picked, but the bus port
+        (p + 10000) lies in the kernel's ephemeral range, where another
+        test's outgoing connection may take it first: then pick another pair."""
+        for attempt in range(5):
+            try:
+                server.start()
+                return
+            except RuntimeError as exc:
+                if "Address already in use" not in str(exc) or attempt == 4:
+                    raise
+                server.port = free_cluster_port()
+
     def start(self) -> "RedisCluster":
         try:
             for s in self.servers:
-                s.start()
+                self._start_node(s)
             subprocess.run([CLI, "--cluster", "create",
                             *(f"{HOST}:{s.port}" for s in self.servers),
                             "--cluster-replicas", "0", "--cluster-yes"],

@@ -112,8 +112,8 @@ Staged_dealloc(Staged *self)
  *
  * Every method runs with the GIL held (a free-threaded build locks the
  * object instead), so a push never sees a drain half done. The engine reads
- * the wire outside the GIL: take() copies it into bytes first, so pushes
- * meanwhile append only to the staging's own buffers. Objects are released
+ * an offer with the GIL released: offer() copies the wire into buffers of
+ * its own first, which pushes meanwhile never touch. Objects are released
  * last, once the state is whole again, since a release may run Python code.
  */
 
