@@ -13,7 +13,6 @@ import (
 	"math"
 	"strings"
 	"sync"
-	"time"
 	"unsafe"
 
 	"github.com/engagehub/engagehub-native/core/leaderboard"
@@ -275,7 +274,7 @@ func eh_board_standing(h C.uint64_t, id *C.char, idLen C.size_t, now C.double, o
 	if err != nil {
 		return fail(err)
 	}
-	defer b.QueryStats().observe(queryRank, time.Now())
+	defer b.QueryStats().observe(queryRank, nanotime())
 	e, ok, err := b.Rank(borrowString(id, idLen), float64(now))
 	if err != nil {
 		return fail(err)
@@ -299,7 +298,7 @@ func eh_board_page(h C.uint64_t, offset, limit C.int64_t, now C.double, out *C.e
 	if offset < 0 || limit < 0 {
 		return fail(fmt.Errorf("%w: offset and limit must be >= 0", errInvalidArgument))
 	}
-	defer b.QueryStats().observe(queryPage, time.Now())
+	defer b.QueryStats().observe(queryPage, nanotime())
 	w := listWriters.Get().(*listWriter)
 	defer listWriters.Put(w)
 	w.reset()
@@ -327,7 +326,7 @@ func eh_board_around(h C.uint64_t, id *C.char, idLen C.size_t, before, after C.i
 	if before < 0 || after < 0 {
 		return fail(fmt.Errorf("%w: before and after must be >= 0", errInvalidArgument))
 	}
-	defer b.QueryStats().observe(queryAround, time.Now())
+	defer b.QueryStats().observe(queryAround, nanotime())
 	entries, err := b.Around(borrowString(id, idLen), clampInt(before), clampInt(after), float64(now))
 	if err != nil {
 		return fail(err)

@@ -39,3 +39,34 @@ func TestBoardStatsBuckets(t *testing.T) {
 		t.Error("another kind counted")
 	}
 }
+
+// observe times from a nanotime reading: a query that slept 2 ms is
+// counted as at least that.
+func TestBoardStatsObserveTimesTheQuery(t *testing.T) {
+	var s boardStats
+	start := nanotime()
+	time.Sleep(2 * time.Millisecond)
+	s.observe(queryPage, start)
+	q := &s.queries[queryPage]
+	if q.count.Load() != 1 || time.Duration(q.nanos.Load()) < 2*time.Millisecond {
+		t.Errorf("count %d, %v timed, want 1 and at least 2ms", q.count.Load(),
+			time.Duration(q.nanos.Load()))
+	}
+}
+
+// BenchmarkQueryTiming is what timing a query costs: observe as the
+// exports defer it, and the same timed with time.Now and time.Since.
+func BenchmarkQueryTiming(b *testing.B) {
+	var s boardStats
+	b.Run("nanotime", func(b *testing.B) {
+		for range b.N {
+			s.observe(queryRank, nanotime())
+		}
+	})
+	b.Run("time.Now", func(b *testing.B) {
+		for range b.N {
+			start := time.Now()
+			s.record(queryRank, time.Since(start))
+		}
+	})
+}

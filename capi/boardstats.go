@@ -9,7 +9,6 @@ import "C"
 
 import (
 	"fmt"
-	"time"
 	"unsafe"
 
 	"github.com/engagehub/engagehub-native/core/leaderboard"
@@ -147,7 +146,7 @@ func eh_board_standing_as(h C.uint64_t, window *C.char, windowLen C.size_t, id *
 	if err != nil {
 		return fail(err)
 	}
-	defer stats.observe(queryRank, time.Now())
+	defer stats.observe(queryRank, nanotime())
 	e, ok, err := b.RankAs(leaderboard.RankStyle(style), borrowString(id, idLen), float64(now))
 	if err != nil {
 		return fail(err)
@@ -168,7 +167,7 @@ func eh_board_page_as(h C.uint64_t, window *C.char, windowLen C.size_t, offset, 
 	if err != nil {
 		return fail(err)
 	}
-	defer stats.observe(queryPage, time.Now())
+	defer stats.observe(queryPage, nanotime())
 	if offset < 0 || limit < 0 {
 		return fail(fmt.Errorf("%w: offset and limit must be >= 0", errInvalidArgument))
 	}
@@ -196,7 +195,7 @@ func eh_board_around_as(h C.uint64_t, window *C.char, windowLen C.size_t, id *C.
 	if err != nil {
 		return fail(err)
 	}
-	defer stats.observe(queryAround, time.Now())
+	defer stats.observe(queryAround, nanotime())
 	if before < 0 || after < 0 {
 		return fail(fmt.Errorf("%w: before and after must be >= 0", errInvalidArgument))
 	}
@@ -223,7 +222,7 @@ func eh_board_percentile(h C.uint64_t, window *C.char, windowLen C.size_t, id *C
 	if err != nil {
 		return fail(err)
 	}
-	defer stats.observe(queryRank, time.Now())
+	defer stats.observe(queryRank, nanotime())
 	p, ok, err := b.Percentile(borrowString(id, idLen))
 	if err != nil {
 		return fail(err)
@@ -244,7 +243,7 @@ func eh_board_at_percentile(h C.uint64_t, window *C.char, windowLen C.size_t, p 
 	if err != nil {
 		return fail(err)
 	}
-	defer stats.observe(queryPage, time.Now())
+	defer stats.observe(queryPage, nanotime())
 	e, ok, err := b.AtPercentile(leaderboard.RankStyle(style), float64(p), float64(now))
 	if err != nil {
 		return fail(err)
