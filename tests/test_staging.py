@@ -360,12 +360,18 @@ def test_push_many_checks_in_c_agree_with_the_rules():
     for chunk in mixed_chunks(PUSHES, lambda e: _staging.flat_events([e]) is not None,
                               (3, 4), seed=1):
         flat = _staging.flat_events(chunk)
+        staging = _staging.EventStaging(16, 16, False)
+        staged = staging.stage_events(chunk, 16)
+        assert (staged is None) == (flat is None), chunk  # push_many's one pass, the same rules
         if flat is None:
+            assert staging.count == 0
             continue
         answered += 1
         checked = _checked_one_by_one(chunk, 0)  # must not raise: C took the chunk
         assert without_now(flat, 3, 4) == without_now(checked, 3, 4), chunk
         assert [type(f) for f in flat] == [type(f) for f in checked]
+        assert staged == len(chunk)
+        assert without_now(staging.fields(), 3, 4) == without_now(checked, 3, 4), chunk
     assert answered > 150  # the common case is the fast path
 
 
@@ -394,6 +400,28 @@ def test_update_many_checks_in_c_agree_with_the_rules():
 ])
 def test_push_many_checks_leave_the_unusual_to_python(chunk):
     assert _staging.flat_events(chunk) is None
+    staging = _staging.EventStaging(8, 8, False)
+    assert staging.stage(["t", "u", "c", T0], 8)
+    assert staging.stage_events(chunk, 8) is None
+    assert staging.fields() == ["t", "u", "c", T0]  # what the call staged is unstaged
+
+
+def test_push_many_stages_a_chunk_whole_or_not_at_all():
+    staging = _staging.EventStaging(8, 8, False)
+    chunk = [("m", f"u{i}", "c") for i in range(5)]
+    assert staging.stage_events(chunk, 4) is False  # past the limit: nothing staged
+    assert staging.stage_events(chunk, 8) == 5
+    stamps = staging.fields()[3::4]
+    assert len(set(stamps)) == 1 and abs(stamps[0] - time.time()) < 5  # now, read once
+    assert staging.stage_events(chunk, 8) is False  # past the free slots
+    assert staging.count == 5
+
+
+def test_the_small_prefix_counts_events_that_may_wait():
+    staging = _staging.EventStaging(8, 8, False)
+    big = "x" * _staging.SMALL_EVENT
+    assert staging.stage(["t", "u", "c", T0, "t", big, "c", T0, "t", "u", "c", T0], 8)
+    assert [staging.small_prefix(i) for i in range(4)] == [1, 0, 1, 0]
 
 
 def test_update_many_checks_leave_the_unusual_to_python_and_read_the_clock_once():

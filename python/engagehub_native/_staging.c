@@ -459,6 +459,120 @@ event_sizes(PyObject *const field[4], int typed, const char *text[3], EventSizes
     return 0;
 }
 
+static Py_ssize_t items_in(PyObject *sequence);
+static PyObject *item_of(PyObject *sequence, Py_ssize_t i);
+
+/* The sizes of one of push_many's events in the common case (an exact str
+ * of each field whose UTF-8 can be made, the timestamp an exact int in
+ * 1..2**63-1); 0, with no error set, for anything else. */
+static int
+common_event(PyObject *const field[4], int typed, const char *text[3], EventSizes *size,
+             int64_t *stamp)
+{
+    Py_ssize_t bytes[3], type_chars = 0, chars = 0;
+    long long value;
+    for (int f = 0; f < 3; f++) {
+        if (!PyUnicode_CheckExact(field[f])) {
+            return 0;
+        }
+        if ((text[f] = PyUnicode_AsUTF8AndSize(field[f], &bytes[f])) == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        chars += f == 0 ? (type_chars = PyUnicode_GetLength(field[f])) : PyUnicode_GetLength(field[f]);
+    }
+    if (!exact_int_in(field[3], 1, INT64_MAX, &value) || bytes[0] + bytes[1] + bytes[2] > UINT32_MAX / 4) {
+        return 0;
+    }
+    size->type = (uint32_t)bytes[0];
+    size->user = (uint32_t)bytes[1];
+    size->channel = (uint32_t)bytes[2];
+    size->chars = (uint32_t)chars;
+    size->held = held_bytes(size, type_chars, typed);
+    *stamp = (int64_t)value;
+    return 1;
+}
+
+static PyObject *
+EventStaging_stage_events(EventStaging *st, PyObject *args)
+{
+    PyObject *events, *now = NULL, *result = NULL, *released = NULL;
+    Py_ssize_t limit, count, width = 0, i;
+    if (!PyArg_ParseTuple(args, "O!n:stage_events", &PyList_Type, &events, &limit)) {
+        return NULL;
+    }
+    count = PyList_Size(events);
+    STAGING_LOCK(st);
+    if (!staging_fits(st, count, limit)) {
+        result = Py_False;
+        Py_INCREF(result);
+        goto done;
+    }
+    for (i = 0; i < count; i++) {
+        PyObject *event = PyList_GetItem(events, i), *field[4];
+        Py_ssize_t size = items_in(event);
+        const char *text[3];
+        EventSizes sizes;
+        int64_t stamp;
+        if ((size != 3 && size != 4) || (width && size != width)) {
+            break;
+        }
+        width = size;
+        for (int f = 0; f < 3; f++) {
+            field[f] = item_of(event, f);
+        }
+        if (size == 4) {
+            field[3] = item_of(event, 3);
+        }
+        else {
+            if (now == NULL) { /* 3 fields: now, read once */
+                long long seconds = wall_seconds();
+                if (seconds <= 0 || (now = PyLong_FromLongLong(seconds)) == NULL) {
+                    break;
+                }
+            }
+            field[3] = now;
+        }
+        if (!common_event(field, st->typed, text, &sizes, &stamp)
+            || staging_add(st, field, text, &sizes, stamp) < 0) {
+            break;
+        }
+    }
+    if (i == count) {
+        result = PyLong_FromSsize_t(count);
+    }
+    else { /* Python decides (or memory ran out): unstage this call's events */
+        PyObject *type, *value, *traceback;
+        PyErr_Fetch(&type, &value, &traceback);
+        released = staging_truncate(st, st->count - i);
+        PyErr_Restore(type, value, traceback);
+        if (!PyErr_Occurred()) {
+            result = Py_None;
+            Py_INCREF(result);
+        }
+    }
+done:;
+    STAGING_UNLOCK();
+    Py_XDECREF(now);
+    Py_XDECREF(released);
+    return result;
+}
+
+static PyObject *
+EventStaging_small_prefix(EventStaging *st, PyObject *arg)
+{
+    Py_ssize_t start = PyLong_AsSsize_t(arg), n = 0;
+    if (start == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    STAGING_LOCK(st);
+    while (start >= 0 && start + n < st->count && st->sizes[st->first + start + n].chars <= SMALL_EVENT) {
+        n++;
+    }
+    STAGING_UNLOCK();
+    return PyLong_FromSsize_t(n);
+}
+
 static PyObject *
 EventStaging_stage(EventStaging *st, PyObject *args)
 {
@@ -684,6 +798,17 @@ static PyMethodDef EventStaging_methods[] = {
      "The flat fields of the events at positions first .. first+n-1, moved\n"
      "out of their slots (which are free from then on). A dispatcher may\n"
      "take a batch before the drain that offered it has called accepted()."},
+    {"stage_events", (PyCFunction)EventStaging_stage_events, METH_VARARGS,
+     "stage_events(events, limit, /)\n--\n\n"
+     "push_many's events (a list of them) checked and staged in one pass,\n"
+     "all or none, when every one is the common case (as flat_events):\n"
+     "how many; False when they would pass ``limit`` staged events, the free\n"
+     "slots, or the staging is closed; None for anything else, which Python\n"
+     "then checks event by event and names."},
+    {"small_prefix", (PyCFunction)EventStaging_small_prefix, METH_O,
+     "small_prefix(start, /)\n--\n\n"
+     "How many staged events from index ``start`` on have at most\n"
+     "SMALL_EVENT characters, before the first that has more."},
     {"fields", (PyCFunction)EventStaging_fields, METH_NOARGS,
      "fields($self, /)\n--\n\n"
      "The staged events' fields, flat (type, user id, channel id, timestamp, ...)."},

@@ -30,7 +30,6 @@ import time
 import weakref
 from collections import deque
 from itertools import islice
-from operator import add
 from time import time as _time
 from typing import Any, Callable, Iterable, NamedTuple, Optional, Sequence
 
@@ -275,7 +274,7 @@ class EventStreamProcessor(_staging.Pushes):
             chunk = list(islice(events, 4096))
             if not chunk:
                 return accepted
-            taken = pipeline.push_chunk(_checked_events(chunk, offered))
+            taken = pipeline.push_chunk(chunk, offered)
             accepted += taken
             offered += len(chunk)
             if taken < len(chunk):  # full: a later event must not pass an earlier one
@@ -639,41 +638,61 @@ class _Pipeline(NativeObject):
             self._drops += 1
             return False
 
-    def push_chunk(self, events: list) -> int:
-        """push_many's chunk (flat fields): staged events first, then these,
-        as many as the engine takes and the staging may keep; drops the rest."""
+    def push_chunk(self, chunk: list, offset: int) -> int:
+        """push_many's chunk of events, checked whole before any is queued (a
+        bad one raises, named by ``offset`` + its index): staged events
+        first, then these, as many as the engine takes and the staging may
+        keep; drops the rest."""
         if self.closed_at_exit:
-            return self._deliver_late(events)
+            return self._deliver_late(_checked_events(chunk, offset))
         count_dropped = self._lib.eh_proc_count_dropped  # raises once sealed
         with self._drain_lock:
             if self.closing:
                 raise ClosedError("EventStreamProcessor is closed")
             self._drain_locked()
             staging = self.staging
-            count = len(events) // _FIELDS
-            accepted = 0
-            while accepted < count:
-                # Stage what the slots have room for and drain it; what the
-                # engine left stays staged while it may wait there: a full
-                # staging's worth, all small. Then the rest is dropped.
-                before = staging.count
-                n = min(count - accepted, self._free_slots())
-                if not n or not staging.stage(events[_FIELDS * accepted:_FIELDS * (accepted + n)],
-                                              staging.capacity):
-                    break
-                self._drain_locked()
-                left = staging.count - before  # of these n
-                if left <= 0:
-                    accepted += n
-                    continue
-                waiting = events[_FIELDS * (accepted + n - left):_FIELDS * (accepted + n)]
-                keep = min(left, max(0, self.stage_limit - before), _small_prefix(waiting))
-                staging.discard(before + keep)
-                accepted += n - left + keep
-                break
+            count = len(chunk)
+            before = staging.count
+            # The usual chunk is checked and staged in one pass, in C.
+            if count <= self._free_slots() and staging.stage_events(chunk, staging.capacity):
+                accepted = self._offer_or_unstage(before, count)
+            else:
+                accepted = self._stage_in_parts(_checked_events(chunk, offset))
             if accepted < count:
                 check(count_dropped(self._handle, count - accepted))
             return accepted
+
+    def _stage_in_parts(self, events: list) -> int:
+        """push_chunk for checked events (flat fields), staged as the slots
+        have room; how many were accepted."""
+        staging = self.staging
+        count = len(events) // _FIELDS
+        accepted = 0
+        while accepted < count:
+            before = staging.count
+            n = min(count - accepted, self._free_slots())
+            if not n or not staging.stage(events[_FIELDS * accepted:_FIELDS * (accepted + n)],
+                                          staging.capacity):
+                break
+            kept = self._offer_or_unstage(before, n)
+            accepted += kept
+            if kept < n:
+                break
+        return accepted
+
+    def _offer_or_unstage(self, before: int, n: int) -> int:
+        """The ``n`` events staged after the first ``before`` are a
+        push_many's: drain, and of those the engine left, keep staged what
+        may wait there (a full staging's worth, all small) and unstage the
+        rest. How many of the ``n`` are accepted."""
+        staging = self.staging
+        self._drain_locked()
+        left = staging.count - before
+        if left <= 0:
+            return n
+        keep = min(left, max(0, self.stage_limit - before), staging.small_prefix(before))
+        staging.discard(before + keep)
+        return n - left + keep
 
     def count_dropped(self, n: int) -> None:
         if n:
@@ -1131,18 +1150,6 @@ def _check_fields(event_type, user_id, channel_id) -> None:
     _args.text(event_type, "event_type")
     _args.text(user_id, "user_id")
     _args.text(channel_id, "channel_id")
-
-
-def _sizes(fields: list):
-    """Each event's size in characters, from flat fields."""
-    return map(add, map(add, map(len, fields[0::_FIELDS]), map(len, fields[1::_FIELDS])),
-               map(len, fields[2::_FIELDS]))
-
-
-def _small_prefix(fields: list) -> int:
-    """How many leading events (flat fields) may wait in the staging."""
-    return next((i for i, size in enumerate(_sizes(fields)) if size > _SMALL),
-                len(fields) // _FIELDS)
 
 
 def _checked_events(chunk: list, offset: int) -> list:
