@@ -71,6 +71,25 @@ def test_push_many_bad_event_in_a_later_chunk(collected):
         assert p.stats().accepted == 4096  # the first chunk went in, the second did not
 
 
+def test_push_many_leaves_only_small_events_waiting_when_earlier_ones_went_in():
+    # Events staged before a push_many's (a full ring's leftovers) may go
+    # into the engine with the first of its events; what is left is the
+    # last of them, and only small ones may wait staged: the rest are
+    # refused and counted.
+    with EventStreamProcessor(buffer_size=16, max_pending=1) as p:  # no callback: keeps them
+        pipeline, staging = p._pipeline, p._pipeline.staging
+        with pipeline._drain_lock:
+            assert staging.stage([f for i in range(4) for f in ("m", f"old{i}", "c", 1)], 100)
+            new = [("m", f"new{i}", "c", 1) for i in range(20)]
+            new[14] = ("m", "x" * 2000, "c", 1)  # larger than may wait
+            assert staging.stage_events(new, 100) == 20
+            accepted = pipeline._offer_or_unstage(20)
+            waiting = staging.fields()
+        assert all(len(waiting[i + 1]) < 100 for i in range(0, len(waiting), 4)), waiting[1::4]
+        assert accepted < 20 and "new13" in waiting[1::4]
+        assert p.stats().accepted == 4 + accepted
+
+
 def test_push_many_ascii_with_and_without_nul_bytes(collected):
     with EventStreamProcessor(on_flush=collected, batch_size=100) as p:
         plain = [("m", f"u{i}", "") for i in range(5)]

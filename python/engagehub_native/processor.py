@@ -652,10 +652,9 @@ class _Pipeline(NativeObject):
             self._drain_locked()
             staging = self.staging
             count = len(chunk)
-            before = staging.count
             # The usual chunk is checked and staged in one pass, in C.
             if count <= self._free_slots() and staging.stage_events(chunk, staging.capacity):
-                accepted = self._offer_or_unstage(before, count)
+                accepted = self._offer_or_unstage(count)
             else:
                 accepted = self._stage_in_parts(_checked_events(chunk, offset))
             if accepted < count:
@@ -669,29 +668,31 @@ class _Pipeline(NativeObject):
         count = len(events) // _FIELDS
         accepted = 0
         while accepted < count:
-            before = staging.count
             n = min(count - accepted, self._free_slots())
             if not n or not staging.stage(events[_FIELDS * accepted:_FIELDS * (accepted + n)],
                                           staging.capacity):
                 break
-            kept = self._offer_or_unstage(before, n)
+            kept = self._offer_or_unstage(n)
             accepted += kept
             if kept < n:
                 break
         return accepted
 
-    def _offer_or_unstage(self, before: int, n: int) -> int:
-        """The ``n`` events staged after the first ``before`` are a
-        push_many's: drain, and of those the engine left, keep staged what
-        may wait there (a full staging's worth, all small) and unstage the
-        rest. How many of the ``n`` are accepted."""
+    def _offer_or_unstage(self, n: int) -> int:
+        """The last ``n`` events staged are a push_many's: drain, and of
+        those the engine left, keep staged what may wait there (a full
+        staging's worth, all small) and unstage the rest. How many of the
+        ``n`` are accepted."""
         staging = self.staging
         self._drain_locked()
-        left = staging.count - before
-        if left <= 0:
+        # The engine takes staged events in order: what is left is the last
+        # of them, these n first.
+        left = min(n, staging.count)
+        if not left:
             return n
-        keep = min(left, max(0, self.stage_limit - before), staging.small_prefix(before))
-        staging.discard(before + keep)
+        waiting = staging.count - left  # staged before these, still there
+        keep = min(left, max(0, self.stage_limit - waiting), staging.small_prefix(waiting))
+        staging.discard(waiting + keep)
         return n - left + keep
 
     def count_dropped(self, n: int) -> None:
