@@ -105,6 +105,34 @@ class Gunicorn:
         raise AssertionError(f"gunicorn not ready after {timeout} s "
                              f"(exit code {self.proc.poll()})\n--- gunicorn log\n{self.log()}")
 
+    def wait_workers(self, n: int, timeout: float = 30.0) -> set:
+        """Wait until ``n`` workers answer (the site's /health returns the
+        worker's pid): wait_ready returns once one does, and the others may
+        still be loading the app. Probes in bursts from several threads, as
+        one request at a time may keep reaching the same worker."""
+        deadline = time.monotonic() + timeout
+        pids: set = set()
+
+        def probe() -> None:
+            try:
+                status, body = get(self.base + "/health", timeout=2)
+                if status == 200:
+                    pids.add(body.decode())
+            except OSError:
+                pass
+
+        while time.monotonic() < deadline:
+            burst = [threading.Thread(target=probe) for _ in range(8)]
+            for t in burst:
+                t.start()
+            for t in burst:
+                t.join()
+            if len(pids) >= n:
+                return pids
+            time.sleep(0.1)
+        raise AssertionError(f"{len(pids)} of {n} gunicorn workers answered within {timeout} s"
+                             f"\n--- gunicorn log\n{self.log()}")
+
     def terminate(self, timeout: float = 30.0) -> int:
         """SIGTERM the master (graceful shutdown) and wait for it to exit."""
         self.proc.send_signal(signal.SIGTERM)

@@ -49,6 +49,7 @@ def test_two_gunicorn_workers_agree_on_ranks(tmp_path, redis_server):
     server = Gunicorn(tmp_path, env, site=SITE, app="appsite.wsgi:application", workers=2)
     try:
         server.wait_ready()
+        server.wait_workers(2)  # else the first one up may serve every event
         results = drive(server.base, 200, 4)
         assert {r[0] for r in results.values()} == {200}, server.log()
         pids = {r[1]["pid"] for r in results.values()}
