@@ -143,7 +143,7 @@ typedef struct {
 typedef struct {
     uint32_t type, user, channel; /* UTF-8 bytes of each field */
     uint32_t chars;               /* characters of the three, for SMALL_EVENT */
-    uint32_t held;                /* bytes the engine will hold (see held_bytes) */
+    uint32_t held;                /* bytes the engine will hold (see sizes_of) */
 } EventSizes;
 
 typedef struct {
@@ -169,14 +169,17 @@ static __typeof__(eh_proc_push_many) *push_many;
 
 static PyTypeObject *EventStaging_type;
 
-/* The bytes the engine holds for an event, as max_pending_bytes counts them:
- * its wire strings with their ends, and its type's characters when the wire
- * does not carry the type. */
-static uint32_t
-held_bytes(const EventSizes *size, Py_ssize_t type_chars, int typed)
+/* The sizes of an event whose three strings have these UTF-8 bytes, chars
+ * characters together and type_chars in the type; held is what the engine
+ * holds for it as max_pending_bytes counts it: its wire strings with their
+ * ends, and its type's characters when the wire does not carry the type. */
+static EventSizes
+sizes_of(const Py_ssize_t bytes[3], Py_ssize_t chars, Py_ssize_t type_chars, int typed)
 {
-    return typed ? size->type + size->user + size->channel + 3
-                 : (uint32_t)type_chars + size->user + size->channel + 2;
+    EventSizes size = {(uint32_t)bytes[0], (uint32_t)bytes[1], (uint32_t)bytes[2],
+                       (uint32_t)chars, 0};
+    size.held = (typed ? size.type + 1 : (uint32_t)type_chars) + size.user + size.channel + 2;
+    return size;
 }
 
 static int
@@ -320,13 +323,16 @@ staging_sums(EventStaging *st, Py_ssize_t n, size_t *types, size_t *users, size_
 /* Unstages every event after the first keep: their slots are emptied and
  * their wire cut. Returns a list holding the objects they held, for the
  * caller to release once the state is whole (NULL if none, or if no list
- * could be made: then they are released here). */
+ * could be made: then they are released here). An error already set (the
+ * reason a stage gave up) is kept. */
 static PyObject *
 staging_truncate(EventStaging *st, Py_ssize_t keep)
 {
     size_t types, users, channels;
     long long held;
-    PyObject *released = PyList_New(0);
+    PyObject *error_type, *error, *traceback, *released;
+    PyErr_Fetch(&error_type, &error, &traceback);
+    released = PyList_New(0);
     if (released == NULL) {
         PyErr_Clear();
     }
@@ -346,6 +352,7 @@ staging_truncate(EventStaging *st, Py_ssize_t keep)
     st->users.len = st->users.start + users;
     st->channels.len = st->channels.start + channels;
     st->count = keep;
+    PyErr_Restore(error_type, error, traceback);
     return released;
 }
 
@@ -436,9 +443,10 @@ static int
 event_sizes(PyObject *const field[4], int typed, const char *text[3], EventSizes *size,
             int64_t *stamp)
 {
-    Py_ssize_t bytes[3], chars = 0;
+    Py_ssize_t bytes[3], type_chars = 0, chars = 0;
     long long value;
     for (int f = 0; f < 3; f++) {
+        Py_ssize_t length;
         if (!PyUnicode_Check(field[f])) {
             PyErr_SetString(PyExc_TypeError, "staged event fields must be str");
             return -1;
@@ -450,17 +458,16 @@ event_sizes(PyObject *const field[4], int typed, const char *text[3], EventSizes
             PyErr_SetString(PyExc_ValueError, "a staged event field is too long");
             return -1;
         }
-        chars += PyUnicode_GetLength(field[f]);
+        chars += length = PyUnicode_GetLength(field[f]);
+        if (f == 0) {
+            type_chars = length;
+        }
     }
     value = PyLong_AsLongLong(field[3]);
     if (value == -1 && PyErr_Occurred()) {
         return -1;
     }
-    size->type = (uint32_t)bytes[0];
-    size->user = (uint32_t)bytes[1];
-    size->channel = (uint32_t)bytes[2];
-    size->chars = (uint32_t)chars;
-    size->held = held_bytes(size, PyUnicode_GetLength(field[0]), typed);
+    *size = sizes_of(bytes, chars, type_chars, typed);
     *stamp = (int64_t)value;
     return 0;
 }
@@ -478,6 +485,7 @@ common_event(PyObject *const field[4], int typed, const char *text[3], EventSize
     Py_ssize_t bytes[3], type_chars = 0, chars = 0;
     long long value;
     for (int f = 0; f < 3; f++) {
+        Py_ssize_t length;
         if (!PyUnicode_CheckExact(field[f])) {
             return 0;
         }
@@ -485,16 +493,15 @@ common_event(PyObject *const field[4], int typed, const char *text[3], EventSize
             PyErr_Clear();
             return 0;
         }
-        chars += f == 0 ? (type_chars = PyUnicode_GetLength(field[f])) : PyUnicode_GetLength(field[f]);
+        chars += length = PyUnicode_GetLength(field[f]);
+        if (f == 0) {
+            type_chars = length;
+        }
     }
     if (!exact_int_in(field[3], 1, INT64_MAX, &value) || bytes[0] + bytes[1] + bytes[2] > UINT32_MAX / 4) {
         return 0;
     }
-    size->type = (uint32_t)bytes[0];
-    size->user = (uint32_t)bytes[1];
-    size->channel = (uint32_t)bytes[2];
-    size->chars = (uint32_t)chars;
-    size->held = held_bytes(size, type_chars, typed);
+    *size = sizes_of(bytes, chars, type_chars, typed);
     *stamp = (int64_t)value;
     return 1;
 }
@@ -560,10 +567,7 @@ EventStaging_stage_events(EventStaging *st, PyObject *args)
         result = PyLong_FromSsize_t(count);
     }
     else { /* Python decides (or memory ran out): unstage this call's events */
-        PyObject *type, *value, *traceback;
-        PyErr_Fetch(&type, &value, &traceback);
         released = staging_truncate(st, st->count - i);
-        PyErr_Restore(type, value, traceback);
         if (!PyErr_Occurred()) {
             result = Py_None;
             Py_INCREF(result);
@@ -629,10 +633,7 @@ EventStaging_stage(EventStaging *st, PyObject *args)
             Py_INCREF(result);
         }
         else { /* all or nothing: unstage what this call staged */
-            PyObject *type, *value, *traceback;
-            PyErr_Fetch(&type, &value, &traceback);
             released = staging_truncate(st, count);
-            PyErr_Restore(type, value, traceback);
         }
     }
     STAGING_UNLOCK();
@@ -911,11 +912,9 @@ Pushes_push(Pushes *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwn
             }
             if (stamp != NULL) {
                 PyObject *field[4] = {args[0], args[1], args[2], stamp};
-                EventSizes size = {(uint32_t)bytes[0], (uint32_t)bytes[1], (uint32_t)bytes[2],
-                                   (uint32_t)(bytes[0] + bytes[1] + bytes[2]), 0};
-                int failed;
-                size.held = held_bytes(&size, bytes[0], st->typed);
-                failed = staging_add(st, field, text, &size, (int64_t)value);
+                EventSizes size = sizes_of(bytes, bytes[0] + bytes[1] + bytes[2], bytes[0],
+                                           st->typed); /* ASCII: a byte per character */
+                int failed = staging_add(st, field, text, &size, (int64_t)value);
                 Py_DECREF(stamp);
                 if (failed) {
                     return NULL;
