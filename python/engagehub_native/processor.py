@@ -456,7 +456,7 @@ class _Pipeline(NativeObject):
             "hll_precision": _args.integer(hll_precision, "hll_precision"),
             "topk_capacity": _args.integer(topk_capacity, "topk_capacity"),
         })
-        _staging.bind(int(ffi.cast("uintptr_t", ffi.addressof(lib, "eh_proc_push_many"))))
+        _bind_drains(ffi, lib)
         handle = _redis.new_processor(ffi, lib, config, backend, name)
         self._attach(handle, "eh_proc_free")
 
@@ -1184,6 +1184,18 @@ def _checked_one_by_one(chunk: list, offset: int) -> list:
             timestamp = now = now or int(_time())
         out += (event_type, user_id, channel_id, timestamp)
     return out
+
+
+_drains_bound = False
+
+
+def _bind_drains(ffi, lib) -> None:
+    """Give the C staging (_staging.EventStaging.offer) the address of the
+    export it calls, once per process (as leaderboard._bind_reads)."""
+    global _drains_bound
+    if not _drains_bound:
+        _staging.bind(int(ffi.cast("uintptr_t", ffi.addressof(lib, "eh_proc_push_many"))))
+        _drains_bound = True
 
 
 _live: "weakref.WeakSet[_Pipeline]" = weakref.WeakSet()
