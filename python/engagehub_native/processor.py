@@ -931,8 +931,8 @@ class _Pipeline(NativeObject):
                     fields = self.staging.take_fields(batch.first, count)
                     self._deliver(fields, count)
                 finally:
+                    fields = None  # released before the acknowledgement a flush waits for
                     lib.eh_proc_done(handle, batch.id)
-                    fields = None  # not kept alive while this thread waits
         except ClosedError:
             return
         except Exception:
