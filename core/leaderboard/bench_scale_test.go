@@ -321,6 +321,55 @@ func BenchmarkSnapshot(b *testing.B) {
 	}
 }
 
+// BenchmarkFill fills a new board with n users in UpdateMany calls of
+// 100,000 new users with integer points, as the Python harness's scale
+// fill does, and reports the time per user. The index rehashes as the
+// board grows (BenchmarkIndexRebuild times one rehash apart).
+func BenchmarkFill(b *testing.B) {
+	const fill = 100_000
+	for _, n := range scaleSizes(b) {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			ids := snowflakeIDs(n, 5)
+			rng := rand.New(rand.NewPCG(1, uint64(n)))
+			pts, tss := make([]float64, fill), make([]int64, fill)
+			b.ResetTimer()
+			for range b.N {
+				b.StopTimer()
+				board, err := New(0.95, 0)
+				require.NoError(b, err)
+				runtime.GC()
+				b.StartTimer()
+				for lo := 0; lo < n; lo += fill {
+					hi := min(n, lo+fill)
+					for i := range hi - lo {
+						pts[i], tss[i] = integerPoints(rng), benchBase
+					}
+					_, err := board.UpdateMany(ids[lo:hi], pts[:hi-lo], tss[:hi-lo])
+					require.NoError(b, err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/user")
+		})
+	}
+}
+
+// BenchmarkIndexRebuild rehashes the id index of a board of n users into
+// as many buckets as it has (what a growing board does at each doubling,
+// into twice as many).
+func BenchmarkIndexRebuild(b *testing.B) {
+	for _, n := range scaleSizes(b) {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			board := scoreBoard(b, snowflakeIDs(n, 7), integerPoints)
+			c := &board.standings
+			b.ResetTimer()
+			for range b.N {
+				c.userIndex.rebuild(&c.userTable, len(c.userIndex.buckets))
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/user")
+		})
+	}
+}
+
 // BenchmarkMemoryScale reports the live heap per user of a board of n users
 // with 18-digit snowflake ids and integer points.
 func BenchmarkMemoryScale(b *testing.B) {

@@ -22,7 +22,12 @@ type userIndex struct {
 	buckets   []bucket
 	overflows int // buckets with an overflow mark
 	indexed   int
+	warmSink  uint32 // what rebuild's loads read, kept so they are not dropped
 }
+
+// rehashRun is how many users a rebuild puts in their new buckets at once,
+// after loading those buckets together.
+const rehashRun = 64
 
 type bucket struct {
 	u        [bucketSlots]int32
@@ -119,16 +124,38 @@ func (ix *userIndex) reserve(users *userTable, n int) {
 
 // rebuild rehashes every user of users into n fresh buckets. It reads the
 // users in slot order, so their records stream from memory in sequence
-// (in bucket order each was a miss) and only the writes to the new
-// buckets land at random, none waiting on another.
+// (in bucket order each was a miss), and puts them rehashRun at a time:
+// first a load of each one's new bucket, then the puts. The loads do not
+// depend on one another, so their cache misses overlap, where a put after
+// put waited for each in turn (see rehashRun).
 func (ix *userIndex) rebuild(users *userTable, n int) {
 	old := ix.buckets
 	ix.buckets = make([]bucket, n)
 	ix.overflows = 0
 	var buf idBuf
+	var run [rehashRun]struct {
+		u int32
+		h uint64
+	}
+	k := 0
+	putRun := func() {
+		var sink uint32
+		for _, e := range run[:k] {
+			sink += ix.home(e.h).overflow
+		}
+		for _, e := range run[:k] {
+			ix.put(e.u, e.h)
+		}
+		ix.warmSink += sink
+		k = 0
+	}
 	users.forEachUser(func(u int32, r *user) {
-		ix.put(u, hashID(r.id(&users.arena, &buf)))
+		run[k].u, run[k].h = u, hashID(r.id(&users.arena, &buf))
+		if k++; k == rehashRun {
+			putRun()
+		}
 	})
+	putRun()
 	if len(old)*int(unsafe.Sizeof(bucket{})) >= returnAfterRehash {
 		old = nil
 		debug.FreeOSMemory()
