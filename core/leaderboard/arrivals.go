@@ -1,6 +1,9 @@
 package leaderboard
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // Users new to the board in one UpdateMany are put in the tree together, in
 // rank order, instead of one at a time in the order they came. One at a
@@ -36,6 +39,8 @@ const maxArrivals = 1 << 16
 type arrivals struct {
 	keys      []key
 	gathering bool
+	spare     []key        // sortArrivals's second buffer
+	counts    *radixCounts // sortArrivals's digit counts
 }
 
 // arrive puts new user k.u's key in the tree, or keeps it to be put there
@@ -56,7 +61,7 @@ func (c *standings) placeArrivals() {
 	if len(c.arrivals.keys) == 0 {
 		return
 	}
-	slices.SortFunc(c.arrivals.keys, c.compare)
+	c.sortArrivals()
 	for _, k := range c.arrivals.keys {
 		c.insertKey(k)
 	}
@@ -65,3 +70,91 @@ func (c *standings) placeArrivals() {
 
 // waiting returns how many users are new and not yet in the tree.
 func (c *standings) waiting() int { return len(c.arrivals.keys) }
+
+// The waiting keys are sorted by the two numbers that decide almost every
+// pair, the value G (higher first) and the id prefix, with a least
+// significant digit first radix sort: a digit of 11 bits at a time, each
+// pass a stable scatter, a pass skipped when every key has the same digit.
+// Keys equal in both are then put in order by their ids. A comparison sort
+// of 100,000 arrivals spent about 15% of a 10M-user fill in its calls of
+// the comparison function (see BenchmarkSortArrivals).
+const (
+	radixBits   = 11
+	radixMask   = 1<<radixBits - 1
+	radixDigits = (64 + radixBits - 1) / radixBits // per 64-bit number
+)
+
+// radixCounts counts, for each digit position of the two numbers (the
+// prefix's first, the low digits first), the keys with each digit.
+type radixCounts [2 * radixDigits][1 << radixBits]uint32
+
+// descending maps a value G to a number whose ascending order is G's
+// descending order (both zeros alike; G is never NaN).
+func descending(g float64) uint64 {
+	if g == 0 {
+		g = 0 // -0 sorts as +0, as compare has it
+	}
+	b := math.Float64bits(g)
+	if b>>63 != 0 {
+		return b // negative: the larger the bits, the smaller the value
+	}
+	return ^(b | 1<<63)
+}
+
+// digit returns digit d of key k's numbers: d < radixDigits counts in its
+// id prefix, the rest in descending(G).
+func digit(k key, d int) uint64 {
+	w := k.p
+	if d >= radixDigits {
+		w, d = descending(k.g), d-radixDigits
+	}
+	return w >> (radixBits * d) & radixMask
+}
+
+// sortArrivals puts the waiting keys in rank order.
+func (c *standings) sortArrivals() {
+	a := &c.arrivals
+	keys := a.keys
+	if a.counts == nil {
+		a.counts = new(radixCounts)
+	}
+	counts := a.counts
+	*counts = radixCounts{}
+	for _, k := range keys {
+		words := [2]uint64{k.p, descending(k.g)}
+		for d := range counts {
+			counts[d][words[d/radixDigits]>>(radixBits*(d%radixDigits))&radixMask]++
+		}
+	}
+	a.spare = slices.Grow(a.spare[:0], len(keys))[:len(keys)]
+	src, dst := keys, a.spare
+	for d := range counts {
+		count := &counts[d]
+		if count[digit(src[0], d)] == uint32(len(src)) {
+			continue // one digit for all: the order stands
+		}
+		var sum uint32
+		for i, n := range count {
+			count[i], sum = sum, sum+n
+		}
+		for _, k := range src {
+			x := digit(k, d)
+			dst[count[x]] = k
+			count[x]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &keys[0] {
+		copy(keys, src)
+	}
+	for i := 0; i < len(keys); { // keys of one G and prefix: their ids decide
+		j := i + 1
+		for j < len(keys) && keys[j].g == keys[i].g && keys[j].p == keys[i].p {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortFunc(keys[i:j], c.compare)
+		}
+		i = j
+	}
+}
