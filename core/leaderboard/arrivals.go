@@ -31,11 +31,15 @@ import (
 const gatherFrom = 4096
 
 // maxArrivals bounds the keys that wait, so that an UpdateMany of millions
-// of new users holds a few MiB of them at a time, not a copy of its input.
-const maxArrivals = 1 << 16
+// of new users holds a few MiB of them at a time (3 MiB, and as much for
+// the sort), not a copy of its input. It holds the four crossings of
+// 32,768 updates that Python's update_many leaves queued for a Background
+// run: the more keys sorted together, the more of them share a leaf.
+const maxArrivals = 1 << 17
 
 // arrivals are the keys of users new to the board that wait to be put in
-// the tree (see above); gathering is set while an UpdateMany runs.
+// the tree (see above); gathering is set while an UpdateMany, or a
+// Background's run of batches, is applied.
 type arrivals struct {
 	keys      []key
 	gathering bool

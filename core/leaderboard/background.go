@@ -57,30 +57,35 @@ func (g *Background) Submit(userIDs []string, points []float64, timestamps []int
 	for len(g.queue) >= maxQueuedBatches {
 		g.changed.Wait()
 	}
-	g.queue = append(g.queue, batch{userIDs, points, timestamps, first, applied})
+	g.queue = append(g.queue, batch{userIDs: userIDs, points: points, timestamps: timestamps, first: first, applied: applied})
 	if !g.running {
 		g.running = true
 		go g.apply()
 	}
 }
 
+// apply applies the queue until it is empty, each time every batch waiting
+// together: under one acquisition of the board's lock, their new users put
+// in the tree together, so that a caller who submits in batches of a few
+// thousand gets what one UpdateMany of them all would give (filling a
+// board of 10M users in Go, UpdateMany calls of 131,072 new users measured
+// 1,041 and 1,044 ns per user against 1,203 and 1,241 in calls of 32,768,
+// alternating).
 func (g *Background) apply() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for len(g.queue) > 0 {
-		next := g.queue[0]
+		run := g.queue // Submit appends after them; nobody writes them
 		g.mu.Unlock()
-		refused, err := g.board.UpdateManyValid(next.userIDs, next.points, next.timestamps)
-		var refusal *UpdateError
-		if errors.As(err, &refusal) {
-			refusal.Renumber(next.first)
-		}
-		if next.applied != nil {
-			next.applied()
+		refused, err := g.applyRun(run)
+		for _, x := range run {
+			if x.applied != nil {
+				x.applied()
+			}
 		}
 		g.mu.Lock()
-		g.queue[0] = batch{}
-		g.queue = g.queue[1:]
+		clear(g.queue[:len(run)])
+		g.queue = g.queue[len(run):]
 		g.refused += refused
 		if g.first == nil {
 			g.first = err
@@ -89,6 +94,31 @@ func (g *Background) apply() {
 	}
 	g.queue = nil
 	g.running = false
+}
+
+// applyRun applies batches in order and returns how many updates the
+// board refused, and the first one's error.
+func (g *Background) applyRun(run []batch) (refused int, first error) {
+	b := g.board
+	n := 0
+	for _, x := range run {
+		n += len(x.userIDs)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	defer b.gather(n)()
+	for _, x := range run {
+		r, err := b.applyUpdates(x.userIDs, x.points, x.timestamps, true)
+		var refusal *UpdateError
+		if errors.As(err, &refusal) {
+			refusal.Renumber(x.first)
+		}
+		refused += r
+		if first == nil {
+			first = err
+		}
+	}
+	return refused, first
 }
 
 // Sync waits until every batch submitted before it has been applied.

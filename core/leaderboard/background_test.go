@@ -111,3 +111,58 @@ func TestBackgroundWithConcurrentReaders(t *testing.T) {
 	wg.Wait()
 	assert.Equal(t, 37, b.Len())
 }
+
+// Batches that wait while the applier is busy are applied together: each
+// keeps its own numbering of refusals and its own applied call, in order,
+// and by the time the first of them is called applied, the last is on the
+// board too.
+func TestBackgroundAppliesWaitingBatchesTogether(t *testing.T) {
+	b, err := New(1, 0)
+	require.NoError(t, err)
+	g := NewBackground(b)
+	batchOf := func(name string, n, nanAt int) ([]string, []float64, []int64) {
+		ids, pts, tss := make([]string, n), make([]float64, n), make([]int64, n)
+		for i := range ids {
+			ids[i], pts[i], tss[i] = fmt.Sprintf("%s-%05d", name, i), float64(i%1000+1), 100
+		}
+		if nanAt >= 0 {
+			pts[nanAt] = math.NaN()
+		}
+		return ids, pts, tss
+	}
+	var mu sync.Mutex
+	var order []string
+	var lastThere bool
+	entered, release := make(chan struct{}), make(chan struct{})
+	ids, pts, tss := batchOf("a", 10, -1)
+	g.Submit(ids, pts, tss, 0, func() { close(entered); <-release })
+	<-entered // the applier is busy with batch a until released
+	ids, pts, tss = batchOf("b", 3000, 5)
+	g.Submit(ids, pts, tss, 10, func() {
+		_, there := b.Score("c-02999", 200)
+		mu.Lock()
+		order, lastThere = append(order, "b"), there
+		mu.Unlock()
+	})
+	ids, pts, tss = batchOf("c", 3000, 7)
+	g.Submit(ids, pts, tss, 3010, func() {
+		mu.Lock()
+		order = append(order, "c")
+		mu.Unlock()
+	})
+	close(release)
+	g.Sync()
+	assert.Equal(t, []string{"b", "c"}, order)
+	assert.True(t, lastThere, "batch c applied with batch b")
+	assert.Equal(t, 10+2*2999, b.Len())
+	checkTree(t, b)
+	n, first := g.Refusals()
+	assert.Equal(t, 2, n)
+	var refusal *UpdateError
+	require.ErrorAs(t, first, &refusal)
+	assert.Equal(t, 15, refusal.Index) // batch b's update 5, numbered from 10
+	assert.Equal(t, "b-00005", refusal.UserID)
+	e, ok := b.Rank("c-00999", 200)
+	require.True(t, ok)
+	assert.Equal(t, 1000.0, e.Score)
+}

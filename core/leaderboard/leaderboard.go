@@ -230,11 +230,23 @@ func (b *Board) UpdateManyValid(userIDs []string, points []float64, timestamps [
 func (b *Board) updateMany(userIDs []string, points []float64, timestamps []int64, validIDs bool) (refused int, first error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.arrivals.gathering = b.maxUsers == 0 && len(userIDs) >= gatherFrom
-	defer func() {
+	defer b.gather(len(userIDs))()
+	return b.applyUpdates(userIDs, points, timestamps, validIDs)
+}
+
+// gather lets the new users of the n updates about to be applied wait to
+// be put in the tree together (arrivals.go), when n is large enough; the
+// function it returns puts them there. The caller holds the write lock.
+func (b *Board) gather(n int) (place func()) {
+	b.arrivals.gathering = b.maxUsers == 0 && n >= gatherFrom
+	return func() {
 		b.placeArrivals()
 		b.arrivals.gathering = false
-	}()
+	}
+}
+
+// applyUpdates is updateMany's work, under the write lock its caller holds.
+func (b *Board) applyUpdates(userIDs []string, points []float64, timestamps []int64, validIDs bool) (refused int, first error) {
 	var hashes [warmRun]uint64 // per run: a batch leaves no garbage behind
 	for lo := 0; lo < len(userIDs); lo += warmRun {
 		hi := min(lo+warmRun, len(userIDs))
