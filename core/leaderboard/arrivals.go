@@ -119,6 +119,9 @@ func digit(k key, d int) uint64 {
 func (c *standings) sortArrivals() {
 	a := &c.arrivals
 	keys := a.keys
+	if len(keys) < 2 {
+		return
+	}
 	if a.counts == nil {
 		a.counts = new(radixCounts)
 	}

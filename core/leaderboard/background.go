@@ -57,7 +57,8 @@ func (g *Background) Submit(userIDs []string, points []float64, timestamps []int
 	for len(g.queue) >= maxQueuedBatches {
 		g.changed.Wait()
 	}
-	g.queue = append(g.queue, batch{userIDs: userIDs, points: points, timestamps: timestamps, first: first, applied: applied})
+	g.queue = append(g.queue, batch{userIDs: userIDs, points: points, timestamps: timestamps,
+		first: first, applied: applied})
 	if !g.running {
 		g.running = true
 		go g.apply()
