@@ -22,7 +22,7 @@ type userIndex struct {
 	buckets   []bucket
 	overflows int // buckets with an overflow mark
 	indexed   int
-	warmSink  uint32 // what rebuild's loads read, kept so they are not dropped
+	warmSink  uint32 // what loads made only to warm the cache read (rebuild, warm, a load), kept so they stay
 }
 
 // rehashRun is how many users a rebuild puts in their new buckets at once,

@@ -124,7 +124,6 @@ type standings struct {
 	origin     int64       // the windows' periods start at origin + k·length
 	tieBreak   TieBreak
 	seq        uint64 // TieEarliest: the last arrival number given to a key (ties.go)
-	warmSink   uint32 // keeps warm's loads from being optimised away
 }
 
 // New returns an empty board. decayFactor is the fraction of a point kept
