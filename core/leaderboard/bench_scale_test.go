@@ -192,6 +192,22 @@ func BenchmarkUpdateMany(b *testing.B) {
 	}
 }
 
+// fillBoard puts new users ids on board at one second, benchBase, in
+// UpdateMany calls of 100,000 (as the Python harness's scale fill does),
+// each with points drawn by pts from rng.
+func fillBoard(tb testing.TB, board *Board, ids []string, pts func(*rand.Rand) float64, rng *rand.Rand) {
+	const fill = 100_000
+	ps, ts := make([]float64, fill), make([]int64, fill)
+	for lo := 0; lo < len(ids); lo += fill {
+		hi := min(len(ids), lo+fill)
+		for i := range hi - lo {
+			ps[i], ts[i] = pts(rng), benchBase
+		}
+		_, err := board.UpdateMany(ids[lo:hi], ps[:hi-lo], ts[:hi-lo])
+		require.NoError(tb, err)
+	}
+}
+
 // BenchmarkUpdateMovesAfterFill is the update rows of the Python harness's
 // scale benchmark (bench_scale.py) in Go: a decayed board filled at one
 // second in UpdateMany calls of 100,000 new users, then batches of 1,024
@@ -201,7 +217,7 @@ func BenchmarkUpdateMany(b *testing.B) {
 // set of tied values keeps changing, which Update of integer points without
 // decay (BenchmarkUpdateTies) never does.
 func BenchmarkUpdateMovesAfterFill(b *testing.B) {
-	const fill, batch = 100_000, 1024
+	const batch = 1024
 	for _, n := range scaleSizes(b) {
 		ids := snowflakeIDs(n, 5)
 		for _, kind := range []struct {
@@ -212,15 +228,8 @@ func BenchmarkUpdateMovesAfterFill(b *testing.B) {
 				board, err := New(0.95, 0)
 				require.NoError(b, err)
 				rng := rand.New(rand.NewPCG(1, uint64(n)))
-				pts, tss := make([]float64, fill), make([]int64, fill)
-				for lo := 0; lo < n; lo += fill {
-					hi := min(n, lo+fill)
-					for i := range hi - lo {
-						pts[i], tss[i] = kind.pts(rng), benchBase
-					}
-					_, err := board.UpdateMany(ids[lo:hi], pts[:hi-lo], tss[:hi-lo])
-					require.NoError(b, err)
-				}
+				fillBoard(b, board, ids, kind.pts, rng)
+				pts, tss := make([]float64, batch), make([]int64, batch)
 				us := make([]string, batch)
 				for i := range batch {
 					tss[i] = benchBase + 60
@@ -326,12 +335,10 @@ func BenchmarkSnapshot(b *testing.B) {
 // fill does, and reports the time per user. The index rehashes as the
 // board grows (BenchmarkIndexRebuild times one rehash apart).
 func BenchmarkFill(b *testing.B) {
-	const fill = 100_000
 	for _, n := range scaleSizes(b) {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			ids := snowflakeIDs(n, 5)
 			rng := rand.New(rand.NewPCG(1, uint64(n)))
-			pts, tss := make([]float64, fill), make([]int64, fill)
 			b.ResetTimer()
 			for range b.N {
 				b.StopTimer()
@@ -339,14 +346,7 @@ func BenchmarkFill(b *testing.B) {
 				require.NoError(b, err)
 				runtime.GC()
 				b.StartTimer()
-				for lo := 0; lo < n; lo += fill {
-					hi := min(n, lo+fill)
-					for i := range hi - lo {
-						pts[i], tss[i] = integerPoints(rng), benchBase
-					}
-					_, err := board.UpdateMany(ids[lo:hi], pts[:hi-lo], tss[:hi-lo])
-					require.NoError(b, err)
-				}
+				fillBoard(b, board, ids, integerPoints, rng)
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/user")
 		})
