@@ -90,6 +90,38 @@ func BenchmarkUpdateManyDecayed(b *testing.B) {
 	}
 }
 
+// BenchmarkUpdateManyCrossings is BenchmarkUpdateManyDecayed in the
+// batches Python's update and update_many cross with (32,768 updates), large
+// enough to gather: on the 10k-user board each user comes back about three
+// times in a batch, and moves once.
+func BenchmarkUpdateManyCrossings(b *testing.B) {
+	const batch = 1 << 15
+	for _, n := range benchSizes {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			ids := benchIDs(n)
+			board := benchBoard(b, n, ids)
+			rng := rand.New(rand.NewPCG(3, uint64(n)))
+			us := make([]string, 1<<17)
+			for i := range us {
+				us[i] = ids[rng.IntN(n)]
+			}
+			pts := make([]float64, batch)
+			tss := make([]int64, batch)
+			for i := range pts {
+				pts[i], tss[i] = float64(i%10+1), benchBase+30*86400
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i += batch {
+				k := min(batch, b.N-i)
+				o := i & (len(us) - 1) &^ (batch - 1)
+				if r, err := board.UpdateMany(us[o:o+k], pts[:k], tss[:k]); r != 0 {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkTop10(b *testing.B) {
 	for _, n := range benchSizes {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {

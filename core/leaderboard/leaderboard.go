@@ -336,8 +336,11 @@ func (c *standings) warm(ids []string, hashes []uint64) {
 		us[i] = c.lookup(ids[i], h)
 	}
 	for _, u := range us[:len(ids)] {
-		if u >= 0 {
-			lf := c.leaves[c.rec(u).leaf]
+		if u < 0 {
+			continue
+		}
+		if leaf := c.rec(u).leaf; leaf >= 0 { // not waiting among the arrivals
+			lf := c.leaves[leaf]
 			sink += uint32(lf.n) + uint32(lf.u[0]) + uint32(lf.p[0]) + uint32(lf.g[0])
 		}
 	}
@@ -390,11 +393,15 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 	} else if c.lnf != 0 && -c.exponentAt(float64(ts)) > rebaseBound {
 		c.rebase(ts)
 	}
-	var was key // u's key in the tree
+	var was key // u's key
 	at := 0     // and its position in u's leaf
+	waits := -1 // or among the arrivals, when it waits there
 	if u >= 0 {
-		c.placeArrivals()
-		was, at = c.entryOf(u)
+		if i, ok := c.arrivalOf(u); ok {
+			was, waits = c.arrivals.keys[i], i
+		} else {
+			was, at = c.entryOf(u)
+		}
 	}
 	old := was.g
 	ng := old + p*c.weightAt(ts)
@@ -406,9 +413,10 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 		if g2 := old*math.Exp(c.exponentAt(float64(ts))) + p; math.IsInf(g2, 0) {
 			return ErrInvalidPoints
 		}
-		c.rebase(ts)
+		c.rebase(ts) // places the arrivals
 		if u >= 0 {
 			was, at = c.entryOf(u)
+			waits = -1
 		}
 		old = was.g
 		ng = old + p
@@ -436,14 +444,20 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 	if ts > r.last {
 		r.last = ts
 	}
-	if ng != old {
-		nk := key{ng, c.newTieKey(id), u}
-		c.noteRemoving(c.rec(u).leaf, at)
-		if !c.moveInLeaf(nk, at) {
-			c.treeRemoveUser(was, at)
-			c.treeInsert(nk)
-		}
+	if ng == old {
+		return nil
+	}
+	nk := key{ng, c.newTieKey(id), u}
+	if waits >= 0 {
+		c.arrivals.keys[waits] = nk // the user moves once, when the arrivals are placed
+		return nil
+	}
+	c.noteRemoving(c.rec(u).leaf, at)
+	if !c.arrivals.gathering && c.moveInLeaf(nk, at) {
 		c.noteInserted(nk)
+	} else {
+		c.treeRemoveUser(was, at)
+		c.arrive(nk)
 	}
 	return nil
 }

@@ -185,6 +185,69 @@ func TestUpdateManyOfManyNewUsers(t *testing.T) {
 	}
 }
 
+// TestUpdateManyMovesUsersOnce covers users already on the board whose
+// keys wait among the arrivals (arrivals.go): batches large enough to
+// gather, each updating the users of a board many times over (integer
+// points, so that many tie) beside new users and refused updates, with
+// timestamps that move the decay's landmark within a batch. The board must
+// equal a twin driven by Update, down to its dense ranks and percentiles,
+// which read the tied values the moves counted.
+func TestUpdateManyMovesUsersOnce(t *testing.T) {
+	for _, tie := range []TieBreak{TieByUserID, TieEarliest} {
+		for _, decay := range []float64{1, 0.5} {
+			if raceEnabled && tie != TieByUserID {
+				continue // one goroutine: one tie-break suffices under the race detector
+			}
+			t.Run(fmt.Sprintf("tie=%d/f=%v", tie, decay), func(t *testing.T) {
+				cfg := Config{DecayFactor: decay, TieBreak: tie} // 0.5: a rebase every ~433 days
+				many, err := NewBoard(cfg)
+				require.NoError(t, err)
+				one, err := NewBoard(cfg)
+				require.NoError(t, err)
+				ids := snowflakeIDs(4000, 7)
+				rng := rand.New(rand.NewPCG(11, uint64(tie)))
+				ts := int64(1_600_000_000)
+				for round := range 4 {
+					n := gatherFrom + rng.IntN(3*gatherFrom)
+					us, ps, tss := make([]string, n), make([]float64, n), make([]int64, n)
+					for i := range us {
+						us[i] = ids[rng.IntN(1000+1000*round)] // existing users, repeated; new ones
+						ps[i] = float64(rng.IntN(14) - 3)      // some 0, some negative
+						ts += int64(rng.IntN(20_000))          // about 500 days a batch
+						tss[i] = ts
+						if rng.IntN(3000) == 0 {
+							ps[i] = math.NaN()
+						}
+					}
+					wantRefused := 0
+					for i := range us {
+						if one.Update(us[i], ps[i], tss[i]) != nil {
+							wantRefused++
+						}
+					}
+					refused, _ := many.UpdateMany(us, ps, tss)
+					require.Equal(t, wantRefused, refused, "round %d", round)
+					require.Zero(t, many.waiting(), "keys left waiting after UpdateMany")
+					checkTree(t, many)
+					now := float64(ts)
+					requireSamePage(t, one, many, now)
+					for _, id := range ids[:1000+1000*round] {
+						want, wok, err := one.RankAs(Dense, id, now)
+						require.NoError(t, err)
+						got, gok, err := many.RankAs(Dense, id, now)
+						require.NoError(t, err)
+						require.Equal(t, wok, gok)
+						require.Equal(t, want, got, "dense rank of %s", id)
+						wp, _ := one.Percentile(id)
+						gp, _ := many.Percentile(id)
+						require.Equal(t, wp, gp, "percentile of %s", id)
+					}
+				}
+			})
+		}
+	}
+}
+
 // TestUpdateManyValidChecksPoints: UpdateManyValid trusts its ids' UTF-8
 // but still refuses points that are not finite, and otherwise leaves what
 // UpdateMany leaves.
