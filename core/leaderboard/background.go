@@ -5,10 +5,14 @@ import (
 	"sync"
 )
 
-// maxQueuedBatches bounds the batches a Background holds: Submit waits
-// while this many wait to be applied, so a caller that outruns the board
-// is slowed down instead of growing memory.
-const maxQueuedBatches = 4
+// maxWaitingUpdates bounds the updates a Background holds beside the run of
+// batches it is applying: Submit waits while this many wait, so a caller
+// that outruns the board is slowed down instead of growing memory. It is
+// what one run gathers (maxArrivals): four of Python's update_many
+// crossings of 32,768 updates, or 128 of the 1,024 staged updates each of
+// its drains submits, among which a user updated again and again moves in
+// the tree once (arrivals.go).
+const maxWaitingUpdates = maxArrivals
 
 // Background applies batches of updates to a Board on a goroutine of its
 // own, in the order they were submitted, so that whoever submits them (the
@@ -21,7 +25,8 @@ type Background struct {
 	board   *Board
 	mu      sync.Mutex
 	changed sync.Cond // a batch was applied or taken off the queue
-	queue   []batch   // submitted, not yet applied; queue[0] is being applied
+	queue   []batch   // submitted, not yet applied; those at its head may be being applied
+	waiting int       // updates in the batches after the run being applied
 	running bool      // a goroutine is applying the queue
 	refused int       // updates refused since the last Refusals
 	first   error     // the first of them
@@ -46,7 +51,8 @@ func NewBackground(b *Board) *Background {
 // every id is valid UTF-8. The slices, and the strings, belong to g until
 // it calls applied (if not nil), once they are applied: the board keeps
 // none of them, so the caller may then reuse their memory. It returns at
-// once unless maxQueuedBatches batches are waiting. first numbers the
+// once unless the updates waiting would pass maxWaitingUpdates with these
+// (a batch larger than that waits alone). first numbers the
 // updates for the caller's errors: the error of a refused update i (an
 // *UpdateError) names it update first + i, or names no number when first
 // is negative (updates the caller gathered from many calls).
@@ -54,11 +60,12 @@ func (g *Background) Submit(userIDs []string, points []float64, timestamps []int
 	applied func()) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for len(g.queue) >= maxQueuedBatches {
+	for g.waiting > 0 && g.waiting+len(userIDs) > maxWaitingUpdates {
 		g.changed.Wait()
 	}
 	g.queue = append(g.queue, batch{userIDs: userIDs, points: points, timestamps: timestamps,
 		first: first, applied: applied})
+	g.waiting += len(userIDs)
 	if !g.running {
 		g.running = true
 		go g.apply()
@@ -77,6 +84,8 @@ func (g *Background) apply() {
 	defer g.mu.Unlock()
 	for len(g.queue) > 0 {
 		run := g.queue // Submit appends after them; nobody writes them
+		g.waiting = 0
+		g.changed.Broadcast() // room for the next run while this one is applied
 		g.mu.Unlock()
 		refused, err := g.applyRun(run)
 		for _, x := range run {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -165,4 +166,53 @@ func TestBackgroundAppliesWaitingBatchesTogether(t *testing.T) {
 	e, ok := b.Rank("c-00999", 200)
 	require.True(t, ok)
 	assert.Equal(t, 1000.0, e.Score)
+}
+
+// TestBackgroundBoundsWaitingUpdates: while a run is applied, Submit takes
+// batches until maxWaitingUpdates updates wait beside it, and the next one
+// waits until the run is done, then joins the next run.
+func TestBackgroundBoundsWaitingUpdates(t *testing.T) {
+	b, err := New(1, 0)
+	require.NoError(t, err)
+	g := NewBackground(b)
+	const per = 1024
+	batchOf := func(k int) ([]string, []float64, []int64) {
+		ids, pts, tss := make([]string, per), make([]float64, per), make([]int64, per)
+		for i := range ids {
+			ids[i], pts[i], tss[i] = fmt.Sprintf("u%06d", (k*per+i)%5000), 1, 100
+		}
+		return ids, pts, tss
+	}
+	entered, release := make(chan struct{}), make(chan struct{})
+	ids, pts, tss := batchOf(0)
+	g.Submit(ids, pts, tss, 0, func() { close(entered); <-release })
+	<-entered // the applier is busy with batch 0 until released
+	k := 1
+	for ; k <= maxWaitingUpdates/per; k++ { // would block the test if over the bound
+		ids, pts, tss = batchOf(k)
+		g.Submit(ids, pts, tss, k*per, nil)
+	}
+	submitted := make(chan struct{})
+	go func() {
+		ids, pts, tss := batchOf(k)
+		g.Submit(ids, pts, tss, k*per, nil)
+		close(submitted)
+	}()
+	select {
+	case <-submitted:
+		t.Fatal("Submit took a batch past maxWaitingUpdates")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	select {
+	case <-submitted:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Submit still waits after the run was applied")
+	}
+	g.Sync()
+	e, ok := b.Rank("u000007", 200)
+	require.True(t, ok)
+	// Batches 0..k hold (k+1)·1024 updates over 5,000 users, one point each.
+	assert.Equal(t, float64(((k+1)*per-7+4999)/5000), e.Score)
+	checkTree(t, b)
 }
