@@ -198,8 +198,12 @@ func TestUpdateManyMovesUsersOnce(t *testing.T) {
 			if raceEnabled && tie != TieByUserID {
 				continue // one goroutine: one tie-break suffices under the race detector
 			}
-			t.Run(fmt.Sprintf("tie=%d/f=%v", tie, decay), func(t *testing.T) {
+			windows := decay == 1 // the windows' boards move their users as before
+			t.Run(fmt.Sprintf("tie=%d/f=%v/windows=%v", tie, decay, windows), func(t *testing.T) {
 				cfg := Config{DecayFactor: decay, TieBreak: tie} // 0.5: a rebase every ~433 days
+				if windows {
+					cfg.Windows = []Window{{Name: "day", Length: 86400}, {Name: "month", Length: 30 * 86400}}
+				}
 				many, err := NewBoard(cfg)
 				require.NoError(t, err)
 				one, err := NewBoard(cfg)
@@ -241,6 +245,13 @@ func TestUpdateManyMovesUsersOnce(t *testing.T) {
 						wp, _ := one.Percentile(id)
 						gp, _ := many.Percentile(id)
 						require.Equal(t, wp, gp, "percentile of %s", id)
+					}
+					for _, w := range cfg.Windows {
+						wo, err := one.Window(w.Name, now)
+						require.NoError(t, err)
+						wm, err := many.Window(w.Name, now)
+						require.NoError(t, err)
+						requireSamePage(t, wo, wm, now)
 					}
 				}
 			})
