@@ -60,3 +60,35 @@ def test_the_boards_pages_are_read_by_it(clock):
         assert [u.rank for u in board.top(5, style="dense")][:2] == [1, 2]
         assert board.at_percentile(100.0) == top[0]
         assert [u.user_id for u in board.around("ünï", 0, 2)] == [u.user_id for u in top[:3]]
+
+
+def test_a_page_shares_unchanged_ids_and_last_updates_with_the_one_before():
+    first = _pages.ranked_users(RankedUser, block([3.0, 2.0], [T0, T0 + 1], ["alice", "bob"]), 2, 1, 1)
+    again = _pages.ranked_users(RankedUser, block([3.5, 2.5], [T0, T0 + 1], ["alice", "bob"]), 2, 1, 1)
+    assert again == [("alice", 3.5, 1, T0), ("bob", 2.5, 2, T0 + 1)]
+    assert again[0].user_id is first[0].user_id and again[1].last_update is first[1].last_update
+
+
+@pytest.mark.parametrize("ids,lasts", [
+    (["bob", "alice"], [T0, T0 + 1]),            # other users at the same places
+    (["alice", "bobby"], [T0, T0 + 1]),          # an id that starts as the one before
+    (["alice", "bo"], [T0, T0 + 1]),             # one that is a prefix of it
+    (["alice", "böb"], [T0, T0 + 1]),            # not ASCII: never shared
+    (["alice", "bob"], [T0 + 9, T0 - 1]),        # other last updates
+    (["a\udc80z", "bob"], [T0, T0 + 1]),         # a byte that is not UTF-8, kept by surrogateescape
+])
+def test_a_page_after_another_holds_its_own_entries(ids, lasts):
+    _pages.ranked_users(RankedUser, block([3.0, 2.0], [T0, T0 + 1], ["alice", "bob"]), 2, 1, 1)
+    for _ in range(2):  # and once more, against what it shared itself
+        page = _pages.ranked_users(RankedUser, block([3.0, 2.0], lasts, ids), 2, 1, 1)
+        assert page == [(ids[0], 3.0, 1, lasts[0]), (ids[1], 2.0, 2, lasts[1])]
+
+
+def test_top_follows_the_board_between_reads(clock):
+    with Leaderboard(1.0, 0, clock=clock) as board:
+        board.update_many([("alice", 3.0, T0), ("bob", 2.0, T0 + 1)])
+        assert board.top(2) == [("alice", 3.0, 1, T0), ("bob", 2.0, 2, T0 + 1)]
+        board.update("bob", 5.0, T0 + 7)
+        assert board.top(2) == [("bob", 7.0, 1, T0 + 7), ("alice", 3.0, 2, T0)]
+        board.update("alice", 1.0, T0 + 8)
+        assert board.top(2) == [("bob", 7.0, 1, T0 + 7), ("alice", 4.0, 2, T0 + 8)]

@@ -59,6 +59,70 @@ new_entry(PyTypeObject *type, allocfunc alloc, PyObject *items[4])
     return entry;
 }
 
+/* The ids and last updates of the entries the latest page read returned,
+ * by position in it, for the next page to share: a dashboard asks for the
+ * same top users again and again, and an id's str or a last update's int
+ * that is the same as last time is the same object again (both immutable)
+ * instead of a new one made and the old one freed: top(10) measured
+ * 0.35-0.85 us faster than with new objects (of 2.0-4.5 us), at 10k and 1M
+ * users. The GIL guards them. */
+#ifdef Py_GIL_DISABLED
+#define SHARED_ENTRIES 0 /* no GIL to guard them: every page makes its own */
+static PyObject *shared_ids[1], *shared_lasts[1];
+#else
+#define SHARED_ENTRIES 64
+static PyObject *shared_ids[SHARED_ENTRIES], *shared_lasts[SHARED_ENTRIES];
+#endif
+
+/* The str of the id `text` (n bytes of UTF-8) at position i of a page: the
+ * previous page's at i when it is the same ASCII id, else a new one, kept
+ * for the next page. */
+static PyObject *
+id_at(Py_ssize_t i, const char *text, Py_ssize_t n)
+{
+    PyObject *id;
+    if (i < SHARED_ENTRIES && shared_ids[i] != NULL) {
+        Py_ssize_t size;
+        const char *shared = ascii_text(shared_ids[i], &size);
+        if (shared != NULL && size == n && memcmp(shared, text, (size_t)n) == 0) {
+            Py_INCREF(shared_ids[i]);
+            return shared_ids[i];
+        }
+    }
+    /* The ids are UTF-8 the engine checked; surrogateescape, as
+     * _library.split_strings, keeps any byte it might not. */
+    id = PyUnicode_DecodeUTF8(text, n, "surrogateescape");
+    if (id != NULL && i < SHARED_ENTRIES) {
+        PyObject *old = shared_ids[i];
+        Py_INCREF(id);
+        shared_ids[i] = id;
+        Py_XDECREF(old);
+    }
+    return id;
+}
+
+/* The int of a last update at position i of a page, shared as id_at. */
+static PyObject *
+last_at(Py_ssize_t i, long long value)
+{
+    PyObject *last;
+    if (i < SHARED_ENTRIES && shared_lasts[i] != NULL) {
+        long long shared;
+        if (exact_int_in(shared_lasts[i], value, value, &shared)) {
+            Py_INCREF(shared_lasts[i]);
+            return shared_lasts[i];
+        }
+    }
+    last = PyLong_FromLongLong(value);
+    if (last != NULL && i < SHARED_ENTRIES) {
+        PyObject *old = shared_lasts[i];
+        Py_INCREF(last);
+        shared_lasts[i] = last;
+        Py_XDECREF(old);
+    }
+    return last;
+}
+
 /* The list of `count` entries as instances of `type`: scores in reals,
  * ints_per_entry ints per entry in ints (the last update, ranks then running
  * from first; or the rank and the last update), ids in text .. end, each
@@ -85,17 +149,15 @@ entries(PyTypeObject *type, Py_ssize_t count, const char *reals, const char *int
         }
         memcpy(&score, reals + 8 * i, 8);
         memcpy(numbers, ints + 8 * ints_per_entry * i, (size_t)(8 * ints_per_entry));
-        /* The ids are UTF-8 the engine checked; surrogateescape, as
-         * _library.split_strings, keeps any byte it might not. */
-        items[0] = PyUnicode_DecodeUTF8(text, stop - text, "surrogateescape");
+        items[0] = id_at(i, text, stop - text);
         items[1] = PyFloat_FromDouble(score);
         if (ints_per_entry == 1) { /* rank first + i, then the last update */
             items[2] = PyLong_FromLongLong(first + (long long)i);
-            items[3] = PyLong_FromLongLong((long long)numbers[0]);
+            items[3] = last_at(i, (long long)numbers[0]);
         }
         else { /* the rank, then the last update */
             items[2] = PyLong_FromLongLong((long long)numbers[0]);
-            items[3] = PyLong_FromLongLong((long long)numbers[1]);
+            items[3] = last_at(i, (long long)numbers[1]);
         }
         entry = new_entry(type, alloc, items);
         if (entry == NULL) {
