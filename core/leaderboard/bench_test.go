@@ -64,30 +64,7 @@ func BenchmarkUpdate(b *testing.B) {
 // users of a decayed board, all at one second (as the harness's
 // "update ×200k @10k" row: 1..10 points at now).
 func BenchmarkUpdateManyDecayed(b *testing.B) {
-	const batch = 1024
-	for _, n := range benchSizes {
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			ids := benchIDs(n)
-			board := benchBoard(b, n, ids)
-			us := make([]string, 0, 1<<16)
-			for _, k := range benchPicks(n) {
-				us = append(us, ids[k])
-			}
-			pts := make([]float64, batch)
-			tss := make([]int64, batch)
-			for i := range pts {
-				pts[i], tss[i] = float64(i%10+1), benchBase+30*86400
-			}
-			b.ResetTimer()
-			for i := 0; i < b.N; i += batch {
-				k := min(batch, b.N-i)
-				o := i & (len(us) - 1) &^ (batch - 1)
-				if r, err := board.UpdateMany(us[o:o+k], pts[:k], tss[:k]); r != 0 {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+	benchUpdateMany(b, 1024, benchPicks)
 }
 
 // BenchmarkUpdateManyCrossings is BenchmarkUpdateManyDecayed in the
@@ -95,15 +72,28 @@ func BenchmarkUpdateManyDecayed(b *testing.B) {
 // enough to gather: on the 10k-user board each user comes back about three
 // times in a batch, and moves once.
 func BenchmarkUpdateManyCrossings(b *testing.B) {
-	const batch = 1 << 15
+	benchUpdateMany(b, 1<<15, func(n int) []int32 {
+		rng := rand.New(rand.NewPCG(3, uint64(n)))
+		pick := make([]int32, 1<<17) // four batches' worth
+		for i := range pick {
+			pick[i] = int32(rng.IntN(n))
+		}
+		return pick
+	})
+}
+
+// benchUpdateMany times UpdateMany in batches of batch updates of the users
+// picks(n) names (a power of two of them, a multiple of batch), on
+// benchBoard's decayed board of each of benchSizes: 1..10 points, all at
+// one second.
+func benchUpdateMany(b *testing.B, batch int, picks func(n int) []int32) {
 	for _, n := range benchSizes {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			ids := benchIDs(n)
 			board := benchBoard(b, n, ids)
-			rng := rand.New(rand.NewPCG(3, uint64(n)))
-			us := make([]string, 1<<17)
-			for i := range us {
-				us[i] = ids[rng.IntN(n)]
+			var us []string
+			for _, k := range picks(n) {
+				us = append(us, ids[k])
 			}
 			pts := make([]float64, batch)
 			tss := make([]int64, batch)

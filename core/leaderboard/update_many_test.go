@@ -87,13 +87,7 @@ func TestUpdateManyMatchesUpdates(t *testing.T) {
 					if m != nil {
 						checkBoard(t, many, m, float64(now), rng)
 					}
-					for _, w := range cfg.Windows {
-						wo, err := one.Window(w.Name, float64(now))
-						require.NoError(t, err)
-						wm, err := many.Window(w.Name, float64(now))
-						require.NoError(t, err)
-						requireSamePage(t, wo, wm, float64(now))
-					}
+					requireSameWindows(t, cfg.Windows, one, many, float64(now))
 				}
 			})
 		}
@@ -107,6 +101,19 @@ func requireSamePage(t *testing.T, want, got *Board, now float64) {
 	require.Equal(t, want.Len(), got.Len())
 	w, g := want.Page(0, want.Len(), now), got.Page(0, got.Len(), now)
 	require.Equal(t, w, g)
+}
+
+// requireSameWindows requires want and got to hold the same pages in each
+// of windows (see requireSamePage).
+func requireSameWindows(t *testing.T, windows []Window, want, got *Board, now float64) {
+	t.Helper()
+	for _, w := range windows {
+		ww, err := want.Window(w.Name, now)
+		require.NoError(t, err)
+		gw, err := got.Window(w.Name, now)
+		require.NoError(t, err)
+		requireSamePage(t, ww, gw, now)
+	}
 }
 
 // TestUpdateManyOfManyNewUsers covers new users' keys waiting to be put in
@@ -161,13 +168,7 @@ func TestUpdateManyOfManyNewUsers(t *testing.T) {
 					require.Zero(t, many.waiting(), "keys left waiting after UpdateMany")
 					checkTree(t, many)
 					requireSamePage(t, one, many, now)
-					for _, w := range cfg.Windows {
-						wo, err := one.Window(w.Name, now)
-						require.NoError(t, err)
-						wm, err := many.Window(w.Name, now)
-						require.NoError(t, err)
-						requireSamePage(t, wo, wm, now)
-					}
+					requireSameWindows(t, cfg.Windows, one, many, now)
 				}
 				same("new users")
 
@@ -246,13 +247,7 @@ func TestUpdateManyMovesUsersOnce(t *testing.T) {
 						gp, _ := many.Percentile(id)
 						require.Equal(t, wp, gp, "percentile of %s", id)
 					}
-					for _, w := range cfg.Windows {
-						wo, err := one.Window(w.Name, now)
-						require.NoError(t, err)
-						wm, err := many.Window(w.Name, now)
-						require.NoError(t, err)
-						requireSamePage(t, wo, wm, now)
-					}
+					requireSameWindows(t, cfg.Windows, one, many, now)
 				}
 			})
 		}
