@@ -74,6 +74,17 @@ static PyObject *shared_ids[1], *shared_lasts[1];
 static PyObject *shared_ids[SHARED_ENTRIES], *shared_lasts[SHARED_ENTRIES];
 #endif
 
+/* Keeps object (a new reference taken) in *slot for the next page, releasing
+ * what the slot held. */
+static inline void
+share(PyObject **slot, PyObject *object)
+{
+    PyObject *old = *slot;
+    Py_INCREF(object);
+    *slot = object;
+    Py_XDECREF(old);
+}
+
 /* The str of the id `text` (n bytes of UTF-8) at position i of a page: the
  * previous page's at i when it is the same ASCII id, else a new one, kept
  * for the next page. */
@@ -93,10 +104,7 @@ id_at(Py_ssize_t i, const char *text, Py_ssize_t n)
      * _library.split_strings, keeps any byte it might not. */
     id = PyUnicode_DecodeUTF8(text, n, "surrogateescape");
     if (id != NULL && i < SHARED_ENTRIES) {
-        PyObject *old = shared_ids[i];
-        Py_INCREF(id);
-        shared_ids[i] = id;
-        Py_XDECREF(old);
+        share(&shared_ids[i], id);
     }
     return id;
 }
@@ -115,10 +123,7 @@ last_at(Py_ssize_t i, long long value)
     }
     last = PyLong_FromLongLong(value);
     if (last != NULL && i < SHARED_ENTRIES) {
-        PyObject *old = shared_lasts[i];
-        Py_INCREF(last);
-        shared_lasts[i] = last;
-        Py_XDECREF(old);
+        share(&shared_lasts[i], last);
     }
     return last;
 }
