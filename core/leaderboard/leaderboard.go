@@ -339,8 +339,8 @@ func (c *standings) warm(ids []string, hashes []uint64) {
 		if u < 0 {
 			continue
 		}
-		if leaf := c.rec(u).leaf; leaf >= 0 { // not waiting among the arrivals
-			lf := c.leaves[leaf]
+		if _, waits := c.arrivalOf(u); !waits {
+			lf := c.leaves[c.rec(u).leaf]
 			sink += uint32(lf.n) + uint32(lf.u[0]) + uint32(lf.p[0]) + uint32(lf.g[0])
 		}
 	}
