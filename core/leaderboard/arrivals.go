@@ -54,6 +54,7 @@ const maxArrivals = 1 << 17
 type arrivals struct {
 	keys      []key
 	gathering bool
+	handing   bool         // groups of them may go to the placer (placer.go)
 	spare     []key        // sortArrivals's second buffer
 	counts    *radixCounts // sortArrivals's digit counts
 }
@@ -69,13 +70,18 @@ func (c *standings) arrive(k key) {
 	}
 	c.rec(k.u).leaf = waitingAt(len(c.arrivals.keys))
 	c.arrivals.keys = append(c.arrivals.keys, k)
-	if len(c.arrivals.keys) == maxArrivals {
+	n := len(c.arrivals.keys)
+	if c.arrivals.handing && n >= placeFrom && (n == maxArrivals || c.idle()) {
+		c.join()
+		c.handOff()
+	} else if n == maxArrivals {
 		c.placeArrivals()
 	}
 }
 
 // placeArrivals puts the waiting keys in the tree, in rank order.
 func (c *standings) placeArrivals() {
+	c.join() // the group before these first
 	if len(c.arrivals.keys) == 0 {
 		return
 	}

@@ -118,6 +118,7 @@ type standings struct {
 	userIndex
 	tree
 	arrivals               // new users' keys waiting to be put in the tree (arrivals.go)
+	placer     *placer     // puts a group of them in the tree beside the UpdateMany (placer.go)
 	ties       tiedValues  // equal G values and how many share each (ties.go)
 	tieChanges *tieChanges // changes to ties not applied yet (nil: none so far)
 	windows    []*window   // time-windowed boards fed by the same updates (timewindows.go)
@@ -238,9 +239,10 @@ func (b *Board) updateMany(userIDs []string, points []float64, timestamps []int6
 // function it returns puts them there. The caller holds the write lock.
 func (b *Board) gather(n int) (place func()) {
 	b.arrivals.gathering = b.maxUsers == 0 && n >= gatherFrom
+	b.arrivals.handing = b.arrivals.gathering && len(b.windows) == 0
 	return func() {
 		b.placeArrivals()
-		b.arrivals.gathering = false
+		b.arrivals.gathering, b.arrivals.handing = false, false
 	}
 }
 
@@ -324,7 +326,7 @@ const warmRun = 128
 // updates one by one waits for each miss in turn. It changes nothing: an
 // update in the run may still add or remove users before a later one.
 func (c *standings) warm(ids []string, hashes []uint64) {
-	if c.size < warmFrom {
+	if c.users() < warmFrom {
 		return
 	}
 	var sink uint32
@@ -339,6 +341,7 @@ func (c *standings) warm(ids []string, hashes []uint64) {
 		if u < 0 {
 			continue
 		}
+		c.join() // the update will: see placer.go
 		if _, waits := c.arrivalOf(u); !waits {
 			lf := c.leaves[c.rec(u).leaf]
 			sink += uint32(lf.n) + uint32(lf.u[0]) + uint32(lf.p[0]) + uint32(lf.g[0])
@@ -372,6 +375,9 @@ func checkID(userID string) error {
 
 func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 	u := c.lookup(id, h)
+	if u >= 0 {
+		c.join() // before reading the user's place: see placer.go
+	}
 	if p == 0 {
 		if u >= 0 {
 			if r := c.rec(u); ts > r.last {
@@ -388,7 +394,7 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 	if err := c.checkFuture(ts); err != nil {
 		return err
 	}
-	if c.size+c.waiting() == 0 {
+	if c.users() == 0 {
 		c.landmark = ts
 	} else if c.lnf != 0 && -c.exponentAt(float64(ts)) > rebaseBound {
 		c.rebase(ts)
@@ -425,7 +431,7 @@ func (c *standings) update(id string, h uint64, p float64, ts int64) error {
 		}
 	}
 	if u < 0 {
-		if c.size+c.waiting() >= maxUserSlots {
+		if c.users() >= maxUserSlots {
 			return ErrFull
 		}
 		nu, ok := c.newUser(id, ts)
