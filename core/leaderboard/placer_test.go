@@ -44,30 +44,14 @@ func TestUpdateManyPlacesBesideIndexing(t *testing.T) {
 			now := float64(start + span)
 			same := func(round string, us []string, ps []float64, ts []int64) {
 				t.Helper()
-				wantRefused := 0
-				for i := range us {
-					if one.Update(us[i], ps[i], ts[i]) != nil {
-						wantRefused++
-					}
-				}
-				refused, _ := many.UpdateMany(us, ps, ts)
-				require.Equal(t, wantRefused, refused, round)
+				updateBoth(t, one, many, us, ps, ts, round)
 				require.Nil(t, many.placing(), "a placer left at work after UpdateMany")
-				require.Zero(t, many.waiting(), "keys left waiting after UpdateMany")
-				checkTree(t, many)
 				requireSamePage(t, one, many, now)
-				for range 500 {
-					id := ids[rng.IntN(len(ids))]
-					want, wok, err := one.RankAs(Dense, id, now)
-					require.NoError(t, err)
-					got, gok, err := many.RankAs(Dense, id, now)
-					require.NoError(t, err)
-					require.Equal(t, wok, gok)
-					require.Equal(t, want, got, "dense rank of %s", id)
-					wp, _ := one.Percentile(id)
-					gp, _ := many.Percentile(id)
-					require.Equal(t, wp, gp, "percentile of %s", id)
+				picks := make([]string, 500)
+				for i := range picks {
+					picks[i] = ids[rng.IntN(len(ids))]
 				}
+				requireSameDense(t, one, many, picks, now)
 			}
 
 			half := n / 2

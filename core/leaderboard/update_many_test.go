@@ -116,6 +116,40 @@ func requireSameWindows(t *testing.T, windows []Window, want, got *Board, now fl
 	}
 }
 
+// updateBoth applies updates to want one Update at a time and to got in
+// one UpdateMany, and requires the same refusals, no key left waiting and a
+// sound tree.
+func updateBoth(t *testing.T, want, got *Board, us []string, ps []float64, ts []int64, what string) {
+	t.Helper()
+	wantRefused := 0
+	for i := range us {
+		if want.Update(us[i], ps[i], ts[i]) != nil {
+			wantRefused++
+		}
+	}
+	refused, _ := got.UpdateMany(us, ps, ts)
+	require.Equal(t, wantRefused, refused, what)
+	require.Zero(t, got.waiting(), "keys left waiting after UpdateMany")
+	checkTree(t, got)
+}
+
+// requireSameDense requires want and got to give ids the same dense ranks
+// and percentiles, which read the tied values.
+func requireSameDense(t *testing.T, want, got *Board, ids []string, now float64) {
+	t.Helper()
+	for _, id := range ids {
+		w, wok, err := want.RankAs(Dense, id, now)
+		require.NoError(t, err)
+		g, gok, err := got.RankAs(Dense, id, now)
+		require.NoError(t, err)
+		require.Equal(t, wok, gok)
+		require.Equal(t, w, g, "dense rank of %s", id)
+		wp, _ := want.Percentile(id)
+		gp, _ := got.Percentile(id)
+		require.Equal(t, wp, gp, "percentile of %s", id)
+	}
+}
+
 // TestUpdateManyOfManyNewUsers covers new users' keys waiting to be put in
 // the tree together (arrivals.go), under both tie-break policies, with and
 // without time windows: a batch of more new users than wait at once, with
@@ -157,16 +191,7 @@ func TestUpdateManyOfManyNewUsers(t *testing.T) {
 				now := float64(start + span)
 				same := func(round string) {
 					t.Helper()
-					wantRefused := 0
-					for i := range us {
-						if one.Update(us[i], ps[i], ts[i]) != nil {
-							wantRefused++
-						}
-					}
-					refused, _ := many.UpdateMany(us, ps, ts)
-					require.Equal(t, wantRefused, refused, round)
-					require.Zero(t, many.waiting(), "keys left waiting after UpdateMany")
-					checkTree(t, many)
+					updateBoth(t, one, many, us, ps, ts, round)
 					requireSamePage(t, one, many, now)
 					requireSameWindows(t, cfg.Windows, one, many, now)
 				}
@@ -224,29 +249,10 @@ func TestUpdateManyMovesUsersOnce(t *testing.T) {
 							ps[i] = math.NaN()
 						}
 					}
-					wantRefused := 0
-					for i := range us {
-						if one.Update(us[i], ps[i], tss[i]) != nil {
-							wantRefused++
-						}
-					}
-					refused, _ := many.UpdateMany(us, ps, tss)
-					require.Equal(t, wantRefused, refused, "round %d", round)
-					require.Zero(t, many.waiting(), "keys left waiting after UpdateMany")
-					checkTree(t, many)
+					updateBoth(t, one, many, us, ps, tss, fmt.Sprintf("round %d", round))
 					now := float64(ts)
 					requireSamePage(t, one, many, now)
-					for _, id := range ids[:1000+1000*round] {
-						want, wok, err := one.RankAs(Dense, id, now)
-						require.NoError(t, err)
-						got, gok, err := many.RankAs(Dense, id, now)
-						require.NoError(t, err)
-						require.Equal(t, wok, gok)
-						require.Equal(t, want, got, "dense rank of %s", id)
-						wp, _ := one.Percentile(id)
-						gp, _ := many.Percentile(id)
-						require.Equal(t, wp, gp, "percentile of %s", id)
-					}
+					requireSameDense(t, one, many, ids[:1000+1000*round], now)
 					requireSameWindows(t, cfg.Windows, one, many, now)
 				}
 			})
