@@ -2,6 +2,7 @@ package leaderboard
 
 import (
 	"errors"
+	"fmt"
 	"sync"
 )
 
@@ -116,9 +117,14 @@ const maxRunUpdates = 2 * maxArrivals
 func (g *Background) applyRun() (run []batch, refused int, first error) {
 	b := g.board
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	place := func() {}
-	defer func() { place() }()
+	var place func() // once the run gathers new users' keys (Board.gather)
+	defer func() {
+		if place != nil {
+			go g.finishRun(place)
+		} else {
+			b.mu.Unlock()
+		}
+	}()
 	taken := 0
 	for {
 		g.mu.Lock()
@@ -136,7 +142,9 @@ func (g *Background) applyRun() (run []batch, refused int, first error) {
 		n := updatesIn(more)
 		taken += n
 		if !b.arrivals.gathering {
-			place = b.gather(n)
+			if p := b.gather(n); b.arrivals.gathering {
+				place = p
+			}
 		}
 		for _, x := range more {
 			r, err := b.applyUpdates(x.userIDs, x.points, x.timestamps, true)
@@ -152,6 +160,29 @@ func (g *Background) applyRun() (run []batch, refused int, first error) {
 	}
 }
 
+// finishRun puts the waiting keys of a run that gathered them in the tree
+// (place, from Board.gather), and then releases the board's lock, which the
+// run left to it. It runs on a goroutine of its own, so that the run's
+// updates count as applied (Sync returns, with their refusals known) while
+// the tree is completed: the caller goes on (Python preparing its next
+// update_many) instead of waiting, and every read waits for the lock. A
+// panic, which would leave the board unsound, is kept as the run's error
+// for Refusals.
+func (g *Background) finishRun(place func()) {
+	defer g.board.mu.Unlock()
+	defer func() {
+		if v := recover(); v != nil {
+			g.mu.Lock()
+			g.refused++
+			if g.first == nil {
+				g.first = &UpdateError{Index: -1, Err: fmt.Errorf("placing new users: %v", v)}
+			}
+			g.mu.Unlock()
+		}
+	}()
+	place()
+}
+
 // updatesIn returns how many updates batches hold.
 func updatesIn(batches []batch) int {
 	n := 0
@@ -161,7 +192,10 @@ func updatesIn(batches []batch) int {
 	return n
 }
 
-// Sync waits until every batch submitted before it has been applied.
+// Sync waits until every batch submitted before it has been applied: their
+// refusals are known, and every read of the board, which takes its lock,
+// sees them (the last run's new users may still be being put in the tree,
+// under that lock: see finishRun).
 func (g *Background) Sync() {
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -216,3 +216,67 @@ func TestBackgroundBoundsWaitingUpdates(t *testing.T) {
 	assert.Equal(t, float64(((k+1)*per-7+4999)/5000), e.Score)
 	checkTree(t, b)
 }
+
+// TestBackgroundReadsWaitForTheTree covers runs that end while their new
+// users are still being put in the tree (finishRun): batches of new users,
+// large enough to gather and to hand groups to the placer, with updates of
+// users already on the board and refusals among them. As soon as Sync
+// returns, the refusals are known and every read, each taking the board's
+// lock, must find what a twin driven by UpdateMany holds; a reader beside
+// the submissions must find a sound board at any time.
+func TestBackgroundReadsWaitForTheTree(t *testing.T) {
+	b, err := New(0.9, 0)
+	require.NoError(t, err)
+	twin, err := New(0.9, 0)
+	require.NoError(t, err)
+	g := NewBackground(b)
+	ids := snowflakeIDs(4*placeFrom, 17)
+	stop := make(chan struct{})
+	var reader sync.WaitGroup
+	reader.Add(1)
+	go func() {
+		defer reader.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if n := b.Len(); n > 0 { // the board only grows: rank n is still there
+				page := b.Page(n-1, 1, float64(benchBase))
+				if assert.Len(t, page, 1) {
+					assert.Equal(t, n, page[0].Rank)
+				}
+			}
+		}
+	}()
+	wantRefused := 0
+	for round := range 4 {
+		n := placeFrom + 3000
+		us, ps, ts := make([]string, n), make([]float64, n), make([]int64, n)
+		for i := range us {
+			us[i], ps[i], ts[i] = ids[(round*placeFrom+i)%len(ids)], float64(1+i%50), benchBase+int64(i)
+			if i%5000 == 7 {
+				ps[i] = math.NaN()
+			}
+		}
+		r, _ := twin.UpdateMany(us, ps, ts)
+		wantRefused += r
+		for lo := 0; lo < n; lo += 4096 {
+			hi := min(n, lo+4096)
+			g.Submit(us[lo:hi], ps[lo:hi], ts[lo:hi], lo, nil)
+		}
+		g.Sync()
+		refused, _ := g.Refusals()
+		require.Equal(t, wantRefused, refused, "round %d", round)
+		wantRefused = 0
+		requireSamePage(t, twin, b, float64(benchBase+60))
+	}
+	close(stop)
+	reader.Wait()
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	require.Nil(t, b.placing())
+	require.Zero(t, b.waiting())
+	checkTree(t, b)
+}
