@@ -129,17 +129,17 @@ func (g *Background) applyRun() (run []batch, refused int, first error) {
 	for {
 		g.mu.Lock()
 		more := g.queue[len(run):] // Submit appends after them; nobody writes them
-		if len(run) > 0 && taken >= maxRunUpdates {
+		if taken >= maxRunUpdates {
 			more = nil
 		}
 		run = g.queue[:len(run)+len(more)]
-		g.waiting -= updatesIn(more)
+		n := updatesIn(more)
+		g.waiting -= n
 		g.changed.Broadcast() // room for the next batches while these are applied
 		g.mu.Unlock()
 		if len(more) == 0 {
 			return run, refused, first
 		}
-		n := updatesIn(more)
 		taken += n
 		if !b.arrivals.gathering {
 			if p := b.gather(n); b.arrivals.gathering {
