@@ -235,7 +235,7 @@ func (c *standings) newLeaf() int32 {
 		c.freeLeaves = c.freeLeaves[:n-1]
 	} else {
 		id = int32(len(c.leaves))
-		c.leaves = append(c.leaves, new(leafNode))
+		c.leaves = append(c.leaves, hugePages(new(leafNode)))
 		c.leafParent = append(c.leafParent, -1)
 	}
 	lf := c.leaves[id]
@@ -250,7 +250,7 @@ func (c *standings) newInner() int32 {
 		c.freeInners = c.freeInners[:n-1]
 	} else {
 		id = int32(len(c.inners))
-		c.inners = append(c.inners, new(innerNode))
+		c.inners = append(c.inners, hugePages(new(innerNode)))
 		c.innerParent = append(c.innerParent, -1)
 	}
 	c.inners[id].n = 0

@@ -130,7 +130,7 @@ func (ix *userIndex) reserve(users *userTable, n int) {
 // put waited for each in turn (see rehashRun).
 func (ix *userIndex) rebuild(users *userTable, n int) {
 	old := ix.buckets
-	ix.buckets = make([]bucket, n)
+	ix.buckets = hugePagesFor(make([]bucket, n))
 	ix.overflows = 0
 	var buf idBuf
 	var run [rehashRun]struct {

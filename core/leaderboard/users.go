@@ -135,7 +135,7 @@ func (a *idArena) add(id string) (uint32, bool) {
 		if len(a.chunks) >= maxArenaChunks {
 			return 0, false
 		}
-		a.chunks = append(a.chunks, make([]byte, 0, arenaChunkSize))
+		a.chunks = append(a.chunks, hugePagesFor(make([]byte, 0, arenaChunkSize)))
 		a.cur = len(a.chunks) - 1
 	}
 	ch := a.chunks[a.cur]
@@ -239,7 +239,7 @@ func (ut *userTable) newUser(id string, last int64) (int32, bool) {
 		u = ut.uhigh
 		ut.uhigh++
 		if int(u>>userChunkBits) == len(ut.uchunks) {
-			ut.uchunks = append(ut.uchunks, new(userChunk))
+			ut.uchunks = append(ut.uchunks, hugePages(new(userChunk)))
 		}
 	}
 	r := ut.rec(u)
