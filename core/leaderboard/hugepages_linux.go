@@ -16,8 +16,11 @@ import (
 // places: an index bucket, a record, a leaf. With 4 KiB pages each of those
 // also misses the TLB once the board outgrows a few MiB, and the page walk
 // is one more wait for memory. With 2 MiB pages the TLB covers a board of
-// millions of users (BenchmarkRankAs/ties/1000000: 1.59 → 1.29 µs ordinal,
-// 2.0 → 1.6 µs competition; BenchmarkUpdateTies/ties/10000000: 5.9 → 4.1 µs).
+// millions of users (measured alternating with the code before: ranks on a
+// tie-heavy 1M board 1.27 → 1.13 µs ordinal and 1.57 → 1.34 competition,
+// moves on a tie-heavy 10M board 5.1–5.2 → 4.3–4.4 µs). A huge page costs
+// more to fault where the machine must first find or back 2 MiB of fresh
+// memory: see "Huge pages, asked for chunk by chunk" in docs/benchmarks.md.
 //
 // The kernel's transparent huge pages, in their usual "madvise" setting,
 // back only memory advised with MADV_HUGEPAGE, and the Go runtime advises
@@ -37,7 +40,7 @@ const heapChunkBytes = 4 << 20
 var advisedChunks struct {
 	last atomic.Uintptr // the chunk advised last: most allocations land there
 	mu   sync.Mutex
-	seen map[uintptr]bool
+	seen map[uintptr]bool // every chunk advised: the runtime never unmaps its heap
 }
 
 // hugePages asks for huge pages in the heap chunk holding *p, and returns p.
