@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 // mappingOf returns the /proc/self/smaps entry of the mapping holding
@@ -84,4 +85,28 @@ func TestBoardMemoryIsAdvisedForHugePages(t *testing.T) {
 		require.Contains(t, flags, "hg", "%s lies in memory not advised for huge pages", what)
 		t.Logf("%s: %d KiB of its mapping in huge pages", what, huge)
 	}
+}
+
+// While a load runs, a chunk is not advised, nor counted as advised: the
+// first allocation into it after the load advises it.
+func TestNoHugePageAdviceWhileLoading(t *testing.T) {
+	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
+		t.Skip("this kernel has no transparent huge pages:", err)
+	}
+	// A mapping of our own, so that no allocation of the board's advises
+	// this chunk meanwhile.
+	m, err := unix.Mmap(-1, 0, 2*heapChunkBytes, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
+	require.NoError(t, err)
+	defer unix.Munmap(m)
+	chunk := (uintptr(unsafe.Pointer(&m[0])) + heapChunkBytes - 1) &^ (heapChunkBytes - 1)
+
+	resume := pauseHugePages()
+	adviseChunks(chunk, 64)
+	flags, _ := mappingOf(t, chunk)
+	require.NotContains(t, flags, "hg", "advised while a load runs")
+	resume()
+
+	adviseChunks(chunk, 64)
+	flags, _ = mappingOf(t, chunk)
+	require.Contains(t, flags, "hg", "not advised once the load is over")
 }

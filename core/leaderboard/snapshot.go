@@ -422,6 +422,7 @@ func readStandings(r io.Reader, def loadDefaults) (*standings, error) {
 // readStandingsFrom is readStandings; with stream, the top level's entries
 // are read by entryStream rather than through the JSON decoder.
 func readStandingsFrom(r io.Reader, def loadDefaults, stream bool) (*standings, error) {
+	defer pauseHugePages()()
 	src := &snapshotReader{r: r, limit: maxSnapshotBytes}
 	var in io.Reader
 	if stream {
