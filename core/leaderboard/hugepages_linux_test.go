@@ -4,6 +4,7 @@ package leaderboard
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"os"
 	"strconv"
@@ -73,7 +74,22 @@ func TestBoardMemoryIsAdvisedForHugePages(t *testing.T) {
 	require.Zero(t, refused, first)
 	require.Equal(t, n, board.Len())
 
-	c := &board.standings
+	requireAdvised(t, &board.standings)
+
+	// A board read from a snapshot is built without the advice, and
+	// advised once built (see readStandingsFrom).
+	var snap bytes.Buffer
+	require.NoError(t, board.WriteSnapshot(&snap))
+	loaded, err := New(0.95, 0)
+	require.NoError(t, err)
+	require.NoError(t, loaded.ReadSnapshot(&snap))
+	require.Equal(t, n, loaded.Len())
+	requireAdvised(t, &loaded.standings)
+}
+
+// requireAdvised checks that each kind of c's memory lies in a mapping
+// advised for huge pages.
+func requireAdvised(t *testing.T, c *standings) {
 	for what, p := range map[string]unsafe.Pointer{
 		"a leaf":         unsafe.Pointer(c.leaves[len(c.leaves)-1]),
 		"an inner node":  unsafe.Pointer(c.inners[len(c.inners)-1]),

@@ -420,9 +420,43 @@ func readStandings(r io.Reader, def loadDefaults) (*standings, error) {
 }
 
 // readStandingsFrom is readStandings; with stream, the top level's entries
-// are read by entryStream rather than through the JSON decoder.
+// are read by entryStream rather than through the JSON decoder. It builds
+// the board without huge-page advice, then advises what it built, so that
+// khugepaged merges the load's small pages in the background
+// (hugepages_linux.go).
 func readStandingsFrom(r io.Reader, def loadDefaults, stream bool) (*standings, error) {
-	defer pauseHugePages()()
+	resume := pauseHugePages()
+	c, err := decodeStandings(r, def, stream)
+	resume()
+	if err == nil {
+		c.adviseBuilt()
+	}
+	return c, err
+}
+
+// adviseBuilt advises the chunks holding c's nodes, records, ids and index,
+// and its windows'.
+func (c *standings) adviseBuilt() {
+	for _, lf := range c.leaves {
+		hugePages(lf)
+	}
+	for _, nd := range c.inners {
+		hugePages(nd)
+	}
+	for _, ch := range c.uchunks {
+		hugePages(ch)
+	}
+	for _, ch := range c.arena.chunks {
+		hugePagesFor(ch)
+	}
+	hugePagesFor(c.buckets)
+	for _, w := range c.windows {
+		w.board.adviseBuilt()
+	}
+}
+
+// decodeStandings is readStandingsFrom's reading and building.
+func decodeStandings(r io.Reader, def loadDefaults, stream bool) (*standings, error) {
 	src := &snapshotReader{r: r, limit: maxSnapshotBytes}
 	var in io.Reader
 	if stream {
