@@ -33,11 +33,15 @@ import (
 // advice covers whatever else the chunk holds. Under "never" it changes
 // nothing, and under "always" it was the case already.
 
-// A snapshot load builds a whole board at once, and it advises nothing:
-// on this project's VMs a 2 MiB page of memory the machine has never used
-// is slow to fault (the host backs it on first touch), and a 10M-user load
-// took 4.5–5.1 s with small pages against 4.6–6.9 s with huge ones. What
-// the board allocates after the load is advised as usual.
+// A snapshot load builds a whole board at once, and on this project's VMs
+// a 2 MiB page of memory the machine has never used is slow to fault (the
+// host backs it on first touch): a 10M-user load took 4.5–5.1 s with small
+// pages against 4.6–6.9 s with huge ones. So a load pauses the advice while
+// it builds and advises what it built afterwards (readStandingsFrom), which
+// faults nothing: khugepaged merges the load's pages in the background. The
+// pause holds for every board: one growing beside a load advises nothing
+// meanwhile (a chunk it filled then is advised at its next allocation in
+// it, if any).
 
 // loads counts the snapshot loads in progress (see pauseHugePages).
 var loads atomic.Int32

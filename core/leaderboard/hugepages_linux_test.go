@@ -16,6 +16,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// skipWithoutHugePages skips a test on a kernel without transparent huge
+// pages, where the advice is refused.
+func skipWithoutHugePages(t *testing.T) {
+	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
+		t.Skip("this kernel has no transparent huge pages:", err)
+	}
+}
+
 // mappingOf returns the /proc/self/smaps entry of the mapping holding
 // address a: its VmFlags and its AnonHugePages in KiB.
 func mappingOf(t *testing.T, a uintptr) (flags []string, hugeKiB int) {
@@ -57,9 +65,7 @@ func mappingOf(t *testing.T, a uintptr) (flags []string, hugeKiB int) {
 // The board's leaves, records, ids and index sit in memory advised for huge
 // pages (VmFlags "hg"), whatever the kernel then makes of the advice.
 func TestBoardMemoryIsAdvisedForHugePages(t *testing.T) {
-	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
-		t.Skip("this kernel has no transparent huge pages:", err)
-	}
+	skipWithoutHugePages(t)
 	board, err := New(0.95, 0)
 	require.NoError(t, err)
 	const n = 200_000
@@ -106,9 +112,7 @@ func requireAdvised(t *testing.T, c *standings) {
 // While a load runs, a chunk is not advised, nor counted as advised: the
 // first allocation into it after the load advises it.
 func TestNoHugePageAdviceWhileLoading(t *testing.T) {
-	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
-		t.Skip("this kernel has no transparent huge pages:", err)
-	}
+	skipWithoutHugePages(t)
 	// A mapping of our own, so that no allocation of the board's advises
 	// this chunk meanwhile.
 	m, err := unix.Mmap(-1, 0, 2*heapChunkBytes, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_ANON|unix.MAP_PRIVATE)
