@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -382,7 +381,7 @@ func (ld *loader) entryStream(dec *json.Decoder, src io.Reader, size int64, land
 			// index one doubling too large stays too large.
 			expect := int(min(size/int64(b.bytes)*entryBatchSize*19/20, maxUserSlots))
 			ld.c.userIndex.reserve(&ld.c.userTable, expect)
-			ld.keys = slices.Grow(ld.keys, expect*11/10)
+			ld.keys = grownKeys(ld.keys, expect*11/10)
 		}
 		for lo := 0; lo < len(b.entries); lo += warmRun {
 			run := b.entries[lo:min(lo+warmRun, len(b.entries))]
@@ -674,4 +673,20 @@ func (s *valueScan) scan(w []byte) (int, bool, error) {
 		}
 	}
 	return len(w), false, nil
+}
+
+// grownKeys returns keys with room for n more, like slices.Grow but
+// without clearing the room in one pass. That pass cannot be preempted;
+// over the room for 10M users (hundreds of megabytes of new pages) it
+// took over a second, during which the collector, starting a cycle, spun
+// on the other core waiting to stop it and the reader got no core. make
+// zeroes only memory the heap reuses, and in preemptible steps; pages new
+// from the system are touched as the load fills them.
+func grownKeys(keys []key, n int) []key {
+	if cap(keys)-len(keys) >= n {
+		return keys
+	}
+	grown := make([]key, len(keys), len(keys)+n)
+	copy(grown, keys)
+	return grown
 }
