@@ -306,3 +306,14 @@ func TestParseIntAgreesWithStrconv(t *testing.T) {
 		}
 	}
 }
+
+// grownKeys keeps the keys it was given, adds room for n more, and hands
+// back the same array when the room is there already.
+func TestGrownKeysKeepsKeysAndAddsRoom(t *testing.T) {
+	keys := []key{{g: 3, u: 1}, {g: 2, u: 2}, {g: 1, u: 3}}
+	grown := grownKeys(keys, 10)
+	require.Equal(t, keys, grown)
+	require.GreaterOrEqual(t, cap(grown)-len(grown), 10)
+	again := grownKeys(grown, 10)
+	require.Same(t, &grown[:cap(grown)][cap(grown)-1], &again[:cap(again)][cap(again)-1], "room there already: no new array")
+}
