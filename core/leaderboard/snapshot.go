@@ -362,7 +362,9 @@ func appendJSONFloat(b []byte, f float64) ([]byte, error) {
 // new board, swapped in when complete: a load needs about one board's
 // memory beside the current one.
 func (b *Board) ReadSnapshot(r io.Reader) error {
-	c, err := readStandings(r, b.loadDefaults())
+	def := b.loadDefaults()
+	def.size = inMemorySize(r)
+	c, err := readStandings(r, def)
 	if err != nil {
 		return err
 	}
@@ -370,6 +372,24 @@ func (b *Board) ReadSnapshot(r io.Reader) error {
 	b.standings = *c
 	b.mu.Unlock()
 	return nil
+}
+
+// inMemorySize returns the unread length of a snapshot held in memory (a
+// bytes.Reader, bytes.Buffer or strings.Reader), else 0 (unknown). Like a
+// file's length for Load, it sizes the new board's index and keys once:
+// grown step by step instead, each step copies and clears them in passes
+// the runtime cannot preempt, and reading 10M users from memory took
+// 7.5-8.6 s instead of 2.9-3.4 s.
+func inMemorySize(r io.Reader) int64 {
+	switch r := r.(type) {
+	case *bytes.Reader:
+		return int64(r.Len())
+	case *bytes.Buffer:
+		return int64(r.Len())
+	case *strings.Reader:
+		return int64(r.Len())
+	}
+	return 0
 }
 
 func snapshotErr(format string, args ...any) error {

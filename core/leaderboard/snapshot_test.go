@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -368,4 +370,38 @@ func TestParallelSaveWritesWhatOneGoroutineWrites(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, back.ReadSnapshot(bytes.NewReader(want.Bytes())))
 	require.Equal(t, b.Len(), back.Len())
+}
+
+// A snapshot held in memory is sized by what is left to read of it, as a
+// file by its length; any other reader is of unknown size.
+func TestInMemorySnapshotsAreSized(t *testing.T) {
+	br := bytes.NewReader([]byte("0123456789"))
+	_, err := br.Read(make([]byte, 4))
+	require.NoError(t, err)
+	assert.Equal(t, int64(6), inMemorySize(br))
+	assert.Equal(t, int64(3), inMemorySize(bytes.NewBufferString("abc")))
+	assert.Equal(t, int64(2), inMemorySize(strings.NewReader("ab")))
+	assert.Equal(t, int64(0), inMemorySize(iotest.OneByteReader(strings.NewReader("ab"))))
+}
+
+// A board read from memory, sized up front, is the board that was saved,
+// from past a first batch of entries (where the size is used) on.
+func TestSizedReadRoundTrip(t *testing.T) {
+	b, err := New(0.9, 0)
+	require.NoError(t, err)
+	for i := range 5000 {
+		require.NoError(t, b.Update(fmt.Sprintf("user%05d", i), float64(i%97), int64(1_700_000_000+i)))
+	}
+	var buf bytes.Buffer
+	require.NoError(t, b.WriteSnapshot(&buf))
+	for _, r := range []func() io.Reader{
+		func() io.Reader { return bytes.NewReader(buf.Bytes()) },
+		func() io.Reader { return iotest.OneByteReader(bytes.NewReader(buf.Bytes())) },
+	} {
+		c, err := New(1, 0)
+		require.NoError(t, err)
+		require.NoError(t, c.ReadSnapshot(r()))
+		requireSameBoard(t, b, c)
+		checkTree(t, c)
+	}
 }
