@@ -39,6 +39,61 @@ func TestHandlesAreCheckedNotTrusted(t *testing.T) {
 	assert.ErrorIs(t, deleteHandle(0), errInvalidHandle)
 }
 
+func TestDeletedHandlesStayRefusedWhenTheirSlotIsReused(t *testing.T) {
+	old := newHandle(&processor{})
+	require.NoError(t, deleteHandle(old))
+	b, err := leaderboard.New(0.9, 0)
+	require.NoError(t, err)
+	h := newHandle(b) // takes the slot old had
+	defer deleteHandle(h)
+	require.Equal(t, uint32(old), uint32(h), "the freed slot is reused")
+	require.NotEqual(t, old, h)
+
+	_, err = handleValue[*processor](old)
+	assert.ErrorIs(t, err, errInvalidHandle)
+	_, err = handleValue[*leaderboard.Board](old)
+	assert.ErrorIs(t, err, errInvalidHandle)
+	assert.ErrorIs(t, deleteHandle(old), errInvalidHandle)
+	got, err := handleValue[*leaderboard.Board](h)
+	require.NoError(t, err)
+	assert.Same(t, b, got)
+
+	_, err = handleValue[*processor](h + 1<<40) // a slot that does not exist
+	assert.ErrorIs(t, err, errInvalidHandle)
+	_, err = handleValue[*processor](h &^ 0xFFFFFFFF) // slot 0: none
+	assert.ErrorIs(t, err, errInvalidHandle)
+}
+
+// TestHandlesUnderConcurrency looks handles up while others are made and
+// deleted (and the table grows): each goroutine finds its own objects,
+// never another's, and never a deleted one (run under -race in CI).
+func TestHandlesUnderConcurrency(t *testing.T) {
+	const goroutines, rounds = 8, 2000
+	done := make(chan error, goroutines)
+	for g := 0; g < goroutines; g++ {
+		go func() {
+			var err error
+			for i := 0; i < rounds && err == nil; i++ {
+				p := &processor{}
+				h := newHandle(p)
+				if got, e := handleValue[*processor](h); e != nil || got != p {
+					err = fmt.Errorf("round %d: got %p, %v; want %p", i, got, e, p)
+				}
+				if e := deleteHandle(h); e != nil && err == nil {
+					err = e
+				}
+				if _, e := handleValue[*processor](h); !errors.Is(e, errInvalidHandle) && err == nil {
+					err = fmt.Errorf("round %d: a deleted handle was found: %v", i, e)
+				}
+			}
+			done <- err
+		}()
+	}
+	for g := 0; g < goroutines; g++ {
+		assert.NoError(t, <-done)
+	}
+}
+
 func TestStatusOfClassifiesErrors(t *testing.T) {
 	_, statErr := os.Stat(filepath.Join(t.TempDir(), "missing"))
 	renameErr := os.Rename(filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b"))

@@ -3,24 +3,84 @@ package main
 // #include <stdint.h>
 import "C"
 
-import "runtime/cgo"
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// Handles.
+//
+// Objects cross the C ABI as opaque handles: a handle names a slot of a
+// table and the object put in it, and every read of a board or processor
+// starts by looking its handle up. runtime/cgo.Handle, which this replaces,
+// keeps them in a sync.Map keyed by an interface: about 40 ns of every read
+// (hashing the key, walking the map's trie, BenchmarkHandleValue), against
+// reads of a microsecond or two from Python. Here a look-up loads the table,
+// its slot and the slot's entry, without a lock.
+//
+// A handle is (serial << 32) | (slot + 1): never zero, and never the same
+// twice while fewer than 2^32 handles were made, so a handle used after it
+// was deleted, even once its slot holds another object, finds an entry
+// whose handle differs and is refused.
+
+// handleEntry is what a slot holds: the handle it was given and its object.
+type handleEntry struct {
+	h C.uint64_t
+	v any
+}
+
+type handleSlot struct{ entry atomic.Pointer[handleEntry] }
+
+var handles struct {
+	mu     sync.Mutex                    // newHandle and deleteHandle
+	slots  atomic.Pointer[[]*handleSlot] // grown by copying: slots never move
+	free   []uint32                      // slots whose object was deleted
+	serial uint32
+}
 
 // newHandle registers v and returns its opaque, never-zero handle.
 func newHandle(v any) C.uint64_t {
-	return C.uint64_t(cgo.NewHandle(v))
+	handles.mu.Lock()
+	defer handles.mu.Unlock()
+	var slots []*handleSlot
+	if p := handles.slots.Load(); p != nil {
+		slots = *p
+	}
+	var i uint32
+	if n := len(handles.free); n > 0 {
+		i, handles.free = handles.free[n-1], handles.free[:n-1]
+	} else {
+		i = uint32(len(slots))
+		grown := append(slots[:len(slots):len(slots)], &handleSlot{})
+		handles.slots.Store(&grown)
+		slots = grown
+	}
+	handles.serial++
+	h := C.uint64_t(handles.serial)<<32 | C.uint64_t(i+1)
+	slots[i].entry.Store(&handleEntry{h: h, v: v})
+	return h
+}
+
+// entryOf returns the live entry of h, or nil.
+func entryOf(h C.uint64_t) *handleEntry {
+	p := handles.slots.Load()
+	i := uint64(uint32(h)) - 1 // h's slot; 2^64 - 1 when h names none
+	if h == 0 || p == nil || i >= uint64(len(*p)) {
+		return nil
+	}
+	if e := (*p)[i].entry.Load(); e != nil && e.h == h {
+		return e
+	}
+	return nil
 }
 
 // handleValue returns the object behind h if it is a live handle of type T.
 func handleValue[T any](h C.uint64_t) (v T, err error) {
-	if h == 0 {
+	e := entryOf(h)
+	if e == nil {
 		return v, errInvalidHandle
 	}
-	defer func() {
-		if recover() != nil { // cgo.Handle.Value panics on a deleted handle
-			err = errInvalidHandle
-		}
-	}()
-	v, ok := cgo.Handle(h).Value().(T)
+	v, ok := e.v.(T)
 	if !ok {
 		return v, errInvalidHandle
 	}
@@ -28,15 +88,15 @@ func handleValue[T any](h C.uint64_t) (v T, err error) {
 }
 
 // deleteHandle releases h; deleting a stale handle is an error, not a panic.
-func deleteHandle(h C.uint64_t) (err error) {
-	if h == 0 {
+func deleteHandle(h C.uint64_t) error {
+	handles.mu.Lock()
+	defer handles.mu.Unlock()
+	e := entryOf(h)
+	if e == nil {
 		return errInvalidHandle
 	}
-	defer func() {
-		if recover() != nil {
-			err = errInvalidHandle
-		}
-	}()
-	cgo.Handle(h).Delete()
+	i := uint32(h) - 1
+	(*handles.slots.Load())[i].entry.Store(nil)
+	handles.free = append(handles.free, i)
 	return nil
 }

@@ -4,7 +4,7 @@
 // the header cgo generates is a build output.
 //
 // Conventions, the same for every export:
-//   - objects are opaque uint64 handles (runtime/cgo.Handle), never Go pointers;
+//   - objects are opaque uint64 handles (handles.go), never Go pointers;
 //     zero is never a valid handle, and a stale handle is an error, not a crash;
 //   - fallible exports return an int status (EH_OK or an EH_ERR_* code) and
 //     leave the message on the calling thread for eh_error_take;
