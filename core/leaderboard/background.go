@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // maxWaitingUpdates bounds the updates a Background holds beside the run of
@@ -25,12 +26,13 @@ const maxWaitingUpdates = maxArrivals
 type Background struct {
 	board   *Board
 	mu      sync.Mutex
-	changed sync.Cond // a batch was applied or taken off the queue
-	queue   []batch   // submitted, not yet applied; those at its head may be being applied
-	waiting int       // updates in the batches after the run being applied
-	running bool      // a goroutine is applying the queue
-	refused int       // updates refused since the last Refusals
-	first   error     // the first of them
+	changed sync.Cond    // a batch was applied or taken off the queue
+	queue   []batch      // submitted, not yet applied; those at its head may be being applied
+	queued  atomic.Int64 // len(queue), for Sync to look at without the lock
+	waiting int          // updates in the batches after the run being applied
+	running bool         // a goroutine is applying the queue
+	refused int          // updates refused since the last Refusals
+	first   error        // the first of them
 }
 
 type batch struct {
@@ -66,6 +68,7 @@ func (g *Background) Submit(userIDs []string, points []float64, timestamps []int
 	}
 	g.queue = append(g.queue, batch{userIDs: userIDs, points: points, timestamps: timestamps,
 		first: first, applied: applied})
+	g.queued.Store(int64(len(g.queue)))
 	g.waiting += len(userIDs)
 	if !g.running {
 		g.running = true
@@ -96,6 +99,7 @@ func (g *Background) apply() {
 		g.mu.Lock()
 		clear(g.queue[:len(run)])
 		g.queue = g.queue[len(run):]
+		g.queued.Store(int64(len(g.queue)))
 		g.refused += refused
 		if g.first == nil {
 			g.first = err
@@ -197,6 +201,9 @@ func updatesIn(batches []batch) int {
 // sees them (the last run's new users may still be being put in the tree,
 // under that lock: see finishRun).
 func (g *Background) Sync() {
+	if g.queued.Load() == 0 { // the usual case, read without the lock (≈ 15 ns a read)
+		return
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for len(g.queue) > 0 {
