@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 import threading
 
 import pytest
@@ -69,6 +70,31 @@ def test_every_way_of_passing_the_arguments(board):
     assert board.percentile(user_id=uid, window="day") == board._percentile_slow(uid, "day")
     assert board.at_percentile(p=100.0) == board.top(1)[0]
     assert type(board.rank(uid)) is RankedUser and type(board.top(3)[0]) is RankedUser
+
+
+def test_names_built_at_run_time_match_as_literals_do(board, monkeypatch):
+    """The C path matches keywords and styles by address when they are the
+    interned strs a literal gives, else by their characters: strs built at
+    run time (not interned) are answered in C too, and alike."""
+    uid = board.top(1)[0].user_id
+    expected, top = board._rank_slow(uid, "dense", "week"), board._top_slow(10, "dense", None)
+    style, window, user, dense = ("".join(parts) for parts in
+                                  (("st", "yle"), ("win", "dow"), ("user", "_id"), ("de", "nse")))
+    assert dense == "dense" and dense is not sys.intern("dense")
+
+    def python_path(*args, **kwargs):
+        raise AssertionError(f"left to Python: {args} {kwargs}")
+
+    monkeypatch.setattr(board, "_rank_slow", python_path)
+    monkeypatch.setattr(board, "_top_slow", python_path)
+    assert board.rank(uid, dense, "week") == expected
+    assert board.rank(**{user: uid, style: dense, window: "week"}) == expected
+    assert board.top(**{style: dense}) == top
+    monkeypatch.undo()
+    with pytest.raises(TypeError):
+        board.rank(uid, **{"".join(("sty", "les")): "dense"})
+    with pytest.raises(ValueError):
+        board.rank(uid, "".join(("den", "se ")))
 
 
 def test_results_of_the_c_path(board):

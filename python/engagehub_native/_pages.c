@@ -251,6 +251,40 @@ static const struct {
     {"competition", EH_RANK_COMPETITION},
     {"dense", EH_RANK_DENSE},
 };
+#define STYLES (sizeof styles / sizeof styles[0])
+
+/* The reads' parameters, named by kwlists as these numbers. */
+enum { USER_ID, STYLE, WINDOW, K, OFFSET, LIMIT, BEFORE, AFTER, P, PARAMETERS };
+static const char *const parameter_names[PARAMETERS] = {
+    "user_id", "style", "window", "k", "offset", "limit", "before", "after", "p",
+};
+
+/* The names of the parameters and of the styles as str objects, interned at
+ * import. A keyword at a call site, and a style written there as a literal,
+ * is the interned str of its text (CPython interns the names and the
+ * identifier-like constants of code), so it is matched by its address; any
+ * other str by its characters, which took a strlen and a memcmp per name
+ * tried: 60-100 ns of a read asked for a style by keyword (measured with
+ * rank(uid) against rank(uid, style="ordinal"), which are answered alike). */
+static PyObject *parameter_strs[PARAMETERS], *style_strs[STYLES];
+
+/* The first of strs[0..n) that is s, an exact str, by address, else by
+ * characters; -1 if none is. */
+static int
+find_str(PyObject *s, PyObject *const *strs, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (s == strs[i]) {
+            return i;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        if (PyUnicode_Compare(s, strs[i]) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
 
 typedef struct {
     Updates base;
@@ -281,20 +315,23 @@ ready(Reads *self)
 /* The most arguments a read takes (around's). */
 #define MOST_ARGUMENTS 5
 
-/* The arguments of a fast call, by position or by the names of kwlist (at
- * most MOST_ARGUMENTS; those not given stay NULL); 0 when they do not fit,
- * and Python decides and words the error. Keywords are matched here, not
- * by PyArg_ParseTupleAndKeywords, which costs a read several times the
- * matching: readers pass styles and windows by name. */
+/* The arguments of a fast call, by position or by the parameters kwlist
+ * names (at most MOST_ARGUMENTS, ended by -1; those not given stay NULL); 0
+ * when they do not fit, and Python decides and words the error. Keywords
+ * are matched here, not by PyArg_ParseTupleAndKeywords, which costs a read
+ * several times the matching: readers pass styles and windows by name. */
 static int
-arguments(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, const char *const *kwlist,
+arguments(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, const int *kwlist,
           Py_ssize_t required, PyObject *out[MOST_ARGUMENTS])
 {
-    Py_ssize_t most = 0, keywords = keyword_count(kwnames);
+    Py_ssize_t keywords = keyword_count(kwnames);
+    PyObject *names[MOST_ARGUMENTS];
+    int most = 0;
     for (int i = 0; i < MOST_ARGUMENTS; i++) {
         out[i] = NULL;
     }
-    while (kwlist[most] != NULL) {
+    while (kwlist[most] >= 0) {
+        names[most] = parameter_strs[kwlist[most]];
         most++;
     }
     if (nargs > most) {
@@ -304,12 +341,8 @@ arguments(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, const char
         out[i] = args[i];
     }
     for (Py_ssize_t k = 0; k < keywords; k++) {
-        PyObject *key = PyTuple_GetItem(kwnames, k); /* an exact str */
-        Py_ssize_t i = 0;
-        while (i < most && PyUnicode_CompareWithASCIIString(key, kwlist[i]) != 0) {
-            i++;
-        }
-        if (i == most || out[i] != NULL) { /* unknown, or given twice */
+        int i = find_str(PyTuple_GetItem(kwnames, k), names, most); /* an exact str */
+        if (i < 0 || out[i] != NULL) { /* unknown, or given twice */
             return 0;
         }
         out[i] = args[nargs + k];
@@ -332,11 +365,9 @@ style_and_window(PyObject *style, PyObject *window, Query *q)
         q->style = EH_RANK_ORDINAL;
     }
     else if (PyUnicode_CheckExact(style)) {
-        for (size_t i = 0; i < sizeof styles / sizeof styles[0]; i++) {
-            if (PyUnicode_CompareWithASCIIString(style, styles[i].name) == 0) {
-                q->style = styles[i].code;
-                break;
-            }
+        int i = find_str(style, style_strs, STYLES);
+        if (i >= 0) {
+            q->style = styles[i].code;
         }
     }
     if (q->style < 0) {
@@ -385,7 +416,7 @@ static PyObject *
 Reads_rank(Reads *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
 #ifndef Py_GIL_DISABLED
-    static const char *const kwlist[] = {"user_id", "style", "window", NULL};
+    static const int kwlist[] = {USER_ID, STYLE, WINDOW, -1};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
     if (ready(self) && arguments(args, nargs, kwnames, kwlist, 1, arg)
@@ -464,7 +495,7 @@ static PyObject *
 Reads_top(Reads *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
 #ifndef Py_GIL_DISABLED
-    static const char *const kwlist[] = {"k", "style", "window", NULL};
+    static const int kwlist[] = {K, STYLE, WINDOW, -1};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
     if (ready(self) && arguments(args, nargs, kwnames, kwlist, 0, arg)
@@ -485,7 +516,7 @@ static PyObject *
 Reads_page(Reads *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
 #ifndef Py_GIL_DISABLED
-    static const char *const kwlist[] = {"offset", "limit", "style", "window", NULL};
+    static const int kwlist[] = {OFFSET, LIMIT, STYLE, WINDOW, -1};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
     if (ready(self) && arguments(args, nargs, kwnames, kwlist, 2, arg)
@@ -506,7 +537,7 @@ static PyObject *
 Reads_around(Reads *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
 #ifndef Py_GIL_DISABLED
-    static const char *const kwlist[] = {"user_id", "before", "after", "style", "window", NULL};
+    static const int kwlist[] = {USER_ID, BEFORE, AFTER, STYLE, WINDOW, -1};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
     if (ready(self) && arguments(args, nargs, kwnames, kwlist, 1, arg)
@@ -529,7 +560,7 @@ static PyObject *
 Reads_percentile(Reads *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
 #ifndef Py_GIL_DISABLED
-    static const char *const kwlist[] = {"user_id", "window", NULL};
+    static const int kwlist[] = {USER_ID, WINDOW, -1};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
     if (ready(self) && arguments(args, nargs, kwnames, kwlist, 1, arg)
@@ -558,7 +589,7 @@ static PyObject *
 Reads_at_percentile(Reads *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
 #ifndef Py_GIL_DISABLED
-    static const char *const kwlist[] = {"p", "style", "window", NULL};
+    static const int kwlist[] = {P, STYLE, WINDOW, -1};
     PyObject *arg[MOST_ARGUMENTS];
     Query q = {0};
     if (ready(self) && arguments(args, nargs, kwnames, kwlist, 1, arg)
@@ -754,6 +785,16 @@ PyInit__pages(void)
         || !(name_percentile_slow = PyUnicode_InternFromString("_percentile_slow"))
         || !(name_at_percentile_slow = PyUnicode_InternFromString("_at_percentile_slow"))) {
         return NULL;
+    }
+    for (int i = 0; i < PARAMETERS; i++) {
+        if (!(parameter_strs[i] = PyUnicode_InternFromString(parameter_names[i]))) {
+            return NULL;
+        }
+    }
+    for (size_t i = 0; i < STYLES; i++) {
+        if (!(style_strs[i] = PyUnicode_InternFromString(styles[i].name))) {
+            return NULL;
+        }
     }
     staging = PyImport_ImportModule("engagehub_native._staging");
     if (staging == NULL) {
