@@ -439,11 +439,11 @@ func readStandings(r io.Reader, def loadDefaults) (*standings, error) {
 	return readStandingsFrom(r, def, true)
 }
 
-// readStandingsFrom is readStandings; with stream, the top level's entries
-// are read by entryStream rather than through the JSON decoder. It builds
-// the board without huge-page advice, then advises what it built, so that
-// khugepaged merges the load's small pages in the background
-// (hugepages_linux.go).
+// readStandingsFrom is readStandings; with stream, every board's entries
+// (the top level's and its windows') are read by entryStream rather than
+// through the JSON decoder. It builds the board without huge-page advice,
+// then advises what it built, so that khugepaged merges the load's small
+// pages in the background (hugepages_linux.go).
 func readStandingsFrom(r io.Reader, def loadDefaults, stream bool) (*standings, error) {
 	resume := pauseHugePages()
 	c, err := decodeStandings(r, def, stream)
@@ -478,11 +478,11 @@ func (c *standings) adviseBuilt() {
 // decodeStandings is readStandingsFrom's reading and building.
 func decodeStandings(r io.Reader, def loadDefaults, stream bool) (*standings, error) {
 	src := &snapshotReader{r: r, limit: maxSnapshotBytes}
-	var in io.Reader
+	in := &snapshotInput{dec: json.NewDecoder(src)}
 	if stream {
-		in = src
+		in.src = src
 	}
-	c, err := decodeBoard(json.NewDecoder(src), in, def.size, def.tie, true)
+	c, err := decodeBoard(in, def.size, def.tie, true)
 	if err == nil && c.windows == nil {
 		c.origin = def.origin
 		c.windows = c.newWindows(def.windows)
@@ -496,13 +496,21 @@ func decodeStandings(r io.Reader, def loadDefaults, stream bool) (*standings, er
 	return c, err
 }
 
-// decodeBoard decodes one snapshot object: the whole input when top, a
-// window's board (which has no windows of its own) otherwise. With src,
-// the reader dec reads, the entries are read from the stream directly
-// (see entryStream), and dec replaced by a decoder of what follows them;
-// size is src's length in bytes if known, else 0.
-func decodeBoard(dec *json.Decoder, src io.Reader, size int64, tie TieBreak, top bool) (*standings, error) {
-	tok, err := dec.Token()
+// snapshotInput is what a snapshot is read through: dec, and with src (the
+// input after what dec has buffered), every board's entries are read from
+// the stream directly (entryStream), which then replaces both with what
+// follows the entries. Whoever reads the snapshot reads through dec as it
+// is at the time: a field's reader may have replaced it.
+type snapshotInput struct {
+	dec *json.Decoder
+	src io.Reader // nil: entries are read through dec
+}
+
+// decodeBoard decodes one snapshot object from in: the whole input when
+// top, a window's board (which has no windows of its own) otherwise. size
+// is the input's length in bytes if known, else 0.
+func decodeBoard(in *snapshotInput, size int64, tie TieBreak, top bool) (*standings, error) {
+	tok, err := in.dec.Token()
 	if err == io.EOF {
 		return nil, snapshotErr("empty input")
 	}
@@ -522,8 +530,8 @@ func decodeBoard(dec *json.Decoder, src io.Reader, size int64, tie TieBreak, top
 		landmarkFirst   bool
 	)
 	ld.c = &standings{userTable: newUserTable()}
-	for dec.More() {
-		tok, err := dec.Token()
+	for in.dec.More() {
+		tok, err := in.dec.Token()
 		if err != nil {
 			return nil, snapshotErr("%v", err)
 		}
@@ -538,10 +546,10 @@ func decodeBoard(dec *json.Decoder, src io.Reader, size int64, tie TieBreak, top
 			landmarkFirst = landRaw != nil
 			var present bool
 			var err error
-			if top && src != nil {
-				present, dec, err = ld.entryStream(dec, src, size, landmarkFirst)
+			if in.src != nil {
+				present, err = ld.entryStream(in, top, size, landmarkFirst)
 			} else {
-				present, err = ld.entries(dec, landmarkFirst)
+				present, err = ld.entries(in.dec, landmarkFirst)
 			}
 			if err != nil {
 				return nil, err
@@ -552,12 +560,12 @@ func decodeBoard(dec *json.Decoder, src io.Reader, size int64, tie TieBreak, top
 			if windows != nil {
 				return nil, snapshotErr("windows given twice")
 			}
-			if windows, err = decodeWindows(dec, tie); err != nil {
+			if windows, err = decodeWindows(in, tie); err != nil {
 				return nil, err
 			}
 			continue
 		case strings.EqualFold(name, "decay_factor"):
-			if err := dec.Decode(&raw); err != nil {
+			if err := in.dec.Decode(&raw); err != nil {
 				return nil, snapshotErr("%v", err)
 			}
 			if err := json.Unmarshal(raw, &decay); err != nil {
@@ -565,7 +573,7 @@ func decodeBoard(dec *json.Decoder, src io.Reader, size int64, tie TieBreak, top
 			}
 			continue
 		}
-		if err := dec.Decode(&raw); err != nil {
+		if err := in.dec.Decode(&raw); err != nil {
 			return nil, snapshotErr("%v", err)
 		}
 		switch {
@@ -588,11 +596,11 @@ func decodeBoard(dec *json.Decoder, src io.Reader, size int64, tie TieBreak, top
 			}
 		}
 	}
-	if _, err := dec.Token(); err != nil {
+	if _, err := in.dec.Token(); err != nil {
 		return nil, snapshotErr("%v", err)
 	}
 	if top {
-		if _, err := dec.Token(); err != io.EOF {
+		if _, err := in.dec.Token(); err != io.EOF {
 			return nil, snapshotErr("data after the snapshot")
 		}
 	}

@@ -334,41 +334,46 @@ func digitsEnd(b []byte, j int) int {
 }
 
 // entryStream reads the value of "entries" as entries does, but from the
-// bytes after what dec has consumed (dec's buffer, then src) rather than
-// through dec: an entry parse accepts costs no pass of encoding/json's
-// scanner, and any other is cut out (jsonValue) and left to
-// json.Unmarshal. Reading and parsing run on a goroutine of their own
+// bytes after what in.dec has consumed (its buffer, then in.src) rather
+// than through the decoder: an entry parse accepts costs no pass of
+// encoding/json's scanner, and any other is cut out (jsonValue) and left
+// to json.Unmarshal. Reading and parsing run on a goroutine of their own
 // (entryReader), a batch ahead of the users being added, so that a load
-// keeps two cores busy. It returns a decoder of what follows the entries,
-// in the state dec would be in: inside the top-level object, after a value.
+// keeps two cores busy. It then makes in a decoder of what follows the
+// entries, in the state in.dec would be in: inside the top-level object
+// (top) or inside a window's board, after a value.
 // With size, the input's length in bytes (0 if unknown), the first batch's
 // bytes per entry tell how many users the file holds, and the index is
 // sized for them at once rather than rebuilt at each doubling.
-func (ld *loader) entryStream(dec *json.Decoder, src io.Reader, size int64, landmarkFirst bool) (bool, *json.Decoder, error) {
-	br := bufio.NewReaderSize(io.MultiReader(dec.Buffered(), src), 1<<16)
-	rest := func() *json.Decoder {
-		d := json.NewDecoder(io.MultiReader(strings.NewReader(`{"":0`), br))
-		for range 3 { // {, "", 0
-			d.Token()
+func (ld *loader) entryStream(in *snapshotInput, top bool, size int64, landmarkFirst bool) (bool, error) {
+	br := bufio.NewReaderSize(io.MultiReader(in.dec.Buffered(), in.src), 1<<16)
+	rest := func() {
+		nesting := entriesNesting(top)
+		d := json.NewDecoder(io.MultiReader(strings.NewReader(nesting), br))
+		for d.InputOffset() < int64(len(nesting)) {
+			if _, err := d.Token(); err != nil {
+				break // not reached: nesting is valid JSON
+			}
 		}
-		return d
+		in.dec, in.src = d, br
 	}
-	// dec has read the key "entries", not yet the colon after it.
+	// in.dec has read the key "entries", not yet the colon after it.
 	if c, err := peekNonSpace(br); err != nil || c != ':' {
-		return false, nil, snapshotErr("entries: invalid character %q after object key", c)
+		return false, snapshotErr("entries: invalid character %q after object key", c)
 	}
 	br.ReadByte()
 	c, err := peekNonSpace(br)
 	switch {
 	case err != nil:
-		return false, nil, snapshotErr("entries: %v", unexpected(err))
+		return false, snapshotErr("entries: %v", unexpected(err))
 	case c == 'n':
 		if v, err := jsonValue(br, nil); err != nil || string(v) != "null" {
-			return false, nil, snapshotErr("entries is not an array")
+			return false, snapshotErr("entries is not an array")
 		}
-		return false, rest(), nil
+		rest()
+		return false, nil
 	case c != '[':
-		return false, nil, snapshotErr("entries is not an array")
+		return false, snapshotErr("entries is not an array")
 	}
 	br.ReadByte()
 	rd := newEntryReader(br)
@@ -388,17 +393,29 @@ func (ld *loader) entryStream(dec *json.Decoder, src io.Reader, size int64, land
 			ld.warm(run)
 			for k := range run {
 				if err := ld.add(&run[k], i, landmarkFirst); err != nil {
-					return false, nil, err
+					return false, err
 				}
 				i++
 			}
 		}
 		if b.err != nil {
-			return false, nil, b.err
+			return false, b.err
 		}
 		rd.free <- b
 	}
-	return true, rest(), nil
+	rest()
+	return true, nil
+}
+
+// entriesNesting returns the JSON that opens what a board's entries lie in,
+// each object with a value begun: the top-level object; or, for a window's
+// board, the top level, its windows array, a window and the board. A
+// decoder that has read it is where one is after an entries array.
+func entriesNesting(top bool) string {
+	if top {
+		return `{"":0`
+	}
+	return `{"":[{"":{"":0`
 }
 
 // entryBatchSize is how many entries an entryReader hands over at a time.

@@ -153,9 +153,9 @@ func TestParseSavedReadsWhatSaveWrites(t *testing.T) {
 	}
 }
 
-// FuzzEntryStream reads each input twice, with the top level's entries
-// read from the stream (entryStream) and through the JSON decoder: both
-// must refuse it, or both load the same board.
+// FuzzEntryStream reads each input twice, with every board's entries read
+// from the stream (entryStream) and through the JSON decoder: both must
+// refuse it, or both load the same board.
 func FuzzEntryStream(f *testing.F) {
 	for _, s := range []string{
 		`{"decay_factor":0.95,"max_users":2,"entries":[{"user_id":"a","score":1.5,"last_update":10},{"user_id":"b\u0000","score":-2,"last_update":-5}]}`,
@@ -286,6 +286,74 @@ func TestEntryStreamAcrossBuffers(t *testing.T) {
 		require.Equal(t, werr.Error(), gerr.Error())
 		require.Contains(t, gerr.Error(), want)
 	}
+}
+
+// TestWindowEntriesStream loads snapshots with windows both ways, through
+// the stream and through the JSON decoder: windows before and after the
+// top level's entries, boards of thousands of entries (straddling the
+// reader's buffer), an empty window board, fields after each window's
+// entries; both load the same board, and both refuse a bad entry
+// inside a window with the same error.
+func TestWindowEntriesStream(t *testing.T) {
+	entries := func(n, from int, bad int) string {
+		var sb strings.Builder
+		sb.WriteString("[")
+		for i := range n {
+			if i > 0 {
+				sb.WriteString(",")
+			}
+			if i == bad {
+				sb.WriteString(`{"user_id":"z","score":1,"last_update":"x"}`)
+				continue
+			}
+			fmt.Fprintf(&sb, `{"user_id":"u%d-%s","score":%d.25,"last_update":%d,"g":%d.5}`,
+				from+i, strings.Repeat("w", i%41), i%300, 40+i%50, i%300)
+		}
+		sb.WriteString("]")
+		return sb.String()
+	}
+	board := func(es string) string {
+		return `{"decay_factor":1,"max_users":0,"landmark":100,"entries":` + es + `,"tie_break":"user_id"}`
+	}
+	window := func(name string, length int64, es string) string {
+		return fmt.Sprintf(`{"name":%q,"length":%d,"period":0,"board":%s}`, name, length, board(es))
+	}
+	top := entries(5000, 0, -1)
+	wins := func(bad int) string {
+		return `[` + window("day", 86400, entries(3000, 0, -1)) + `,` +
+			window("week", 7*86400, entries(4500, 1000, bad)) + `,` +
+			window("month", 30*86400, "[]") + `,` + window("year", 365*86400, entries(3, 9000, -1)) + `]`
+	}
+	load := func(data string, stream bool) (string, error) {
+		c, err := readStandingsFrom(strings.NewReader(data), loadDefaults{}, stream)
+		if err != nil {
+			return "", err
+		}
+		require.Len(t, c.windows, 4)
+		var out bytes.Buffer
+		require.NoError(t, c.writeSnapshot(&out))
+		return out.String(), nil
+	}
+	head := `{"decay_factor":1,"max_users":0,"landmark":100,"window_origin":0,`
+	for _, data := range []string{
+		head + `"entries":` + top + `,"windows":` + wins(-1) + `}`,
+		head + `"windows":` + wins(-1) + `,"entries":` + top + `}`,
+	} {
+		want, err := load(data, false)
+		require.NoError(t, err)
+		got, err := load(data, true)
+		require.NoError(t, err)
+		require.Equal(t, want, got)
+		require.Contains(t, got, `"u5499-`)
+	}
+
+	data := head + `"entries":` + top + `,"windows":` + wins(3700) + `}`
+	_, werr := load(data, false)
+	_, gerr := load(data, true)
+	require.ErrorIs(t, werr, ErrSnapshot)
+	require.ErrorIs(t, gerr, ErrSnapshot)
+	require.Equal(t, werr.Error(), gerr.Error())
+	require.Contains(t, gerr.Error(), "window 1: entry 3700")
 }
 
 // parseInt sums short integers itself and leaves longer ones to strconv:

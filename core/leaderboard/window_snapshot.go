@@ -73,26 +73,26 @@ func (c *standings) writeWindows(bw *bufio.Writer, enc *json.Encoder, buf *bytes
 
 // decodeWindows decodes the value of "windows": an array of windows, each
 // with its board.
-func decodeWindows(dec *json.Decoder, tie TieBreak) ([]*window, error) {
-	if err := expectDelim(dec, '[', "windows is not an array"); err != nil {
+func decodeWindows(in *snapshotInput, tie TieBreak) ([]*window, error) {
+	if err := expectDelim(in.dec, '[', "windows is not an array"); err != nil {
 		return nil, err
 	}
 	out := []*window{}
-	for i := 0; dec.More(); i++ {
-		w, err := decodeWindow(dec, tie)
+	for i := 0; in.dec.More(); i++ {
+		w, err := decodeWindow(in, tie)
 		if err != nil {
 			return nil, snapshotErr("window %d: %v", i, strings.TrimPrefix(err.Error(), ErrSnapshot.Error()+": "))
 		}
 		out = append(out, w)
 	}
-	if _, err := dec.Token(); err != nil {
+	if _, err := in.dec.Token(); err != nil {
 		return nil, snapshotErr("windows: %v", err)
 	}
 	return out, nil
 }
 
-func decodeWindow(dec *json.Decoder, tie TieBreak) (*window, error) {
-	if err := expectDelim(dec, '{', "not an object"); err != nil {
+func decodeWindow(in *snapshotInput, tie TieBreak) (*window, error) {
+	if err := expectDelim(in.dec, '{', "not an object"); err != nil {
 		return nil, err
 	}
 	var (
@@ -100,8 +100,8 @@ func decodeWindow(dec *json.Decoder, tie TieBreak) (*window, error) {
 		lenRaw, periodRaw json.RawMessage
 		st                *standings
 	)
-	for dec.More() {
-		tok, err := dec.Token()
+	for in.dec.More() {
+		tok, err := in.dec.Token()
 		if err != nil {
 			return nil, snapshotErr("%v", err)
 		}
@@ -110,13 +110,13 @@ func decodeWindow(dec *json.Decoder, tie TieBreak) (*window, error) {
 			if st != nil {
 				return nil, snapshotErr("board given twice")
 			}
-			if st, err = decodeBoard(dec, nil, 0, tie, false); err != nil {
+			if st, err = decodeBoard(in, 0, tie, false); err != nil {
 				return nil, err
 			}
 			continue
 		}
 		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
+		if err := in.dec.Decode(&raw); err != nil {
 			return nil, snapshotErr("%v", err)
 		}
 		switch {
@@ -130,7 +130,7 @@ func decodeWindow(dec *json.Decoder, tie TieBreak) (*window, error) {
 			periodRaw = raw
 		}
 	}
-	if _, err := dec.Token(); err != nil {
+	if _, err := in.dec.Token(); err != nil {
 		return nil, snapshotErr("%v", err)
 	}
 	if name == nil || lenRaw == nil || periodRaw == nil || st == nil {
