@@ -478,11 +478,11 @@ func (c *standings) adviseBuilt() {
 // decodeStandings is readStandingsFrom's reading and building.
 func decodeStandings(r io.Reader, def loadDefaults, stream bool) (*standings, error) {
 	src := &snapshotReader{r: r, limit: maxSnapshotBytes}
-	in := &snapshotInput{dec: json.NewDecoder(src)}
+	in := &snapshotInput{dec: json.NewDecoder(src), size: def.size}
 	if stream {
 		in.src = src
 	}
-	c, err := decodeBoard(in, def.size, def.tie, true)
+	c, err := decodeBoard(in, def.tie, true, 0)
 	if err == nil && c.windows == nil {
 		c.origin = def.origin
 		c.windows = c.newWindows(def.windows)
@@ -502,14 +502,16 @@ func decodeStandings(r io.Reader, def loadDefaults, stream bool) (*standings, er
 // follows the entries. Whoever reads the snapshot reads through dec as it
 // is at the time: a field's reader may have replaced it.
 type snapshotInput struct {
-	dec *json.Decoder
-	src io.Reader // nil: entries are read through dec
+	dec  *json.Decoder
+	src  io.Reader // nil: entries are read through dec
+	size int64     // the whole input's length in bytes, 0 if unknown
 }
 
 // decodeBoard decodes one snapshot object from in: the whole input when
-// top, a window's board (which has no windows of its own) otherwise. size
-// is the input's length in bytes if known, else 0.
-func decodeBoard(in *snapshotInput, size int64, tie TieBreak, top bool) (*standings, error) {
+// top, a window's board (which has no windows of its own) otherwise. users
+// is how many entries the board is said to hold (a window's "users"), 0 if
+// unknown.
+func decodeBoard(in *snapshotInput, tie TieBreak, top bool, users int) (*standings, error) {
 	tok, err := in.dec.Token()
 	if err == io.EOF {
 		return nil, snapshotErr("empty input")
@@ -547,7 +549,7 @@ func decodeBoard(in *snapshotInput, size int64, tie TieBreak, top bool) (*standi
 			var present bool
 			var err error
 			if in.src != nil {
-				present, err = ld.entryStream(in, top, size, landmarkFirst)
+				present, err = ld.entryStream(in, top, users, landmarkFirst)
 			} else {
 				present, err = ld.entries(in.dec, landmarkFirst)
 			}

@@ -342,10 +342,11 @@ func digitsEnd(b []byte, j int) int {
 // keeps two cores busy. It then makes in a decoder of what follows the
 // entries, in the state in.dec would be in: inside the top-level object
 // (top) or inside a window's board, after a value.
-// With size, the input's length in bytes (0 if unknown), the first batch's
-// bytes per entry tell how many users the file holds, and the index is
-// sized for them at once rather than rebuilt at each doubling.
-func (ld *loader) entryStream(in *snapshotInput, top bool, size int64, landmarkFirst bool) (bool, error) {
+// The index and the keys are sized at once rather than grown at each
+// doubling: for users, how many entries a window's board is said to hold
+// (see usersToReserve); for the top level, with the input's length in
+// bytes known, from the first batch's bytes per entry.
+func (ld *loader) entryStream(in *snapshotInput, top bool, users int, landmarkFirst bool) (bool, error) {
 	br := bufio.NewReaderSize(io.MultiReader(in.dec.Buffered(), in.src), 1<<16)
 	rest := func() {
 		nesting := entriesNesting(top)
@@ -376,15 +377,19 @@ func (ld *loader) entryStream(in *snapshotInput, top bool, size int64, landmarkF
 		return false, snapshotErr("entries is not an array")
 	}
 	br.ReadByte()
+	if n := usersToReserve(users, in.size); n > 0 {
+		ld.c.userIndex.reserve(&ld.c.userTable, n)
+		ld.keys = grownKeys(ld.keys, n)
+	}
 	rd := newEntryReader(br)
 	go rd.run(landmarkFirst)
 	defer rd.stop() // on an error here: the reader ends before br is dropped
 	i := 0
 	for b := range rd.full {
-		if i == 0 && size > 0 && len(b.entries) == entryBatchSize {
+		if i == 0 && top && in.size > 0 && len(b.entries) == entryBatchSize {
 			// Entries differ little in length; aim a little low, since an
 			// index one doubling too large stays too large.
-			expect := int(min(size/int64(b.bytes)*entryBatchSize*19/20, maxUserSlots))
+			expect := int(min(in.size/int64(b.bytes)*entryBatchSize*19/20, maxUserSlots))
 			ld.c.userIndex.reserve(&ld.c.userTable, expect)
 			ld.keys = grownKeys(ld.keys, expect*11/10)
 		}
@@ -405,6 +410,22 @@ func (ld *loader) entryStream(in *snapshotInput, top bool, size int64, landmarkF
 	}
 	rest()
 	return true, nil
+}
+
+// minEntryBytes is the length of the shortest entry a snapshot can hold,
+// {"user_id":"","score":0,"last_update":0}, with the comma after it.
+const minEntryBytes = 41
+
+// usersToReserve returns how many users to size a board's index and keys
+// for when its snapshot says it holds users, the input being size bytes
+// long (0 if unknown): no more than the input can hold, nor than 2^20
+// without a length, so that a wrong or hostile count costs little memory;
+// 0 when there is none to go by.
+func usersToReserve(users int, size int64) int {
+	if size > 0 {
+		return int(min(int64(users), size/minEntryBytes))
+	}
+	return min(users, 1<<20)
 }
 
 // entriesNesting returns the JSON that opens what a board's entries lie in,

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -384,4 +385,14 @@ func TestGrownKeysKeepsKeysAndAddsRoom(t *testing.T) {
 	require.GreaterOrEqual(t, cap(grown)-len(grown), 10)
 	again := grownKeys(grown, 10)
 	require.Same(t, &grown[:cap(grown)][cap(grown)-1], &again[:cap(again)][cap(again)-1], "room there already: no new array")
+}
+
+// A window's "users" sizes its board no larger than the input could hold.
+func TestUsersToReserveIsBoundedByTheInput(t *testing.T) {
+	assert.Equal(t, 1000, usersToReserve(1000, 1<<30))
+	assert.Equal(t, 100, usersToReserve(1_000_000, 100*minEntryBytes))
+	assert.Equal(t, 0, usersToReserve(1_000_000, minEntryBytes-1))
+	assert.Equal(t, 1<<20, usersToReserve(maxUserSlots, 0)) // length unknown
+	assert.Equal(t, 7, usersToReserve(7, 0))
+	assert.Equal(t, 0, usersToReserve(0, 1<<30))
 }

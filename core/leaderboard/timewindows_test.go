@@ -203,7 +203,26 @@ func TestSnapshotsHoldTheWindows(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	require.NoError(t, b.WriteSnapshot(&buf))
-	assert.Contains(t, buf.String(), `"window_origin":345600,"windows":[{"name":"week","length":604800,"period":2801,"board":{`)
+	require.True(t, strings.Contains(buf.String(),
+		`"window_origin":345600,"windows":[{"name":"week","length":604800,"period":2801,"users":74,"board":{`),
+		"the windows as written: %.300s", buf.String()[strings.Index(buf.String(), `"window_origin"`):])
+
+	// "users" is a hint: a file without it, or with a wrong count or a
+	// bad value, loads the same board.
+	for _, users := range []string{``, `"users":1,`, `"users":999999999,`, `"users":"x",`, `"users":-3,`} {
+		edited := strings.ReplaceAll(buf.String(), `"users":74,`, users)
+		edited = strings.ReplaceAll(edited, `"users":90,`, users)
+		c, err := New(0.5, 10)
+		require.NoError(t, err)
+		require.NoError(t, c.ReadSnapshot(strings.NewReader(edited)), users)
+		assert.Equal(t, dump(t, b), dump(t, c), users)
+		for _, name := range []string{"week", "month"} {
+			bw, _ := b.Window(name, float64(w0+300*3000))
+			cw, _ := c.Window(name, float64(w0+300*3000))
+			assert.Equal(t, bw.Top(1000, 0), cw.Top(1000, 0), users)
+			checkTree(t, cw)
+		}
+	}
 
 	c, err := New(0.5, 10) // a board without windows takes the file's
 	require.NoError(t, err)

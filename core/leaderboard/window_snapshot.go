@@ -61,6 +61,7 @@ func (c *standings) writeWindows(bw *bufio.Writer, enc *json.Encoder, buf *bytes
 		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 		bw.WriteString(`,"length":` + strconv.FormatInt(w.Length, 10))
 		bw.WriteString(`,"period":` + strconv.FormatInt(w.period, 10))
+		bw.WriteString(`,"users":` + strconv.Itoa(w.board.size)) // before the board: a load sizes it
 		bw.WriteString(`,"board":`)
 		if err := w.board.writeBoard(bw, enc, buf); err != nil {
 			return err
@@ -99,6 +100,7 @@ func decodeWindow(in *snapshotInput, tie TieBreak) (*window, error) {
 		name              *string
 		lenRaw, periodRaw json.RawMessage
 		st                *standings
+		users             int // the board's entries, as "users" before it says; 0 if not
 	)
 	for in.dec.More() {
 		tok, err := in.dec.Token()
@@ -110,7 +112,7 @@ func decodeWindow(in *snapshotInput, tie TieBreak) (*window, error) {
 			if st != nil {
 				return nil, snapshotErr("board given twice")
 			}
-			if st, err = decodeBoard(in, 0, tie, false); err != nil {
+			if st, err = decodeBoard(in, tie, false, users); err != nil {
 				return nil, err
 			}
 			continue
@@ -128,6 +130,12 @@ func decodeWindow(in *snapshotInput, tie TieBreak) (*window, error) {
 			lenRaw = raw
 		case strings.EqualFold(field, "period"):
 			periodRaw = raw
+		case strings.EqualFold(field, "users"):
+			// Only a hint (a file without it, or with a wrong one, loads
+			// alike): anything but a count in range is ignored.
+			if n, ok := parseInt(raw); ok && n > 0 && n <= maxUserSlots {
+				users = int(n)
+			}
 		}
 	}
 	if _, err := in.dec.Token(); err != nil {
