@@ -65,28 +65,39 @@ func TestDeletedHandlesStayRefusedWhenTheirSlotIsReused(t *testing.T) {
 }
 
 // TestHandlesUnderConcurrency looks handles up while others are made and
-// deleted (and the table grows): each goroutine finds its own objects,
-// never another's, and never a deleted one (run under -race in CI).
+// deleted, and the table grows: each goroutine holds a few hundred handles
+// at a time and finds its own objects, never another's, and never a
+// deleted one (run under -race in CI).
 func TestHandlesUnderConcurrency(t *testing.T) {
-	const goroutines, rounds = 8, 2000
+	const goroutines, rounds, held = 8, 20, 300
 	done := make(chan error, goroutines)
 	for g := 0; g < goroutines; g++ {
 		go func() {
-			var err error
-			for i := 0; i < rounds && err == nil; i++ {
-				p := &processor{}
-				h := newHandle(p)
-				if got, e := handleValue[*processor](h); e != nil || got != p {
-					err = fmt.Errorf("round %d: got %p, %v; want %p", i, got, e, p)
+			check := func() error {
+				ps := make([]*processor, held)
+				hs := make([]handle, held)
+				for round := 0; round < rounds; round++ {
+					for i := range ps {
+						ps[i] = &processor{}
+						hs[i] = newHandle(ps[i])
+					}
+					for i := range ps {
+						if got, err := handleValue[*processor](hs[i]); err != nil || got != ps[i] {
+							return fmt.Errorf("round %d: handle %d: got %p, %v; want %p", round, i, got, err, ps[i])
+						}
+					}
+					for i := range ps {
+						if err := deleteHandle(hs[i]); err != nil {
+							return err
+						}
+						if _, err := handleValue[*processor](hs[i]); !errors.Is(err, errInvalidHandle) {
+							return fmt.Errorf("round %d: a deleted handle was found: %v", round, err)
+						}
+					}
 				}
-				if e := deleteHandle(h); e != nil && err == nil {
-					err = e
-				}
-				if _, e := handleValue[*processor](h); !errors.Is(e, errInvalidHandle) && err == nil {
-					err = fmt.Errorf("round %d: a deleted handle was found: %v", i, e)
-				}
+				return nil
 			}
-			done <- err
+			done <- check()
 		}()
 	}
 	for g := 0; g < goroutines; g++ {

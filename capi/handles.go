@@ -23,9 +23,12 @@ import (
 // was deleted, even once its slot holds another object, finds an entry
 // whose handle differs and is refused.
 
+// handle is an object's handle, as the C ABI passes it.
+type handle = C.uint64_t
+
 // handleEntry is what a slot holds: the handle it was given and its object.
 type handleEntry struct {
-	h C.uint64_t
+	h handle
 	v any
 }
 
@@ -33,13 +36,13 @@ type handleSlot struct{ entry atomic.Pointer[handleEntry] }
 
 var handles struct {
 	mu     sync.Mutex                    // newHandle and deleteHandle
-	slots  atomic.Pointer[[]*handleSlot] // grown by copying: slots never move
+	slots  atomic.Pointer[[]*handleSlot] // only ever longer; a slot never moves
 	free   []uint32                      // slots whose object was deleted
 	serial uint32
 }
 
 // newHandle registers v and returns its opaque, never-zero handle.
-func newHandle(v any) C.uint64_t {
+func newHandle(v any) handle {
 	handles.mu.Lock()
 	defer handles.mu.Unlock()
 	var slots []*handleSlot
@@ -50,19 +53,20 @@ func newHandle(v any) C.uint64_t {
 	if n := len(handles.free); n > 0 {
 		i, handles.free = handles.free[n-1], handles.free[:n-1]
 	} else {
+		// Readers hold the previous length and never look past it, so
+		// the new slot may go into spare room of the same array.
 		i = uint32(len(slots))
-		grown := append(slots[:len(slots):len(slots)], &handleSlot{})
-		handles.slots.Store(&grown)
-		slots = grown
+		slots = append(slots, &handleSlot{})
+		handles.slots.Store(&slots)
 	}
 	handles.serial++
-	h := C.uint64_t(handles.serial)<<32 | C.uint64_t(i+1)
+	h := handle(handles.serial)<<32 | handle(i+1)
 	slots[i].entry.Store(&handleEntry{h: h, v: v})
 	return h
 }
 
 // entryOf returns the live entry of h, or nil.
-func entryOf(h C.uint64_t) *handleEntry {
+func entryOf(h handle) *handleEntry {
 	p := handles.slots.Load()
 	i := uint64(uint32(h)) - 1 // h's slot; 2^64 - 1 when h names none
 	if h == 0 || p == nil || i >= uint64(len(*p)) {
@@ -75,7 +79,7 @@ func entryOf(h C.uint64_t) *handleEntry {
 }
 
 // handleValue returns the object behind h if it is a live handle of type T.
-func handleValue[T any](h C.uint64_t) (v T, err error) {
+func handleValue[T any](h handle) (v T, err error) {
 	e := entryOf(h)
 	if e == nil {
 		return v, errInvalidHandle
@@ -88,7 +92,7 @@ func handleValue[T any](h C.uint64_t) (v T, err error) {
 }
 
 // deleteHandle releases h; deleting a stale handle is an error, not a panic.
-func deleteHandle(h C.uint64_t) error {
+func deleteHandle(h handle) error {
 	handles.mu.Lock()
 	defer handles.mu.Unlock()
 	e := entryOf(h)
