@@ -201,7 +201,7 @@ func updatesIn(batches []batch) int {
 // sees them (the last run's new users may still be being put in the tree,
 // under that lock: see finishRun).
 func (g *Background) Sync() {
-	if g.queued.Load() == 0 { // the usual case, read without the lock (≈ 15 ns a read)
+	if g.queued.Load() == 0 { // the usual case: one atomic load, not the lock
 		return
 	}
 	g.mu.Lock()
