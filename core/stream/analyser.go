@@ -149,7 +149,7 @@ func (p *Processor) run() {
 				a.backed = a.seen
 				p.deliveryMu.Lock()
 				p.delivery.backedTicket = a.backed
-				p.delivery.broadcastLocked()
+				p.delivery.notifyLocked()
 				p.deliveryMu.Unlock()
 			}
 		}

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -38,8 +39,12 @@ type delivery struct {
 
 	drained bool // closed, ring drained, final batch cut: no more batches
 
+	// Flushers and closers wait for changed to be closed. Takers (Next
+	// callers with no batch to take) wait each on its own channel, in
+	// arrival order: a batch cut wakes one of them, not every consumer.
 	waiters int
-	changed chan struct{} // closed and replaced on every change waiters care about
+	changed chan struct{} // closed and replaced on every change flushers and closers care about
+	takers  []chan struct{}
 }
 
 type ticketBatch struct{ ticket, batch uint64 }
@@ -52,9 +57,33 @@ func (d *delivery) init() {
 
 // broadcastLocked wakes every goroutine waiting in Next, WaitFlush or Close.
 func (d *delivery) broadcastLocked() {
+	d.notifyLocked()
+	for _, t := range d.takers {
+		t <- struct{}{}
+	}
+	clear(d.takers)
+	d.takers = d.takers[:0]
+}
+
+// notifyLocked wakes the goroutines waiting in WaitFlush or Close: for a
+// change of the tickets, of what is Done, or of backedTicket, none of which
+// gives a taker a batch.
+func (d *delivery) notifyLocked() {
 	if d.waiters > 0 {
 		close(d.changed)
 		d.changed = make(chan struct{})
+	}
+}
+
+// wakeTakerLocked wakes the taker that has waited longest, for a new batch.
+// A woken taker looks at the queue again whatever woke it, so a batch is
+// never left behind by a taker whose timeout fired as it was woken, or
+// taken by a consumer that came back from Done in between.
+func (d *delivery) wakeTakerLocked() {
+	if len(d.takers) > 0 {
+		d.takers[0] <- struct{}{}
+		d.takers[0] = nil
+		d.takers = d.takers[1:]
 	}
 }
 
@@ -65,7 +94,7 @@ func (d *delivery) enqueueLocked(first uint64, events []Event) {
 	}
 	d.queue = append(d.queue, &Batch{ID: d.lastID, First: first, Events: events})
 	d.queuedEvents += uint64(len(events))
-	d.broadcastLocked()
+	d.wakeTakerLocked()
 }
 
 func (d *delivery) resolveLocked(ticket uint64) {
@@ -81,28 +110,54 @@ func (d *delivery) resolveLocked(ticket uint64) {
 	} else {
 		d.undelivered = append(d.undelivered, ticketBatch{ticket, d.lastID})
 	}
-	d.broadcastLocked()
+	d.notifyLocked()
 }
 
-// waitLocked releases deliveryMu until the next broadcast or the deadline; it
-// reports false when the deadline has passed.
+// waitLocked releases deliveryMu until the next notification or broadcast,
+// or the deadline; it reports false when the deadline has passed.
 func (p *Processor) waitLocked(deadline time.Time) bool {
-	d := time.Until(deadline)
-	if d <= 0 {
+	left := time.Until(deadline)
+	if left <= 0 {
 		return false
 	}
 	ch := p.delivery.changed
 	p.delivery.waiters++
 	p.deliveryMu.Unlock()
+	sleep(ch, left)
+	p.deliveryMu.Lock()
+	p.delivery.waiters--
+	return true
+}
+
+// waitTakerLocked releases deliveryMu until this taker is woken (for a new
+// batch, or by a broadcast) or the deadline; it reports false when the
+// deadline has passed.
+func (p *Processor) waitTakerLocked(deadline time.Time) bool {
+	left := time.Until(deadline)
+	if left <= 0 {
+		return false
+	}
+	d := &p.delivery
+	ch := make(chan struct{}, 1)
+	d.takers = append(d.takers, ch)
+	p.deliveryMu.Unlock()
+	sleep(ch, left)
+	p.deliveryMu.Lock()
+	// Still in line when the timeout fired: leave it.
+	if i := slices.Index(d.takers, ch); i >= 0 {
+		d.takers = slices.Delete(d.takers, i, i+1)
+	}
+	return true
+}
+
+// sleep returns once ch is readable or after d.
+func sleep(ch <-chan struct{}, d time.Duration) {
 	t := time.NewTimer(d)
 	select {
 	case <-ch:
 	case <-t.C:
 	}
 	t.Stop()
-	p.deliveryMu.Lock()
-	p.delivery.waiters--
-	return true
 }
 
 // SetConsumer records whether a consumer (the Python flush callback) is
@@ -141,7 +196,7 @@ func (p *Processor) Next(timeout time.Duration) (*Batch, error) {
 		if d.drained && (d.head == len(d.queue) || !d.attached) {
 			return nil, ErrClosed
 		}
-		if !p.waitLocked(deadline) {
+		if !p.waitTakerLocked(deadline) {
 			return nil, nil
 		}
 	}
@@ -177,7 +232,7 @@ func (p *Processor) Done(b *Batch) {
 	} else {
 		d.doneAhead[b.ID] = struct{}{}
 	}
-	d.broadcastLocked()
+	d.notifyLocked()
 	p.deliveryMu.Unlock()
 
 	p.recycle(b.Events)
