@@ -252,3 +252,26 @@ def test_a_forked_child_gets_forked_process_error():
         assert os.waitstatus_to_exitcode(status) == 0, status
         assert board.rank("a").rank == 1
     """)
+
+
+def test_as_dicts_keys_entries_by_ranked_users_fields(board):
+    from engagehub_native import as_dicts
+
+    for users in (board.top(25, "dense"), board.page(10, 5), board.around("user0007", 2, 2),
+                  [RankedUser("x", 1.5, 3, 1_700_000_000), ("y", 2.0, 1, 0)]):
+        dicts = as_dicts(users)
+        assert dicts == [u._asdict() if isinstance(u, RankedUser) else
+                         dict(zip(RankedUser._fields, u)) for u in users]
+        assert all(list(d) == list(RankedUser._fields) for d in dicts)
+        # The entries' own objects, not copies.
+        assert all(d["user_id"] is u[0] and d["score"] is u[1] for d, u in zip(dicts, users))
+    assert as_dicts([]) == []
+
+
+@pytest.mark.parametrize("bad", [None, (RankedUser("x", 1.0, 1, 0),), [("x", 1.0, 1)],
+                                 [("x", 1.0, 1, 0, "extra")], [["x", 1.0, 1, 0]], ["user"]])
+def test_as_dicts_refuses_what_is_not_a_list_of_ranked_users(bad):
+    from engagehub_native import as_dicts
+
+    with pytest.raises(TypeError, match="as_dicts"):
+        as_dicts(bad)

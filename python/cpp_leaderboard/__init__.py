@@ -58,8 +58,7 @@ class Leaderboard(engagehub_native.Leaderboard):
     update_user = engagehub_native.Leaderboard.update
 
     def get_top_users(self, k: int) -> list:
-        return [{"user_id": u, "score": s, "rank": r, "last_update": t}
-                for u, s, r, t in self.top(_k(k))]
+        return engagehub_native.as_dicts(self.top(_k(k)))
 
     def get_user_rank(self, user_id: str) -> Optional[dict]:
         ranked = self.rank(user_id)

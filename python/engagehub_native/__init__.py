@@ -19,7 +19,7 @@ from ._errors import (
     SnapshotFileError,
     WaitTimeoutError,
 )
-from .leaderboard import Leaderboard, LeaderboardWindow, RankedUser
+from .leaderboard import Leaderboard, LeaderboardWindow, RankedUser, as_dicts
 from .processor import (ESTIMATE_CONFIDENCE, ChannelCount, Estimate, EventStreamProcessor,
                         ProcessorStats, SinkStats)
 
@@ -47,4 +47,5 @@ __all__ = [
     "SnapshotError",
     "SnapshotFileError",
     "WaitTimeoutError",
+    "as_dicts",
 ]

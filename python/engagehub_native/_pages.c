@@ -222,6 +222,55 @@ ranked_users(PyObject *module, PyObject *args)
                    data + size);
 }
 
+/* The keys of as_dicts' dicts: RankedUser's fields, interned at import. */
+static const char *const entry_field_names[4] = {"user_id", "score", "rank", "last_update"};
+static PyObject *entry_fields[4];
+
+/* as_dicts(users): a list of dicts, one per entry of the list users (each
+ * a tuple of four items: a RankedUser or a plain tuple), keyed by
+ * RankedUser's fields. The values are the entries' own objects. Built here
+ * because a dict literal per entry in Python cost get_top_users(10) about
+ * 4 us of its 8 (10k users, this VM), and a JSON view wants dicts. */
+static PyObject *
+as_dicts(PyObject *module, PyObject *users)
+{
+    Py_ssize_t count;
+    PyObject *dicts;
+    if (!PyList_Check(users)) {
+        PyErr_Format(PyExc_TypeError, "as_dicts takes a list of RankedUser, not %R",
+                     (PyObject *)Py_TYPE(users));
+        return NULL;
+    }
+    count = PyList_Size(users);
+    dicts = PyList_New(count);
+    if (dicts == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < count; i++) {
+        PyObject *entry = PyList_GetItem(users, i), *dict;
+        if (!PyTuple_Check(entry) || PyTuple_Size(entry) != 4) {
+            PyErr_Format(PyExc_TypeError,
+                         "as_dicts: item %zd is not a RankedUser (a tuple of 4 items) but %R",
+                         i, (PyObject *)Py_TYPE(entry));
+            Py_DECREF(dicts);
+            return NULL;
+        }
+        if ((dict = PyDict_New()) == NULL) {
+            Py_DECREF(dicts);
+            return NULL;
+        }
+        for (int f = 0; f < 4; f++) {
+            if (PyDict_SetItem(dict, entry_fields[f], PyTuple_GetItem(entry, f)) < 0) {
+                Py_DECREF(dict);
+                Py_DECREF(dicts);
+                return NULL;
+            }
+        }
+        PyList_SetItem(dicts, i, dict); /* steals the reference */
+    }
+    return dicts;
+}
+
 /* -- Reads: the base of Leaderboard ----------------------------------------- */
 
 /* The engine's exports the reads call, and the type they make: set once per
@@ -736,6 +785,12 @@ static PyMethodDef module_methods[] = {
      "tuple subclass of four fields: id, score, rank, last update). With\n"
      "one int per entry (the last update) ranks run from ``first``; with two,\n"
      "each entry's ints are its rank and its last update."},
+    {"as_dicts", as_dicts, METH_O,
+     "as_dicts(users, /)\n--\n\n"
+     "The entries of ``users`` (a list of RankedUser, as ``top``, ``page``\n"
+     "and ``around`` return) as dicts with the keys ``user_id``, ``score``,\n"
+     "``rank`` and ``last_update``: ready for ``json.dumps`` or Django's\n"
+     "``JsonResponse``."},
     {"bind", bind, METH_VARARGS,
      "bind(ranked_type, addresses, /)\n--\n\n"
      "Let Reads call the engine: the type of the entries (RankedUser) and\n"
@@ -793,6 +848,11 @@ PyInit__pages(void)
     }
     for (size_t i = 0; i < STYLES; i++) {
         if (!(style_strs[i] = PyUnicode_InternFromString(styles[i].name))) {
+            return NULL;
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        if (!(entry_fields[i] = PyUnicode_InternFromString(entry_field_names[i]))) {
             return NULL;
         }
     }

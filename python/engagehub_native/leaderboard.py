@@ -68,6 +68,14 @@ class RankedUser(NamedTuple):
     last_update: int
 
 
+#: as_dicts(users): the entries of a list of RankedUser (as ``top``,
+#: ``page`` and ``around`` return) as dicts keyed by RankedUser's fields,
+#: ``user_id``, ``score``, ``rank`` and ``last_update``: for ``json.dumps``
+#: or Django's ``JsonResponse``. Built in C, several times faster than a
+#: dict literal per entry.
+as_dicts = _pages.as_dicts
+
+
 class _Refusal(NamedTuple):
     """Updates the engine refused: how many, and the first one's error."""
 
