@@ -238,6 +238,9 @@ func FuzzReadSnapshot(f *testing.F) {
 	f.Add([]byte(`{"decay_factor":0.9,"max_users":0,"landmark":-5,"entries":[{"user_id":"a","score":1,"last_update":9223372036854775807,"g":1e-300},{"user_id":"b","score":1,"last_update":0,"g":-0}]}`))
 	f.Add([]byte(`{"decay_factor":1,"max_users":0,"landmark":5,"tie_break":"earliest","entries":[{"user_id":"b","score":2,"last_update":5,"g":2},{"user_id":"a","score":2,"last_update":5,"g":2}]}`))
 	f.Add([]byte(`{"decay_factor":1,"max_users":0,"landmark":5,"entries":[{"user_id":"a","score":2,"last_update":5,"g":2}],"window_origin":60,"windows":[{"name":"hour","length":3600,"period":0,"board":{"decay_factor":1,"max_users":0,"landmark":5,"entries":[{"user_id":"a","score":1,"last_update":5,"g":1}]}}]}`))
+	// A window's "users" hint, as save writes it before the window's board, and a wrong one.
+	f.Add([]byte(`{"decay_factor":1,"max_users":0,"landmark":5,"entries":[],"window_origin":0,"windows":[{"name":"day","length":86400,"period":0,"users":2,"board":{"decay_factor":1,"max_users":0,"landmark":5,"entries":[{"user_id":"a","score":1,"last_update":5,"g":1},{"user_id":"b","score":2,"last_update":5,"g":2}]}}]}`))
+	f.Add([]byte(`{"decay_factor":1,"max_users":0,"landmark":5,"entries":[],"window_origin":0,"windows":[{"name":"day","length":86400,"period":0,"users":-7,"board":{"decay_factor":1,"max_users":0,"landmark":5,"entries":[{"user_id":"a","score":1,"last_update":5,"g":1}]}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := New(0.9, 10)
 		require.NoError(t, err)
