@@ -275,3 +275,35 @@ def test_as_dicts_refuses_what_is_not_a_list_of_ranked_users(bad):
 
     with pytest.raises(TypeError, match="as_dicts"):
         as_dicts(bad)
+
+
+def test_as_dicts_survives_a_finalizer_that_empties_its_list():
+    # Making a dict may run a collection, and a finalizer any code: here one
+    # that empties the list as_dicts is reading. An IndexError, no crash.
+    import gc
+
+    from engagehub_native import as_dicts
+
+    users = [RankedUser(f"u{i}", 1.0, i, 0) for i in range(2_000)]  # past the dict free list
+
+    class Emptier:
+        def __del__(self):
+            users.clear()
+
+    def garbage():
+        cycle = Emptier()
+        cycle.me = cycle  # only a collection frees it
+
+    thresholds = gc.get_threshold()
+    gc.collect()
+    error = None
+    garbage()
+    gc.set_threshold(1)  # the next allocations collect the garbage
+    try:
+        as_dicts(users)
+    except IndexError as exc:
+        error = exc
+    finally:
+        gc.set_threshold(*thresholds)
+    assert users == [], "the finalizer ran"
+    assert error is not None, "as_dicts saw the list emptied under it"

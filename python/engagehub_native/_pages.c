@@ -247,24 +247,30 @@ as_dicts(PyObject *module, PyObject *users)
         return NULL;
     }
     for (Py_ssize_t i = 0; i < count; i++) {
-        PyObject *entry = PyList_GetItem(users, i), *dict;
+        /* Held, and looked up again each time: making a dict may run a
+         * collection, and a finalizer any code, which may change users. */
+        PyObject *entry = PyList_GetItem(users, i), *dict = NULL;
+        int f = 0;
+        if (entry == NULL) { /* IndexError: users shrank meanwhile */
+            Py_DECREF(dicts);
+            return NULL;
+        }
+        Py_INCREF(entry);
         if (!PyTuple_Check(entry) || PyTuple_Size(entry) != 4) {
             PyErr_Format(PyExc_TypeError,
                          "as_dicts: item %zd is not a RankedUser (a tuple of 4 items) but %R",
                          i, (PyObject *)Py_TYPE(entry));
-            Py_DECREF(dicts);
-            return NULL;
         }
-        if ((dict = PyDict_New()) == NULL) {
-            Py_DECREF(dicts);
-            return NULL;
-        }
-        for (int f = 0; f < 4; f++) {
-            if (PyDict_SetItem(dict, entry_fields[f], PyTuple_GetItem(entry, f)) < 0) {
-                Py_DECREF(dict);
-                Py_DECREF(dicts);
-                return NULL;
+        else if ((dict = PyDict_New()) != NULL) {
+            while (f < 4 && PyDict_SetItem(dict, entry_fields[f], PyTuple_GetItem(entry, f)) == 0) {
+                f++;
             }
+        }
+        Py_DECREF(entry);
+        if (f < 4) {
+            Py_XDECREF(dict);
+            Py_DECREF(dicts);
+            return NULL;
         }
         PyList_SetItem(dicts, i, dict); /* steals the reference */
     }
