@@ -58,7 +58,9 @@ class Leaderboard(engagehub_native.Leaderboard):
     update_user = engagehub_native.Leaderboard.update
 
     def get_top_users(self, k: int) -> list:
-        return engagehub_native.as_dicts(self.top(_k(k)))
+        if type(k) is not int or k < 0:  # the common case without a call: 0.5 µs of 6
+            k = _k(k)
+        return engagehub_native.as_dicts(self.top(k))
 
     def get_user_rank(self, user_id: str) -> Optional[dict]:
         ranked = self.rank(user_id)
