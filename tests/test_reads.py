@@ -296,14 +296,17 @@ def test_as_dicts_survives_a_finalizer_that_empties_its_list():
 
     thresholds = gc.get_threshold()
     gc.collect()
-    error = None
+    result = error = None
     garbage()
     gc.set_threshold(1)  # the next allocations collect the garbage
     try:
-        as_dicts(users)
+        result = as_dicts(users)
     except IndexError as exc:
         error = exc
     finally:
         gc.set_threshold(*thresholds)
     assert users == [], "the finalizer ran"
-    assert error is not None, "as_dicts saw the list emptied under it"
+    if sys.version_info < (3, 12):  # a collection runs on an allocation: inside the call
+        assert error is not None, "as_dicts saw the list emptied under it"
+    else:  # it runs between bytecodes: after the call, which saw the whole list
+        assert error is not None or len(result) == 2_000
