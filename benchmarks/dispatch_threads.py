@@ -4,10 +4,12 @@ builds run alternately (PYTHONPATH=<a pip --target folder> for each).
 
     python benchmarks/dispatch_threads.py [RUNS] [NUM_THREADS]
 
-Each run: a fresh EventStreamProcessor(buffer_size=16384, num_threads=4,
-batch_size=256, flush_interval=0.2) with a no-op counting callback, 5,000
-events pushed and flushed untimed, then 50,000 ``push`` calls from this
-thread and ``flush()``, timed. Per run it prints the wall time, and the
+Each run: a fresh processor of the harness's original workload
+(``ORIGINAL_CONFIG`` in ``engagehub_native.bench``: buffer 16384, 4
+threads, batch 256, 200 ms; NUM_THREADS replaces the 4) with a no-op
+counting callback, 5,000 events pushed and flushed untimed, then
+``ORIGINAL_EVENTS`` (50,000) ``push`` calls from this thread and
+``flush()``, timed. Per run it prints the wall time, and the
 CPU time and time slices (``/proc/self/task/*/schedstat``) of this thread
 ("main"), of the dispatcher threads ("dispatch") and of the threads the Go
 runtime made ("go").
@@ -17,8 +19,8 @@ import sys
 import threading
 import time
 
-from engagehub_native import EventStreamProcessor
-from engagehub_native.bench import Sink, make_events, no_gc, push_each
+from engagehub_native.bench import (ORIGINAL_CONFIG, ORIGINAL_EVENTS, Sink, make_events,
+                                    native_processor, no_gc, push_each)
 
 
 def threads_cpu() -> dict:
@@ -36,12 +38,13 @@ def threads_cpu() -> dict:
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    num_threads = int(sys.argv[2]) if len(sys.argv) > 2 else 4
-    events = make_events(50_000, 100_000, 1000, int(time.time()))
+    config = dict(ORIGINAL_CONFIG)
+    if len(sys.argv) > 2:
+        config["num_threads"] = int(sys.argv[2])
+    events = make_events(ORIGINAL_EVENTS, 100_000, 1000, int(time.time()))
     for _ in range(runs):
         sink = Sink()
-        with EventStreamProcessor(buffer_size=16384, num_threads=num_threads, batch_size=256,
-                                  flush_interval=0.2, on_flush=sink) as proc:
+        with native_processor(config, sink) as proc:
             push_each(proc.push, events[:5000])
             proc.flush()
             python_threads = {t.native_id for t in threading.enumerate()}
@@ -60,7 +63,7 @@ def main() -> None:
             total = kinds.setdefault(kind, [0, 0])
             total[0] += ns - ns0
             total[1] += slices - slices0
-        print(f"{wall / 1e6:6.1f} ms  {50_000 / wall * 1e3:.2f} M ev/s  " + "  ".join(
+        print(f"{wall / 1e6:6.1f} ms  {len(events) / wall * 1e3:.2f} M ev/s  " + "  ".join(
             f"{kind} {ns / 1e6:5.1f} ms CPU / {slices} slices"
             for kind, (ns, slices) in sorted(kinds.items())), flush=True)
 
