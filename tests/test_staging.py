@@ -5,7 +5,9 @@ inputs outside the fast path must reach Python unchanged."""
 
 from __future__ import annotations
 
+import gc
 import random
+import sys
 import threading
 import time
 
@@ -284,6 +286,33 @@ def test_the_slots_bound_the_staging_until_their_batches_are_taken():
         staging.open = False
         assert not staging.stage(event, 100)
 
+
+
+def test_slots_release_their_fields_on_the_next_lap_and_with_the_staging():
+    # A native sink with no callback leaves each batch's fields in their
+    # slots: the push that reuses a slot a lap later releases them, and the
+    # staging releases what its slots still hold when it goes.
+    def unique_ids(tag):
+        return [f"{tag}-{i}-{'x' * i}" for i in range(4)]  # fresh objects, not interned
+
+    def events(ids):
+        return [f for uid in ids for f in ("t", uid, "c", T0)]
+
+    with EventStreamProcessor(buffer_size=64) as p:
+        handle = p._pipeline._handle
+        staging = _staging.EventStaging(4, 4, False)
+        first, second = unique_ids("first"), unique_ids("second")
+        alone = [sys.getrefcount(uid) for uid in first]
+        assert staging.stage(events(first), 4)
+        assert [sys.getrefcount(uid) for uid in first] == [n + 1 for n in alone]
+        assert staging.offer(handle, 4, 1 << 40, False)[1] == 4
+        staging.kept_from = 4  # the engine is done with positions 0..3; no dispatcher took them
+        assert staging.stage(events(second), 4)
+        assert [sys.getrefcount(uid) for uid in first] == alone
+        assert staging.fields() == events(second)
+        del staging
+        gc.collect()
+        assert [sys.getrefcount(uid) for uid in second] == alone
 
 def test_a_failed_stage_stages_nothing():
     staging = _staging.EventStaging(8, 8, False)

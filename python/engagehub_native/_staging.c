@@ -150,6 +150,7 @@ typedef struct {
     PyObject_HEAD
     PyObject **slots;             /* 4 per event: type, user id, channel id, timestamp */
     Py_ssize_t capacity;          /* events the slots hold */
+    Py_ssize_t touched;           /* slots of events [0, touched) were ever written; the rest are NULL */
     unsigned long long next;      /* the stream position of the first staged event */
     unsigned long long kept_from; /* every slot below it (as the engine last said) is free */
     Py_ssize_t count;             /* events staged */
@@ -275,15 +276,27 @@ staging_add(EventStaging *st, PyObject *const field[4], const char *const text[3
             const EventSizes *size, int64_t stamp)
 {
     PyObject **slot, *old[4];
+    Py_ssize_t index;
     if (staging_reserve(st, size) < 0) {
         return -1;
     }
     /* A slot still holds the fields of its event of one lap before when no
      * dispatcher took them (a native sink with no callback): the engine is
      * done with it, so they are released, last. */
-    slot = st->slots + 4 * ((st->next + (unsigned long long)st->count) % (unsigned long long)st->capacity);
+    index = (Py_ssize_t)((st->next + (unsigned long long)st->count) % (unsigned long long)st->capacity);
+    slot = st->slots + 4 * index;
+    if (index < st->touched) {
+        for (int f = 0; f < 4; f++) {
+            old[f] = slot[f];
+        }
+    } else {
+        /* First lap: the slot was never written, and reading it before the
+         * write would map the zero page only to fault again on the write,
+         * with a TLB flush on every CPU the process runs on. */
+        old[0] = old[1] = old[2] = old[3] = NULL;
+        st->touched = index + 1;
+    }
     for (int f = 0; f < 4; f++) {
-        old[f] = slot[f];
         Py_INCREF(field[f]);
         slot[f] = field[f];
     }
@@ -392,7 +405,7 @@ EventStaging_traverse(EventStaging *st, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(st));
     if (st->slots != NULL) {
-        for (Py_ssize_t i = 0; i < 4 * st->capacity; i++) {
+        for (Py_ssize_t i = 0; i < 4 * st->touched; i++) {
             Py_VISIT(st->slots[i]);
         }
     }
@@ -404,8 +417,9 @@ static int
 EventStaging_clear(EventStaging *st)
 {
     PyObject **slots = st->slots;
-    Py_ssize_t n = 4 * st->capacity;
+    Py_ssize_t n = 4 * st->touched;
     st->slots = NULL;
+    st->touched = 0;
     st->count = 0;
     st->first = 0;
     st->types.start = st->users.start = st->channels.start = 0;
