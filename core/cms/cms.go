@@ -79,7 +79,29 @@ func NewWithSize(width, depth int) (*Sketch, error) {
 	if err := checkShape(width, depth); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidParams, err)
 	}
-	return &Sketch{width: width, depth: depth, counters: make([]uint64, width*depth)}, nil
+	s := &Sketch{width: width, depth: depth, counters: make([]uint64, width*depth)}
+	s.touch()
+	return s, nil
+}
+
+// touchUpTo is the largest sketch (in counters: 4 MiB) whose pages touch
+// writes at once. A larger one, sized for a tiny epsilon, keeps untouched
+// pages out of memory until an item hashes to them.
+const touchUpTo = 1 << 19
+
+// touch writes one counter per 4 KiB page of a new sketch. AddHash reads an
+// item's counters before it raises them: on a page fresh from the kernel
+// that read maps the shared zero page, and the write after it faults again
+// and flushes the page from the TLB of every CPU the process runs on (an
+// interrupt each). Written first, a page faults once, with no flush. The
+// counters are random, so a sketch in use soon has all its pages anyway.
+func (s *Sketch) touch() {
+	if len(s.counters) > touchUpTo {
+		return
+	}
+	for i := 0; i < len(s.counters); i += 4096 / 8 {
+		s.counters[i] = 0
+	}
 }
 
 func checkShape(width, depth int) error {
