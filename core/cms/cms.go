@@ -79,24 +79,24 @@ func NewWithSize(width, depth int) (*Sketch, error) {
 	if err := checkShape(width, depth); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidParams, err)
 	}
-	s := &Sketch{width: width, depth: depth, counters: make([]uint64, width*depth)}
-	s.touch()
-	return s, nil
+	return &Sketch{width: width, depth: depth, counters: make([]uint64, width*depth)}, nil
 }
 
-// touchUpTo is the largest sketch (in counters: 4 MiB) whose pages touch
-// writes at once. A larger one, sized for a tiny epsilon, keeps untouched
-// pages out of memory until an item hashes to them.
-const touchUpTo = 1 << 19
+// prefaultUpTo is the largest sketch (in counters: 4 MiB) Prefault writes
+// to. A larger one, sized for a tiny epsilon, keeps untouched pages out of
+// memory until an item hashes to them.
+const prefaultUpTo = 1 << 19
 
-// touch writes one counter per 4 KiB page of a new sketch. AddHash reads an
+// Prefault writes one counter per 4 KiB page of a sketch of up to 4 MiB
+// that has counted nothing yet (a zero Total: every counter is 0, and
+// stays 0), for a sketch that many items will reach soon. Add reads an
 // item's counters before it raises them: on a page fresh from the kernel
 // that read maps the shared zero page, and the write after it faults again
 // and flushes the page from the TLB of every CPU the process runs on (an
-// interrupt each). Written first, a page faults once, with no flush. The
-// counters are random, so a sketch in use soon has all its pages anyway.
-func (s *Sketch) touch() {
-	if len(s.counters) > touchUpTo {
+// interrupt each). A page written first faults once, with nothing to
+// flush. Like Add, it must not run beside other calls on s.
+func (s *Sketch) Prefault() {
+	if s.total != 0 || len(s.counters) > prefaultUpTo {
 		return
 	}
 	for i := 0; i < len(s.counters); i += 4096 / 8 {

@@ -235,3 +235,27 @@ func TestNoAllocation(t *testing.T) {
 	assert.Zero(t, testing.AllocsPerRun(1000, func() { s.AddString(v, 1) }))
 	assert.Zero(t, testing.AllocsPerRun(1000, func() { s.EstimateString(v) }))
 }
+
+func TestPrefaultChangesNoCount(t *testing.T) {
+	fresh, err := New(1e-4, 1e-3)
+	require.NoError(t, err)
+	empty, err := fresh.MarshalBinary()
+	require.NoError(t, err)
+	fresh.Prefault()
+	after, err := fresh.MarshalBinary()
+	require.NoError(t, err)
+	assert.Equal(t, empty, after)
+
+	used, err := NewWithSize(4096, 4)
+	require.NoError(t, err)
+	for i := range 10_000 {
+		used.AddString(strconv.Itoa(i%700), 1)
+	}
+	before, err := used.MarshalBinary()
+	require.NoError(t, err)
+	used.Prefault() // a sketch that has counted is left as it is
+	after, err = used.MarshalBinary()
+	require.NoError(t, err)
+	assert.Equal(t, before, after)
+	assert.Equal(t, uint64(10_000), used.Total())
+}

@@ -50,6 +50,7 @@ func (a *analytics) init(cfg Config) error {
 	if a.cms, err = cms.New(cfg.CMSEpsilon, cfg.CMSDelta); err != nil {
 		return err
 	}
+	a.cms.Prefault() // every event reaches it (the minute buckets' sketches stay lazy)
 	if a.top, err = topk.New(cfg.TopKCapacity); err != nil {
 		return err
 	}
