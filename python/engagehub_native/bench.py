@@ -1258,6 +1258,29 @@ def _executemany_sink(url: str) -> Callable:
     return save
 
 
+def server_cpu_seconds() -> Optional[float]:
+    """CPU seconds used so far by the processes of this machine named ``postgres`` (a local
+    PostgreSQL server's backends and helpers, from /proc), or None where there are none
+    to read (a remote server, or no /proc)."""
+    ticks, found = 0, False
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:  # ended meanwhile, or not ours to read
+            continue
+        name, _, rest = stat.partition("(")[2].rpartition(")")
+        if name == "postgres":
+            fields = rest.split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            found = True
+    return ticks / os.sysconf("SC_CLK_TCK") if found else None
+
+
 def child_sink_rows(kind: str, admin_dsn: str, n: int, users: int, channels: int) -> dict:
     """In a fresh process: a new database with the Django app's Event table, ``n`` events
     pushed with push_many by one producer into a processor whose batches go to ``kind``'s
@@ -1292,13 +1315,15 @@ def child_sink_rows(kind: str, admin_dsn: str, n: int, users: int, channels: int
         events = make_events(n, users, channels, int(time.time()))
         with EventStreamProcessor(**options) as proc:
             with no_gc():
+                server0 = server_cpu_seconds()
                 t0 = _pc()
-                c0 = time.thread_time()
+                c0, p0 = time.thread_time(), time.process_time()
                 refused = push_chunks(proc.push_many, events)
                 t_push = _pc()
-                push_cpu = time.thread_time() - c0
+                push_cpu, process_cpu = time.thread_time() - c0, time.process_time() - p0
                 proc.flush()
                 t_done = _pc()
+                server1 = server_cpu_seconds()
             stats = proc.stats()
         from django.db import connections
 
@@ -1306,7 +1331,9 @@ def child_sink_rows(kind: str, admin_dsn: str, n: int, users: int, channels: int
         with psycopg.connect(url) as con:
             rows = con.execute("SELECT count(*) FROM engagehub_native_event").fetchone()[0]
         return {"kind": kind, "events": n, "push_seconds": (t_push - t0) / 1e9,
-                "push_cpu_seconds": push_cpu,
+                "push_cpu_seconds": push_cpu, "push_process_cpu_seconds": process_cpu,
+                "server_cpu_seconds": None if server0 is None or server1 is None
+                else server1 - server0,
                 "seconds": (t_done - t0) / 1e9, "rows": rows, "refused": refused,
                 "delivered": stats.processed if kind == "none" else rows, "failed": stats.failed}
     finally:
@@ -1344,6 +1371,8 @@ def bench_sinks(report: Report, sizes: Sizes) -> None:
         best["runs_rows_per_s"] = [round(r["rows"] / r["seconds"]) for r in runs]
         best["push_seconds"] = min(r["push_seconds"] for r in runs)
         best["push_cpu_seconds"] = min(r["push_cpu_seconds"] for r in runs)
+        best["cores_pushing"] = sorted(r["push_process_cpu_seconds"] / r["push_seconds"]
+                                       for r in runs)
         res[kind] = best
 
     def rows_per_s(r: dict) -> float:
@@ -1381,6 +1410,24 @@ def bench_sinks(report: Report, sizes: Sizes) -> None:
             baseline=res["none"]["push_cpu_seconds"] / n * 1e9, baseline_name="no sink",
             note="time.thread_time() of the pushing thread: the producer's own work"),
     )
+    # What the push ratio asks of the CPUs: the process's own use while it pushes with
+    # no sink, beside what the server needs to commit the target's rows/s.
+    cores = res["none"]["cores_pushing"]
+    report.add(Row("sink", "process CPU while pushing, no sink and no callback",
+                   cores[len(cores) // 2], "cores",
+                   note=f"time.process_time() over the push's wall time, runs "
+                        f"{[round(c, 2) for c in cores]}, on {os.cpu_count()} CPUs: the "
+                        "producer and the engine's analysis"))
+    server = res["native"]["server_cpu_seconds"]
+    if server is not None and res["native"]["rows"]:
+        per_row = server / res["native"]["rows"] * 1e6
+        limit = TARGETS["sink_native_rows"].limit
+        report.add(Row("sink", "PostgreSQL server CPU per row, native sink", per_row, "µs",
+                       note=f"a local server's processes, from /proc, over the whole run: "
+                            f"{per_row * limit / 1e3:.2f} cores at {limit:.0f} k rows/s"))
+    else:
+        report.notes.append("sink: the server's CPU per row is measured only for a server on "
+                            "this machine (its processes in /proc)")
     report.notes.append(
         "sink: each run in a fresh process on a new database with the Django app's Event table "
         "(id identity, index on timestamp), from the first push until flush() returned, rows "
