@@ -37,8 +37,9 @@ func (p *processor) offerCopy(list []byte, stamps []int64, n int) (int, error) {
 // offerList offers p the n events of a push_many: their strings are the
 // list text (one copy of the caller's bytes, which the events share), as
 // columns of n (the types when typed, then the user ids, then the channel
-// ids), and their timestamps stamps. It returns how many p took. Untyped
-// events are offered as valid: cutStrings checked their UTF-8.
+// ids), and their timestamps stamps. It returns how many p took. The events
+// are offered as valid: cutStrings checked the UTF-8 of every string, types
+// included.
 func offerList(p *stream.Processor, text string, stamps []int64, n int, typed bool) (int, error) {
 	sc := offerScratches.Get().(*offerScratch)
 	defer func() {
@@ -65,7 +66,6 @@ func offerList(p *stream.Processor, text string, stamps []int64, n int, typed bo
 		for i := range events {
 			events[i].Type = columns[i]
 		}
-		return p.Offer(events)
 	}
 	return p.OfferValid(events)
 }
