@@ -287,7 +287,6 @@ def test_the_slots_bound_the_staging_until_their_batches_are_taken():
         assert not staging.stage(event, 100)
 
 
-
 def test_slots_release_their_fields_on_the_next_lap_and_with_the_staging():
     # A native sink with no callback leaves each batch's fields in their
     # slots: the push that reuses a slot a lap later releases them, and the
@@ -313,6 +312,7 @@ def test_slots_release_their_fields_on_the_next_lap_and_with_the_staging():
         del staging
         gc.collect()
         assert [sys.getrefcount(uid) for uid in second] == alone
+
 
 def test_a_failed_stage_stages_nothing():
     staging = _staging.EventStaging(8, 8, False)
