@@ -342,6 +342,11 @@ int eh_proc_set_consumer(uint64_t proc, int attached);
  * closed and every batch has been handed out. */
 int eh_proc_next(uint64_t proc, int64_t timeout_ms, eh_batch *batch);
 int eh_proc_done(uint64_t proc, uint64_t batch_id);
+/* eh_proc_done(batch_id), unless batch_id is 0, then eh_proc_next: a
+ * dispatcher's acknowledgement and its wait for the next batch in one call.
+ * When the acknowledgement fails, its status is returned and nothing is
+ * waited for. */
+int eh_proc_done_next(uint64_t proc, uint64_t batch_id, int64_t timeout_ms, eh_batch *batch);
 
 /* A flush barrier: eh_proc_flush_begin covers every event pushed before it;
  * eh_proc_flush_wait returns EH_OK once they are analysed and, with

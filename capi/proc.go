@@ -188,25 +188,7 @@ func eh_proc_next(h C.uint64_t, timeoutMs C.int64_t, out *C.eh_batch) (status C.
 	if err != nil {
 		return fail(err)
 	}
-	if pump := p.pump.Load(); pump != nil {
-		b, err := pump.Next(millis(timeoutMs))
-		if err != nil {
-			return fail(err)
-		}
-		if b != nil {
-			*out = C.eh_batch{id: C.uint64_t(b.ID), first: C.uint64_t(b.First), count: C.size_t(len(b.Events))}
-		}
-		return ehOK
-	}
-	b, err := p.Next(millis(timeoutMs))
-	if err != nil {
-		return fail(err)
-	}
-	if b == nil {
-		return ehOK
-	}
-	*out = C.eh_batch{id: C.uint64_t(b.ID), first: C.uint64_t(b.First), count: C.size_t(len(b.Events))}
-	return ehOK
+	return p.next(timeoutMs, out)
 }
 
 //export eh_proc_done
@@ -216,6 +198,46 @@ func eh_proc_done(h C.uint64_t, id C.uint64_t) (status C.int) {
 	if err != nil {
 		return fail(err)
 	}
+	return p.done(id)
+}
+
+//export eh_proc_done_next
+func eh_proc_done_next(h C.uint64_t, id C.uint64_t, timeoutMs C.int64_t, out *C.eh_batch) (status C.int) {
+	defer recoverStatus(&status)
+	*out = C.eh_batch{}
+	p, err := procOf(h)
+	if err != nil {
+		return fail(err)
+	}
+	if id != 0 {
+		if status := p.done(id); status != ehOK {
+			return status
+		}
+	}
+	return p.next(timeoutMs, out)
+}
+
+// next waits up to timeoutMs for a batch and describes it in out (count 0
+// when none came in time).
+func (p *processor) next(timeoutMs C.int64_t, out *C.eh_batch) C.int {
+	var b *stream.Batch
+	var err error
+	if pump := p.pump.Load(); pump != nil {
+		b, err = pump.Next(millis(timeoutMs))
+	} else {
+		b, err = p.Next(millis(timeoutMs))
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if b != nil {
+		*out = C.eh_batch{id: C.uint64_t(b.ID), first: C.uint64_t(b.First), count: C.size_t(len(b.Events))}
+	}
+	return ehOK
+}
+
+// done acknowledges the batch with ID id.
+func (p *processor) done(id C.uint64_t) C.int {
 	if pump := p.pump.Load(); pump != nil {
 		return result(pump.Done(uint64(id)))
 	}

@@ -156,6 +156,36 @@ def test_done_of_an_unknown_batch_is_an_error(native):
         lib.eh_proc_free(out[0])
 
 
+def test_done_next_acknowledges_then_hands_out_the_next_batch(native):
+    ffi, lib = native
+    config = ffi.new("eh_proc_config *", {"batch_size": 1})
+    out = ffi.new("uint64_t *")
+    assert lib.eh_proc_new(config, out) == EH_OK
+    proc = out[0]
+    result = ffi.new("eh_push_result *")
+    counters = ffi.new("eh_proc_counters *")
+    batch = ffi.new("eh_batch *")
+    try:
+        assert lib.eh_proc_set_consumer(proc, 1) == EH_OK
+        assert lib.eh_proc_push_many(proc, b"u1\xffu2\xffc\xffc\xff", 10,
+                                     ffi.new("int64_t[]", [0, 0]), 2, result) == EH_OK
+        assert result.accepted == 2
+        assert lib.eh_proc_done_next(proc, 0, 5000, batch) == EH_OK  # 0: nothing to acknowledge
+        first = batch.id
+        assert batch.count == 1 and batch.first == 0
+        assert lib.eh_proc_done_next(proc, first, 5000, batch) == EH_OK
+        assert batch.count == 1 and batch.first == 1 and batch.id != first
+        assert lib.eh_proc_stats(proc, counters) == EH_OK
+        assert counters.delivered == 1 and counters.handed_out == 2
+        # An acknowledgement that fails is reported, and nothing is handed out.
+        assert lib.eh_proc_done_next(proc, first, 5000, batch) == EH_ERR_INVALID_ARGUMENT
+        assert "not handed out" in take_error(ffi, lib)
+        assert batch.count == 0 and batch.id == 0
+    finally:
+        assert lib.eh_proc_close(proc, 0) in (EH_OK, lib.EH_ERR_TIMEOUT)
+        lib.eh_proc_free(proc)
+
+
 def test_last_error_is_per_thread(native):
     ffi, lib = native
     barrier = threading.Barrier(8)

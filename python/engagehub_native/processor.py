@@ -910,15 +910,21 @@ class _Pipeline(NativeObject):
     # -- dispatching -----------------------------------------------------------
 
     def _dispatch(self) -> None:
-        """Body of a dispatcher thread: pull batches, call back, acknowledge."""
+        """Body of a dispatcher thread: pull batches, call back, acknowledge.
+        A batch is acknowledged by the call that waits for the next one: one
+        crossing per batch, so the thread gives up and retakes the GIL once."""
+        done = 0  # the batch delivered last and not acknowledged yet
+        ffi, lib, handle = self._ffi, self._lib, self._handle
         try:
-            ffi, lib, handle = self._ffi, self._lib, self._handle
             batch = ffi.new("eh_batch *")
             self._local.in_callback = False
             while True:
                 if self.closing and not self._engine_closed:
+                    if done:  # its room in the ring, for the staged events
+                        lib.eh_proc_done(handle, done)
+                        done = 0
                     self._try_close_engine()
-                status = lib.eh_proc_next(handle, self._slice_ms, batch)
+                status, done = lib.eh_proc_done_next(handle, done, self._slice_ms, batch), 0
                 if status:
                     if status == lib.EH_ERR_CLOSED:
                         return
@@ -935,12 +941,14 @@ class _Pipeline(NativeObject):
                     self._deliver(fields, count)
                 finally:
                     fields = None  # released before the acknowledgement a flush waits for
-                    lib.eh_proc_done(handle, batch.id)
+                    done = batch.id
         except ClosedError:
             return
         except Exception:
             logger.exception("engagehub_native: a dispatcher thread failed")
         finally:
+            if done:
+                lib.eh_proc_done(handle, done)
             self._dispatcher_ended()
 
     def _dispatcher_ended(self) -> None:
