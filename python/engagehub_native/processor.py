@@ -924,7 +924,8 @@ class _Pipeline(NativeObject):
                         lib.eh_proc_done(handle, done)
                         done = 0
                     self._try_close_engine()
-                status, done = lib.eh_proc_done_next(handle, done, self._slice_ms, batch), 0
+                status = lib.eh_proc_done_next(handle, done, self._slice_ms, batch)
+                done = 0  # acknowledged by that call (or, if it failed, never to be)
                 if status:
                     if status == lib.EH_ERR_CLOSED:
                         return
