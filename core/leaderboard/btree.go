@@ -40,15 +40,23 @@ type leafNode struct {
 	n    int32
 	prev int32
 	next int32
+	// The parent link: the inner node holding this leaf (stale in the
+	// root). With each user's leaf (user.leaf) it gives a user's rank
+	// without a descent (rankOfUser), and an update's climb of the counts
+	// reads it from the leaf it has just changed.
+	parent int32
+	slot   int32 // this leaf's position in parent, a hint: see childSlot
 }
 
 type innerNode struct {
-	g     [innerCap]float64
-	p     [innerCap]uint64
-	u     [innerCap]int32
-	child [innerCap]int32
-	count [innerCap]int32
-	n     int32
+	g      [innerCap]float64
+	p      [innerCap]uint64
+	u      [innerCap]int32
+	child  [innerCap]int32
+	count  [innerCap]int32
+	n      int32
+	parent int32 // as leafNode's
+	slot   int32
 }
 
 // placement is where the last key put in the tree went: its leaf and
@@ -63,15 +71,10 @@ type tree struct {
 	freeLeaves []int32
 	inners     []*innerNode
 	freeInners []int32
-	// Parent links, by node id: the inner node holding the child (the
-	// root's entry is stale). With each user's leaf (user.leaf) they give a
-	// user's rank without a descent: see rankOfUser.
-	leafParent  []int32
-	innerParent []int32
-	root        int32
-	height      int // 0: the root is a leaf
-	size        int
-	placed      placement
+	root       int32
+	height     int // 0: the root is a leaf
+	size       int
+	placed     placement
 }
 
 // key is an entry of the tree: user u with value g, and p the prefix of
@@ -236,7 +239,6 @@ func (c *standings) newLeaf() int32 {
 	} else {
 		id = int32(len(c.leaves))
 		c.leaves = append(c.leaves, hugePages(new(leafNode)))
-		c.leafParent = append(c.leafParent, -1)
 	}
 	lf := c.leaves[id]
 	lf.n, lf.prev, lf.next = 0, -1, -1
@@ -251,7 +253,6 @@ func (c *standings) newInner() int32 {
 	} else {
 		id = int32(len(c.inners))
 		c.inners = append(c.inners, hugePages(new(innerNode)))
-		c.innerParent = append(c.innerParent, -1)
 	}
 	c.inners[id].n = 0
 	return id
@@ -401,7 +402,7 @@ func (c *standings) growRoot() {
 	if c.height == 0 {
 		lf := c.leaves[old]
 		nd.insertAt(0, lf.key(0), old, lf.n)
-		c.leafParent[old] = id
+		lf.parent, lf.slot = id, 0
 		c.root, c.height = id, 1
 		c.splitLeaf(nd, 0)
 		return
@@ -412,7 +413,7 @@ func (c *standings) growRoot() {
 		cnt += on.count[i]
 	}
 	nd.insertAt(0, on.key(0), old, cnt)
-	c.innerParent[old] = id
+	on.parent, on.slot = id, 0
 	c.root = id
 	c.height++
 	c.splitInner(nd, 0, c.height == 2)
@@ -429,7 +430,7 @@ func (c *standings) splitLeaf(p *innerNode, i int) {
 	copy(r.u[:k], l.u[half:l.n])
 	r.n, l.n = int32(k), int32(half)
 	c.setLeaf(rid, r.u[:k])
-	c.leafParent[rid] = c.leafParent[lid]
+	r.parent, r.slot = l.parent, int32(i+1)
 	r.prev, r.next = lid, l.next
 	if l.next >= 0 {
 		c.leaves[l.next].prev = rid
@@ -447,14 +448,14 @@ func (c *standings) setLeaf(id int32, us []int32) {
 }
 
 // setParent records that children kids (leaves if leafKids) hang below
-// inner node id.
-func (c *standings) setParent(id int32, kids []int32, leafKids bool) {
-	par := c.innerParent
-	if leafKids {
-		par = c.leafParent
-	}
-	for _, k := range kids {
-		par[k] = id
+// inner node id, from its position first on.
+func (c *standings) setParent(id int32, kids []int32, first int, leafKids bool) {
+	for i, k := range kids {
+		if leafKids {
+			c.leaves[k].parent, c.leaves[k].slot = id, int32(first+i)
+		} else {
+			c.inners[k].parent, c.inners[k].slot = id, int32(first+i)
+		}
 	}
 }
 
@@ -470,8 +471,8 @@ func (c *standings) splitInner(p *innerNode, i int, leafKids bool) {
 	copy(r.u[:k], l.u[half:l.n])
 	copy(r.child[:k], l.child[half:l.n])
 	copy(r.count[:k], l.count[half:l.n])
-	c.setParent(rid, r.child[:k], leafKids)
-	c.innerParent[rid] = c.innerParent[lid]
+	c.setParent(rid, r.child[:k], 0, leafKids)
+	r.parent, r.slot = l.parent, int32(i+1)
 	var moved int32
 	for j := 0; j < k; j++ {
 		moved += r.count[j]
@@ -561,19 +562,36 @@ func (c *standings) treeRemoveUser(k key, j int) {
 	if c.height == 0 {
 		return
 	}
-	p := c.leafParent[id]
+	p, slot := lf.parent, &lf.slot
 	for level := 1; ; level++ {
 		nd := c.inners[p]
-		i := 0
-		for nd.child[i] != id {
-			i++
-		}
+		i := childSlot(nd, id, *slot)
+		*slot = int32(i) // the hint, right again
 		nd.count[i]--
 		if level == c.height {
 			return
 		}
-		id, p = p, c.innerParent[p]
+		id, p, slot = p, nd.parent, &nd.slot
 	}
+}
+
+// childSlot returns the position of child id in nd, its parent, given
+// slot, the position recorded in the child. The record is a hint: exact
+// when the child was put in nd, it goes stale when a sibling is inserted
+// or removed before it, and is then put right by the next update that
+// climbs through it. A right hint spares the climbs from an update or a
+// rank the scan of nd's children, which waits for the child's cache line
+// before the count's (a line each, at different places in a node out of
+// cache): the two loads are independent.
+func childSlot(nd *innerNode, id, slot int32) int {
+	if uint32(slot) < uint32(nd.n) && nd.child[slot] == id {
+		return int(slot)
+	}
+	i := 0
+	for nd.child[i] != id {
+		i++
+	}
+	return i
 }
 
 // moveInLeaf changes user k.u's key to k within its leaf and
@@ -734,7 +752,7 @@ func (c *standings) fixInner(p *innerNode, i int, leafKids bool) {
 		copy(a.u[an:total], b.u[:bn])
 		copy(a.child[an:total], b.child[:bn])
 		copy(a.count[an:total], b.count[:bn])
-		c.setParent(p.child[j], a.child[an:total], leafKids)
+		c.setParent(p.child[j], a.child[an:total], an, leafKids)
 		a.setKey(an, p.key(j+1))
 		a.n = int32(total)
 		c.freeInners = append(c.freeInners, p.child[j+1])
@@ -755,7 +773,7 @@ func (c *standings) fixInner(p *innerNode, i int, leafKids bool) {
 		copy(b.u[:k], a.u[an-k:an])
 		copy(b.child[:k], a.child[an-k:an])
 		copy(b.count[:k], a.count[an-k:an])
-		c.setParent(p.child[j+1], b.child[:k], leafKids)
+		c.setParent(p.child[j+1], b.child[:k], 0, leafKids)
 		b.setKey(k, p.key(j+1))
 		p.setKey(j+1, b.key(0))
 		var moved int32
@@ -773,7 +791,7 @@ func (c *standings) fixInner(p *innerNode, i int, leafKids bool) {
 	copy(a.u[an:an+k], b.u[:k])
 	copy(a.child[an:an+k], b.child[:k])
 	copy(a.count[an:an+k], b.count[:k])
-	c.setParent(p.child[j], a.child[an:an+k], leafKids)
+	c.setParent(p.child[j], a.child[an:an+k], an, leafKids)
 	a.setKey(an, p.key(j+1))
 	p.setKey(j+1, b.key(k))
 	var moved int32
@@ -813,18 +831,18 @@ func (c *standings) rankOfUser(u int32) int { return c.rankAt(c.userPos(u)) }
 func (c *standings) rankAt(id int32, j int) int {
 	r := j
 	if c.height > 0 {
-		p := c.leafParent[id]
+		lf := c.leaves[id]
+		p, slot := lf.parent, lf.slot
 		for level := 1; ; level++ {
 			nd := c.inners[p]
-			i := 0
-			for nd.child[i] != id {
-				r += int(nd.count[i])
-				i++
+			i := childSlot(nd, id, slot)
+			for k := range i {
+				r += int(nd.count[k])
 			}
 			if level == c.height {
 				break
 			}
-			id, p = p, c.innerParent[p]
+			id, p, slot = p, nd.parent, nd.slot
 		}
 	}
 	return r
@@ -933,7 +951,7 @@ func (c *standings) buildTree(keys []key) {
 				cnt += r.count
 			}
 			nd.n = int32(sz)
-			c.setParent(id, nd.child[:sz], c.height == 0)
+			c.setParent(id, nd.child[:sz], 0, c.height == 0)
 			next = append(next, ref{id, level[start].k, cnt})
 			start += sz
 		}

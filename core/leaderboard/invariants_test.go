@@ -42,9 +42,9 @@ func checkTree(t *testing.T, b *Board) {
 		total := 0
 		for i := 0; i < int(nd.n); i++ {
 			if level == 1 {
-				require.Equal(t, id, c.leafParent[nd.child[i]], "parent of leaf %d", nd.child[i])
+				require.Equal(t, id, c.leaves[nd.child[i]].parent, "parent of leaf %d", nd.child[i])
 			} else {
-				require.Equal(t, id, c.innerParent[nd.child[i]], "parent of inner %d", nd.child[i])
+				require.Equal(t, id, c.inners[nd.child[i]].parent, "parent of inner %d", nd.child[i])
 			}
 			n := walk(nd.child[i], level-1, false, nil)
 			require.Equal(t, int(nd.count[i]), n, "count of child %d", i)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 )
@@ -133,4 +134,72 @@ func TestIndexChurnKeepsProbesShort(t *testing.T) {
 	}
 	require.Equal(t, 500, n)
 	checkTree(t, b)
+}
+
+// TestChildSlotHintsAreOnlyHints scrambles every node's record of its
+// position in its parent (out of range, or a sibling's) on a multi-level
+// tree: ranks by the parent links must still match ranks by descent
+// (checkTree), the leaf separators ties.go reads must not change, and
+// updates that climb through a node must put its hint right again.
+func TestChildSlotHintsAreOnlyHints(t *testing.T) {
+	const n = 20000
+	rng := rand.New(rand.NewPCG(13, 13))
+	b, err := New(1, 0)
+	require.NoError(t, err)
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("h%06d", i)
+		require.NoError(t, b.Update(ids[i], float64(1+rng.IntN(300)), 1)) // ties
+	}
+	require.GreaterOrEqual(t, b.height, 2)
+	c := &b.standings
+	live := func(id int32) bool { return id != c.root && c.leaves[id].n > 0 }
+	separators := map[int32]float64{}
+	for id := range c.leaves {
+		if live(int32(id)) {
+			separators[int32(id)] = c.leafSeparator(int32(id))
+		}
+	}
+	for _, lf := range c.leaves {
+		lf.slot = int32(rng.IntN(2*innerCap)) - innerCap/2
+	}
+	for _, nd := range c.inners {
+		nd.slot = int32(rng.IntN(2*innerCap)) - innerCap/2
+	}
+	checkTree(t, b)
+	for id, sep := range separators {
+		require.Equal(t, sep, c.leafSeparator(id), "separator of leaf %d", id)
+	}
+
+	for k := 0; k < 20000; k++ {
+		require.NoError(t, b.Update(ids[rng.IntN(n)], float64(rng.IntN(20)), 1))
+	}
+	checkTree(t, b)
+	right, leaves := 0, 0
+	var walk func(id int32, level int)
+	walk = func(id int32, level int) {
+		nd := c.inners[id]
+		for i, kid := range nd.child[:nd.n] {
+			if level > 1 {
+				walk(kid, level-1)
+				continue
+			}
+			leaves++
+			if c.leaves[kid].slot == int32(i) {
+				right++
+			}
+		}
+	}
+	walk(c.root, c.height)
+	// 20,000 moves leave nearly every leaf; a hint still wrong is one whose
+	// sibling before it split or merged after the last move from its leaf.
+	require.Greater(t, right, leaves*3/4, "%d of %d leaves' hints right", right, leaves)
+}
+
+// TestNodesFitTheirSizeClasses keeps the parent links inside the room the
+// nodes' Go size classes (1280 and 1792 bytes) leave: a byte more would
+// cost a leaf 256 bytes.
+func TestNodesFitTheirSizeClasses(t *testing.T) {
+	require.EqualValues(t, 1280, unsafe.Sizeof(leafNode{}))
+	require.LessOrEqual(t, unsafe.Sizeof(innerNode{}), uintptr(1792))
 }

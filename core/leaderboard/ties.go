@@ -339,11 +339,9 @@ func (c *standings) ordinal(id int32, j, ord int) int {
 // the root, in its parent, or -Inf for a first child (whose separator slot
 // is never consulted), which is above no value.
 func (c *standings) leafSeparator(id int32) float64 {
-	nd := c.inners[c.leafParent[id]]
-	i := 0
-	for nd.child[i] != id {
-		i++
-	}
+	lf := c.leaves[id]
+	nd := c.inners[lf.parent]
+	i := childSlot(nd, id, lf.slot)
 	if i == 0 {
 		return math.Inf(-1)
 	}
