@@ -1,26 +1,32 @@
-"""The original's workload, one line per run, with the CPU time of each kind
-of thread: for seeing where a delivery's time goes, and for comparing two
+"""A delivery workload, one line per run, with the CPU time of each kind of
+thread: for seeing where a delivery's time goes, and for comparing two
 builds run alternately (PYTHONPATH=<a pip --target folder> for each).
 
-    python benchmarks/dispatch_threads.py [RUNS] [NUM_THREADS]
+    python benchmarks/dispatch_threads.py [RUNS] [NUM_THREADS] [--delivery]
+                                          [--events N] [--users N]
 
-Each run: a fresh processor of the harness's original workload
+Each run: a fresh processor with a no-op counting callback, some events
+pushed and flushed untimed, then ``push`` calls from this thread and
+``flush()``, timed. The workload is the harness's original one
 (``ORIGINAL_CONFIG`` in ``engagehub_native.bench``: buffer 16384, 4
-threads, batch 256, 200 ms; NUM_THREADS replaces the 4) with a no-op
-counting callback, 5,000 events pushed and flushed untimed, then
-``ORIGINAL_EVENTS`` (50,000) ``push`` calls from this thread and
-``flush()``, timed. Per run it prints the wall time, and the
-CPU time and time slices (``/proc/self/task/*/schedstat``) of this thread
-("main"), of the dispatcher threads ("dispatch") and of the threads the Go
-runtime made ("go").
+threads, batch 256, 200 ms; ``ORIGINAL_EVENTS``, 50,000 events, the first
+5,000 of them pushed untimed before), or with ``--delivery`` its ``push`` → dicts row
+(``DELIVERY_CONFIG``: buffer 65536, 1 thread, batch 512, 50 ms; 1,000,000
+events, the first 20,000 of them pushed untimed before). NUM_THREADS replaces the configuration's dispatcher
+count, ``--events`` the timed events, ``--users`` the user-id pool (100,000,
+as the harness's; a small pool keeps the ids in cache). Per run it prints
+the wall time, and the CPU time and time slices
+(``/proc/self/task/*/schedstat``) of this thread ("main"), of the
+dispatcher threads ("dispatch") and of the threads the Go runtime made
+("go"), with ``--delivery`` per event.
 """
+import argparse
 import os
-import sys
 import threading
 import time
 
-from engagehub_native.bench import (ORIGINAL_CONFIG, ORIGINAL_EVENTS, Sink, make_events,
-                                    native_processor, no_gc, push_each)
+from engagehub_native.bench import (DELIVERY_CONFIG, ORIGINAL_CONFIG, ORIGINAL_EVENTS, Sink,
+                                    make_events, native_processor, no_gc, push_each)
 
 
 def threads_cpu() -> dict:
@@ -37,16 +43,26 @@ def threads_cpu() -> dict:
 
 
 def main() -> None:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    config = dict(ORIGINAL_CONFIG)
-    if len(sys.argv) > 2:
-        config["num_threads"] = int(sys.argv[2])
-    events = make_events(ORIGINAL_EVENTS, 100_000, 1000, int(time.time()))
-    for _ in range(runs):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="?", type=int, default=5)
+    parser.add_argument("num_threads", nargs="?", type=int)
+    parser.add_argument("--delivery", action="store_true",
+                        help="the push → dicts row's configuration, not the original's")
+    parser.add_argument("--events", type=int, help="timed events per run")
+    parser.add_argument("--users", type=int, default=100_000, help="the user-id pool")
+    args = parser.parse_args()
+    config = dict(DELIVERY_CONFIG if args.delivery else ORIGINAL_CONFIG)
+    if args.num_threads is not None:
+        config["num_threads"] = args.num_threads
+    n = args.events or (1_000_000 if args.delivery else ORIGINAL_EVENTS)
+    warm = 20_000 if args.delivery else 5_000
+    events = make_events(n, args.users, 1000, int(time.time()))
+    for _ in range(args.runs):
         sink = Sink()
         with native_processor(config, sink) as proc:
-            push_each(proc.push, events[:5000])
+            push_each(proc.push, events[:warm])
             proc.flush()
+            sink.events = 0
             python_threads = {t.native_id for t in threading.enumerate()}
             with no_gc():
                 before = threads_cpu()
@@ -55,6 +71,7 @@ def main() -> None:
                 proc.flush()
                 wall = time.perf_counter_ns() - t0
                 after = threads_cpu()
+            assert sink.events == n, (sink.events, n)
         kinds: dict = {}
         for tid, (ns, slices) in after.items():
             ns0, slices0 = before.get(tid, (0, 0))
@@ -63,9 +80,14 @@ def main() -> None:
             total = kinds.setdefault(kind, [0, 0])
             total[0] += ns - ns0
             total[1] += slices - slices0
-        print(f"{wall / 1e6:6.1f} ms  {len(events) / wall * 1e3:.2f} M ev/s  " + "  ".join(
-            f"{kind} {ns / 1e6:5.1f} ms CPU / {slices} slices"
-            for kind, (ns, slices) in sorted(kinds.items())), flush=True)
+        if args.delivery:
+            print(f"{wall / n:5.0f} ns/ev  {n / wall * 1e3:.2f} M ev/s  " + "  ".join(
+                f"{kind} {ns / n:4.0f} ns/ev CPU / {slices} slices"
+                for kind, (ns, slices) in sorted(kinds.items())), flush=True)
+        else:
+            print(f"{wall / 1e6:6.1f} ms  {n / wall * 1e3:.2f} M ev/s  " + "  ".join(
+                f"{kind} {ns / 1e6:5.1f} ms CPU / {slices} slices"
+                for kind, (ns, slices) in sorted(kinds.items())), flush=True)
 
 
 if __name__ == "__main__":
