@@ -31,8 +31,10 @@ import (
 // instead of a leaf (waitingAt). Nothing may read the tree while keys wait
 // but the updates' own moves, so they are placed before anything else
 // does: a rebase, the end of the UpdateMany. A board with a user limit
-// places each key at once, as its evictions depend on the order of
-// arrival; so does an UpdateMany of fewer than gatherFrom updates.
+// gathers only while the users it holds and the updates being applied
+// stay within the limit (roomFor); beyond it, each key is placed at once,
+// as evictions depend on the order of arrival. So is every key of an
+// UpdateMany of fewer than gatherFrom updates.
 
 // gatherFrom is the least number of updates in an UpdateMany whose new
 // users wait to be put in the tree together. Below it the sort costs about

@@ -145,11 +145,7 @@ func (g *Background) applyRun() (run []batch, refused int, first error) {
 			return run, refused, first
 		}
 		taken += n
-		if !b.arrivals.gathering {
-			if p := b.gather(n); b.arrivals.gathering {
-				place = p
-			}
-		}
+		place = b.gatherRun(n, place)
 		for _, x := range more {
 			r, err := b.applyUpdates(x.userIDs, x.points, x.timestamps, true)
 			var refusal *UpdateError
@@ -162,6 +158,25 @@ func (g *Background) applyRun() (run []batch, refused int, first error) {
 			}
 		}
 	}
+}
+
+// gatherRun decides for n more updates of a run whether new users' keys
+// wait to be placed together: it starts gathering (and returns the
+// function that places them, from Board.gather) or, when the run gathers
+// already and the n could evict, places what waits first and stops, as
+// evictions depend on the order of arrival. place is the run's function,
+// nil while it gathers nothing; the caller holds the board's lock.
+func (b *Board) gatherRun(n int, place func()) func() {
+	if b.arrivals.gathering && !b.roomFor(n) {
+		place()
+		place = nil
+	}
+	if !b.arrivals.gathering {
+		if p := b.gather(n); b.arrivals.gathering {
+			place = p
+		}
+	}
+	return place
 }
 
 // finishRun puts the waiting keys of a run that gathered them in the tree

@@ -280,3 +280,66 @@ func TestBackgroundReadsWaitForTheTree(t *testing.T) {
 	require.Zero(t, b.waiting())
 	checkTree(t, b)
 }
+
+// TestBackgroundRunWithinAUserLimit: on a board with a user limit, a run
+// whose batches together could evict gathers nothing (see
+// TestGatherRunStopsBeforeALimit for batches that arrive during a run);
+// the board must equal a twin driven by Update in the same order.
+func TestBackgroundRunWithinAUserLimit(t *testing.T) {
+	const limit, per = 10_000, gatherFrom
+	b, err := New(1, limit)
+	require.NoError(t, err)
+	twin, err := New(1, limit)
+	require.NoError(t, err)
+	g := NewBackground(b)
+	entered, release := make(chan struct{}), make(chan struct{})
+	g.Submit([]string{"first"}, []float64{1}, []int64{1}, 0, func() { close(entered); <-release })
+	require.NoError(t, twin.Update("first", 1, 1))
+	<-entered // the next batches wait, then go in one run
+	for k := range 4 {
+		ids, pts, tss := make([]string, per), make([]float64, per), make([]int64, per)
+		for i := range ids {
+			ids[i], pts[i], tss[i] = fmt.Sprintf("b%d-%05d", k, i), float64((i*7919+k)%5000), 2
+			require.NoError(t, twin.Update(ids[i], pts[i], tss[i]))
+		}
+		g.Submit(ids, pts, tss, 1+k*per, nil)
+	}
+	close(release)
+	g.Sync()
+	require.Equal(t, limit, b.Len())
+	require.Zero(t, b.waiting())
+	checkTree(t, b)
+	requireSamePage(t, twin, b, 10)
+}
+
+// TestGatherRunStopsBeforeALimit: a run on a board with a user limit
+// gathers new users' keys while they and the batches taken so far fit, and
+// places them before a batch that could evict, which then evicts in order
+// of arrival: the board must equal a twin driven by Update.
+func TestGatherRunStopsBeforeALimit(t *testing.T) {
+	const limit, per = 10_000, gatherFrom
+	b, err := New(1, limit)
+	require.NoError(t, err)
+	twin, err := New(1, limit)
+	require.NoError(t, err)
+	var place func()
+	for k, gathers := range []bool{true, true, false, false} {
+		ids, pts, tss := make([]string, per), make([]float64, per), make([]int64, per)
+		for i := range ids {
+			ids[i], pts[i], tss[i] = fmt.Sprintf("r%d-%05d", k, i), float64((i*7919+k)%5000), 2
+			require.NoError(t, twin.Update(ids[i], pts[i], tss[i]))
+		}
+		place = b.gatherRun(per, place)
+		require.Equal(t, gathers, b.arrivals.gathering, "batch %d", k)
+		require.Equal(t, gathers, place != nil, "batch %d", k)
+		if !gathers {
+			require.Zero(t, b.waiting(), "batch %d: what waited was placed first", k)
+		}
+		refused, err := b.applyUpdates(ids, pts, tss, true)
+		require.Zero(t, refused)
+		require.NoError(t, err)
+	}
+	require.Equal(t, limit, b.Len())
+	checkTree(t, b)
+	requireSamePage(t, twin, b, 10)
+}

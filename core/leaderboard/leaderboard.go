@@ -235,16 +235,22 @@ func (b *Board) updateMany(userIDs []string, points []float64, timestamps []int6
 }
 
 // gather lets the new users of the n updates about to be applied wait to
-// be put in the tree together (arrivals.go), when n is large enough; the
-// function it returns puts them there. The caller holds the write lock.
+// be put in the tree together (arrivals.go), when n is large enough and
+// none of them can evict anyone (roomFor); the function it returns puts
+// them there. The caller holds the write lock.
 func (b *Board) gather(n int) (place func()) {
-	b.arrivals.gathering = b.maxUsers == 0 && n >= gatherFrom
+	b.arrivals.gathering = n >= gatherFrom && b.roomFor(n)
 	b.arrivals.handing = b.arrivals.gathering && len(b.windows) == 0
 	return func() {
 		b.placeArrivals()
 		b.arrivals.gathering, b.arrivals.handing = false, false
 	}
 }
+
+// roomFor reports whether n more users fit beside those the board holds,
+// within its limit if it has one. Then n updates evict nobody, so the
+// order in which their keys are placed changes nothing.
+func (c *standings) roomFor(n int) bool { return c.maxUsers == 0 || c.users()+n <= c.maxUsers }
 
 // applyUpdates is updateMany's work, under the write lock its caller holds.
 func (b *Board) applyUpdates(userIDs []string, points []float64, timestamps []int64, validIDs bool) (refused int, first error) {

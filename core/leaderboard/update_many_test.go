@@ -279,3 +279,43 @@ func TestUpdateManyValidChecksPoints(t *testing.T) {
 	require.Equal(t, e2.Error(), e1.Error())
 	requireSamePage(t, checked, valid, float64(benchBase+60))
 }
+
+// TestUpdateManyGathersWithinAUserLimit: a board with a user limit lets
+// keys wait to be placed together only while the users it holds and the
+// batch stay within the limit, and a bounded board driven by UpdateMany,
+// across batches below and beyond its limit (then evicting), must equal a
+// twin driven by Update.
+func TestUpdateManyGathersWithinAUserLimit(t *testing.T) {
+	b, err := New(1, 10_000)
+	require.NoError(t, err)
+	require.True(t, b.roomFor(10_000))
+	require.False(t, b.roomFor(10_001))
+	place := b.gather(gatherFrom)
+	require.True(t, b.arrivals.gathering, "room for the batch: gathers")
+	place()
+	place = b.gather(10_001)
+	require.False(t, b.arrivals.gathering, "a batch that could evict places each key at once")
+	place()
+
+	const limit = 9000
+	many, err := New(0.5, limit)
+	require.NoError(t, err)
+	one, err := New(0.5, limit)
+	require.NoError(t, err)
+	ids := snowflakeIDs(14_000, 8)
+	rng := rand.New(rand.NewPCG(12, 12))
+	ts := int64(1_600_000_000)
+	for round := range 5 {
+		n := gatherFrom + rng.IntN(gatherFrom)
+		us, ps, tss := make([]string, n), make([]float64, n), make([]int64, n)
+		for i := range us {
+			us[i] = ids[rng.IntN(2000+3000*round)] // existing users, repeated; new ones
+			ps[i] = float64(rng.IntN(14) - 3)      // ties; some 0, some negative
+			ts += int64(rng.IntN(20_000))
+			tss[i] = ts
+		}
+		updateBoth(t, one, many, us, ps, tss, fmt.Sprintf("round %d", round))
+		requireSamePage(t, one, many, float64(ts))
+	}
+	require.Equal(t, limit, many.Len(), "the last rounds evicted")
+}
