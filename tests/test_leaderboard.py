@@ -36,6 +36,28 @@ def test_update_many_mixed_tuples_and_chunks(board):
     assert board.score("u0") == pytest.approx(0.95)
 
 
+@pytest.mark.parametrize("limit", [12_000, 100_000])
+def test_a_bounded_board_keeps_the_top_users_after_bulk_updates(clock, limit):
+    # A bounded board places a bulk of updates together only while they
+    # cannot evict anyone: 12,000 users are outgrown by the second bulk,
+    # 100,000 never. Either way the board must hold the top `limit` users
+    # as scores and ids order them (the users evicted are never updated
+    # again, and each was the lowest when evicted).
+    bulk = [(f"b{i:05d}", float(1 + (i * 7919) % 5000), T0) for i in range(10_000)]
+    again = [(f"b{i:05d}", float(i % 7), T0) for i in range(0, 10_000, 3)]
+    fresh = [(f"n{i:05d}", float(1 + (i * 104729) % 6000), T0) for i in range(6_000)]
+    scores: dict = {}
+    with Leaderboard(1.0, limit, clock=clock) as board:
+        for updates in (bulk, again + fresh):
+            assert board.update_many(updates) == len(updates)
+            for user_id, points, _ in updates:
+                scores[user_id] = scores.get(user_id, 0.0) + points
+        want = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        got = [(user.user_id, user.score) for user in board.page(0, len(board))]
+        assert len(board) == min(limit, 16_000)
+        assert got == want
+
+
 def test_update_many_reports_the_bad_tuple(board):
     with pytest.raises(ValueError, match="update 2"):
         board.update_many([("a", 1.0), ("b", 2.0), ("c", math.nan)])
