@@ -297,11 +297,7 @@ func TestBackgroundRunWithinAUserLimit(t *testing.T) {
 	require.NoError(t, twin.Update("first", 1, 1))
 	<-entered // the next batches wait, then go in one run
 	for k := range 4 {
-		ids, pts, tss := make([]string, per), make([]float64, per), make([]int64, per)
-		for i := range ids {
-			ids[i], pts[i], tss[i] = fmt.Sprintf("b%d-%05d", k, i), float64((i*7919+k)%5000), 2
-			require.NoError(t, twin.Update(ids[i], pts[i], tss[i]))
-		}
+		ids, pts, tss := newUsersBatch(t, twin, k, per)
 		g.Submit(ids, pts, tss, 1+k*per, nil)
 	}
 	close(release)
@@ -324,11 +320,7 @@ func TestGatherRunStopsBeforeALimit(t *testing.T) {
 	require.NoError(t, err)
 	var place func()
 	for k, gathers := range []bool{true, true, false, false} {
-		ids, pts, tss := make([]string, per), make([]float64, per), make([]int64, per)
-		for i := range ids {
-			ids[i], pts[i], tss[i] = fmt.Sprintf("r%d-%05d", k, i), float64((i*7919+k)%5000), 2
-			require.NoError(t, twin.Update(ids[i], pts[i], tss[i]))
-		}
+		ids, pts, tss := newUsersBatch(t, twin, k, per)
 		place = b.gatherRun(per, place)
 		require.Equal(t, gathers, b.arrivals.gathering, "batch %d", k)
 		require.Equal(t, gathers, place != nil, "batch %d", k)
@@ -342,4 +334,16 @@ func TestGatherRunStopsBeforeALimit(t *testing.T) {
 	require.Equal(t, limit, b.Len())
 	checkTree(t, b)
 	requireSamePage(t, twin, b, 10)
+}
+
+// newUsersBatch returns batch k of n users new to the board, with tied
+// points, after applying it to twin one Update at a time.
+func newUsersBatch(t *testing.T, twin *Board, k, n int) ([]string, []float64, []int64) {
+	t.Helper()
+	ids, pts, tss := make([]string, n), make([]float64, n), make([]int64, n)
+	for i := range ids {
+		ids[i], pts[i], tss[i] = fmt.Sprintf("b%d-%05d", k, i), float64((i*7919+k)%5000), 2
+		require.NoError(t, twin.Update(ids[i], pts[i], tss[i]))
+	}
+	return ids, pts, tss
 }
