@@ -40,22 +40,26 @@ type leafNode struct {
 	n    int32
 	prev int32
 	next int32
-	// The parent link: the inner node holding this leaf (stale in the
-	// root). With each user's leaf (user.leaf) it gives a user's rank
-	// without a descent (rankOfUser), and an update's climb of the counts
-	// reads it from the leaf it has just changed.
-	parent int32
-	slot   int32 // this leaf's position in parent, a hint: see childSlot
+	link
 }
 
 type innerNode struct {
-	g      [innerCap]float64
-	p      [innerCap]uint64
-	u      [innerCap]int32
-	child  [innerCap]int32
-	count  [innerCap]int32
-	n      int32
-	parent int32 // as leafNode's
+	g     [innerCap]float64
+	p     [innerCap]uint64
+	u     [innerCap]int32
+	child [innerCap]int32
+	count [innerCap]int32
+	n     int32
+	link
+}
+
+// link is a node's place in the tree: the inner node holding it (stale in
+// the root) and its position there, a hint (see childSlot). With each
+// user's leaf (user.leaf) it gives a user's rank without a descent
+// (rankOfUser), and an update's climb of the counts reads it from the leaf
+// it has just changed.
+type link struct {
+	parent int32
 	slot   int32
 }
 
@@ -402,7 +406,7 @@ func (c *standings) growRoot() {
 	if c.height == 0 {
 		lf := c.leaves[old]
 		nd.insertAt(0, lf.key(0), old, lf.n)
-		lf.parent, lf.slot = id, 0
+		lf.link = link{id, 0}
 		c.root, c.height = id, 1
 		c.splitLeaf(nd, 0)
 		return
@@ -413,7 +417,7 @@ func (c *standings) growRoot() {
 		cnt += on.count[i]
 	}
 	nd.insertAt(0, on.key(0), old, cnt)
-	on.parent, on.slot = id, 0
+	on.link = link{id, 0}
 	c.root = id
 	c.height++
 	c.splitInner(nd, 0, c.height == 2)
@@ -430,7 +434,7 @@ func (c *standings) splitLeaf(p *innerNode, i int) {
 	copy(r.u[:k], l.u[half:l.n])
 	r.n, l.n = int32(k), int32(half)
 	c.setLeaf(rid, r.u[:k])
-	r.parent, r.slot = l.parent, int32(i+1)
+	r.link = link{l.parent, int32(i + 1)}
 	r.prev, r.next = lid, l.next
 	if l.next >= 0 {
 		c.leaves[l.next].prev = rid
@@ -452,9 +456,9 @@ func (c *standings) setLeaf(id int32, us []int32) {
 func (c *standings) setParent(id int32, kids []int32, first int, leafKids bool) {
 	for i, k := range kids {
 		if leafKids {
-			c.leaves[k].parent, c.leaves[k].slot = id, int32(first+i)
+			c.leaves[k].link = link{id, int32(first + i)}
 		} else {
-			c.inners[k].parent, c.inners[k].slot = id, int32(first+i)
+			c.inners[k].link = link{id, int32(first + i)}
 		}
 	}
 }
@@ -472,7 +476,7 @@ func (c *standings) splitInner(p *innerNode, i int, leafKids bool) {
 	copy(r.child[:k], l.child[half:l.n])
 	copy(r.count[:k], l.count[half:l.n])
 	c.setParent(rid, r.child[:k], 0, leafKids)
-	r.parent, r.slot = l.parent, int32(i+1)
+	r.link = link{l.parent, int32(i + 1)}
 	var moved int32
 	for j := 0; j < k; j++ {
 		moved += r.count[j]
@@ -562,16 +566,16 @@ func (c *standings) treeRemoveUser(k key, j int) {
 	if c.height == 0 {
 		return
 	}
-	p, slot := lf.parent, &lf.slot
+	up := &lf.link
 	for level := 1; ; level++ {
-		nd := c.inners[p]
-		i := childSlot(nd, id, *slot)
-		*slot = int32(i) // the hint, right again
+		nd := c.inners[up.parent]
+		i := childSlot(nd, id, up.slot)
+		up.slot = int32(i) // the hint, right again
 		nd.count[i]--
 		if level == c.height {
 			return
 		}
-		id, p, slot = p, nd.parent, &nd.slot
+		id, up = up.parent, &nd.link
 	}
 }
 
@@ -831,18 +835,16 @@ func (c *standings) rankOfUser(u int32) int { return c.rankAt(c.userPos(u)) }
 func (c *standings) rankAt(id int32, j int) int {
 	r := j
 	if c.height > 0 {
-		lf := c.leaves[id]
-		p, slot := lf.parent, lf.slot
+		up := c.leaves[id].link
 		for level := 1; ; level++ {
-			nd := c.inners[p]
-			i := childSlot(nd, id, slot)
-			for k := range i {
+			nd := c.inners[up.parent]
+			for k := range childSlot(nd, id, up.slot) {
 				r += int(nd.count[k])
 			}
 			if level == c.height {
 				break
 			}
-			id, p, slot = p, nd.parent, nd.slot
+			id, up = up.parent, nd.link
 		}
 	}
 	return r
