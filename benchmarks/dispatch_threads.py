@@ -9,12 +9,13 @@ Each run: a fresh processor with a no-op counting callback, some events
 pushed and flushed untimed, then ``push`` calls from this thread and
 ``flush()``, timed. The workload is the harness's original one
 (``ORIGINAL_CONFIG`` in ``engagehub_native.bench``: buffer 16384, 4
-threads, batch 256, 200 ms; ``ORIGINAL_EVENTS``, 50,000 events, the first
-5,000 of them pushed untimed before), or with ``--delivery`` its ``push`` → dicts row
-(``DELIVERY_CONFIG``: buffer 65536, 1 thread, batch 512, 50 ms; 1,000,000
-events, the first 20,000 of them pushed untimed before). NUM_THREADS replaces the configuration's dispatcher
-count, ``--events`` the timed events, ``--users`` the user-id pool (100,000,
-as the harness's; a small pool keeps the ids in cache). Per run it prints
+threads, batch 256, 200 ms; ``ORIGINAL_EVENTS``, 50,000 events, the
+first 5,000 of them pushed untimed before), or with ``--delivery`` its
+``push`` → dicts row (``DELIVERY_CONFIG``: buffer 65536, 1 thread, batch
+512, 50 ms; 1,000,000 events, the first 20,000 of them pushed untimed
+before). NUM_THREADS replaces the configuration's dispatcher count,
+``--events`` the timed events, ``--users`` the user-id pool (100,000, as
+the harness's; a small pool keeps the ids in cache). Per run it prints
 the wall time, and the CPU time and time slices
 (``/proc/self/task/*/schedstat``) of this thread ("main"), of the
 dispatcher threads ("dispatch") and of the threads the Go runtime made
@@ -56,6 +57,7 @@ def main() -> None:
         config["num_threads"] = args.num_threads
     n = args.events or (1_000_000 if args.delivery else ORIGINAL_EVENTS)
     warm = 20_000 if args.delivery else 5_000
+    per, unit = (n, "ns/ev") if args.delivery else (1e6, "ms")  # what times are printed in
     events = make_events(n, args.users, 1000, int(time.time()))
     for _ in range(args.runs):
         sink = Sink()
@@ -80,14 +82,9 @@ def main() -> None:
             total = kinds.setdefault(kind, [0, 0])
             total[0] += ns - ns0
             total[1] += slices - slices0
-        if args.delivery:
-            print(f"{wall / n:5.0f} ns/ev  {n / wall * 1e3:.2f} M ev/s  " + "  ".join(
-                f"{kind} {ns / n:4.0f} ns/ev CPU / {slices} slices"
-                for kind, (ns, slices) in sorted(kinds.items())), flush=True)
-        else:
-            print(f"{wall / 1e6:6.1f} ms  {n / wall * 1e3:.2f} M ev/s  " + "  ".join(
-                f"{kind} {ns / 1e6:5.1f} ms CPU / {slices} slices"
-                for kind, (ns, slices) in sorted(kinds.items())), flush=True)
+        print(f"{wall / per:6.1f} {unit}  {n / wall * 1e3:.2f} M ev/s  " + "  ".join(
+            f"{kind} {ns / per:5.1f} {unit} CPU / {slices} slices"
+            for kind, (ns, slices) in sorted(kinds.items())), flush=True)
 
 
 if __name__ == "__main__":
