@@ -334,21 +334,25 @@ def test_update_wire_is_the_wire_format():
 
     from engagehub_native._library import encode_strings
 
-    ids, points, stamps = ["alice", "bö\0b", "频道", ""], [1.5, 2, -3, 1e308], [T0, 1, 2 ** 63 - 1, T0]
-    assert _staging.update_wire(ids, points, stamps) == (
+    ids, points, stamps = ["alice", "bö\0b", "频道", ""], [1.5, 2, -3, 1e308], [T0, 1, 2 ** 63 - 1, -2 ** 63]
+    fields = [field for update in zip(ids, points, stamps) for field in update]
+    assert _staging.update_wire(fields) == (
         encode_strings(ids), array("d", points).tobytes(), array("q", stamps).tobytes())
-    assert _staging.update_wire([], [], []) == (b"", b"", b"")
-    with pytest.raises(ValueError, match="one length"):
-        _staging.update_wire(["a"], [], [T0])
-    with pytest.raises(TypeError):
-        _staging.update_wire(["a"], ["1"], [T0])
-    with pytest.raises(OverflowError):
-        _staging.update_wire(["a"], [1.0], [2 ** 63])
+    assert _staging.update_wire([]) == (b"", b"", b"")
+    for bad in (["a", 1.0], ("a", 1.0, T0)):
+        with pytest.raises(TypeError, match="3 fields per update"):
+            _staging.update_wire(bad)
+    for bad in (["a", "1", T0], [b"a", 1.0, T0], ["a", 1.0, "1"], ["a", 1.0, 1.5]):
+        with pytest.raises(TypeError):
+            _staging.update_wire(bad)
+    for stamp in (2 ** 63, -2 ** 63 - 1, 2 ** 100):
+        with pytest.raises(OverflowError):
+            _staging.update_wire(["a", 1.0, stamp])
 
 
 # -- the checks of push_many and update_many ------------------------------------
 #
-# _staging.flat_events and update_columns check a whole chunk in one pass and
+# _staging.flat_events and flat_updates check a whole chunk in one pass and
 # answer None for anything but the common case, which the Python rules then
 # check one by one (and name). Wherever C answers, its answer must be the
 # rules' answer; chunks mix the single calls above, so every field value they
@@ -408,15 +412,15 @@ def test_update_many_checks_in_c_agree_with_the_rules():
     clock = ManualClock()
     with Leaderboard(0.95, 0, clock=clock) as board:
         answered = 0
-        usual = lambda u: _staging.update_columns([u], board._latest, board.now) is not None  # noqa: E731
+        usual = lambda u: _staging.flat_updates([u], board._latest, board.now) is not None  # noqa: E731
         for chunk in mixed_chunks(UPDATES, usual, (2, 3), seed=2):
-            columns = _staging.update_columns(chunk, board._latest, board.now)
-            if columns is None:
+            flat = _staging.flat_updates(chunk, board._latest, board.now)
+            if flat is None:
                 continue
             answered += 1
             checked = board._checked_one_by_one(chunk, 0)  # must not raise
-            assert columns == checked, chunk
-            assert all(type(p) is float for p in columns[1])
+            assert flat == checked, chunk
+            assert all(type(p) is float for p in flat[1::3])
         assert answered > 150
 
 
@@ -458,11 +462,11 @@ def test_update_many_checks_leave_the_unusual_to_python_and_read_the_clock_once(
     with Leaderboard(0.95, 0, clock=clock) as board:
         latest = board._latest
         for chunk in ([("a", 1.0, latest + 1)], [("a", True)], [(Text("a"), 1.0)], ["ab"]):
-            assert _staging.update_columns(chunk, latest, board.now) is None
+            assert _staging.flat_updates(chunk, latest, board.now) is None
         reads = []
-        assert _staging.update_columns([("a", 1.0), ("b", 2.0, T0), ("c", 3)], latest,
-                                       lambda: reads.append(1) or T0 + 0.5) == \
-            (["a", "b", "c"], [1.0, 2.0, 3.0], [T0, T0, T0])
+        assert _staging.flat_updates([("a", 1.0), ("b", 2.0, T0), ("c", 3)], latest,
+                                     lambda: reads.append(1) or T0 + 0.5) == \
+            ["a", 1.0, T0, "b", 2.0, T0, "c", 3.0, T0]
         assert reads == [1]
 
         # The clock is read before any update's items are taken: a clock
@@ -475,13 +479,13 @@ def test_update_many_checks_leave_the_unusual_to_python_and_read_the_clock_once(
             second.append(T0 - 5)
             return T0 + 9
 
-        assert _staging.update_columns([first, second], latest, meddling_clock) == \
-            (["a", "b"], [1.0, 2.0], [T0 + 9, T0 - 5])
+        assert _staging.flat_updates([first, second], latest, meddling_clock) == \
+            ["a", 1.0, T0 + 9, "b", 2.0, T0 - 5]
 
         def broken_clock():
             raise RuntimeError("no clock")
 
         with pytest.raises(RuntimeError, match="no clock"):
-            _staging.update_columns([("a", 1.0)], latest, broken_clock)
+            _staging.flat_updates([("a", 1.0)], latest, broken_clock)
     with pytest.raises(TypeError):
         _staging.flat_events(("m", "u", "c"))

@@ -62,6 +62,24 @@ exact_int_in(PyObject *v, long long low, long long high, long long *value)
     return !overflow && low <= *value && *value <= high;
 }
 
+/* The value of an int that fits an int64, as PyLong_AsLongLong gives it
+ * (TypeError for what is not an int, OverflowError beyond 64 bits), but
+ * quick for the usual timestamp: CPython 3.11's PyLong_AsLongLong goes
+ * through a byte array for every int of more than one 30-bit digit, as
+ * every Unix time in seconds is, and PyLong_AsLongLongAndOverflow does
+ * not. -1 with an error set on failure. */
+static inline int
+int64_of(PyObject *v, long long *value)
+{
+    int overflow;
+    *value = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (overflow) {
+        PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C long long");
+        return -1;
+    }
+    return *value == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
 /* Now as int(time.time()) reads it (and leaderboard.wall_clock): whole Unix
  * seconds; 0 if the clock cannot be read. */
 static inline long long

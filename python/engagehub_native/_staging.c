@@ -477,8 +477,7 @@ event_sizes(PyObject *const field[4], int typed, const char *text[3], EventSizes
             type_chars = length;
         }
     }
-    value = PyLong_AsLongLong(field[3]);
-    if (value == -1 && PyErr_Occurred()) {
+    if (int64_of(field[3], &value) < 0) {
         return -1;
     }
     *size = sizes_of(bytes, chars, type_chars, typed);
@@ -1223,12 +1222,12 @@ python_decides:
 /* -- update_many's updates, checked ------------------------------------------ */
 
 static PyObject *
-update_columns(PyObject *module, PyObject *args)
+flat_updates(PyObject *module, PyObject *args)
 {
-    PyObject *chunk, *clock, *ids = NULL, *points = NULL, *stamps = NULL, *now = NULL;
+    PyObject *chunk, *clock, *flat = NULL, *now = NULL;
     long long latest;
     Py_ssize_t count;
-    if (!PyArg_ParseTuple(args, "O!LO:update_columns", &PyList_Type, &chunk, &latest, &clock)) {
+    if (!PyArg_ParseTuple(args, "O!LO:flat_updates", &PyList_Type, &chunk, &latest, &clock)) {
         return NULL;
     }
     /* An update of 2 fields takes the board's clock, int(now()), read once.
@@ -1245,8 +1244,7 @@ update_columns(PyObject *module, PyObject *args)
         }
     }
     count = PyList_Size(chunk);
-    if ((ids = PyList_New(count)) == NULL || (points = PyList_New(count)) == NULL
-        || (stamps = PyList_New(count)) == NULL) {
+    if ((flat = PyList_New(3 * count)) == NULL) {
         goto failed;
     }
     for (Py_ssize_t i = 0; i < count; i++) {
@@ -1279,25 +1277,21 @@ update_columns(PyObject *module, PyObject *args)
             goto python_decides;
         }
         Py_INCREF(id);
-        PyList_SetItem(ids, i, id); /* each steals the reference */
-        PyList_SetItem(points, i, pts);
-        PyList_SetItem(stamps, i, stamp);
+        PyList_SetItem(flat, 3 * i, id); /* each steals the reference */
+        PyList_SetItem(flat, 3 * i + 1, pts);
+        PyList_SetItem(flat, 3 * i + 2, stamp);
     }
     Py_XDECREF(now);
-    return Py_BuildValue("(NNN)", ids, points, stamps);
+    return flat;
 
 python_decides:
     Py_XDECREF(now);
-    Py_DECREF(ids); /* the slots not yet set are NULL, which a list's dealloc skips */
-    Py_DECREF(points);
-    Py_DECREF(stamps);
+    Py_DECREF(flat); /* the slots not yet set are NULL, which a list's dealloc skips */
     Py_RETURN_NONE;
 
 failed:
     Py_XDECREF(now);
-    Py_XDECREF(ids);
-    Py_XDECREF(points);
-    Py_XDECREF(stamps);
+    Py_XDECREF(flat);
     return NULL;
 }
 
@@ -1352,8 +1346,8 @@ int64s(PyObject *list, Py_ssize_t count, int stride, int column)
     }
     value = (int64_t *)PyBytes_AsString(bytes);
     for (Py_ssize_t i = 0; i < count; i++) {
-        long long v = PyLong_AsLongLong(PyList_GetItem(list, stride * i + column));
-        if (v == -1 && PyErr_Occurred()) {
+        long long v;
+        if (int64_of(PyList_GetItem(list, stride * i + column), &v) < 0) {
             Py_DECREF(bytes);
             return NULL;
         }
@@ -1363,41 +1357,37 @@ int64s(PyObject *list, Py_ssize_t count, int stride, int column)
 }
 
 static PyObject *
-update_wire(PyObject *module, PyObject *args)
+update_wire(PyObject *module, PyObject *updates)
 {
-    PyObject *ids, *points, *stamps, *wire, *reals, *ints;
+    PyObject *wire, *reals, *ints;
     Py_ssize_t count, size = 0;
     char *out = NULL;
     double *real;
-    if (!PyArg_ParseTuple(args, "O!O!O!:update_wire", &PyList_Type, &ids, &PyList_Type, &points,
-                          &PyList_Type, &stamps)) {
+    if (!PyList_CheckExact(updates) || PyList_Size(updates) % 3) {
+        PyErr_SetString(PyExc_TypeError, "update_wire takes a list of 3 fields per update");
         return NULL;
     }
-    count = PyList_Size(ids);
-    if (PyList_Size(points) != count || PyList_Size(stamps) != count) {
-        PyErr_SetString(PyExc_ValueError, "update_wire takes three columns of one length");
-        return NULL;
-    }
-    if (put_strings(ids, count, 1, 0, &out, &size) < 0
+    count = PyList_Size(updates) / 3;
+    if (put_strings(updates, count, 3, 0, &out, &size) < 0
         || (wire = PyBytes_FromStringAndSize(NULL, size)) == NULL) {
         return NULL;
     }
     out = PyBytes_AsString(wire);
-    if (put_strings(ids, count, 1, 0, &out, &size) < 0
+    if (put_strings(updates, count, 3, 0, &out, &size) < 0
         || (reals = PyBytes_FromStringAndSize(NULL, count * (Py_ssize_t)sizeof(double))) == NULL) {
         Py_DECREF(wire);
         return NULL;
     }
     real = (double *)PyBytes_AsString(reals);
     for (Py_ssize_t i = 0; i < count; i++) {
-        real[i] = PyFloat_AsDouble(PyList_GetItem(points, i)); /* an int too, as float() */
+        real[i] = PyFloat_AsDouble(PyList_GetItem(updates, 3 * i + 1)); /* an int too, as float() */
         if (real[i] == -1.0 && PyErr_Occurred()) {
             Py_DECREF(wire);
             Py_DECREF(reals);
             return NULL;
         }
     }
-    if ((ints = int64s(stamps, count, 1, 0)) == NULL) {
+    if ((ints = int64s(updates, count, 3, 2)) == NULL) {
         Py_DECREF(wire);
         Py_DECREF(reals);
         return NULL;
@@ -1423,11 +1413,12 @@ static PyMethodDef module_methods[] = {
     {"bind", bind, METH_O,
      "bind(address, /)\n--\n\n"
      "The address of the engine's eh_proc_push_many, which drains call."},
-    {"update_wire", update_wire, METH_VARARGS,
-     "update_wire(ids, points, timestamps, /)\n--\n\n"
-     "What an update drain offers the engine for updates given as three\n"
-     "columns: (the ids in the wire format, the points as doubles, the\n"
-     "timestamps as int64)."},
+    {"update_wire", update_wire, METH_O,
+     "update_wire(updates, /)\n--\n\n"
+     "What an update drain offers the engine for updates given as flat\n"
+     "fields, three per update (id, points, timestamp), as the staging and\n"
+     "flat_updates hold them: (the ids in the wire format, the points as\n"
+     "doubles, the timestamps as int64)."},
     {"flat_events", flat_events, METH_O,
      "flat_events(events, /)\n--\n\n"
      "push_many's events (a list of them) as flat fields, four per event,\n"
@@ -1435,14 +1426,14 @@ static PyMethodDef module_methods[] = {
      "fields or all of 4, exact str fields that can be encoded, an exact int\n"
      "timestamp in 1..2**63-1 (3 fields: now, read once). None for anything\n"
      "else, which Python then checks event by event and names."},
-    {"update_columns", update_columns, METH_VARARGS,
-     "update_columns(updates, latest, now, /)\n--\n\n"
-     "update_many's updates (a list of them) as three columns (ids, points\n"
-     "as floats, timestamps) when every one is the common case: an exact\n"
-     "tuple or list of 2 or 3 fields, an exact str id that can be\n"
-     "encoded, finite exact float or int points, an exact int timestamp in\n"
-     "1..latest (2 fields: int(now()), called once). None for anything\n"
-     "else, which Python then checks update by update and names."},
+    {"flat_updates", flat_updates, METH_VARARGS,
+     "flat_updates(updates, latest, now, /)\n--\n\n"
+     "update_many's updates (a list of them) as flat fields, three per\n"
+     "update (id, points as a float, timestamp), when every one is the\n"
+     "common case: an exact tuple or list of 2 or 3 fields, an exact str id\n"
+     "that can be encoded, finite exact float or int points, an exact int\n"
+     "timestamp in 1..latest (2 fields: int(now()), called once). None for\n"
+     "anything else, which Python then checks update by update and names."},
     {"event_dicts", event_dicts, METH_O,
      "event_dicts(fields, /)\n--\n\n"
      "A batch as a list of dicts {\"type\", \"user_id\", \"channel_id\", \"timestamp\"}\n"

@@ -155,7 +155,7 @@ class Leaderboard(NativeObject, _pages.Reads):
             handle = _redis.open_board(ffi, lib, backend, name, decay_factor, max_users)
         self._attach(handle, "eh_board_free")
         # Updates not yet in the engine, flat (user id, points, timestamp,
-        # user id, ...: the engine's columns are then strided slices), and
+        # user id, ...: the form _staging.update_wire reads), and
         # how many fields may wait: _seal() sets _room to 0 so that the next
         # update drains, which raises.
         self._staged: list = []
@@ -250,7 +250,7 @@ class Leaderboard(NativeObject, _pages.Reads):
         if timestamp > self._latest:
             self._latest = self._config()[2]
             if timestamp > self._latest:  # the engine refuses it, saying why
-                self._apply_now(([user_id], [points], [timestamp]))
+                self._apply_now([user_id, points, timestamp])
         return timestamp
 
     def update_many(self, updates: Iterable[Tuple]) -> int:
@@ -271,26 +271,27 @@ class Leaderboard(NativeObject, _pages.Reads):
         updates = iter(updates)
         try:
             while chunk := list(islice(updates, _BULK)):
-                columns = (_staging.update_columns(chunk, self._latest, self.now)
-                           or self._checked_one_by_one(chunk, done))
+                fields = (_staging.flat_updates(chunk, self._latest, self.now)
+                          or self._checked_one_by_one(chunk, done))
                 with self._drain_lock:
                     self._drain_locked(wait=False)  # staged updates go first
-                    refused = self._apply(*columns, wait=False, first=done)
+                    refused = self._apply(fields, wait=False, first=done)
                 refusal = refusal or refused
                 done += len(chunk)
         finally:
             if done:  # every chunk submitted is applied before update_many returns or raises
                 with self._drain_lock:
-                    refused = self._apply([], [], [], wait=True)
+                    refused = self._apply([], wait=True)
                 refusal = refusal or refused
         if refusal is not None:
             raise refusal.error
         return done
 
-    def _checked_one_by_one(self, chunk: list, offset: int) -> tuple:
+    def _checked_one_by_one(self, chunk: list, offset: int) -> list:
         """update_many's chunk checked update by update: the first bad one
-        raises, named by its index. As columns (ids, points, timestamps)."""
-        ids, points, stamps = [], [], []
+        raises, named by its index. As flat fields, three per update (id,
+        points, timestamp), as _staging.flat_updates gives them."""
+        fields: list = []
         now = None
         for index, update in enumerate(chunk, offset):
             try:
@@ -312,20 +313,18 @@ class Leaderboard(NativeObject, _pages.Reads):
                 if now is None:
                     now = int(self.now())
                 ts = now
-            ids.append(user_id)
-            points.append(pts)
-            stamps.append(ts)
-        return ids, points, stamps
+            fields += (user_id, pts, ts)
+        return fields
 
-    def _apply_now(self, columns: tuple) -> int:
-        """Apply checked updates (columns: ids, points, timestamps) after the
-        staged ones; refusals raise."""
+    def _apply_now(self, fields: list) -> int:
+        """Apply checked updates (flat fields: id, points, timestamp each)
+        after the staged ones; refusals raise."""
         with self._drain_lock:
             self._drain_locked(wait=True)
-            refusal = self._apply(*columns, wait=True)
+            refusal = self._apply(fields, wait=True)
         if refusal is not None:
             raise refusal.error
-        return len(columns[0])
+        return len(fields) // 3
 
     def _sync(self) -> None:
         """Move staged updates into the engine and wait until they are
@@ -351,8 +350,7 @@ class Leaderboard(NativeObject, _pages.Reads):
             while staged:
                 chunk = staged[:3 * _PAGE]
                 del staged[:len(chunk)]  # updates appended since the slice land after it
-                refusal = self._apply(chunk[0::3], chunk[1::3], chunk[2::3],
-                                      wait=wait and not staged, lib=lib)
+                refusal = self._apply(chunk, wait=wait and not staged, lib=lib)
                 if refusal is not None:
                     # Those updates returned long ago: report the refusals, keep the rest.
                     logger.error("leaderboard: %d staged update(s) refused (the first: %s)",
@@ -360,24 +358,25 @@ class Leaderboard(NativeObject, _pages.Reads):
         finally:
             self._draining = False
 
-    def _apply(self, ids: list, points: list, stamps: list, wait: bool,
-               lib=None, first: int = -1) -> Optional[_Refusal]:
-        """Submit updates given as columns: user ids, points, timestamps;
-        ``first`` is the caller's index of the first (update_many's), which
-        the engine's errors count from, or -1 when they have none (staged
-        updates), and errors name the user and timestamp alone.
+    def _apply(self, updates: list, wait: bool, lib=None,
+               first: int = -1) -> Optional[_Refusal]:
+        """Submit updates given as flat fields, three per update (user id,
+        points, timestamp), as the staging holds them; ``first`` is the
+        caller's index of the first (update_many's), which the engine's
+        errors count from, or -1 when they have none (staged updates), and
+        errors name the user and timestamp alone.
 
         Returns the updates the engine refused since it last reported
         refusals (how many, and the first one's error), or None; any other
         error raises. A call that waits reports its own updates'
         refusals; without waiting, they are reported by a later call."""
         lib = lib or self._lib
-        blob, reals, ints = _staging.update_wire(ids, points, stamps)
+        blob, reals, ints = _staging.update_wire(updates)
         ffi = self._ffi
         refused = (_scratch or _new_scratch()).refused
         status = lib.eh_board_update_many(
             self._handle, blob, len(blob), ffi.from_buffer("double[]", reals),
-            ffi.from_buffer("int64_t[]", ints), len(ids), first, wait, refused)
+            ffi.from_buffer("int64_t[]", ints), len(updates) // 3, first, wait, refused)
         if not status:
             return None
         try:
