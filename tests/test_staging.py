@@ -199,7 +199,8 @@ def test_update_fast_path_agrees_with_python(args, kwargs):
         assert outcome(lambda: fast.update(*args, **kwargs)) == \
             outcome(lambda: slow._update_slow(*args, **kwargs))
         assert fast._staged == slow._staged
-        assert [type(f) for f in fast._staged] == [type(f) for f in slow._staged]
+        assert fast._staged_fields() == slow._staged_fields()
+        assert [type(f) for f in fast._staged_fields()] == [type(f) for f in slow._staged_fields()]
         assert fast.top(5) == slow.top(5)
 
 
@@ -207,9 +208,49 @@ def test_update_without_timestamp_reads_the_boards_clock():
     clock = ManualClock(T0 - 86400)
     with Leaderboard(0.5, 0, clock=clock) as board:
         board.update("alice", 8)
-        assert board._staged == [] or board._staged[2] == T0 - 86400
+        assert board._staged_fields() in ([], ["alice", 8.0, T0 - 86400])
         clock.now = T0
         assert board.rank("alice").score == pytest.approx(4.0)
+
+
+def test_staged_updates_wait_as_the_wire_a_drain_hands_the_engine():
+    from array import array
+
+    from engagehub_native._library import encode_strings
+
+    clock = ManualClock()
+    with Leaderboard(0.95, 0, clock=clock) as board:
+        board._room = 10 ** 6  # nothing drains on its own
+        ids = ["alice", "bö\0b", "频道", "", "x" * 70_000, "🎉"]
+        points = [1.5, 2, -3.0, 1e308, 0.25, 7]
+        for i, (uid, pts) in enumerate(zip(ids, points)):
+            board.update(uid, pts, T0 + i)  # ASCII in C, the rest through _update_slow
+        assert board._staged == len(ids)
+        fields = [f for i, (u, p) in enumerate(zip(ids, points)) for f in (u, float(p), T0 + i)]
+        assert board._staged_fields() == fields
+
+        def wire(lo, hi):
+            return (encode_strings(ids[lo:hi]), array("d", points[lo:hi]).tobytes(),
+                    array("q", range(T0 + lo, T0 + hi)).tobytes(), hi - lo)
+
+        assert board._take_staged(2) == wire(0, 2)  # the first ones; the rest move up
+        assert board._staged_fields() == fields[6:]
+        board.update("zed", 1.0, T0 + 99)  # after the rest
+        assert board._take_staged(3) == wire(2, 5)
+        assert board._take_staged(10) == (encode_strings(["🎉", "zed"]), array("d", [7, 1]).tobytes(),
+                                          array("q", [T0 + 5, T0 + 99]).tobytes(), 2)
+        assert board._take_staged(10) == (b"", b"", b"", 0) and board._staged == 0
+        with pytest.raises(ValueError, match="count >= 0"):
+            board._take_staged(-1)
+        with pytest.raises(ValueError, match="no byte 0xFF"):
+            board._stage(b"a\xffb", 1.0, T0)
+        board.update("carol", 3.0, T0)
+        board._discard_staged()
+        assert board._staged == 0 and board._staged_fields() == []
+        assert len(board) == 0  # nothing was submitted: the takes above only unstaged
+        for i, uid in enumerate(ids):
+            board.update(uid, 1.0, T0)
+        assert sorted(u.user_id for u in board.top(10)) == sorted(ids)  # a read drains
 
 
 def test_update_drains_at_its_room_and_reads_see_every_update():
@@ -217,7 +258,7 @@ def test_update_drains_at_its_room_and_reads_see_every_update():
         now = int(time.time())
         for i in range(5000):  # several times the staging room
             board.update(f"u{i}", 1.0, now)
-            assert len(board._staged) < board._room
+            assert 3 * board._staged < board._room
         assert len(board) == 5000
 
 

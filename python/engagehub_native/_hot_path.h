@@ -15,18 +15,23 @@
 PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size);
 #endif
 
-/* What Updates holds (and _pages.Reads, which extends it): the staging list. */
+/* What Updates holds (and _pages.Reads, which extends it): the staged
+ * updates, already in the form a drain hands the engine (see _staging.c). */
 typedef struct {
     PyObject_HEAD
-    PyObject *staged; /* the staging list: flat fields */
-    Py_ssize_t room;  /* how many fields it may hold (see each type) */
+    char *ids;             /* the staged updates' ids, each ended by the byte 0xFF */
+    Py_ssize_t ids_len, ids_cap;
+    double *points;        /* their points, */
+    long long *stamps;     /* and timestamps */
+    Py_ssize_t count, cap; /* how many are staged; room for cap before the arrays grow */
+    Py_ssize_t room;       /* 3 per update may wait: at room, update drains; 0 once sealed */
 } Staged;
 
 /* The base of Leaderboard. */
 typedef struct {
-    Staged base;      /* 3 fields per update; at room of them, update drains; 0 once sealed */
+    Staged base;
     long long latest; /* the latest timestamp the engine accepts (it only grows) */
-    char draining;    /* a drain has taken updates from the list and not yet submitted them all */
+    char draining;    /* a drain has taken updates from the staging and not yet submitted them all */
 } Updates;
 
 /* The UTF-8 of s and its *size when s is an exact str of ASCII only, else

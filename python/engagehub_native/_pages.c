@@ -363,8 +363,7 @@ ready(Reads *self)
 {
     Staged *staged = &self->base.base;
     return self->handle != 0 && engine.ranked != NULL && staged->room > 0 && !self->base.draining
-           && staged->staged != NULL && PyList_CheckExact(staged->staged)
-           && PyList_Size(staged->staged) == 0;
+           && staged->count == 0;
 }
 
 /* The most arguments a read takes (around's). */

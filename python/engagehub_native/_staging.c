@@ -22,6 +22,7 @@
  * CPython, as the cffi one).
  */
 
+#define PY_SSIZE_T_CLEAN /* Py_ssize_t lengths for "y#" */
 #include <Python.h>
 #include <structmember.h>
 
@@ -45,44 +46,136 @@
 static PyObject *name_push_slow, *name_update_slow, *name_drain_staged;
 static PyObject *key_type, *key_user_id, *key_channel_id, *key_timestamp;
 
-/* Adds the length of s to *length when s is an exact str of ASCII only;
- * for other text it answers 0 (see ascii_text). */
-static int
-ascii_length(PyObject *s, Py_ssize_t *length)
-{
-    Py_ssize_t size;
-    if (ascii_text(s, &size) == NULL) {
-        return 0;
-    }
-    *length += size;
-    return 1;
-}
+#ifdef Py_GIL_DISABLED
+#define STAGING_LOCK(self) Py_BEGIN_CRITICAL_SECTION(self)
+#define STAGING_UNLOCK() Py_END_CRITICAL_SECTION()
+#else
+#define STAGING_LOCK(self) {
+#define STAGING_UNLOCK() }
+#endif
 
+/* -- what Updates holds: the staged updates, as wire ----------------------- */
+
+/* An update waits here from its update() until a drain hands it to the
+ * engine, already in the form the engine takes (eh_board_update_many): its
+ * id's UTF-8 appended to the ids, ended by the byte 0xFF (which UTF-8 never
+ * holds), its points and timestamp to two arrays. So a drain copies three
+ * blocks and converts nothing, and an update keeps no Python object alive.
+ * Every change runs with the GIL held (a free-threaded build locks the
+ * object instead), so a drain never sees half an update. */
+
+/* Buffers larger than these are given back once a drain empties them: a
+ * burst of long ids, or of updates staged past the usual room (a caller
+ * that raised _room), does not hold its memory for good. */
+#define STAGED_IDS_KEPT (1 << 20)
+#define STAGED_UPDATES_KEPT (1 << 16)
+
+/* Room for one more update whose id has n bytes; -1 with MemoryError. */
 static int
-append_all(PyObject *list, PyObject **items, int n)
+staged_reserve(Staged *st, Py_ssize_t n)
 {
-    for (int i = 0; i < n; i++) {
-        if (PyList_Append(list, items[i]) < 0) {
+    if (st->count == st->cap) {
+        Py_ssize_t cap = st->cap ? 2 * st->cap : 1024;
+        double *points;
+        long long *stamps;
+        if (cap > PY_SSIZE_T_MAX / (Py_ssize_t)sizeof(double)) {
+            PyErr_NoMemory();
             return -1;
         }
+        if ((points = PyMem_Realloc(st->points, (size_t)cap * sizeof(double))) == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        st->points = points;
+        if ((stamps = PyMem_Realloc(st->stamps, (size_t)cap * sizeof(long long))) == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        st->stamps = stamps;
+        st->cap = cap;
+    }
+    if (n > PY_SSIZE_T_MAX / 2 - st->ids_len - 1) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    if (st->ids_len + n + 1 > st->ids_cap) {
+        Py_ssize_t cap = st->ids_cap ? st->ids_cap : 16384;
+        char *ids;
+        while (cap < st->ids_len + n + 1) {
+            cap *= 2;
+        }
+        if ((ids = PyMem_Realloc(st->ids, (size_t)cap)) == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        st->ids = ids;
+        st->ids_cap = cap;
     }
     return 0;
 }
 
-/* -- what Updates holds: the staging list ------------------------------------ */
+/* Stages an update of the id whose UTF-8 is text (n bytes), checked by the
+ * caller as its points (finite) and timestamp (in range); -1 with
+ * MemoryError. */
+static int
+staged_add(Staged *st, const char *text, Py_ssize_t n, double points, long long stamp)
+{
+    if (staged_reserve(st, n) < 0) {
+        return -1;
+    }
+    memcpy(st->ids + st->ids_len, text, (size_t)n);
+    st->ids[st->ids_len + n] = (char)0xFF;
+    st->ids_len += n + 1;
+    st->points[st->count] = points;
+    st->stamps[st->count] = stamp;
+    st->count++;
+    return 0;
+}
+
+/* The bytes the ids of the first n staged updates take, their ends included. */
+static Py_ssize_t
+staged_ids_bytes(const Staged *st, Py_ssize_t n)
+{
+    const char *at = st->ids, *end = st->ids + st->ids_len;
+    if (n == st->count) {
+        return st->ids_len;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        at = (const char *)memchr(at, 0xFF, (size_t)(end - at)) + 1;
+    }
+    return at - st->ids;
+}
+
+/* Unstages the first n updates: the rest move to the front. */
+static void
+staged_cut(Staged *st, Py_ssize_t n, Py_ssize_t ids_bytes)
+{
+    st->count -= n;
+    st->ids_len -= ids_bytes;
+    if (st->count > 0) {
+        memmove(st->ids, st->ids + ids_bytes, (size_t)st->ids_len);
+        memmove(st->points, st->points + n, (size_t)st->count * sizeof(double));
+        memmove(st->stamps, st->stamps + n, (size_t)st->count * sizeof(long long));
+        return;
+    }
+    if (st->ids_cap > STAGED_IDS_KEPT) {
+        PyMem_Free(st->ids);
+        st->ids = NULL;
+        st->ids_cap = 0;
+    }
+    if (st->cap > STAGED_UPDATES_KEPT) {
+        PyMem_Free(st->points);
+        PyMem_Free(st->stamps);
+        st->points = NULL;
+        st->stamps = NULL;
+        st->cap = 0;
+    }
+}
 
 static int
 Staged_traverse(Staged *self, visitproc visit, void *arg)
 {
     Py_VISIT(Py_TYPE(self)); /* a heap type's instances refer to it (3.9+) */
-    Py_VISIT(self->staged);
-    return 0;
-}
-
-static int
-Staged_clear(Staged *self)
-{
-    Py_CLEAR(self->staged);
     return 0;
 }
 
@@ -92,18 +185,129 @@ Staged_dealloc(Staged *self)
     PyTypeObject *type = Py_TYPE(self);
     freefunc free_object = (freefunc)PyType_GetSlot(type, Py_tp_free);
     PyObject_GC_UnTrack(self);
-    Staged_clear(self);
+    PyMem_Free(self->ids);
+    PyMem_Free(self->points);
+    PyMem_Free(self->stamps);
     free_object(self);
     Py_DECREF(type);
 }
 
-#define STAGED_MEMBERS(type)                                            \
-    {"_staged", T_OBJECT, offsetof(type, staged), 0, NULL},             \
+static PyObject *
+Staged_stage(Staged *self, PyObject *args)
+{
+    const char *text;
+    Py_ssize_t n;
+    double points;
+    long long stamp;
+    int failed;
+    if (!PyArg_ParseTuple(args, "y#dL:_stage", &text, &n, &points, &stamp)) {
+        return NULL;
+    }
+    if (memchr(text, 0xFF, (size_t)n) != NULL) {
+        PyErr_SetString(PyExc_ValueError, "_stage: an id is UTF-8, which holds no byte 0xFF");
+        return NULL;
+    }
+    STAGING_LOCK(self);
+    failed = staged_add(self, text, n, points, stamp);
+    STAGING_UNLOCK();
+    if (failed) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+Staged_take(Staged *self, PyObject *arg)
+{
+    Py_ssize_t most = PyLong_AsSsize_t(arg), n, ids_bytes;
+    PyObject *ids = NULL, *points = NULL, *stamps = NULL;
+    if (most == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (most < 0) {
+        PyErr_SetString(PyExc_ValueError, "_take_staged: a count >= 0");
+        return NULL;
+    }
+    STAGING_LOCK(self);
+    n = Py_MIN(most, self->count);
+    ids_bytes = staged_ids_bytes(self, n);
+    ids = PyBytes_FromStringAndSize(self->ids, ids_bytes);
+    points = PyBytes_FromStringAndSize((const char *)self->points, n * (Py_ssize_t)sizeof(double));
+    stamps = PyBytes_FromStringAndSize((const char *)self->stamps, n * (Py_ssize_t)sizeof(long long));
+    if (ids != NULL && points != NULL && stamps != NULL) {
+        staged_cut(self, n, ids_bytes);
+    }
+    STAGING_UNLOCK();
+    if (ids == NULL || points == NULL || stamps == NULL) {
+        Py_XDECREF(ids);
+        Py_XDECREF(points);
+        Py_XDECREF(stamps);
+        return NULL;
+    }
+    return Py_BuildValue("(NNNn)", ids, points, stamps, n);
+}
+
+static PyObject *
+Staged_discard(Staged *self, PyObject *unused)
+{
+    STAGING_LOCK(self);
+    staged_cut(self, self->count, self->ids_len);
+    STAGING_UNLOCK();
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+Staged_fields(Staged *self, PyObject *unused)
+{
+    PyObject *fields;
+    STAGING_LOCK(self);
+    fields = PyList_New(3 * self->count);
+    for (Py_ssize_t i = 0, at = 0; fields != NULL && i < self->count; i++) {
+        Py_ssize_t n = (const char *)memchr(self->ids + at, 0xFF, (size_t)(self->ids_len - at))
+                       - (self->ids + at);
+        PyObject *field[3] = {PyUnicode_DecodeUTF8(self->ids + at, n, "strict"),
+                              PyFloat_FromDouble(self->points[i]),
+                              PyLong_FromLongLong(self->stamps[i])};
+        for (int f = 0; f < 3; f++) {
+            if (field[f] == NULL) {
+                Py_XDECREF(field[0]);
+                Py_XDECREF(field[1]);
+                Py_XDECREF(field[2]);
+                Py_CLEAR(fields);
+                break;
+            }
+        }
+        for (int f = 0; fields != NULL && f < 3; f++) {
+            PyList_SetItem(fields, 3 * i + f, field[f]); /* steals the reference */
+        }
+        at += n + 1;
+    }
+    STAGING_UNLOCK();
+    return fields;
+}
+
+#define STAGED_METHODS                                                                  \
+    {"_stage", (PyCFunction)Staged_stage, METH_VARARGS,                                 \
+     "_stage(id_utf8, points, timestamp, /)\n--\n\n"                                     \
+     "Stage an update Python checked: the id's UTF-8, finite points, a timestamp\n"     \
+     "in range (update's path for what it leaves to Python)."},                         \
+    {"_take_staged", (PyCFunction)Staged_take, METH_O,                                  \
+     "_take_staged(most, /)\n--\n\n"                                                     \
+     "Unstage the first (at most ``most``) staged updates and return them as a\n"       \
+     "drain hands them to the engine: (ids, each ended by 0xFF; points as\n"            \
+     "doubles; timestamps as int64; how many)."},                                       \
+    {"_discard_staged", (PyCFunction)Staged_discard, METH_NOARGS,                       \
+     "_discard_staged()\n--\n\nForget every staged update (the board is closing)."},   \
+    {"_staged_fields", (PyCFunction)Staged_fields, METH_NOARGS,                         \
+     "_staged_fields()\n--\n\n"                                                          \
+     "The staged updates as flat fields, three per update (id, points,\n"               \
+     "timestamp), as update_wire takes them: for tests and debugging."}
+
+#define STAGED_MEMBERS(type)                                                            \
+    {"_staged", T_PYSSIZET, offsetof(type, count), READONLY, "updates staged"},         \
     {"_room", T_PYSSIZET, offsetof(type, room), 0, NULL}
 
-#define STAGED_SLOTS                                                    \
-    {Py_tp_traverse, Staged_traverse}, {Py_tp_clear, Staged_clear},     \
-    {Py_tp_dealloc, Staged_dealloc}
+#define STAGED_SLOTS {Py_tp_traverse, Staged_traverse}, {Py_tp_dealloc, Staged_dealloc}
 
 /* -- EventStaging: events between push and the engine, fields until delivery -- */
 
@@ -122,14 +326,6 @@ Staged_dealloc(Staged *self)
  * its own first, which pushes meanwhile never touch. Objects are released
  * last, once the state is whole again, since a release may run Python code.
  */
-
-#ifdef Py_GIL_DISABLED
-#define STAGING_LOCK(self) Py_BEGIN_CRITICAL_SECTION(self)
-#define STAGING_UNLOCK() Py_END_CRITICAL_SECTION()
-#else
-#define STAGING_LOCK(self) {
-#define STAGING_UNLOCK() }
-#endif
 
 /* A growable byte buffer: what it holds is data[start .. len). Cutting
  * from the front only moves start; the rest moves down when room is
@@ -999,60 +1195,45 @@ static PyType_Spec Pushes_spec = {
 
 /* -- Updates: the base of Leaderboard --------------------------------------- */
 
-/* A new reference to the float that points (an exact float or int) stands
- * for, when it is finite; else NULL, with no error set (Python decides)
- * unless memory ran out. */
-static PyObject *
-finite_points(PyObject *points)
+/* Whether points (an exact float or int) is finite as a float, with that
+ * float in *value; else 0, with no error set (Python decides). */
+static int
+finite_points(PyObject *points, double *value)
 {
-    double value;
     if (PyFloat_CheckExact(points)) {
-        if (!isfinite(PyFloat_AsDouble(points))) {
-            return NULL;
-        }
-        Py_INCREF(points);
-        return points;
+        *value = PyFloat_AsDouble(points);
+        return isfinite(*value);
     }
     if (!PyLong_CheckExact(points)) {
-        return NULL;
+        return 0;
     }
-    value = PyLong_AsDouble(points);
-    if (value == -1.0 && PyErr_Occurred()) { /* too large for a float */
+    *value = PyLong_AsDouble(points);
+    if (*value == -1.0 && PyErr_Occurred()) { /* too large for a float */
         PyErr_Clear();
-        return NULL;
+        return 0;
     }
-    return PyFloat_FromDouble(value); /* NULL with MemoryError set */
+    return 1;
 }
 
 static PyObject *
 Updates_update(Updates *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
 #ifndef Py_GIL_DISABLED
-    if (keyword_count(kwnames) == 0 && nargs == 3 && self->base.staged != NULL
-        && PyList_CheckExact(self->base.staged)) {
-        PyObject *fields[3], *points;
-        Py_ssize_t length = 0;
+    if (keyword_count(kwnames) == 0 && nargs == 3) {
+        const char *text;
+        Py_ssize_t size;
         long long timestamp;
-        for (int i = 0; i < 3; i++) {
-            fields[i] = args[i];
-        }
-        if (ascii_length(fields[0], &length) && exact_int_in(fields[2], 1, self->latest, &timestamp)
-            && (points = finite_points(fields[1])) != NULL) {
-            PyObject *staged = self->base.staged;
-            int failed;
-            fields[1] = points;
-            failed = append_all(staged, fields, 3);
-            Py_DECREF(points);
-            if (failed) {
+        double points;
+        if ((text = ascii_text(args[0], &size)) != NULL
+            && exact_int_in(args[2], 1, self->latest, &timestamp) && finite_points(args[1], &points)) {
+            Staged *staged = &self->base;
+            if (staged_add(staged, text, size, points, timestamp) < 0) {
                 return NULL;
             }
-            if (PyList_Size(staged) >= self->base.room) {
+            if (3 * staged->count >= staged->room) {
                 return PyObject_CallMethodObjArgs((PyObject *)self, name_drain_staged, NULL);
             }
             Py_RETURN_NONE;
-        }
-        if (PyErr_Occurred()) { /* out of memory for the float */
-            return NULL;
         }
     }
 #endif
@@ -1066,6 +1247,7 @@ static PyMethodDef Updates_methods[] = {
      "``timestamp`` None or <= 0 means now. Timestamps may arrive out of\n"
      "order. Points must be finite (ValueError otherwise) and may be\n"
      "negative; 0 points for an unknown user change nothing."},
+    STAGED_METHODS,
     {NULL, NULL, 0, NULL},
 };
 
@@ -1251,6 +1433,7 @@ flat_updates(PyObject *module, PyObject *args)
         PyObject *update = PyList_GetItem(chunk, i), *id, *pts, *stamp;
         Py_ssize_t size = items_in(update);
         long long timestamp;
+        double value;
         if (size != 2 && size != 3) {
             goto python_decides;
         }
@@ -1269,12 +1452,17 @@ flat_updates(PyObject *module, PyObject *args)
             stamp = now;
             Py_INCREF(stamp);
         }
-        if ((pts = finite_points(item_of(update, 1))) == NULL) {
+        pts = item_of(update, 1);
+        if (!finite_points(pts, &value)) {
             Py_DECREF(stamp);
-            if (PyErr_Occurred()) {
-                goto failed;
-            }
             goto python_decides;
+        }
+        if (PyFloat_CheckExact(pts)) {
+            Py_INCREF(pts);
+        }
+        else if ((pts = PyFloat_FromDouble(value)) == NULL) {
+            Py_DECREF(stamp);
+            goto failed;
         }
         Py_INCREF(id);
         PyList_SetItem(flat, 3 * i, id); /* each steals the reference */

@@ -154,11 +154,10 @@ class Leaderboard(NativeObject, _pages.Reads):
             _redis.check_board_features(tie, names)
             handle = _redis.open_board(ffi, lib, backend, name, decay_factor, max_users)
         self._attach(handle, "eh_board_free")
-        # Updates not yet in the engine, flat (user id, points, timestamp,
-        # user id, ...: the form _staging.update_wire reads), and
-        # how many fields may wait: _seal() sets _room to 0 so that the next
-        # update drains, which raises.
-        self._staged: list = []
+        # Updates not yet in the engine wait in C (_staging.Updates; _staged
+        # counts them) until they take _room fields, 3 per update: then an
+        # update drains. _seal() sets _room to 0 so that the next update
+        # drains, which raises.
         self._draining = False
         self._room = 3 * _PAGE
         if not _redis.is_embedded(backend):
@@ -228,13 +227,11 @@ class Leaderboard(NativeObject, _pages.Reads):
         # Fast path for the common types; _args explains anything else.
         if type(points) is not float or points - points:  # nan/inf - itself is nan
             points = _args.finite(points, "points")
-        if type(user_id) is not str or not user_id.isascii():
-            _args.text(user_id, "user_id")
+        utf8 = _args.text(user_id, "user_id")
         if type(timestamp) is not int or not 0 < timestamp <= self._latest:
             timestamp = self._timestamp(timestamp, user_id, points)
-        staged = self._staged
-        staged.extend((user_id, points, timestamp))  # one step: atomic
-        if len(staged) >= self._room:
+        self._stage(utf8, points, timestamp)
+        if 3 * self._staged >= self._room:
             self._drain_staged()
 
     def _drain_staged(self) -> None:
@@ -331,10 +328,10 @@ class Leaderboard(NativeObject, _pages.Reads):
         applied (before every read).
 
         Nothing to do when nothing is staged and no drain is between taking
-        a chunk from the list and submitting it (_draining is set before the
-        list is emptied, and reset once the engine has the chunk, so a
-        reader that finds both empty finds every earlier update submitted;
-        the engine's reads wait for what was submitted).
+        updates from the staging and submitting them (_draining is set
+        before the staging is emptied, and reset once the engine has them,
+        so a reader that finds both empty finds every earlier update
+        submitted; the engine's reads wait for what was submitted).
         """
         if self._staged or self._draining or self._room <= 0:
             with self._drain_lock:
@@ -344,13 +341,11 @@ class Leaderboard(NativeObject, _pages.Reads):
         """Submit every staged update, 1024 per call; the engine applies them
         in the background, and with ``wait`` the last call waits for all."""
         lib = self._lib  # raises ClosedError / ForkedProcessError once sealed
-        staged = self._staged
         self._draining = True
         try:
-            while staged:
-                chunk = staged[:3 * _PAGE]
-                del staged[:len(chunk)]  # updates appended since the slice land after it
-                refusal = self._apply(chunk, wait=wait and not staged, lib=lib)
+            while self._staged:
+                wire = self._take_staged(_PAGE)  # updates staged meanwhile stay, after these
+                refusal = self._submit(*wire, wait=wait and not self._staged, lib=lib)
                 if refusal is not None:
                     # Those updates returned long ago: report the refusals, keep the rest.
                     logger.error("leaderboard: %d staged update(s) refused (the first: %s)",
@@ -358,25 +353,30 @@ class Leaderboard(NativeObject, _pages.Reads):
         finally:
             self._draining = False
 
-    def _apply(self, updates: list, wait: bool, lib=None,
-               first: int = -1) -> Optional[_Refusal]:
+    def _apply(self, updates: list, wait: bool, first: int = -1) -> Optional[_Refusal]:
         """Submit updates given as flat fields, three per update (user id,
-        points, timestamp), as the staging holds them; ``first`` is the
-        caller's index of the first (update_many's), which the engine's
-        errors count from, or -1 when they have none (staged updates), and
-        errors name the user and timestamp alone.
+        points, timestamp); see _submit."""
+        return self._submit(*_staging.update_wire(updates), len(updates) // 3, wait=wait,
+                            first=first)
+
+    def _submit(self, ids: bytes, points: bytes, stamps: bytes, count: int, wait: bool,
+                lib=None, first: int = -1) -> Optional[_Refusal]:
+        """Submit ``count`` updates in the engine's form (ids ended by 0xFF,
+        points as doubles, timestamps as int64); ``first`` is the caller's
+        index of the first (update_many's), which the engine's errors count
+        from, or -1 when they have none (staged updates), and errors name
+        the user and timestamp alone.
 
         Returns the updates the engine refused since it last reported
         refusals (how many, and the first one's error), or None; any other
         error raises. A call that waits reports its own updates'
         refusals; without waiting, they are reported by a later call."""
         lib = lib or self._lib
-        blob, reals, ints = _staging.update_wire(updates)
         ffi = self._ffi
         refused = (_scratch or _new_scratch()).refused
         status = lib.eh_board_update_many(
-            self._handle, blob, len(blob), ffi.from_buffer("double[]", reals),
-            ffi.from_buffer("int64_t[]", ints), len(updates) // 3, first, wait, refused)
+            self._handle, ids, len(ids), ffi.from_buffer("double[]", points),
+            ffi.from_buffer("int64_t[]", stamps), count, first, wait, refused)
         if not status:
             return None
         try:
@@ -661,7 +661,7 @@ class Leaderboard(NativeObject, _pages.Reads):
     def close(self) -> None:
         """Release the board's memory; later calls raise ClosedError. Idempotent."""
         with self._drain_lock:
-            self._staged.clear()  # nobody can read them any more
+            self._discard_staged()  # nobody can read them any more
             self._release()
 
     def _seal(self, error) -> None:
