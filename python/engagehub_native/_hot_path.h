@@ -68,15 +68,20 @@ exact_int_in(PyObject *v, long long low, long long high, long long *value)
 }
 
 /* The value of an int that fits an int64, as PyLong_AsLongLong gives it
- * (TypeError for what is not an int, OverflowError beyond 64 bits), but
- * quick for the usual timestamp: CPython 3.11's PyLong_AsLongLong goes
- * through a byte array for every int of more than one 30-bit digit, as
- * every Unix time in seconds is, and PyLong_AsLongLongAndOverflow does
- * not. -1 with an error set on failure. */
+ * (OverflowError beyond 64 bits), but quick for the usual timestamp:
+ * CPython 3.11's PyLong_AsLongLong goes through a byte array for every int
+ * of more than one 30-bit digit, as every Unix time in seconds is, and
+ * PyLong_AsLongLongAndOverflow does not. Anything but an int is a
+ * TypeError, on 3.9 too, where both functions still took a float's
+ * __int__. -1 with an error set on failure. */
 static inline int
 int64_of(PyObject *v, long long *value)
 {
     int overflow;
+    if (!PyLong_Check(v)) {
+        PyErr_Format(PyExc_TypeError, "an int is required, not %R", (PyObject *)Py_TYPE(v));
+        return -1;
+    }
     *value = PyLong_AsLongLongAndOverflow(v, &overflow);
     if (overflow) {
         PyErr_SetString(PyExc_OverflowError, "Python int too large to convert to C long long");
