@@ -161,7 +161,9 @@ def hot_path(name):
         depends=["python/engagehub_native/_hot_path.h", "capi/engagehub.h"],
         py_limited_api=limited,
         define_macros=[("Py_LIMITED_API", "0x03090000")] if limited else [],
-        extra_compile_args=["-O2"],
+        # An undeclared function (one some CPython's headers keep out of the
+        # limited API) must stop the build, not return a truncated int.
+        extra_compile_args=["-O2", "-Werror=implicit-function-declaration"],
     )
 
 

@@ -14,6 +14,13 @@
 /* In the stable ABI since 3.10; exported with this signature since 3.3. */
 PyAPI_FUNC(const char *) PyUnicode_AsUTF8AndSize(PyObject *unicode, Py_ssize_t *size);
 #endif
+#if defined(Py_LIMITED_API) && PY_VERSION_HEX < 0x030A0000
+/* In the stable ABI since 3.7, but 3.9's headers declare it only outside
+ * the limited API: compiled against them, a call was an implicit
+ * declaration returning int, and the pointer it returned lost its top
+ * half (a source build on 3.9 crashed at its first push). */
+PyAPI_FUNC(void *) PyMem_Calloc(size_t nelem, size_t elsize);
+#endif
 
 /* What Updates holds (and _pages.Reads, which extends it): the staged
  * updates, already in the form a drain hands the engine (see _staging.c). */
