@@ -253,6 +253,47 @@ def test_staged_updates_wait_as_the_wire_a_drain_hands_the_engine():
         assert sorted(u.user_id for u in board.top(10)) == sorted(ids)  # a read drains
 
 
+def test_threads_staging_through_both_paths_lose_no_update():
+    """Eight threads update through the C path (ASCII ids) and _update_slow
+    (other ids) at once, across many drains, while another thread reads:
+    every update lands exactly once."""
+    per_thread, users = 3000, 40
+    ids = [f"u{k}" if k % 2 else f"ü{k}" for k in range(users)]
+    errors: list = []
+    done = threading.Event()
+    with Leaderboard(1.0, 0) as board:
+        def writer(tid):
+            try:
+                for i in range(per_thread):
+                    board.update(ids[(tid + i) % users], 1.0 + (i % 3 == 0), T0)
+            except Exception as exc:  # surfaced below
+                errors.append(exc)
+
+        def reader():
+            while not done.is_set():
+                try:
+                    assert len(board.top(5)) <= 5 and len(board) <= users
+                except Exception as exc:
+                    errors.append(exc)
+                    return
+
+        readers = [threading.Thread(target=reader)]
+        writers = [threading.Thread(target=writer, args=(t,)) for t in range(8)]
+        for t in readers + writers:
+            t.start()
+        for t in writers:
+            t.join()
+        done.set()
+        readers[0].join()
+        assert errors == []
+        expected = {uid: 0.0 for uid in ids}
+        for tid in range(8):
+            for i in range(per_thread):
+                expected[ids[(tid + i) % users]] += 1.0 + (i % 3 == 0)
+        assert {u.user_id: u.score for u in board.top(users)} == expected
+        assert board._staged == 0
+
+
 def test_update_drains_at_its_room_and_reads_see_every_update():
     with Leaderboard(0.95, 0) as board:
         now = int(time.time())
