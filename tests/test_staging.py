@@ -253,6 +253,24 @@ def test_staged_updates_wait_as_the_wire_a_drain_hands_the_engine():
         assert sorted(u.user_id for u in board.top(10)) == sorted(ids)  # a read drains
 
 
+@pytest.mark.parametrize("first_char", ["a", "ü"])  # the C path, _update_slow
+def test_long_ids_drain_the_staging_at_4_mib(first_char):
+    with Leaderboard(1.0, 0) as board:
+        size = 100_000  # characters: 4 MiB of ids is 42 of them (ASCII), 41 (ü takes 2 bytes)
+        ids = [first_char + f"{i:06d}" + "x" * (size - 7) for i in range(50)]
+        staged_before_drain = 0
+        for uid in ids:
+            board.update(uid, 1.0, T0)
+            if board._staged == 0:
+                break
+            staged_before_drain = board._staged
+        assert board._staged == 0  # drained on its own, long before 1,024 updates
+        assert 3 * staged_before_drain < board._room
+        held = len(ids[0].encode()) + 1
+        assert (staged_before_drain + 1) * held >= 4 << 20 > staged_before_drain * held
+        assert len(board) == staged_before_drain + 1
+
+
 def test_threads_staging_through_both_paths_lose_no_update():
     """Eight threads update through the C path (ASCII ids) and _update_slow
     (other ids) at once, across many drains, while another thread reads:

@@ -70,6 +70,19 @@ static PyObject *key_type, *key_user_id, *key_channel_id, *key_timestamp;
 #define STAGED_IDS_KEPT (1 << 20)
 #define STAGED_UPDATES_KEPT (1 << 16)
 
+/* An update drains once the staged ids take this many bytes, whatever
+ * room is left: 1,024 updates of ids of a megabyte each would otherwise
+ * wait as a gigabyte. */
+#define STAGED_IDS_DRAIN (1 << 22)
+
+/* Whether the staging is full: at its room (3 fields per update), or at
+ * STAGED_IDS_DRAIN bytes of ids. */
+static int
+staged_full(const Staged *st)
+{
+    return 3 * st->count >= st->room || st->ids_len >= STAGED_IDS_DRAIN;
+}
+
 /* Room for one more update whose id has n bytes; -1 with MemoryError. */
 static int
 staged_reserve(Staged *st, Py_ssize_t n)
@@ -248,6 +261,16 @@ Staged_take(Staged *self, PyObject *arg)
 }
 
 static PyObject *
+Staged_full(Staged *self, PyObject *unused)
+{
+    int full;
+    STAGING_LOCK(self);
+    full = staged_full(self);
+    STAGING_UNLOCK();
+    return PyBool_FromLong(full);
+}
+
+static PyObject *
 Staged_discard(Staged *self, PyObject *unused)
 {
     STAGING_LOCK(self);
@@ -296,6 +319,9 @@ Staged_fields(Staged *self, PyObject *unused)
      "Unstage the first (at most ``most``) staged updates and return them as a\n"       \
      "drain hands them to the engine: (ids, each ended by 0xFF; points as\n"            \
      "doubles; timestamps as int64; how many)."},                                       \
+    {"_staging_full", (PyCFunction)Staged_full, METH_NOARGS,                            \
+     "_staging_full()\n--\n\n"                                                            \
+     "Whether an update must drain now: at ``_room`` fields, or at 4 MiB of ids."},      \
     {"_discard_staged", (PyCFunction)Staged_discard, METH_NOARGS,                       \
      "_discard_staged()\n--\n\nForget every staged update (the board is closing)."},   \
     {"_staged_fields", (PyCFunction)Staged_fields, METH_NOARGS,                         \
@@ -1230,7 +1256,7 @@ Updates_update(Updates *self, PyObject *const *args, Py_ssize_t nargs, PyObject 
             if (staged_add(staged, text, size, points, timestamp) < 0) {
                 return NULL;
             }
-            if (3 * staged->count >= staged->room) {
+            if (staged_full(staged)) {
                 return PyObject_CallMethodObjArgs((PyObject *)self, name_drain_staged, NULL);
             }
             Py_RETURN_NONE;

@@ -155,9 +155,9 @@ class Leaderboard(NativeObject, _pages.Reads):
             handle = _redis.open_board(ffi, lib, backend, name, decay_factor, max_users)
         self._attach(handle, "eh_board_free")
         # Updates not yet in the engine wait in C (_staging.Updates; _staged
-        # counts them) until they take _room fields, 3 per update: then an
-        # update drains. _seal() sets _room to 0 so that the next update
-        # drains, which raises.
+        # counts them) until they take _room fields, 3 per update, or 4 MiB
+        # of ids: then an update drains. _seal() sets _room to 0 so that the
+        # next update drains, which raises.
         self._draining = False
         self._room = 3 * _PAGE
         if not _redis.is_embedded(backend):
@@ -231,7 +231,7 @@ class Leaderboard(NativeObject, _pages.Reads):
         if type(timestamp) is not int or not 0 < timestamp <= self._latest:
             timestamp = self._timestamp(timestamp, user_id, points)
         self._stage(utf8, points, timestamp)
-        if 3 * self._staged >= self._room:
+        if self._staging_full():
             self._drain_staged()
 
     def _drain_staged(self) -> None:
