@@ -229,11 +229,33 @@ Staged_stage(Staged *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* Unstages the first n staged updates into wire[0..2], new bytes objects
+ * as a drain hands them to the engine: the ids (each ended by 0xFF), the
+ * points as doubles, the timestamps as int64. -1 with an error set, and
+ * nothing unstaged, when memory ran out. */
+static int
+staged_take(Staged *st, Py_ssize_t n, PyObject *wire[3])
+{
+    Py_ssize_t ids_bytes = staged_ids_bytes(st, n);
+    wire[0] = PyBytes_FromStringAndSize(st->ids, ids_bytes);
+    wire[1] = PyBytes_FromStringAndSize((const char *)st->points, n * (Py_ssize_t)sizeof(double));
+    wire[2] = PyBytes_FromStringAndSize((const char *)st->stamps, n * (Py_ssize_t)sizeof(long long));
+    if (wire[0] == NULL || wire[1] == NULL || wire[2] == NULL) {
+        Py_CLEAR(wire[0]);
+        Py_CLEAR(wire[1]);
+        Py_CLEAR(wire[2]);
+        return -1;
+    }
+    staged_cut(st, n, ids_bytes);
+    return 0;
+}
+
 static PyObject *
 Staged_take(Staged *self, PyObject *arg)
 {
-    Py_ssize_t most = PyLong_AsSsize_t(arg), n, ids_bytes;
-    PyObject *ids = NULL, *points = NULL, *stamps = NULL;
+    Py_ssize_t most = PyLong_AsSsize_t(arg), n;
+    PyObject *wire[3];
+    int failed;
     if (most == -1 && PyErr_Occurred()) {
         return NULL;
     }
@@ -243,21 +265,12 @@ Staged_take(Staged *self, PyObject *arg)
     }
     STAGING_LOCK(self);
     n = Py_MIN(most, self->count);
-    ids_bytes = staged_ids_bytes(self, n);
-    ids = PyBytes_FromStringAndSize(self->ids, ids_bytes);
-    points = PyBytes_FromStringAndSize((const char *)self->points, n * (Py_ssize_t)sizeof(double));
-    stamps = PyBytes_FromStringAndSize((const char *)self->stamps, n * (Py_ssize_t)sizeof(long long));
-    if (ids != NULL && points != NULL && stamps != NULL) {
-        staged_cut(self, n, ids_bytes);
-    }
+    failed = staged_take(self, n, wire);
     STAGING_UNLOCK();
-    if (ids == NULL || points == NULL || stamps == NULL) {
-        Py_XDECREF(ids);
-        Py_XDECREF(points);
-        Py_XDECREF(stamps);
+    if (failed) {
         return NULL;
     }
-    return Py_BuildValue("(NNNn)", ids, points, stamps, n);
+    return Py_BuildValue("(NNNn)", wire[0], wire[1], wire[2], n);
 }
 
 static PyObject *
@@ -1511,102 +1524,43 @@ failed:
 
 /* -- the wire format of a drain ------------------------------------------------ */
 
-/* The UTF-8 of a str, with its length; NULL with an error set for what is
- * not a str or cannot be encoded (push let neither through). */
-static const char *
-utf8_of(PyObject *s, Py_ssize_t *size)
-{
-    if (!PyUnicode_Check(s)) {
-        PyErr_SetString(PyExc_TypeError, "staged event fields must be str");
-        return NULL;
-    }
-    return PyUnicode_AsUTF8AndSize(s, size);
-}
-
-/* The strings at column, column + stride, ... of list (count of them),
- * each ended by the byte 0xFF (the wire format, _library.encode_strings),
- * copied to *out; or, when *out is NULL, their length added to *size. */
-static int
-put_strings(PyObject *list, Py_ssize_t count, int stride, int column, char **out,
-            Py_ssize_t *size)
-{
-    for (Py_ssize_t i = 0; i < count; i++) {
-        Py_ssize_t n;
-        const char *text = utf8_of(PyList_GetItem(list, stride * i + column), &n);
-        if (text == NULL) {
-            return -1;
-        }
-        if (*out == NULL) {
-            *size += n + 1;
-        }
-        else {
-            memcpy(*out, text, (size_t)n);
-            (*out)[n] = (char)0xFF;
-            *out += n + 1;
-        }
-    }
-    return 0;
-}
-
-/* The ints at column, column + stride, ... of list as int64 (a new bytes
- * object), or NULL with OverflowError or TypeError set. */
-static PyObject *
-int64s(PyObject *list, Py_ssize_t count, int stride, int column)
-{
-    PyObject *bytes = PyBytes_FromStringAndSize(NULL, count * (Py_ssize_t)sizeof(int64_t));
-    int64_t *value;
-    if (bytes == NULL) {
-        return NULL;
-    }
-    value = (int64_t *)PyBytes_AsString(bytes);
-    for (Py_ssize_t i = 0; i < count; i++) {
-        long long v;
-        if (int64_of(PyList_GetItem(list, stride * i + column), &v) < 0) {
-            Py_DECREF(bytes);
-            return NULL;
-        }
-        value[i] = (int64_t)v;
-    }
-    return bytes;
-}
-
+/* update_wire: updates given as flat fields, staged into a staging of its
+ * own and taken back out, so that the wire has one encoder (staged_add). */
 static PyObject *
 update_wire(PyObject *module, PyObject *updates)
 {
-    PyObject *wire, *reals, *ints;
-    Py_ssize_t count, size = 0;
-    char *out = NULL;
-    double *real;
+    Staged st = {0}; /* only its buffers: never an object */
+    PyObject *wire[3] = {NULL, NULL, NULL};
+    Py_ssize_t count;
+    int failed = 0;
     if (!PyList_CheckExact(updates) || PyList_Size(updates) % 3) {
         PyErr_SetString(PyExc_TypeError, "update_wire takes a list of 3 fields per update");
         return NULL;
     }
     count = PyList_Size(updates) / 3;
-    if (put_strings(updates, count, 3, 0, &out, &size) < 0
-        || (wire = PyBytes_FromStringAndSize(NULL, size)) == NULL) {
-        return NULL;
-    }
-    out = PyBytes_AsString(wire);
-    if (put_strings(updates, count, 3, 0, &out, &size) < 0
-        || (reals = PyBytes_FromStringAndSize(NULL, count * (Py_ssize_t)sizeof(double))) == NULL) {
-        Py_DECREF(wire);
-        return NULL;
-    }
-    real = (double *)PyBytes_AsString(reals);
-    for (Py_ssize_t i = 0; i < count; i++) {
-        real[i] = PyFloat_AsDouble(PyList_GetItem(updates, 3 * i + 1)); /* an int too, as float() */
-        if (real[i] == -1.0 && PyErr_Occurred()) {
-            Py_DECREF(wire);
-            Py_DECREF(reals);
-            return NULL;
+    for (Py_ssize_t i = 0; i < count && !failed; i++) {
+        PyObject *id = PyList_GetItem(updates, 3 * i);
+        const char *text = NULL;
+        Py_ssize_t n = 0;
+        double points = 0.0;
+        long long stamp;
+        if (!PyUnicode_Check(id)) {
+            PyErr_Format(PyExc_TypeError, "update ids must be str, not %R", (PyObject *)Py_TYPE(id));
         }
+        else if ((text = PyUnicode_AsUTF8AndSize(id, &n)) != NULL) {
+            points = PyFloat_AsDouble(PyList_GetItem(updates, 3 * i + 1)); /* an int too, as float() */
+        }
+        failed = text == NULL || (points == -1.0 && PyErr_Occurred())
+                 || int64_of(PyList_GetItem(updates, 3 * i + 2), &stamp) < 0
+                 || staged_add(&st, text, n, points, stamp) < 0;
     }
-    if ((ints = int64s(updates, count, 3, 2)) == NULL) {
-        Py_DECREF(wire);
-        Py_DECREF(reals);
-        return NULL;
+    if (!failed) {
+        failed = staged_take(&st, count, wire);
     }
-    return Py_BuildValue("(NNN)", wire, reals, ints);
+    PyMem_Free(st.ids);
+    PyMem_Free(st.points);
+    PyMem_Free(st.stamps);
+    return failed ? NULL : Py_BuildValue("(NNN)", wire[0], wire[1], wire[2]);
 }
 
 static PyObject *
