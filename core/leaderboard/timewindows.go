@@ -143,9 +143,10 @@ func (c *standings) updateWindows(id string, h uint64, p float64, ts int64) {
 
 // warmWindows is warm for every window's board.
 func (c *standings) warmWindows(ids []string, hashes []uint64) {
+	var us [warmRun]int32
 	for _, w := range c.windows {
 		w.board.mu.RLock()
-		w.board.warm(ids, hashes)
+		w.board.warm(ids, hashes, us[:len(ids)])
 		w.board.mu.RUnlock()
 	}
 }

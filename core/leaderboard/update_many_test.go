@@ -319,3 +319,32 @@ func TestUpdateManyGathersWithinAUserLimit(t *testing.T) {
 	}
 	require.Equal(t, limit, many.Len(), "the last rounds evicted")
 }
+
+// TestUpdateManyFindsAgainAUserAnEvictionFreed covers the users warm finds
+// for an UpdateMany run (a board of warmFrom users or more): an update
+// that evicts a user frees its slot, the next new user takes that slot,
+// and a later update of the evicted user in the same run must make it a
+// new user again, not add to the one now in its slot.
+func TestUpdateManyFindsAgainAUserAnEvictionFreed(t *testing.T) {
+	const limit = warmFrom + 100
+	many, err := New(1, limit)
+	require.NoError(t, err)
+	one, err := New(1, limit)
+	require.NoError(t, err)
+	ids := snowflakeIDs(limit+2, 9)
+	us, ps, ts := ids[:limit], make([]float64, limit), make([]int64, limit)
+	for i := range ps {
+		ps[i], ts[i] = float64(10+i), 1_600_000_000
+	}
+	updateBoth(t, one, many, us, ps, ts, "fill")
+	last := ids[0] // the fewest points: evicted first
+	evicting := []string{ids[limit], ids[limit+1], last}
+	updateBoth(t, one, many, evicting, []float64{1e6, 2e6, 3e6}, ts[:3], "evictions")
+	requireSamePage(t, one, many, 1_600_000_000)
+	score, ok := many.Score(last, 1_600_000_000)
+	require.True(t, ok)
+	require.Equal(t, 3e6, score, "the evicted user came back with its new points only")
+	score, ok = many.Score(ids[limit+1], 1_600_000_000)
+	require.True(t, ok)
+	require.Equal(t, 2e6, score)
+}

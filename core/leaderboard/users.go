@@ -84,8 +84,9 @@ type userChunk [userChunkSize]user
 // the arena of long ids. Freed slots form a list threaded through ref.
 type userTable struct {
 	uchunks []*userChunk
-	uhigh   int32 // slots ever used
-	ufree   int32 // head of the free-slot list, -1 if none
+	uhigh   int32  // slots ever used
+	ufree   int32  // head of the free-slot list, -1 if none
+	frees   uint64 // slots freed so far
 	arena   idArena
 }
 
@@ -266,6 +267,7 @@ func (ut *userTable) freeUser(u int32) {
 	r.ref = uint32(ut.ufree + 1)
 	r.short[inlineMax] = freeSlot
 	ut.ufree = u
+	ut.frees++
 	if ut.arena.dead > ut.arena.live && ut.arena.dead > 4*arenaChunkSize {
 		ut.compact()
 	}
