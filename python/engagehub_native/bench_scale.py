@@ -23,6 +23,10 @@ public API:
   of its size; at the largest size, the smallest tie-heavy one too) and
   takes the updates, with ``rank`` p50s, in five rounds alternating between
   them: a ratio is then not the machine's drift between two processes;
+* last, 1,000,000 updates of random existing users of the board the
+  interpreter filled first, by 1..8 points, go through ``update_many`` in
+  calls of 100,000 (only the calls timed, as in the fill), every move in
+  the tree included;
 * the snapshot of the largest tie-heavy board is saved with the peak
   resident memory reset first (``/proc/self/clear_refs``), before anything
   else is filled beside it, then loaded into a new board in another fresh
@@ -58,6 +62,8 @@ TARGETS.update({
 CHUNK = 100_000
 #: Updates of the update-cost run, per board.
 UPDATES = 200_000
+#: Updates of existing users that update_many applies, per board.
+MOVES = 1_000_000
 #: Rounds the update-cost run takes them in, alternating between boards.
 ROUNDS = 5
 #: A multiplier coprime with every board size used (odd, not a multiple of 5).
@@ -117,6 +123,24 @@ def fill(n: int, kind: str):
     return board, filling + _pc() - t0
 
 
+def move_many(board, n: int) -> int:
+    """MOVES updates of random existing users of ``board`` (n users, as
+    ``fill`` made them) by 1..8 points, through ``update_many`` in calls of
+    CHUNK tuples: the nanoseconds its calls took (the last one applied)."""
+    now = int(time.time())
+    rng = random.Random(n + 1)
+    spent = 0
+    for _ in range(0, MOVES, CHUNK):
+        chunk = [(snowflake(rng.randrange(n), n), float(rng.randint(1, 8)), now)
+                 for _ in range(CHUNK)]
+        t0 = _pc()
+        board.update_many(chunk)
+        spent += _pc() - t0
+    t0 = _pc()
+    len(board)
+    return spent + _pc() - t0
+
+
 def child_scale(n: int, kind: str, snapshot: Optional[str] = None, beside: list = ()) -> dict:
     """(Subprocess body.) Fill an n-user board of ``kind``: its fill rate and
     memory per user; with ``snapshot`` a path, save the board there and
@@ -143,6 +167,7 @@ def child_scale(n: int, kind: str, snapshot: Optional[str] = None, beside: list 
     for other in beside:
         boards[tuple(other)] = fill(*other)[0]
     out["updates"] = alternating_costs(boards) if beside else []
+    out["moves_per_s"] = MOVES / (move_many(board, n) / 1e9)
     for b in boards.values():
         b.close()
     return out
@@ -244,6 +269,12 @@ def bench_scale(report: Report, sizes: Sizes) -> None:
                 t["fill_per_s"] / 1e6, "M/s",
                 TARGETS["scale_update_many"] if n == large else None,
                 d["fill_per_s"] / 1e6, "distinct", note=f"calls of {CHUNK:,}; fresh processes"),
+            Row("scale", f"update_many of existing users, ties ×1000 @{count(n)}",
+                t["moves_per_s"] / 1e6, "M/s",
+                TARGETS["scale_update_many"] if n == large else None,
+                d["moves_per_s"] / 1e6, "distinct",
+                note=f"{MOVES // 1000}k random users by 1..8 points, calls of {CHUNK:,}; "
+                     "last in each fresh process"),
             Row("scale", f"resident memory per user, ties ×1000 @{count(n)}",
                 t["bytes_per_user"], "B", TARGETS["scale_bytes_per_user"] if n == large else None,
                 d["bytes_per_user"], "distinct", note="18-digit ids, fresh process"),
