@@ -261,7 +261,7 @@ func (b *Board) applyUpdates(userIDs []string, points []float64, timestamps []in
 		for i, id := range userIDs[lo:hi] {
 			hashes[i] = xxhash.Sum64String(id)
 		}
-		found := b.warm(userIDs[lo:hi], hashes[:hi-lo], us[:hi-lo])
+		b.warm(userIDs[lo:hi], hashes[:hi-lo], us[:hi-lo])
 		frees := b.frees // a user found by warm is still that user while no slot is freed
 		b.warmWindows(userIDs[lo:hi], hashes[:hi-lo])
 		for i := lo; i < hi; i++ {
@@ -272,7 +272,7 @@ func (b *Board) applyUpdates(userIDs []string, points []float64, timestamps []in
 			}
 			if err == nil {
 				u := us[i-lo]
-				if !found || u < 0 || b.frees != frees {
+				if u < 0 || b.frees != frees {
 					u = b.lookup(id, h)
 				}
 				err = b.updateUser(id, h, u, points[i], timestamps[i])
@@ -338,10 +338,10 @@ const warmRun = 128
 // changes. Within a pass the loads of different updates do not depend on
 // one another, so their cache misses overlap, where applying the updates
 // one by one waits for each miss in turn. It changes nothing, and puts in
-// us the user of each id (-1: none) as the lookup found it; an update in
-// the run may still add or remove users before a later one (see
-// applyUpdates). On a board too small to pay (warmFrom) it does nothing
-// and returns false.
+// us the user of each id as the lookup found it, or -1: none, or not
+// looked up, on a board too small for warming to pay (warmFrom), where it
+// does nothing else. An update in the run may still add or remove users
+// before a later one (see applyUpdates).
 //
 // Moving random existing users by 1..8 points on a board of integer
 // points, in UpdateMany calls of 131,072 at 10M users and 32,768 at 1M and
@@ -350,9 +350,12 @@ const warmRun = 128
 // the buckets and each leaf's first line warmed and every user looked up
 // again; 2,154–2,248, 1,317 and 772 with every pass above and the users
 // found here kept.
-func (c *standings) warm(ids []string, hashes []uint64, us []int32) bool {
+func (c *standings) warm(ids []string, hashes []uint64, us []int32) {
 	if c.users() < warmFrom {
-		return false
+		for i := range us {
+			us[i] = -1
+		}
+		return
 	}
 	var sink uint32
 	for _, h := range hashes {
@@ -398,7 +401,6 @@ func (c *standings) warm(ids []string, hashes []uint64, us []int32) bool {
 		}
 	}
 	c.warmSink = sink
-	return true
 }
 
 // checkUpdate refuses what no board accepts: points that are not finite,
