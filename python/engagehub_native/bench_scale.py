@@ -106,21 +106,28 @@ def peak_rss() -> int:
     raise RuntimeError("no VmHWM in /proc/self/status")
 
 
+def timed_update_many(board, chunks) -> int:
+    """``update_many`` of each chunk of the iterable ``chunks`` (made between
+    the calls, untimed), then ``len()``, which waits until the last one is
+    applied: the nanoseconds the calls took."""
+    spent = 0
+    for chunk in chunks:
+        t0 = _pc()
+        board.update_many(chunk)
+        spent += _pc() - t0
+    t0 = _pc()
+    len(board)
+    return spent + _pc() - t0
+
+
 def fill(n: int, kind: str):
     """A new board of n users of ``kind`` filled through ``update_many``; the
     board and the nanoseconds its calls took (the last chunk applied)."""
     now = int(time.time())
     board = empty_board()
-    filling = 0
-    for lo in range(0, n, CHUNK):
-        chunk = [(snowflake(i, n), points_of(i, kind), now) for i in range(lo, min(n, lo + CHUNK))]
-        t0 = _pc()
-        board.update_many(chunk)
-        filling += _pc() - t0
-    del chunk
-    t0 = _pc()
-    len(board)  # the last chunk is applied
-    return board, filling + _pc() - t0
+    chunks = ([(snowflake(i, n), points_of(i, kind), now) for i in range(lo, min(n, lo + CHUNK))]
+              for lo in range(0, n, CHUNK))
+    return board, timed_update_many(board, chunks)
 
 
 def move_many(board, n: int) -> int:
@@ -129,16 +136,9 @@ def move_many(board, n: int) -> int:
     CHUNK tuples: the nanoseconds its calls took (the last one applied)."""
     now = int(time.time())
     rng = random.Random(n + 1)
-    spent = 0
-    for _ in range(0, MOVES, CHUNK):
-        chunk = [(snowflake(rng.randrange(n), n), float(rng.randint(1, 8)), now)
-                 for _ in range(CHUNK)]
-        t0 = _pc()
-        board.update_many(chunk)
-        spent += _pc() - t0
-    t0 = _pc()
-    len(board)
-    return spent + _pc() - t0
+    chunks = ([(snowflake(rng.randrange(n), n), float(rng.randint(1, 8)), now)
+               for _ in range(CHUNK)] for _ in range(0, MOVES, CHUNK))
+    return timed_update_many(board, chunks)
 
 
 def child_scale(n: int, kind: str, snapshot: Optional[str] = None, beside: list = ()) -> dict:
